@@ -1,0 +1,67 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from perfcycle.models import AuditEvent, Cycle
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CycleForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Cycle
+        fields = [
+            "name",
+            "start_date",
+            "end_date",
+            "planning_deadline",
+            "implementation_deadline",
+            "appraisal_deadline",
+            "feedback_deadline",
+            "application_deadline",
+            "checkin_cadence",
+        ]
+        widgets = {
+            name: DateInput()
+            for name in fields
+            if name.endswith("_date") or name.endswith("_deadline")
+        }
+        help_texts = {
+            "planning_deadline": _("Goals are agreed and approved by this date."),
+            "implementation_deadline": _("Check-ins and evidence run until this date."),
+            "appraisal_deadline": _("Self and manager assessments and calibration end."),
+            "feedback_deadline": _("Feedback interviews and acknowledgements end."),
+            "application_deadline": _("Pay, promotion and development outcomes are approved."),
+            "checkin_cadence": _("How often employees check in with their manager."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+
+class AuditFilterForm(forms.Form):
+    verb = forms.CharField(label=_("Action"), required=False)
+    object_type = forms.ChoiceField(label=_("Object type"), required=False)
+    actor = forms.CharField(label=_("Actor (username)"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
+        self.fields["object_type"].choices = [("", _("Any"))] + [(t, t) for t in types]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data

@@ -1,0 +1,113 @@
+"""Read side of the core app: what each role's pages show."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from perfcycle import access
+from perfcycle.models import Cycle, Employee, Notification, OrgImport, Participation
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One thing that needs the user now, with one button."""
+
+    title: str
+    url: str
+    action: str
+    due: date | None = None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due < timezone.localdate()
+
+
+def current_participation(employee: Employee | None) -> Participation | None:
+    """The employee's participation in their most recent open cycle."""
+    if employee is None:
+        return None
+    return (
+        Participation.objects.with_people()
+        .filter(employee=employee)
+        .exclude(cycle__phase=Cycle.Phase.CLOSED)
+        .order_by("-cycle__start_date")
+        .first()
+    )
+
+
+def todos_for_employee(user) -> list[Todo]:
+    """To-dos of a person for their own cycle. Later stages add their items here."""
+    todos: list[Todo] = []
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    if unread:
+        todos.append(
+            Todo(
+                title=_("%(count)s unread notification(s)") % {"count": unread},
+                url=reverse("notification-list"),
+                action=_("Read"),
+            )
+        )
+    return todos
+
+
+def team_rows(user, cycle: Cycle | None):
+    """Direct reports with their participation in ``cycle``: one query whatever the size."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Employee.objects.none()
+    qs = (
+        Employee.objects.with_org()
+        .filter(manager=employee, is_active=True)
+        .annotate(report_count=Count("reports", filter=Q(reports__is_active=True)))
+    )
+    if cycle is not None:
+        qs = qs.annotate(in_cycle=Count("participations", filter=Q(participations__cycle=cycle)))
+    return qs.order_by("user__last_name", "user__first_name")
+
+
+def cycles_overview():
+    """HR's cycle table: participants per cycle in one query."""
+    return Cycle.objects.annotate(participant_count=Count("participations")).order_by(
+        "-start_date", "name"
+    )
+
+
+def todos_for_hr() -> list[Todo]:
+    todos: list[Todo] = []
+    today = timezone.localdate()
+    for cycle in Cycle.objects.exclude(phase=Cycle.Phase.CLOSED).order_by("start_date")[:20]:
+        deadline = cycle.current_deadline
+        if deadline and deadline < today:
+            todos.append(
+                Todo(
+                    title=_("%(cycle)s: the %(phase)s phase was due to end") % {
+                        "cycle": cycle.name,
+                        "phase": cycle.get_phase_display(),
+                    },
+                    url=cycle.get_absolute_url(),
+                    action=_("Review cycle"),
+                    due=deadline,
+                )
+            )
+    pending = OrgImport.objects.filter(status=OrgImport.Status.VALIDATED).order_by("-uploaded_at").first()
+    if pending is not None and not pending.has_errors:
+        todos.append(
+            Todo(
+                title=_("An organisation import is validated and waiting for confirmation"),
+                url=reverse("org-import-detail", args=[pending.pk]),
+                action=_("Review import"),
+            )
+        )
+    return todos
+
+
+def org_counts() -> dict:
+    return Employee.objects.aggregate(
+        active=Count("id", filter=Q(is_active=True)),
+        inactive=Count("id", filter=Q(is_active=False)),
+        managers=Count("id", filter=Q(reports__isnull=False), distinct=True),
+    )

@@ -1,0 +1,277 @@
+"""Write side of the core app: every state change goes through one of these functions.
+
+Each runs in a transaction, checks the actor and the transition, saves, writes an
+AuditEvent and schedules notifications with ``transaction.on_commit``.
+"""
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from perfcycle import access
+from perfcycle.models import AuditEvent, Cycle, Notification, Participation
+
+logger = logging.getLogger(__name__)
+
+
+class ConcurrentEditError(ValidationError):
+    """Somebody else saved the object since this user loaded it."""
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def snapshot(obj, fields) -> dict:
+    return {name: _jsonable(getattr(obj, name)) for name in fields}
+
+
+def record_event(*, actor, verb: str, obj, before: dict | None = None, after: dict | None = None):
+    """Append one audit record. The only writer of AuditEvent."""
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        verb=verb,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        before=before or {},
+        after=after or {},
+    )
+
+
+def notify(*, recipient, title: str, body: str = "", url: str = "", email: bool = True):
+    """Create an in-app notification; the email goes out after commit (outbox pattern)."""
+    note = Notification.objects.create(
+        recipient=recipient,
+        title=title[:200],
+        body=body,
+        url=url,
+        send_email=email and bool(recipient.email),
+    )
+    if note.send_email:
+        transaction.on_commit(lambda: _enqueue_email(note.pk))
+    return note
+
+
+def _enqueue_email(notification_id: int) -> None:
+    # A broker outage must never turn a page into a 500: the row stays in the outbox and
+    # the beat task deliver_pending_emails sends it later.
+    from perfcycle.tasks import send_notification_email
+
+    try:
+        send_notification_email.delay(notification_id)
+    except Exception:  # noqa: BLE001 - any broker failure; the outbox sweep retries
+        logger.warning("Broker unavailable; notification %s left in outbox", notification_id)
+
+
+def deliver_notification_email(*, notification_id: int) -> bool:
+    """Send one outbox email, at most once even if two workers race for it."""
+    from django.core.mail import send_mail
+
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("recipient")
+            .filter(pk=notification_id, send_email=True, emailed_at__isnull=True)
+            .first()
+        )
+        if note is None:
+            return False
+        Notification.objects.filter(pk=note.pk).update(email_attempts=F("email_attempts") + 1)
+        body = note.body
+        if note.url:
+            body = f"{body}\n\n{note.url}".strip()
+        send_mail(note.title, body, None, [note.recipient.email])
+        note.emailed_at = timezone.now()
+        note.save(update_fields=["emailed_at"])
+    return True
+
+
+def mark_notification_read(*, notification: Notification, actor) -> None:
+    if notification.recipient_id != actor.pk:
+        raise PermissionDenied
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+
+
+def mark_all_notifications_read(*, actor) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# --- HR role ---------------------------------------------------------------------------
+
+
+def hr_group() -> Group:
+    group, _created = Group.objects.get_or_create(name=access.hr_group_name())
+    perm = Permission.objects.get(codename="manage_performance", content_type__app_label="perfcycle")
+    group.permissions.add(perm)
+    return group
+
+
+def grant_hr_admin(*, user, actor) -> None:
+    _require_hr(actor)
+    with transaction.atomic():
+        user.groups.add(hr_group())
+        record_event(actor=actor, verb="hr.granted", obj=user, after={"hr_admin": True})
+
+
+def _require_hr(actor) -> None:
+    if actor is not None and not access.is_hr(actor):
+        raise PermissionDenied
+
+
+# --- Cycles ----------------------------------------------------------------------------
+
+CYCLE_FIELDS = [
+    "name",
+    "start_date",
+    "end_date",
+    "planning_deadline",
+    "implementation_deadline",
+    "appraisal_deadline",
+    "feedback_deadline",
+    "application_deadline",
+    "checkin_cadence",
+]
+
+
+def validate_cycle_dates(data: dict) -> None:
+    """Business rules on a cycle's dates; errors are keyed by field for the form."""
+    errors = {}
+    start, end = data.get("start_date"), data.get("end_date")
+    if start and end and end <= start:
+        errors["end_date"] = _("The cycle must end after it starts.")
+    previous_field, previous = "start_date", start
+    for field in [
+        "planning_deadline",
+        "implementation_deadline",
+        "appraisal_deadline",
+        "feedback_deadline",
+        "application_deadline",
+    ]:
+        value = data.get(field)
+        if value and previous and value < previous:
+            label = Cycle._meta.get_field(previous_field).verbose_name
+            errors[field] = _("Must be on or after %(label)s (%(date)s).") % {
+                "label": label,
+                "date": previous.isoformat(),
+            }
+        if value:
+            previous_field, previous = field, value
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_cycle(*, actor, data: dict) -> Cycle:
+    _require_hr(actor)
+    validate_cycle_dates(data)
+    with transaction.atomic():
+        cycle = Cycle.objects.create(**{f: data[f] for f in CYCLE_FIELDS})
+        record_event(actor=actor, verb="cycle.created", obj=cycle, after=snapshot(cycle, CYCLE_FIELDS))
+    return cycle
+
+
+def update_cycle(*, actor, cycle_id: int, data: dict, expected_version: int) -> Cycle:
+    """Edit a cycle; refuses (ConcurrentEditError) if it changed since it was loaded."""
+    _require_hr(actor)
+    validate_cycle_dates(data)
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
+        if cycle.version != expected_version:
+            raise ConcurrentEditError(
+                _("Someone else changed this cycle while you were editing. "
+                  "Reload the page to see their changes, then make yours again.")
+            )
+        if cycle.phase == Cycle.Phase.CLOSED:
+            raise ValidationError(_("A closed cycle cannot be edited."))
+        before = snapshot(cycle, CYCLE_FIELDS)
+        for field in CYCLE_FIELDS:
+            setattr(cycle, field, data[field])
+        cycle.version += 1
+        cycle.save(update_fields=[*CYCLE_FIELDS, "version"])
+        after = snapshot(cycle, CYCLE_FIELDS)
+        changed = {k for k in after if after[k] != before[k]}
+        record_event(
+            actor=actor,
+            verb="cycle.updated",
+            obj=cycle,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    return cycle
+
+
+def advance_cycle_phase(*, actor, cycle_id: int, to_phase: str) -> Cycle:
+    """Move a cycle to its next phase. ``actor`` None means the scheduler."""
+    _require_hr(actor)
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
+        allowed = Cycle.TRANSITIONS[Cycle.Phase(cycle.phase)]
+        if to_phase not in allowed:
+            raise ValidationError(
+                _("A cycle in %(phase)s cannot move to %(to)s.")
+                % {"phase": cycle.get_phase_display(), "to": to_phase}
+            )
+        before = {"phase": cycle.phase}
+        cycle.phase = to_phase
+        cycle.version += 1
+        cycle.save(update_fields=["phase", "version"])
+        record_event(actor=actor, verb="cycle.phase_changed", obj=cycle, before=before, after={"phase": to_phase})
+        recipients = list(
+            Participation.objects.filter(cycle=cycle)
+            .select_related("employee__user")
+            .values_list("employee__user", flat=True)
+        )
+    _notify_many_on_commit(
+        user_ids=recipients,
+        title=_("%(cycle)s is now in the %(phase)s phase") % {
+            "cycle": cycle.name,
+            "phase": cycle.get_phase_display(),
+        },
+        url=cycle.get_absolute_url(),
+    )
+    return cycle
+
+
+def _notify_many_on_commit(*, user_ids: list[int], title: str, url: str = "") -> None:
+    """Bulk in-app notifications (no email flood for phase changes)."""
+    if not user_ids:
+        return
+    Notification.objects.bulk_create(
+        [Notification(recipient_id=uid, title=title, url=url, send_email=False) for uid in user_ids],
+        batch_size=2000,
+    )
+
+
+def enrol_employees(*, actor, cycle: Cycle, employees) -> int:
+    """Create Participation rows in bulk; the reviewer is each person's manager today."""
+    _require_hr(actor)
+    if cycle.phase == Cycle.Phase.CLOSED:
+        raise ValidationError(_("People cannot join a closed cycle."))
+    with transaction.atomic():
+        existing = set(
+            Participation.objects.filter(cycle=cycle).values_list("employee_id", flat=True)
+        )
+        rows = [
+            Participation(cycle=cycle, employee_id=e_id, reviewer_id=m_id)
+            for e_id, m_id in employees.filter(is_active=True).values_list("id", "manager_id")
+            if e_id not in existing
+        ]
+        Participation.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        record_event(actor=actor, verb="cycle.enrolled", obj=cycle, after={"added": len(rows)})
+    return len(rows)
+

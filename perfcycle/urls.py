@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from perfcycle import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("me/", views.my_home, name="my-home"),
+    path("team/", views.team_home, name="team-home"),
+    path("hr/", views.hr_home, name="hr-home"),
+    path("cycles/", views.cycle_list, name="cycle-list"),
+    path("cycles/new/", views.cycle_create, name="cycle-create"),
+    path("cycles/<int:pk>/", views.cycle_detail, name="cycle-detail"),
+    path("cycles/<int:pk>/edit/", views.cycle_edit, name="cycle-edit"),
+    path("cycles/<int:pk>/advance/", views.cycle_advance, name="cycle-advance"),
+    path("cycles/<int:pk>/enrol/", views.cycle_enrol, name="cycle-enrol"),
+    path("people/", views.employee_list, name="employee-list"),
+    path("org/", include("perfcycle.org_import_urls")),
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
+    path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
+    path("audit/", views.audit_list, name="audit-list"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "perfcycle.error_views.permission_denied"
+handler404 = "perfcycle.error_views.page_not_found"
+handler500 = "perfcycle.error_views.server_error"

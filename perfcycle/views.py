@@ -1,0 +1,283 @@
+"""Core pages: role homes, cycles, notifications, audit log, organisation directory."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from perfcycle import access, selectors, services
+from perfcycle.forms import AuditFilterForm, CycleForm
+from perfcycle.models import AuditEvent, Cycle, Department, Notification
+
+PAGE_SIZE = 50
+
+
+def hr_required(view):
+    """HR-only pages are not found for anyone else (no hint that they exist)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not access.is_hr(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def attach_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def home(request):
+    if access.is_hr(request.user):
+        return redirect("hr-home")
+    if access.is_manager(request.user):
+        return redirect("team-home")
+    return redirect("my-home")
+
+
+def my_home(request):
+    employee = access.employee_of(request.user)
+    participation = selectors.current_participation(employee)
+    return render(
+        request,
+        "perfcycle/my_home.html",
+        {
+            "employee": employee,
+            "participation": participation,
+            "cycle": participation.cycle if participation else None,
+            "todos": selectors.todos_for_employee(request.user),
+        },
+    )
+
+
+def team_home(request):
+    if not access.is_manager(request.user):
+        raise Http404
+    employee = access.employee_of(request.user)
+    participation = selectors.current_participation(employee)
+    cycle = participation.cycle if participation else None
+    return render(
+        request,
+        "perfcycle/team_home.html",
+        {
+            "cycle": cycle,
+            "team": selectors.team_rows(request.user, cycle),
+            "all_reports": access.reports_of(request.user).filter(is_active=True).count(),
+            "todos": selectors.todos_for_employee(request.user),
+        },
+    )
+
+
+@hr_required
+def hr_home(request):
+    return render(
+        request,
+        "perfcycle/hr_home.html",
+        {
+            "cycles": selectors.cycles_overview()[:10],
+            "counts": selectors.org_counts(),
+            "todos": selectors.todos_for_hr(),
+        },
+    )
+
+
+# --- Cycles ----------------------------------------------------------------------------
+
+
+@hr_required
+def cycle_list(request):
+    page = Paginator(selectors.cycles_overview(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "perfcycle/cycle_list.html", {"page": page})
+
+
+@hr_required
+def cycle_create(request):
+    form = CycleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.create_cycle(actor=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Cycle “%(name)s” created.") % {"name": cycle.name})
+            return redirect(cycle)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "perfcycle/cycle_form.html", {"form": form}, status=status)
+
+
+@hr_required
+def cycle_edit(request, pk):
+    cycle = access.get_cycle_for(request.user, pk)
+    form = CycleForm(request.POST or None, instance=cycle)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_cycle(
+                actor=request.user,
+                cycle_id=cycle.pk,
+                data=form.cleaned_data,
+                expected_version=form.cleaned_data.get("version") or 0,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Cycle saved."))
+            return redirect(cycle)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "perfcycle/cycle_form.html", {"form": form, "cycle": cycle}, status=status
+    )
+
+
+def cycle_detail(request, pk):
+    cycle = access.get_cycle_for(request.user, pk)
+    participations = access.participations_visible_to(request.user).filter(cycle=cycle)
+    by_department = (
+        participations.values("employee__department__name")
+        .annotate(total=Count("id"))
+        .order_by("employee__department__name")
+    )
+    return render(
+        request,
+        "perfcycle/cycle_detail.html",
+        {
+            "cycle": cycle,
+            "participant_count": participations.count(),
+            "by_department": by_department,
+            "next_phases": Cycle.TRANSITIONS[Cycle.Phase(cycle.phase)],
+            "is_hr": access.is_hr(request.user),
+        },
+    )
+
+
+@require_POST
+@hr_required
+def cycle_advance(request, pk):
+    cycle = access.get_cycle_for(request.user, pk)
+    try:
+        cycle = services.advance_cycle_phase(
+            actor=request.user, cycle_id=cycle.pk, to_phase=request.POST.get("to_phase", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(cycle)
+    messages.success(
+        request, _("The cycle is now in the %(phase)s phase.") % {"phase": cycle.get_phase_display()}
+    )
+    return redirect(cycle)
+
+
+@require_POST
+@hr_required
+def cycle_enrol(request, pk):
+    cycle = access.get_cycle_for(request.user, pk)
+    try:
+        added = services.enrol_employees(
+            actor=request.user, cycle=cycle, employees=access.employees_visible_to(request.user)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(count)s people added to the cycle.") % {"count": added})
+    return redirect(cycle)
+
+
+# --- Organisation directory -----------------------------------------------------------
+
+
+@hr_required
+def employee_list(request):
+    qs = access.employees_visible_to(request.user).with_org()
+    query = request.GET.get("q", "").strip()
+    department = request.GET.get("department", "")
+    if query:
+        qs = qs.filter(
+            Q(user__first_name__icontains=query)
+            | Q(user__last_name__icontains=query)
+            | Q(user__email__icontains=query)
+            | Q(employee_number__icontains=query)
+            | Q(job_title__icontains=query)
+        )
+    if department.isdigit():
+        qs = qs.filter(department_id=int(department))
+    sort = request.GET.get("sort", "name")
+    orderings = {
+        "name": ["user__last_name", "user__first_name"],
+        "number": ["employee_number"],
+        "department": ["department__name", "user__last_name"],
+        "title": ["job_title", "user__last_name"],
+    }
+    qs = qs.order_by(*orderings.get(sort, orderings["name"]))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "perfcycle/employee_list.html",
+        {
+            "page": page,
+            "query": query,
+            "department": department,
+            "departments": Department.objects.order_by("name"),
+            "sort": sort,
+        },
+    )
+
+
+# --- Notifications ---------------------------------------------------------------------
+
+
+def notification_list(request):
+    qs = Notification.objects.filter(recipient=request.user)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "perfcycle/notification_list.html", {"page": page})
+
+
+@require_POST
+def notification_open(request, pk):
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    services.mark_notification_read(notification=note, actor=request.user)
+    if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts={request.get_host()}):
+        return redirect(note.url)
+    return redirect("notification-list")
+
+
+@require_POST
+def notification_read_all(request):
+    count = services.mark_all_notifications_read(actor=request.user)
+    messages.success(request, _("%(count)s notification(s) marked as read.") % {"count": count})
+    return redirect("notification-list")
+
+
+# --- Audit log -------------------------------------------------------------------------
+
+
+@hr_required
+def audit_list(request):
+    form = AuditFilterForm(request.GET or None)
+    qs = AuditEvent.objects.select_related("actor")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["verb"]:
+            qs = qs.filter(verb__icontains=data["verb"])
+        if data["object_type"]:
+            qs = qs.filter(object_type=data["object_type"])
+        if data["actor"]:
+            qs = qs.filter(actor__username__iexact=data["actor"])
+        if data["date_from"]:
+            qs = qs.filter(created_at__date__gte=data["date_from"])
+        if data["date_to"]:
+            qs = qs.filter(created_at__date__lte=data["date_to"])
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "perfcycle/audit_list.html", {"form": form, "page": page}, status=status)
