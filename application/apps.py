@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class ApplicationConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'application'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "application"

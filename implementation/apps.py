@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class ImplementationConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'implementation'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "implementation"

@@ -18,4 +18,6 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return HttpResponseServerError(loader.get_template("500.html").render({"nav": None, "messages": []}))
+    return HttpResponseServerError(
+        loader.get_template("500.html").render({"nav": None, "messages": []})
+    )

@@ -56,7 +56,11 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        types = AuditEvent.objects.order_by("object_type").values_list("object_type", flat=True).distinct()
+        types = (
+            AuditEvent.objects.order_by("object_type")
+            .values_list("object_type", flat=True)
+            .distinct()
+        )
         self.fields["object_type"].choices = [("", _("Any"))] + [(t, t) for t in types]
 
     def clean(self):

@@ -143,7 +143,10 @@ class Cycle(models.Model):
     feedback_deadline = models.DateField(_("feedback ends"))
     application_deadline = models.DateField(_("application ends"))
     checkin_cadence = models.CharField(
-        _("check-in cadence"), max_length=20, choices=CheckinCadence.choices, default=CheckinCadence.MONTHLY
+        _("check-in cadence"),
+        max_length=20,
+        choices=CheckinCadence.choices,
+        default=CheckinCadence.MONTHLY,
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -199,9 +202,7 @@ class Participation(models.Model):
     """An employee taking part in a cycle, with the reviewer as at enrolment."""
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="participations")
-    employee = models.ForeignKey(
-        Employee, on_delete=models.PROTECT, related_name="participations"
-    )
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="participations")
     # A snapshot: kept even if the org chart changes later in the cycle.
     reviewer = models.ForeignKey(
         Employee,
@@ -273,9 +274,7 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(
-                fields=["recipient", "read_at"], name="notification_unread_idx"
-            ),
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
             models.Index(
                 fields=["created_at"],
                 condition=Q(send_email=True, emailed_at__isnull=True),
@@ -310,7 +309,9 @@ class OrgImport(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
     file_name = models.CharField(max_length=255)
     content = models.TextField()
-    status = models.CharField(max_length=20, choices=OrgImportStatus.choices, default=OrgImportStatus.VALIDATED)
+    status = models.CharField(
+        max_length=20, choices=OrgImportStatus.choices, default=OrgImportStatus.VALIDATED
+    )
     report = models.JSONField(default=dict)
     applied_at = models.DateTimeField(null=True, blank=True)
 

@@ -84,7 +84,8 @@ def todos_for_hr() -> list[Todo]:
         if deadline and deadline < today:
             todos.append(
                 Todo(
-                    title=_("%(cycle)s: the %(phase)s phase was due to end") % {
+                    title=_("%(cycle)s: the %(phase)s phase was due to end")
+                    % {
                         "cycle": cycle.name,
                         "phase": cycle.get_phase_display(),
                     },
@@ -93,7 +94,9 @@ def todos_for_hr() -> list[Todo]:
                     due=deadline,
                 )
             )
-    pending = OrgImport.objects.filter(status=OrgImport.Status.VALIDATED).order_by("-uploaded_at").first()
+    pending = (
+        OrgImport.objects.filter(status=OrgImport.Status.VALIDATED).order_by("-uploaded_at").first()
+    )
     if pending is not None and not pending.has_errors:
         todos.append(
             Todo(

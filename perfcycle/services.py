@@ -117,7 +117,9 @@ def mark_all_notifications_read(*, actor) -> int:
 
 def hr_group() -> Group:
     group, _created = Group.objects.get_or_create(name=access.hr_group_name())
-    perm = Permission.objects.get(codename="manage_performance", content_type__app_label="perfcycle")
+    perm = Permission.objects.get(
+        codename="manage_performance", content_type__app_label="perfcycle"
+    )
     group.permissions.add(perm)
     return group
 
@@ -181,7 +183,9 @@ def create_cycle(*, actor, data: dict) -> Cycle:
     validate_cycle_dates(data)
     with transaction.atomic():
         cycle = Cycle.objects.create(**{f: data[f] for f in CYCLE_FIELDS})
-        record_event(actor=actor, verb="cycle.created", obj=cycle, after=snapshot(cycle, CYCLE_FIELDS))
+        record_event(
+            actor=actor, verb="cycle.created", obj=cycle, after=snapshot(cycle, CYCLE_FIELDS)
+        )
     return cycle
 
 
@@ -193,8 +197,10 @@ def update_cycle(*, actor, cycle_id: int, data: dict, expected_version: int) -> 
         cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
         if cycle.version != expected_version:
             raise ConcurrentEditError(
-                _("Someone else changed this cycle while you were editing. "
-                  "Reload the page to see their changes, then make yours again.")
+                _(
+                    "Someone else changed this cycle while you were editing. "
+                    "Reload the page to see their changes, then make yours again."
+                )
             )
         if cycle.phase == Cycle.Phase.CLOSED:
             raise ValidationError(_("A closed cycle cannot be edited."))
@@ -230,7 +236,13 @@ def advance_cycle_phase(*, actor, cycle_id: int, to_phase: str) -> Cycle:
         cycle.phase = to_phase
         cycle.version += 1
         cycle.save(update_fields=["phase", "version"])
-        record_event(actor=actor, verb="cycle.phase_changed", obj=cycle, before=before, after={"phase": to_phase})
+        record_event(
+            actor=actor,
+            verb="cycle.phase_changed",
+            obj=cycle,
+            before=before,
+            after={"phase": to_phase},
+        )
         recipients = list(
             Participation.objects.filter(cycle=cycle)
             .select_related("employee__user")
@@ -238,7 +250,8 @@ def advance_cycle_phase(*, actor, cycle_id: int, to_phase: str) -> Cycle:
         )
     _notify_many_on_commit(
         user_ids=recipients,
-        title=_("%(cycle)s is now in the %(phase)s phase") % {
+        title=_("%(cycle)s is now in the %(phase)s phase")
+        % {
             "cycle": cycle.name,
             "phase": cycle.get_phase_display(),
         },
@@ -252,7 +265,10 @@ def _notify_many_on_commit(*, user_ids: list[int], title: str, url: str = "") ->
     if not user_ids:
         return
     Notification.objects.bulk_create(
-        [Notification(recipient_id=uid, title=title, url=url, send_email=False) for uid in user_ids],
+        [
+            Notification(recipient_id=uid, title=title, url=url, send_email=False)
+            for uid in user_ids
+        ],
         batch_size=2000,
     )
 
@@ -274,4 +290,3 @@ def enrol_employees(*, actor, cycle: Cycle, employees) -> int:
         Participation.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
         record_event(actor=actor, verb="cycle.enrolled", obj=cycle, after={"added": len(rows)})
     return len(rows)
-

@@ -174,7 +174,8 @@ def cycle_advance(request, pk):
         messages.error(request, " ".join(error.messages))
         return redirect(cycle)
     messages.success(
-        request, _("The cycle is now in the %(phase)s phase.") % {"phase": cycle.get_phase_display()}
+        request,
+        _("The cycle is now in the %(phase)s phase.") % {"phase": cycle.get_phase_display()},
     )
     return redirect(cycle)
 

@@ -1,0 +1,94 @@
+"""Role fixtures shared by every stage's tests.
+
+The organisation they build (one per test):
+
+    director (Engineering)
+    └── manager (Engineering)
+        ├── employee
+        └── peer
+            └── intern           (indirect report of manager)
+    manager2 (Sales)
+    └── employee2
+    hr_admin (People team, HR group)
+"""
+
+import pytest
+
+from tests.factories import make_department, make_employee
+
+
+@pytest.fixture
+def engineering(db):
+    return make_department("Engineering")
+
+
+@pytest.fixture
+def sales(db):
+    return make_department("Sales")
+
+
+@pytest.fixture
+def director(engineering):
+    return make_employee("director", department=engineering, job_title="Director")
+
+
+@pytest.fixture
+def manager(engineering, director):
+    return make_employee("manager", manager=director, department=engineering, job_title="Team lead")
+
+
+@pytest.fixture
+def employee(engineering, manager):
+    return make_employee("employee", manager=manager, department=engineering, job_title="Engineer")
+
+
+@pytest.fixture
+def peer(engineering, manager):
+    return make_employee("peer", manager=manager, department=engineering, job_title="Engineer")
+
+
+@pytest.fixture
+def intern(engineering, peer):
+    return make_employee("intern", manager=peer, department=engineering, job_title="Intern")
+
+
+@pytest.fixture
+def manager2(sales):
+    return make_employee("manager2", department=sales, job_title="Sales lead")
+
+
+@pytest.fixture
+def employee2(sales, manager2):
+    return make_employee("employee2", manager=manager2, department=sales, job_title="Account exec")
+
+
+@pytest.fixture
+def hr_admin(db):
+    people = make_department("People team")
+    return make_employee("hr", department=people, job_title="HR partner", hr=True)
+
+
+@pytest.fixture
+def org(director, manager, employee, peer, intern, manager2, employee2, hr_admin):
+    """The whole organisation above, by role name."""
+    return {
+        "director": director,
+        "manager": manager,
+        "employee": employee,
+        "peer": peer,
+        "intern": intern,
+        "manager2": manager2,
+        "employee2": employee2,
+        "hr": hr_admin,
+    }
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as an Employee and return the client."""
+
+    def _login(person):
+        client.force_login(person.user)
+        return client
+
+    return _login
