@@ -1,7 +1,9 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from perfcycle.models import AuditEvent, Cycle
+from perfcycle.services import validate_cycle_dates
 
 
 class DateInput(forms.DateInput):
@@ -45,6 +47,17 @@ class CycleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        # Run the service's date rules here too, so that each error lands on its field
+        # before the model's table constraint would report it as a page-level error.
+        try:
+            validate_cycle_dates(data)
+        except ValidationError as error:
+            for field, errors in error.error_dict.items():
+                self.add_error(field, errors)
+        return data
 
 
 class AuditFilterForm(forms.Form):
