@@ -13,3 +13,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+
+# Several test runs at once on one machine (parallel work) each need their own database.
+if os.environ.get("PERFCYCLE_TEST_DB"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["PERFCYCLE_TEST_DB"]}  # noqa: F405
