@@ -221,6 +221,23 @@ def update_cycle(*, actor, cycle_id: int, data: dict, expected_version: int) -> 
     return cycle
 
 
+# Stage apps register what must be true before a cycle leaves a phase, e.g. planning
+# cannot end while someone's approved goal weights do not total 100 %. A guard is
+# ``guard(cycle) -> list[str]`` (the problems, empty when ready); registered explicitly
+# from the stage app's AppConfig.ready(), so the core never imports a later stage.
+PHASE_GUARDS: dict[str, list] = {}
+
+
+def register_phase_guard(*, leaving: str, guard) -> None:
+    guards = PHASE_GUARDS.setdefault(leaving, [])
+    if guard not in guards:
+        guards.append(guard)
+
+
+def phase_blockers(cycle: Cycle) -> list[str]:
+    return [problem for guard in PHASE_GUARDS.get(cycle.phase, []) for problem in guard(cycle)]
+
+
 def advance_cycle_phase(*, actor, cycle_id: int, to_phase: str) -> Cycle:
     """Move a cycle to its next phase. ``actor`` None means the scheduler."""
     _require_hr(actor)
@@ -232,6 +249,9 @@ def advance_cycle_phase(*, actor, cycle_id: int, to_phase: str) -> Cycle:
                 _("A cycle in %(phase)s cannot move to %(to)s.")
                 % {"phase": cycle.get_phase_display(), "to": to_phase}
             )
+        blockers = phase_blockers(cycle)
+        if blockers:
+            raise ValidationError(blockers)
         before = {"phase": cycle.phase}
         cycle.phase = to_phase
         cycle.version += 1

@@ -17,6 +17,7 @@ urlpatterns = [
     path("cycles/<int:pk>/enrol/", views.cycle_enrol, name="cycle-enrol"),
     path("people/", views.employee_list, name="employee-list"),
     path("org/", include("perfcycle.org_import_urls")),
+    path("planning/", include("goals.urls")),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),

@@ -172,3 +172,23 @@ def test_read_marks_belong_to_the_recipient(employee, peer):
     services.mark_notification_read(notification=note, actor=employee.user)
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_registered_guard_blocks_leaving_a_phase(hr_admin):
+    """A stage's guard keeps the cycle in its phase and says why."""
+    cycle = make_cycle()
+
+    def guard(c):
+        return ["2 people have goal weights that do not total 100 %."]
+
+    services.register_phase_guard(leaving=Cycle.Phase.PLANNING, guard=guard)
+    try:
+        with pytest.raises(ValidationError) as excinfo:
+            services.advance_cycle_phase(
+                actor=hr_admin.user, cycle_id=cycle.pk, to_phase=Cycle.Phase.IMPLEMENTATION
+            )
+    finally:
+        services.PHASE_GUARDS[Cycle.Phase.PLANNING].remove(guard)
+    assert "do not total 100 %" in excinfo.value.messages[0]
+    cycle.refresh_from_db()
+    assert cycle.phase == Cycle.Phase.PLANNING
