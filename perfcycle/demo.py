@@ -1,0 +1,709 @@
+"""Demo data: a realistic organisation to try PerfCycle in, and a large one for benchmarks.
+
+``seed_demo()`` builds, in one transaction:
+
+- a 41-person company (a CEO, six departments with their heads, team leads and staff,
+  one leaver) whose chart is four levels deep, including the six fixed logins below;
+- the current cycle, in its implementation phase, with every active person enrolled,
+  and last year's cycle, closed, for history;
+- with ``employees=N``, about N - 41 more people in 44 sub-departments, each
+  sub-department a tree with a manager per eight people.
+
+It is idempotent: a second run finds the demo org (by the CEO's employee number) and
+adds nothing, unless a larger ``employees`` asks it to grow. A seed is a data load, not a
+workflow, so it writes rows in bulk through the ORM; the two facts worth an audit record
+(each cycle created, the enrolment) go through ``perfcycle.services``.
+
+Every demo person shares one password. It is hashed once and the hash reused: hashing
+10,000 passwords with the production hasher would take hours.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from perfcycle import services
+from perfcycle.models import Cycle, Department, Employee, Participation
+
+DEMO_PASSWORD = "perfcycle-demo"
+EMAIL_DOMAIN = "demo.perfcycle.example"
+NUMBER_PREFIX = "DEMO-"
+LARGE_PREFIX = f"{NUMBER_PREFIX}B"
+# Every manager in the generated part of a large org has up to this many direct reports.
+SPAN_OF_CONTROL = 8
+BATCH_SIZE = 2000
+
+LEADERSHIP = "Leadership"
+
+
+@dataclass(frozen=True)
+class DepartmentPlan:
+    name: str
+    head: str  # username of the department head in the core org
+    share: float  # fraction of a large org's generated people
+    manager_title: str
+    lead_title: str
+    staff_titles: tuple[str, ...]
+    teams: tuple[str, ...]  # sub-departments of a large org
+
+
+DEPARTMENTS = (
+    DepartmentPlan(
+        "Engineering",
+        "rajesh.iyer",
+        0.35,
+        "Engineering manager",
+        "Tech lead",
+        (
+            "Software engineer",
+            "Senior software engineer",
+            "Backend engineer",
+            "Frontend engineer",
+            "QA engineer",
+            "Site reliability engineer",
+            "Data engineer",
+            "Staff engineer",
+        ),
+        (
+            "Platform Engineering",
+            "Data Engineering",
+            "Mobile Engineering",
+            "Web Engineering",
+            "Quality Engineering",
+            "Site Reliability",
+            "Security Engineering",
+            "Infrastructure",
+            "Developer Experience",
+            "Machine Learning",
+            "Payments Engineering",
+            "Integrations",
+        ),
+    ),
+    DepartmentPlan(
+        "Sales",
+        "grace.mitchell",
+        0.20,
+        "Regional sales manager",
+        "Sales team lead",
+        (
+            "Account executive",
+            "Senior account executive",
+            "Sales development representative",
+            "Customer success manager",
+            "Solutions consultant",
+        ),
+        (
+            "Sales EMEA",
+            "Sales North America",
+            "Sales APAC",
+            "Sales LATAM",
+            "Enterprise Sales",
+            "Inside Sales",
+            "Sales Operations",
+            "Customer Success",
+        ),
+    ),
+    DepartmentPlan(
+        "Marketing",
+        "isabel.costa",
+        0.10,
+        "Marketing manager",
+        "Marketing team lead",
+        (
+            "Marketing specialist",
+            "Content writer",
+            "Graphic designer",
+            "SEO specialist",
+            "Campaign manager",
+        ),
+        (
+            "Brand",
+            "Content Marketing",
+            "Product Marketing",
+            "Digital Marketing",
+            "Events",
+            "Marketing Operations",
+        ),
+    ),
+    DepartmentPlan(
+        "Finance",
+        "fatima.haddad",
+        0.07,
+        "Finance manager",
+        "Finance team lead",
+        (
+            "Financial analyst",
+            "Accountant",
+            "Accounts payable specialist",
+            "Payroll specialist",
+            "Tax specialist",
+        ),
+        (
+            "Accounting",
+            "Financial Planning and Analysis",
+            "Payroll",
+            "Tax and Treasury",
+            "Internal Audit",
+        ),
+    ),
+    DepartmentPlan(
+        "Operations",
+        "michael.osei",
+        0.20,
+        "Operations manager",
+        "Operations team lead",
+        (
+            "Operations analyst",
+            "Support specialist",
+            "Logistics coordinator",
+            "Procurement specialist",
+            "IT support specialist",
+        ),
+        (
+            "Customer Support",
+            "Logistics",
+            "Facilities",
+            "IT Services",
+            "Procurement",
+            "Supply Chain",
+            "Legal and Compliance",
+            "Business Operations",
+        ),
+    ),
+    DepartmentPlan(
+        "People",
+        "elena.marsh",
+        0.08,
+        "HR manager",
+        "HR team lead",
+        (
+            "HR generalist",
+            "Recruiter",
+            "Learning and development specialist",
+            "HR coordinator",
+            "Compensation analyst",
+        ),
+        (
+            "Talent Acquisition",
+            "Learning and Development",
+            "People Operations",
+            "Total Rewards",
+            "Employee Relations",
+        ),
+    ),
+)
+
+# (sub-department name, its department's plan), in a fixed order: the index is part of
+# each generated person's employee number, so it must never change.
+TEAMS = tuple((team, plan) for plan in DEPARTMENTS for team in plan.teams)
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    first_name: str
+    last_name: str
+    job_title: str
+    department: str
+    manager: str | None  # username
+    hr: bool = False
+    is_active: bool = True
+
+
+# The core org, managers before their reports. Its order fixes the employee numbers.
+PEOPLE = (
+    DemoPerson("olivia.bennett", "Olivia", "Bennett", "Chief Executive Officer", LEADERSHIP, None),
+    DemoPerson("sophie.wagner", "Sophie", "Wagner", "Executive assistant", LEADERSHIP, "olivia.bennett"),
+    # Engineering
+    DemoPerson("rajesh.iyer", "Rajesh", "Iyer", "VP of Engineering", "Engineering", "olivia.bennett"),
+    DemoPerson("manager", "Hannah", "Clarke", "Engineering team lead", "Engineering", "rajesh.iyer"),
+    DemoPerson("employee", "Tom", "Fischer", "Software engineer", "Engineering", "manager"),
+    DemoPerson("peer", "Aisha", "Rahman", "Senior software engineer", "Engineering", "manager"),
+    DemoPerson("lucas.moreau", "Lucas", "Moreau", "QA engineer", "Engineering", "manager"),
+    DemoPerson("leo.martin", "Leo", "Martin", "Frontend engineer", "Engineering", "manager"),
+    DemoPerson("mei.chen", "Mei", "Chen", "Platform team lead", "Engineering", "rajesh.iyer"),
+    DemoPerson("daniel.okafor", "Daniel", "Okafor", "Site reliability engineer", "Engineering", "mei.chen"),
+    DemoPerson("sofia.rossi", "Sofia", "Rossi", "Backend engineer", "Engineering", "mei.chen"),
+    DemoPerson("jonas.berg", "Jonas", "Berg", "Data engineer", "Engineering", "mei.chen"),
+    # Sales
+    DemoPerson("grace.mitchell", "Grace", "Mitchell", "Sales director", "Sales", "olivia.bennett"),
+    DemoPerson("manager2", "Marcus", "Webb", "Sales team lead, EMEA", "Sales", "grace.mitchell"),
+    DemoPerson("employee2", "Priya", "Nair", "Account executive", "Sales", "manager2"),
+    DemoPerson("ethan.brooks", "Ethan", "Brooks", "Account executive", "Sales", "manager2"),
+    DemoPerson("chloe.dubois", "Chloé", "Dubois", "Sales development representative", "Sales", "manager2"),
+    DemoPerson("samuel.adeyemi", "Samuel", "Adeyemi", "Sales team lead, Americas", "Sales", "grace.mitchell"),
+    DemoPerson("laura.kim", "Laura", "Kim", "Account executive", "Sales", "samuel.adeyemi"),
+    DemoPerson("diego.alvarez", "Diego", "Álvarez", "Customer success manager", "Sales", "samuel.adeyemi"),
+    # Left during the current cycle: in last year's cycle, not in this one.
+    DemoPerson("peter.hall", "Peter", "Hall", "Account executive", "Sales", "samuel.adeyemi", is_active=False),
+    # Marketing
+    DemoPerson("isabel.costa", "Isabel", "Costa", "Head of Marketing", "Marketing", "olivia.bennett"),
+    DemoPerson("noah.wright", "Noah", "Wright", "Content marketing manager", "Marketing", "isabel.costa"),
+    DemoPerson("oliver.grant", "Oliver", "Grant", "Graphic designer", "Marketing", "noah.wright"),
+    DemoPerson("emma.larsen", "Emma", "Larsen", "Content writer", "Marketing", "noah.wright"),
+    DemoPerson("yuki.tanaka", "Yuki", "Tanaka", "Product marketing manager", "Marketing", "isabel.costa"),
+    # Finance
+    DemoPerson("fatima.haddad", "Fatima", "Haddad", "Chief Financial Officer", "Finance", "olivia.bennett"),
+    DemoPerson("james.porter", "James", "Porter", "Financial controller", "Finance", "fatima.haddad"),
+    DemoPerson("ana.silva", "Ana", "Silva", "Financial analyst", "Finance", "james.porter"),
+    DemoPerson("ben.cohen", "Ben", "Cohen", "Accounts payable specialist", "Finance", "james.porter"),
+    DemoPerson("nina.petrova", "Nina", "Petrova", "Payroll specialist", "Finance", "james.porter"),
+    # Operations
+    DemoPerson("michael.osei", "Michael", "Osei", "Head of Operations", "Operations", "olivia.bennett"),
+    DemoPerson("sarah.lindqvist", "Sarah", "Lindqvist", "Operations team lead", "Operations", "michael.osei"),
+    DemoPerson("kevin.walsh", "Kevin", "Walsh", "Operations analyst", "Operations", "sarah.lindqvist"),
+    DemoPerson("lina.novak", "Lina", "Novak", "Procurement specialist", "Operations", "sarah.lindqvist"),
+    DemoPerson("omar.farouk", "Omar", "Farouk", "IT support specialist", "Operations", "sarah.lindqvist"),
+    DemoPerson("rachel.adams", "Rachel", "Adams", "Facilities coordinator", "Operations", "michael.osei"),
+    # People
+    DemoPerson("elena.marsh", "Elena", "Marsh", "Head of People", "People", "olivia.bennett"),
+    DemoPerson("hr", "Zoe", "Turner", "HR business partner", "People", "elena.marsh", hr=True),
+    DemoPerson("david.nguyen", "David", "Nguyen", "Talent acquisition specialist", "People", "elena.marsh"),
+    DemoPerson("maria.santos", "Maria", "Santos", "Learning and development partner", "People", "elena.marsh"),
+)  # fmt: skip
+
+# The logins the README, the tests and the browser tests rely on.
+LOGINS = (
+    ("hr", "HR admin"),
+    ("manager", "Manager of employee and peer"),
+    ("employee", "Employee, reports to manager"),
+    ("peer", "Employee, peer of employee"),
+    ("manager2", "Manager in another department"),
+    ("employee2", "Employee, reports to manager2"),
+)
+
+FIRST_NAMES = (
+    "Amelia", "Noah", "Olivia", "Liam", "Ava", "Mateo", "Isla", "Arjun", "Freya", "Kenji",
+    "Zara", "Lucas", "Maya", "Omar", "Chloe", "Elijah", "Hana", "Felix", "Leila", "Marco",
+    "Ines", "Samuel", "Nadia", "Tomas", "Priya", "Owen", "Sara", "Yusuf", "Grace", "Aiden",
+    "Mila", "Rohan", "Clara", "Diego", "Anya", "Jack", "Lena", "Kwame", "Ruby", "Hugo",
+    "Elif", "Oscar", "Aaliyah", "Finn", "Mariam", "Ethan", "Sofia", "Ravi", "Julia", "Theo",
+    "Amara", "Leon", "Nora", "Kofi", "Emma", "Malik", "Alice", "Joon", "Layla", "Adam",
+)  # fmt: skip
+LAST_NAMES = (
+    "Smith", "Patel", "Garcia", "Nguyen", "Kowalski", "Okafor", "Muller", "Rossi", "Tanaka",
+    "Johansson", "Hughes", "Khan", "Silva", "Dubois", "Murphy", "Chen", "Novak", "Mensah",
+    "Fernandez", "Kim", "Larsen", "Ahmed", "Walker", "Costa", "Schmidt", "Ito", "Osei",
+    "Moreno", "Wright", "Sato", "Haddad", "Kaur", "Bianchi", "Jansen", "Ward", "Lopez",
+    "Yilmaz", "Eriksen", "Adeyemi", "Campbell", "Horvat", "Reyes", "Sharma", "Fischer",
+    "Byrne", "Park", "Santos", "Ivanova", "Baker", "Nakamura", "Moretti", "Owusu", "Clarke",
+    "Lindberg", "Diaz", "Rahman", "Foster", "Weber", "Suzuki", "Murray", "Petrov", "Ali",
+    "Coleman", "Vasquez", "Berg", "Sullivan", "Mwangi", "Ortiz", "Hall", "Nilsson",
+)  # fmt: skip
+
+
+class DemoConflictError(Exception):
+    """The database holds real data that the demo would collide with."""
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    role: str
+    name: str
+    department: str
+    job_title: str
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    created: bool  # the demo org was created by this run (False: it was already there)
+    added: int  # people added by this run
+    total: int  # demo people now in the database
+    departments: int
+    current_cycle: Cycle | None
+    previous_cycle: Cycle | None
+    logins: list[Login]
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """One person to create: the plan, before any row exists."""
+
+    number: str
+    username: str
+    first_name: str
+    last_name: str
+    job_title: str
+    department: str
+    manager_number: str | None
+    hr: bool = False
+    is_active: bool = True
+
+
+# --- Entry point -------------------------------------------------------------------------
+
+
+def seed_demo(*, employees: int | None = None, today: dt.date | None = None) -> SeedResult:
+    """Create the demo org (or grow it to ``employees`` people); safe to run again."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        created = not Employee.objects.filter(employee_number=core_number(0)).exists()
+        added = 0
+        if created:
+            _refuse_clashes()
+            departments = _ensure_departments([LEADERSHIP, *(p.name for p in DEPARTMENTS)])
+            _create_people(core_people(), departments=departments, known={})
+            added += len(PEOPLE)
+        if employees is not None and employees > len(PEOPLE):
+            added += _grow_large_org(employees - len(PEOPLE))
+        if created:
+            current, previous = _create_cycles(today)
+        else:
+            current, previous = _demo_cycles()
+            if added and current is not None:
+                _enrol_current(current)
+        total = Employee.objects.filter(employee_number__startswith=NUMBER_PREFIX).count()
+        return SeedResult(
+            created=created,
+            added=added,
+            total=total,
+            departments=Department.objects.count(),
+            current_cycle=current,
+            previous_cycle=previous,
+            logins=logins(),
+        )
+
+
+def logins() -> list[Login]:
+    by_username = {
+        e.user.username: e
+        for e in Employee.objects.with_org().filter(user__username__in=[u for u, _ in LOGINS])
+    }
+    return [
+        Login(
+            username=username,
+            role=role,
+            name=by_username[username].full_name,
+            department=str(by_username[username].department or ""),
+            job_title=by_username[username].job_title,
+        )
+        for username, role in LOGINS
+        if username in by_username
+    ]
+
+
+# --- The plan (pure: no database) -----------------------------------------------------
+
+
+def core_number(index: int) -> str:
+    return f"{NUMBER_PREFIX}C{index + 1:03d}"
+
+
+def large_number(team: int, index: int) -> str:
+    return f"{LARGE_PREFIX}{team:02d}-{index:05d}"
+
+
+def parse_large_number(number: str) -> tuple[int, int]:
+    team, index = number.removeprefix(LARGE_PREFIX).split("-")
+    return int(team), int(index)
+
+
+def _core_numbers() -> dict[str, str]:
+    return {p.username: core_number(i) for i, p in enumerate(PEOPLE)}
+
+
+def core_people() -> list[NewPerson]:
+    numbers = _core_numbers()
+    return [
+        NewPerson(
+            number=numbers[p.username],
+            username=p.username,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            job_title=p.job_title,
+            department=p.department,
+            manager_number=numbers[p.manager] if p.manager else None,
+            hr=p.hr,
+            is_active=p.is_active,
+        )
+        for p in PEOPLE
+    ]
+
+
+def team_targets(generated: int, existing: dict[int, int]) -> list[int]:
+    """How many people each team should have for ``generated`` people in all.
+
+    Shares follow the departments' weights (largest remainder); a team never shrinks,
+    so growing an existing large org keeps everyone already there.
+    """
+    weights = [plan.share / len(plan.teams) for _team, plan in TEAMS]
+    total_weight = sum(weights)
+    quotas = [generated * w / total_weight for w in weights]
+    targets = [int(q) for q in quotas]
+    by_remainder = sorted(range(len(TEAMS)), key=lambda t: quotas[t] - targets[t], reverse=True)
+    for t in by_remainder[: generated - sum(targets)]:
+        targets[t] += 1
+    return [max(target, existing.get(t, 0)) for t, target in enumerate(targets)]
+
+
+def _parent_index(index: int) -> int:
+    # Each team is a complete tree filled level by level: node i reports to (i - 1) // span.
+    return (index - 1) // SPAN_OF_CONTROL
+
+
+def _depth(index: int) -> int:
+    depth = 0
+    while index > 0:
+        index, depth = _parent_index(index), depth + 1
+    return depth
+
+
+def _has_reports(index: int, size: int) -> bool:
+    return index * SPAN_OF_CONTROL + 1 < size
+
+
+def _title(team: int, index: int, size: int) -> str:
+    name, plan = TEAMS[team]
+    if index == 0:
+        return f"Head of {name}"
+    if _has_reports(index, size):
+        return plan.manager_title if _depth(index) == 1 else plan.lead_title
+    return plan.staff_titles[(index * 7 + team) % len(plan.staff_titles)]
+
+
+def _generated_person(team: int, index: int, size: int) -> NewPerson:
+    name, plan = TEAMS[team]
+    first = FIRST_NAMES[(index * 7 + team * 3) % len(FIRST_NAMES)]
+    last = LAST_NAMES[(index * 11 + team * 5 + index // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    if index == 0:
+        manager_number = _core_numbers()[plan.head]
+    else:
+        manager_number = large_number(team, _parent_index(index))
+    return NewPerson(
+        number=large_number(team, index),
+        username=f"{first}.{last}{team:02d}{index:04d}".lower(),
+        first_name=first,
+        last_name=last,
+        job_title=_title(team, index, size),
+        department=name,
+        manager_number=manager_number,
+    )
+
+
+def plan_large_org(
+    generated: int, existing: dict[int, int]
+) -> tuple[list[NewPerson], dict[str, str]]:
+    """The people to add so the generated part of the org holds ``generated`` people.
+
+    ``existing`` counts the people each team already has. Returns the new people and the
+    new job titles of people already there who now get their first reports.
+    """
+    targets = team_targets(generated, existing)
+    people: list[NewPerson] = []
+    promotions: dict[str, str] = {}
+    for team, size in enumerate(targets):
+        old_size = existing.get(team, 0)
+        people.extend(_generated_person(team, i, size) for i in range(old_size, size))
+        for index in range(old_size):
+            if _has_reports(index, size) and not _has_reports(index, old_size):
+                promotions[large_number(team, index)] = _title(team, index, size)
+    return people, promotions
+
+
+def cycle_dates(today: dt.date) -> dict:
+    """Dates of the cycle running on ``today``: a year that began five to six months ago.
+
+    Planning is over and implementation runs for another two to three months, whatever
+    the day the demo is seeded.
+    """
+    return _cycle_dates_from((today - dt.timedelta(days=200)).replace(day=1))
+
+
+def _cycle_dates_from(start: dt.date) -> dict:
+    end = start.replace(year=start.year + 1) - dt.timedelta(days=1)
+    return {
+        "start_date": start,
+        "end_date": end,
+        "planning_deadline": start + dt.timedelta(days=42),
+        "implementation_deadline": end - dt.timedelta(days=75),
+        "appraisal_deadline": end - dt.timedelta(days=45),
+        "feedback_deadline": end - dt.timedelta(days=25),
+        "application_deadline": end,
+        "checkin_cadence": Cycle.Cadence.MONTHLY,
+    }
+
+
+def _year_earlier(dates: dict) -> dict:
+    start = dates["start_date"]  # always the 1st of a month, so never 29 February
+    return _cycle_dates_from(start.replace(year=start.year - 1))
+
+
+# --- Writes ---------------------------------------------------------------------------
+
+
+def _refuse_clashes() -> None:
+    usernames = [p.username for p in PEOPLE]
+    taken = list(
+        get_user_model().objects.filter(username__in=usernames).values_list("username", flat=True)
+    )
+    if taken:
+        raise DemoConflictError(
+            "This database already has users named "
+            + ", ".join(sorted(taken))
+            + " that are not part of the demo; seed the demo into an empty database."
+        )
+
+
+def _ensure_departments(names: Iterable[str], parents: dict[str, str] | None = None) -> dict:
+    """Departments by name, creating the missing ones (a real one of that name is reused)."""
+    names = list(names)
+    parents = parents or {}
+    found = {d.name: d for d in Department.objects.filter(name__in=names)}
+    missing = [n for n in names if n not in found]
+    if missing:
+        parent_ids = dict(
+            Department.objects.filter(name__in=set(parents.values())).values_list("name", "id")
+        )
+        Department.objects.bulk_create(
+            [Department(name=n, parent_id=parent_ids.get(parents.get(n))) for n in missing]
+        )
+        found = {d.name: d for d in Department.objects.filter(name__in=names)}
+    return found
+
+
+def _create_people(
+    people: list[NewPerson], *, departments: dict, known: dict[str, int]
+) -> dict[str, int]:
+    """Create users and employees in bulk; managers first, level by level.
+
+    ``known`` maps the employee numbers of people already in the database to their ids;
+    it is extended with the new people and returned.
+    """
+    if not people:
+        return known
+    password = make_password(DEMO_PASSWORD)
+    User = get_user_model()
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=p.username,
+                first_name=p.first_name,
+                last_name=p.last_name,
+                email=f"{p.username}@{EMAIL_DOMAIN}",
+                password=password,
+                is_active=p.is_active,
+            )
+            for p in people
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    user_ids = {u.username: u.pk for u in users}
+    hr_users = [user_ids[p.username] for p in people if p.hr]
+    if hr_users:
+        services.hr_group().user_set.add(*hr_users)
+
+    levels: dict[int, list[NewPerson]] = defaultdict(list)
+    depth: dict[str, int] = {}
+    for p in people:  # the plan lists every manager before their reports
+        depth[p.number] = depth[p.manager_number] + 1 if p.manager_number in depth else 0
+        levels[depth[p.number]].append(p)
+    known = dict(known)
+    for level in sorted(levels):
+        created = Employee.objects.bulk_create(
+            [
+                Employee(
+                    user_id=user_ids[p.username],
+                    employee_number=p.number,
+                    department=departments[p.department],
+                    job_title=p.job_title,
+                    manager_id=known[p.manager_number] if p.manager_number else None,
+                    is_active=p.is_active,
+                )
+                for p in levels[level]
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        known.update((e.employee_number, e.pk) for e in created)
+    return known
+
+
+def _grow_large_org(generated: int) -> int:
+    """Add generated people until there are ``generated`` of them; returns how many."""
+    known = dict(
+        Employee.objects.filter(employee_number__startswith=NUMBER_PREFIX).values_list(
+            "employee_number", "id"
+        )
+    )
+    existing: dict[int, int] = defaultdict(int)
+    for number in known:
+        if number.startswith(LARGE_PREFIX):
+            existing[parse_large_number(number)[0]] += 1
+    people, promotions = plan_large_org(generated, existing)
+    parents = {team: plan.name for team, plan in TEAMS}
+    departments = _ensure_departments([*(p.name for p in DEPARTMENTS), *parents], parents=parents)
+    _create_people(people, departments=departments, known=known)
+    by_title: dict[str, list[str]] = defaultdict(list)
+    for number, title in promotions.items():
+        by_title[title].append(number)
+    for title, numbers in by_title.items():
+        Employee.objects.filter(employee_number__in=numbers).update(job_title=title)
+    return len(people)
+
+
+def _create_cycles(today: dt.date) -> tuple[Cycle, Cycle]:
+    """This year's cycle (implementation, everyone enrolled) and last year's (closed)."""
+    dates = cycle_dates(today)
+    previous_dates = _year_earlier(dates)
+    previous = _ensure_cycle(
+        f"FY{previous_dates['start_date'].year} performance cycle",
+        Cycle.Phase.CLOSED,
+        previous_dates,
+    )
+    current = _ensure_cycle(
+        f"FY{dates['start_date'].year} performance cycle", Cycle.Phase.IMPLEMENTATION, dates
+    )
+    # Last year's cycle is history: everyone in the demo took part, with today's chart.
+    # (A closed cycle takes no new people through the service, so this is a plain load.)
+    already = set(
+        Participation.objects.filter(cycle=previous).values_list("employee_id", flat=True)
+    )
+    Participation.objects.bulk_create(
+        [
+            Participation(cycle=previous, employee_id=e_id, reviewer_id=m_id)
+            for e_id, m_id in Employee.objects.filter(
+                employee_number__startswith=NUMBER_PREFIX
+            ).values_list("id", "manager_id")
+            if e_id not in already
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    if current.is_open:
+        _enrol_current(current)
+    return current, previous
+
+
+def _ensure_cycle(name: str, phase: str, dates: dict) -> Cycle:
+    cycle = Cycle.objects.filter(name=name).first()
+    if cycle is not None:
+        return cycle  # a cycle HR created by hand under that name is used as it is
+    cycle = Cycle.objects.create(name=name, phase=phase, **dates)
+    services.record_event(
+        actor=None,
+        verb="cycle.created",
+        obj=cycle,
+        after=services.snapshot(cycle, [*services.CYCLE_FIELDS, "phase"]),
+    )
+    return cycle
+
+
+def _enrol_current(cycle: Cycle) -> int:
+    return services.enrol_employees(
+        actor=None,
+        cycle=cycle,
+        employees=Employee.objects.filter(employee_number__startswith=NUMBER_PREFIX),
+    )
+
+
+def _demo_cycles() -> tuple[Cycle | None, Cycle | None]:
+    """The demo's cycles on a later run: those the CEO takes part in, newest first."""
+    cycles = Cycle.objects.filter(participations__employee__employee_number=core_number(0))
+    current = cycles.exclude(phase=Cycle.Phase.CLOSED).order_by("-start_date").first()
+    previous = cycles.filter(phase=Cycle.Phase.CLOSED).order_by("-start_date").first()
+    return current, previous

@@ -1,0 +1,73 @@
+"""``manage.py seed_demo``: the demo organisation, or a large one for benchmarks."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from perfcycle import demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a demo organisation with two cycles and the fixed logins (password "
+        f"{demo.DEMO_PASSWORD!r}). Safe to run again: an existing demo is left as it is. "
+        "--employees N builds (or grows to) an organisation of about N people for benchmarks."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--employees",
+            type=int,
+            metavar="N",
+            help="Total number of people, e.g. 10000 (default: the 41-person demo).",
+        )
+
+    def handle(self, *args, employees=None, **options):
+        if employees is not None and employees < 1:
+            raise CommandError("--employees must be a positive number.")
+        started = time.perf_counter()
+        try:
+            result = demo.seed_demo(employees=employees)
+        except demo.DemoConflictError as error:
+            raise CommandError(str(error)) from error
+        elapsed = time.perf_counter() - started
+
+        if result.created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo organisation created: {result.total:,} people, "
+                    f"{result.departments} departments, cycles "
+                    f"“{result.current_cycle}” ({result.current_cycle.get_phase_display()}) "
+                    f"and “{result.previous_cycle}” ({result.previous_cycle.get_phase_display()}) "
+                    f"in {elapsed:.1f} s."
+                )
+            )
+        elif result.added:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"The demo organisation was already there; added {result.added:,} people "
+                    f"(now {result.total:,}) in {elapsed:.1f} s."
+                )
+            )
+        else:
+            self.stdout.write(
+                f"The demo organisation is already there ({result.total:,} people); "
+                "nothing was changed."
+            )
+        self._print_logins(result.logins)
+
+    def _print_logins(self, logins):
+        rows = [("Username", "Role", "Name", "Department", "Password")]
+        rows += [(x.username, x.role, x.name, x.department, demo.DEMO_PASSWORD) for x in logins]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        self.stdout.write("")
+        for n, row in enumerate(rows):
+            self.stdout.write(
+                "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            )
+            if n == 0:
+                self.stdout.write("  ".join("-" * w for w in widths))
+        self.stdout.write(
+            f"\nEveryone else in the demo (e.g. olivia.bennett, the CEO) also logs in with "
+            f"password {demo.DEMO_PASSWORD!r}."
+        )
