@@ -1,14 +1,12 @@
-from django.http import Http404
 from django.urls import path
 
-
-def _todo(request, *args, **kwargs):  # replaced by the org import work
-    raise Http404
-
+from perfcycle import org_import_views
 
 urlpatterns = [
-    path("import/", _todo, name="org-import"),
-    path("import/<int:pk>/", _todo, name="org-import-detail"),
-    path("import/<int:pk>/apply/", _todo, name="org-import-apply"),
-    path("import/<int:pk>/discard/", _todo, name="org-import-discard"),
+    path("import/", org_import_views.org_import_upload, name="org-import"),
+    path("import/<int:pk>/", org_import_views.org_import_detail, name="org-import-detail"),
+    path("import/<int:pk>/apply/", org_import_views.org_import_apply, name="org-import-apply"),
+    path(
+        "import/<int:pk>/discard/", org_import_views.org_import_discard, name="org-import-discard"
+    ),
 ]
