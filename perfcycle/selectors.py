@@ -110,7 +110,7 @@ def todos_for_hr() -> list[Todo]:
 
 def org_counts() -> dict:
     return Employee.objects.aggregate(
-        active=Count("id", filter=Q(is_active=True)),
-        inactive=Count("id", filter=Q(is_active=False)),
+        active=Count("id", filter=Q(is_active=True), distinct=True),
+        inactive=Count("id", filter=Q(is_active=False), distinct=True),
         managers=Count("id", filter=Q(reports__isnull=False), distinct=True),
     )

@@ -38,7 +38,7 @@ def snapshot(obj, fields) -> dict:
 
 
 def record_event(*, actor, verb: str, obj, before: dict | None = None, after: dict | None = None):
-    """Append one audit record. The only writer of AuditEvent."""
+    """Append one audit record. (Bulk imports write many at once with bulk_create.)"""
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         verb=verb,

@@ -1,0 +1,76 @@
+# PerfCycle developer commands. `make` (or `make help`) lists them.
+# Two commands are enough on a fresh machine: `make run` and `make test`.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.requirements-installed
+PIP_FLAGS := --disable-pip-version-check --no-input --progress-bar off
+PYTEST_ARGS ?=
+
+# Browser tests drive Debian's /usr/bin/chromium; Playwright must never download a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+# `make run` and the management targets: embedded defaults (SQLite under var/, Celery's
+# filesystem broker) unless the environment says otherwise, and DEBUG on unless set.
+DEV := DEBUG=$${DEBUG:-1}
+MANAGE := $(DEV) $(BIN)/python manage.py
+# The tests use perfcycle/settings_test.py (PostgreSQL and Redis on 127.0.0.1).
+TEST_MANAGE := DJANGO_SETTINGS_MODULE=perfcycle.settings_test $(BIN)/python manage.py
+
+.PHONY: help venv run serve test check lint format migrate seed collectstatic services browser-deps
+
+help: ## List the targets (this text)
+	@echo "PerfCycle — make targets:"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+venv: $(STAMP) ## Create .venv (Python 3.11+) and install requirements-dev.txt when they change
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "venv: no python3.11 or python3 on PATH" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "venv: $(PYTHON) is older than Python 3.11" >&2; exit 1; }
+	@if [ ! -x $(BIN)/python ]; then echo "venv: creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); fi
+	$(BIN)/python -m pip install $(PIP_FLAGS) -r requirements-dev.txt
+	@touch $@
+
+run: venv migrate seed collectstatic ## Migrate, seed the demo, serve http://127.0.0.1:8000 (PORT=...): gunicorn + Celery
+	$(DEV) scripts/run_all.sh
+
+serve: venv ## Serve without migrating/seeding first (gunicorn + Celery worker/beat)
+	$(DEV) scripts/run_all.sh
+
+migrate: venv ## Apply migrations to the development database (SQLite in var/ unless DATABASE_URL)
+	$(MANAGE) migrate --noinput
+
+seed: migrate ## Load the demo organisation and cycle (idempotent; prints the logins)
+	$(MANAGE) seed_demo
+
+collectstatic: venv ## Collect static files into var/static (served by WhiteNoise)
+	$(MANAGE) collectstatic --noinput -v 0
+
+services: ## Start PostgreSQL and Redis on 127.0.0.1 if stopped; create the test role/database
+	scripts/ensure_services.sh
+
+browser-deps: ## Install Debian's chromium (/usr/bin/chromium) for the browser tests if missing
+	scripts/ensure_chromium.sh
+
+test: venv services browser-deps ## Run the whole test suite on PostgreSQL + Redis (PYTEST_ARGS=... to narrow)
+	$(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+lint: venv ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv ## Sort imports and format the code with ruff
+	$(BIN)/ruff check --select I --fix .
+	$(BIN)/ruff format .
+
+check: lint services ## What CI should run: lint, makemigrations --check, then the tests
+	$(TEST_MANAGE) makemigrations --check --dry-run
+	$(MAKE) --no-print-directory test
