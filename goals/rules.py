@@ -8,6 +8,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+# gettext only marks and looks up strings; it needs no database, so the module stays pure.
+from django.utils.translation import gettext as _
+
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
 
@@ -54,21 +57,25 @@ def check_thresholds(thresholds: Sequence[Threshold], level_values: Iterable[int
     problems: list[str] = []
     allowed = set(level_values)
     if not thresholds:
-        return ["A scoring rule needs at least one threshold."]
+        return [_("A scoring rule needs at least one threshold.")]
     ordered = sorted(thresholds, key=lambda t: t.min_achievement)
     if ordered[0].min_achievement != 0:
-        problems.append("The first threshold must start at 0 % so every result gets a rating.")
+        problems.append(_("The first threshold must start at 0 % so every result gets a rating."))
     starts = [t.min_achievement for t in ordered]
     if len(set(starts)) != len(starts):
-        problems.append("Two thresholds start at the same achievement %.")
+        problems.append(_("Two thresholds start at the same achievement %."))
     for t in ordered:
         if t.min_achievement < 0:
-            problems.append(f"{t.min_achievement} %: thresholds cannot be negative.")
+            problems.append(
+                _("%(value)s %%: thresholds cannot be negative.") % {"value": t.min_achievement}
+            )
         if t.level not in allowed:
-            problems.append(f"Level {t.level} is not a level of the chosen rating scale.")
+            problems.append(
+                _("Level %(level)s is not a level of the chosen rating scale.") % {"level": t.level}
+            )
     levels = [t.level for t in ordered]
     if any(b <= a for a, b in zip(levels, levels[1:], strict=False)):
-        problems.append("Rating levels must increase as achievement increases.")
+        problems.append(_("Rating levels must increase as achievement increases."))
     return problems
 
 
