@@ -1,0 +1,19 @@
+"""Planning tasks: reminders to everyone not ready with their goals."""
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+from django.db import OperationalError
+
+from goals.services import workflow
+from perfcycle.models import Cycle
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def send_planning_reminders(self, cycle_id: int, actor_id: int | None = None) -> int:
+    """Remind the people of one cycle who are not ready; idempotent per person per day
+    (running it twice, or on two workers at once, reminds nobody twice)."""
+    cycle = Cycle.objects.filter(pk=cycle_id).first()
+    if cycle is None:
+        return 0
+    actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
+    return workflow.send_planning_reminders(cycle=cycle, actor=actor)
