@@ -9,6 +9,9 @@ class GoalsConfig(AppConfig):
         # Planning cannot end while approved weights are off or goals await approval.
         from goals.selectors import planning_blockers
         from perfcycle.models import Cycle
+        from goals.selectors import todos_for
+        from perfcycle.selectors import register_todo_provider
         from perfcycle.services import register_phase_guard
 
         register_phase_guard(leaving=Cycle.Phase.PLANNING, guard=planning_blockers)
+        register_todo_provider(todos_for)

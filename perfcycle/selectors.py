@@ -39,9 +39,19 @@ def current_participation(employee: Employee | None) -> Participation | None:
     )
 
 
+# Stage apps register ``provider(user) -> list[Todo]`` from their AppConfig.ready(), so
+# the home pages list every stage's to-dos without the core importing a later stage.
+TODO_PROVIDERS: list = []
+
+
+def register_todo_provider(provider) -> None:
+    if provider not in TODO_PROVIDERS:
+        TODO_PROVIDERS.append(provider)
+
+
 def todos_for_employee(user) -> list[Todo]:
-    """To-dos of a person for their own cycle. Later stages add their items here."""
-    todos: list[Todo] = []
+    """What needs this person now: every stage's to-dos, then unread notifications."""
+    todos: list[Todo] = [todo for provider in TODO_PROVIDERS for todo in provider(user)]
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
     if unread:
         todos.append(

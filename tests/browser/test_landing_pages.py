@@ -8,8 +8,9 @@ from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-HR_ITEMS = {"hr", "cycles", "people", "import", "audit"}
-EVERYONE = {"my", "notifications"}
+HR_ITEMS = {"hr", "cycles", "planning", "people", "import", "audit"}
+EVERYONE = {"my", "goals", "notifications"}
+MANAGER_ITEMS = {"team", "teamgoals"}
 
 
 def sign_in(page: Page, username: str, password: str) -> None:
@@ -32,9 +33,11 @@ def visible_nav_items(page: Page) -> set[str]:
     ("role", "path", "heading", "allowed", "forbidden"),
     [
         pytest.param(
-            "employee", "/me/", "Hello, Employee", EVERYONE, HR_ITEMS | {"team"}, id="employee"
+            "employee", "/me/", "Hello, Employee", EVERYONE, HR_ITEMS | MANAGER_ITEMS, id="employee"
         ),
-        pytest.param("manager", "/team/", "My team", EVERYONE | {"team"}, HR_ITEMS, id="manager"),
+        pytest.param(
+            "manager", "/team/", "My team", EVERYONE | MANAGER_ITEMS, HR_ITEMS, id="manager"
+        ),
         pytest.param("hr", "/hr/", "HR overview", EVERYONE | HR_ITEMS, set(), id="hr"),
     ],
 )

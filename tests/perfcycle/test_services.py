@@ -86,7 +86,10 @@ def test_concurrent_edit_is_detected_not_overwritten(hr_admin):
     cycle = services.create_cycle(actor=hr_admin.user, data=cycle_data())
     stale = cycle.version
     services.update_cycle(
-        actor=hr_admin.user, cycle_id=cycle.pk, data=cycle_data(name="First"), expected_version=stale
+        actor=hr_admin.user,
+        cycle_id=cycle.pk,
+        data=cycle_data(name="First"),
+        expected_version=stale,
     )
     with pytest.raises(services.ConcurrentEditError):
         services.update_cycle(
@@ -140,7 +143,9 @@ def test_enrol_snapshots_reviewer_and_skips_existing(org):
         actor=org["hr"].user, cycle=cycle, employees=Employee.objects.all()
     )
     assert again == 0
-    assert Participation.objects.get(cycle=cycle, employee=org["employee"]).reviewer == org["manager"]
+    assert (
+        Participation.objects.get(cycle=cycle, employee=org["employee"]).reviewer == org["manager"]
+    )
     assert not Participation.objects.filter(employee__user__username="leaver").exists()
 
 

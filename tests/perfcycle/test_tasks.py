@@ -45,22 +45,28 @@ def test_outbox_sweep_sends_what_the_broker_missed(employee):
     assert [m.subject for m in mail.outbox] == ["Left behind"]
 
 
+def fresh_connections():
+    """Forget the app's cached pools so the next publish uses the current broker URL.
+    (kombu keeps one pool per URL globally; closing it would break later tests.)"""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_broker_outage_does_not_break_the_page_action(employee):
     """With the broker unreachable, notify() still succeeds and leaves the email queued."""
     queue = redis.Redis(host="127.0.0.1", port=6379, db=14)
     queued_before = queue.llen("celery")
-    old = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    old = (app.conf.broker_url, app.conf.broker_write_url)
+    app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     app.conf.task_publish_retry = False
-    app.pool.force_close_all()
-    app._pool = None
+    fresh_connections()
     try:
         services.notify(recipient=employee.user, title="Queued while down")
     finally:
-        app.conf.broker_url = old
+        app.conf.broker_url, app.conf.broker_write_url = old
         app.conf.task_publish_retry = True
-        app._pool = None
+        fresh_connections()
     note = Notification.objects.get(title="Queued while down")
     assert note.emailed_at is None
     assert queue.llen("celery") == queued_before  # it really did not reach a broker
