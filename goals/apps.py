@@ -7,9 +7,8 @@ class GoalsConfig(AppConfig):
 
     def ready(self):
         # Planning cannot end while approved weights are off or goals await approval.
-        from goals.selectors import planning_blockers
+        from goals.selectors import planning_blockers, todos_for
         from perfcycle.models import Cycle
-        from goals.selectors import todos_for
         from perfcycle.selectors import register_todo_provider
         from perfcycle.services import register_phase_guard
 
