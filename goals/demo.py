@@ -1,0 +1,489 @@
+"""Demo planning data: a cycle's standards, templates and a realistic goal cascade.
+
+``seed_planning(cycle)`` gives a cycle whose people are already enrolled:
+
+- the standard 5-level rating scale (``goals.services.library.ensure_default_scale``);
+- six library indicators with scoring thresholds (revenue growth, customer satisfaction,
+  defects per release — lower is better —, on-time delivery, and two behavioural
+  competencies, collaboration and ownership);
+- two templates, "Individual contributor" (goals 60 %, competencies 30 %, peer 10 %) and
+  "Manager" (goals 50 %, KPIs 30 %, competencies 20 %);
+- the cycle's plan (that scale, "Individual contributor" as the default template) and a
+  job-title rule giving "Manager" to every title held by someone with reports;
+- three company goals; two goals per department, a sub-department's aligned to its parent
+  department's and a top department's to the company goals, so the cascade is four
+  levels deep; 3–4 approved goals per participant whose weights total 100 %, aligned to
+  their department's goals, most with a current value for realistic progress; one person
+  in twenty also has a personal goal aligned to nothing.
+
+Idempotent: each part is created only if missing (people who already have goals in the
+cycle are left alone), so running it again changes nothing, and running it after more
+people joined gives goals to the newcomers only. It is a data load, not a workflow: rows
+are written with ``bulk_create`` (a 10,000-person cycle takes a few seconds) and one
+audit event records what was seeded. It never creates users or hashes passwords.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count
+
+from goals.models import (
+    CyclePlan,
+    Direction,
+    Goal,
+    GoalLevel,
+    GoalStatus,
+    Indicator,
+    IndicatorKind,
+    Method,
+    RatingLevel,
+    RatingScale,
+    ScoringThreshold,
+    SectionKind,
+    Template,
+    TemplateAssignment,
+    TemplateItem,
+    TemplateSection,
+)
+from perfcycle.models import Cycle, Department, Participation
+from perfcycle.services import record_event
+
+BATCH_SIZE = 2000
+D = Decimal
+
+# Achievement % of target → rating level, on the 5-level scale.
+THRESHOLDS = ((D("0"), 1), (D("60"), 2), (D("85"), 3), (D("100"), 4), (D("120"), 5))
+
+
+@dataclass(frozen=True)
+class IndicatorPlan:
+    key: str
+    name: str
+    definition: str
+    kind: str
+    unit: str
+    direction: str
+
+
+REVENUE, CSAT, DEFECTS, ON_TIME, COLLABORATION, OWNERSHIP = (
+    "revenue",
+    "csat",
+    "defects",
+    "on_time",
+    "collaboration",
+    "ownership",
+)
+
+INDICATORS = (
+    IndicatorPlan(
+        REVENUE,
+        "Revenue growth",
+        "Growth of revenue against the same period last year.",
+        IndicatorKind.QUANTITATIVE,
+        "%",
+        Direction.HIGHER,
+    ),
+    IndicatorPlan(
+        CSAT,
+        "Customer satisfaction score",
+        "Average answer to “How satisfied are you?” in the quarterly survey, 1 to 5.",
+        IndicatorKind.QUANTITATIVE,
+        "points",
+        Direction.HIGHER,
+    ),
+    IndicatorPlan(
+        DEFECTS,
+        "Defects per release",
+        "Defects found in production per release, averaged over the period.",
+        IndicatorKind.QUANTITATIVE,
+        "defects",
+        Direction.LOWER,
+    ),
+    IndicatorPlan(
+        ON_TIME,
+        "On-time delivery",
+        "Share of committed deliverables shipped by their agreed date.",
+        IndicatorKind.QUANTITATIVE,
+        "%",
+        Direction.HIGHER,
+    ),
+    IndicatorPlan(
+        COLLABORATION,
+        "Collaboration",
+        "Shares information early, helps colleagues succeed and resolves disagreement "
+        "openly; rated on the scale's behavioural descriptors.",
+        IndicatorKind.BEHAVIOURAL,
+        "rating",
+        Direction.HIGHER,
+    ),
+    IndicatorPlan(
+        OWNERSHIP,
+        "Ownership",
+        "Takes responsibility for outcomes, follows through without reminders and raises "
+        "risks before they become problems.",
+        IndicatorKind.BEHAVIOURAL,
+        "rating",
+        Direction.HIGHER,
+    ),
+)
+
+IC_TEMPLATE = "Individual contributor"
+MANAGER_TEMPLATE = "Manager"
+# name: (description, [(section, weight, [(indicator key, weight within section)])])
+TEMPLATES = {
+    IC_TEMPLATE: (
+        "Goals 60 %, competencies 30 %, peer input 10 %.",
+        [
+            (SectionKind.GOALS, D("60"), []),
+            (SectionKind.COMPETENCIES, D("30"), [(COLLABORATION, D("50")), (OWNERSHIP, D("50"))]),
+            (SectionKind.PEER, D("10"), []),
+        ],
+    ),
+    MANAGER_TEMPLATE: (
+        "Goals 50 %, team KPIs 30 %, competencies 20 %.",
+        [
+            (SectionKind.GOALS, D("50"), []),
+            (
+                SectionKind.INDICATORS,
+                D("30"),
+                [(REVENUE, D("40")), (CSAT, D("30")), (ON_TIME, D("30"))],
+            ),
+            (SectionKind.COMPETENCIES, D("20"), [(COLLABORATION, D("50")), (OWNERSHIP, D("50"))]),
+        ],
+    ),
+}
+
+
+@dataclass(frozen=True)
+class GoalPlan:
+    """A goal to create: its numbers; ``title`` may hold ``{dept}``."""
+
+    title: str
+    indicator: str
+    baseline: Decimal
+    target: Decimal
+    weight: Decimal = D("0")
+
+
+# Three themes: a company goal each, and what departments and people do for it.
+COMPANY_GOALS = (
+    GoalPlan("Grow revenue by 20 %", REVENUE, D("0"), D("20"), D("40")),
+    GoalPlan("Customers rate us 4.5 out of 5", CSAT, D("3.9"), D("4.5"), D("30")),
+    GoalPlan("Ship reliably: at most 2 defects per release", DEFECTS, D("8"), D("2"), D("30")),
+)
+DEPARTMENT_GOALS = (
+    GoalPlan("{dept}: grow our contribution to revenue", REVENUE, D("0"), D("15")),
+    GoalPlan("{dept}: raise the satisfaction of the customers we serve", CSAT, D("3.8"), D("4.4")),
+    GoalPlan("{dept}: deliver reliably, with fewer defects", DEFECTS, D("8"), D("3")),
+)
+DEPARTMENT_WEIGHTS = (D("60"), D("40"))
+# Per theme, two ways a person contributes; someone with two goals under one department
+# goal gets both, never the same title twice.
+INDIVIDUAL_GOALS = (
+    (
+        GoalPlan("Win new business worth 15 % more than last year", REVENUE, D("0"), D("15")),
+        GoalPlan("Grow the revenue of the products I work on by 10 %", REVENUE, D("0"), D("10")),
+    ),
+    (
+        GoalPlan("Raise my customers' satisfaction score to 4.5", CSAT, D("3.8"), D("4.5")),
+        GoalPlan("Resolve customer issues so satisfaction reaches 4.4", CSAT, D("3.8"), D("4.4")),
+    ),
+    (
+        GoalPlan("Cut the defects in my releases to 3 per release", DEFECTS, D("8"), D("3")),
+        GoalPlan("Deliver 95 % of my commitments on time", ON_TIME, D("70"), D("95")),
+    ),
+)
+GROWTH_GOALS = (
+    GoalPlan("Be the colleague others want on their project", COLLABORATION, D("3"), D("4")),
+    GoalPlan("Own one improvement to how the team works, end to end", OWNERSHIP, D("3"), D("4")),
+)
+PERSONAL_GOAL = GoalPlan("Complete a professional certification", ON_TIME, D("0"), D("100"))
+WEIGHTS = {3: (D("40"), D("30"), D("30")), 4: (D("30"), D("30"), D("20"), D("20"))}
+
+
+@dataclass(frozen=True)
+class PlanningSeed:
+    indicators: int
+    templates: int
+    company_goals: int
+    department_goals: int
+    individual_goals: int
+    people_planned: int
+
+
+def _pseudo_random(*numbers: int) -> float:
+    """A stable number in [0, 1) from integers: the same demo every run."""
+    value = 0
+    for n in numbers:
+        value = (value * 1_000_003 + n * 2_654_435_761) % 4_294_967_291
+    return (value % 10_000) / 10_000
+
+
+def _scale(actor) -> RatingScale:
+    from goals.services.library import ensure_default_scale
+
+    return ensure_default_scale(actor=actor)
+
+
+def _indicators(scale: RatingScale) -> dict[str, Indicator]:
+    found = {i.name: i for i in Indicator.objects.filter(name__in=[p.name for p in INDICATORS])}
+    missing = [p for p in INDICATORS if p.name not in found]
+    if missing:
+        created = Indicator.objects.bulk_create(
+            Indicator(
+                name=p.name,
+                definition=p.definition,
+                kind=p.kind,
+                unit=p.unit,
+                direction=p.direction,
+                scale=scale,
+            )
+            for p in missing
+        )
+        levels = set(RatingLevel.objects.filter(scale=scale).values_list("value", flat=True))
+        ScoringThreshold.objects.bulk_create(
+            ScoringThreshold(indicator=i, min_achievement=start, level_value=level)
+            for i in created
+            for start, level in THRESHOLDS
+            if level in levels
+        )
+        found.update((i.name, i) for i in created)
+    return {p.key: found[p.name] for p in INDICATORS}
+
+
+def _templates(indicators: dict[str, Indicator]) -> dict[str, Template]:
+    found = {t.name: t for t in Template.objects.filter(name__in=list(TEMPLATES))}
+    for name, (description, sections) in TEMPLATES.items():
+        if name in found:
+            continue
+        template = Template.objects.create(name=name, method=Method.MIXED, description=description)
+        for position, (kind, weight, items) in enumerate(sections):
+            section = TemplateSection.objects.create(
+                template=template, kind=kind, weight=weight, position=position
+            )
+            TemplateItem.objects.bulk_create(
+                TemplateItem(section=section, indicator=indicators[key], weight=w)
+                for key, w in items
+            )
+        found[name] = template
+    return found
+
+
+def _plan(cycle: Cycle, scale: RatingScale, templates: dict[str, Template], actor) -> None:
+    if CyclePlan.objects.filter(cycle=cycle).exists():
+        return  # HR's choice stands
+    plan = CyclePlan.objects.create(
+        cycle=cycle, rating_scale=scale, default_template=templates[IC_TEMPLATE]
+    )
+    record_event(
+        actor=actor,
+        verb="cycle_plan.created",
+        obj=plan,
+        after={"rating_scale": scale.pk, "default_template": plan.default_template_id},
+    )
+
+
+def _manager_rules(cycle: Cycle, template: Template) -> None:
+    titles = set(
+        Participation.objects.filter(cycle=cycle, employee__reports__is_active=True)
+        .exclude(employee__job_title="")
+        .values_list("employee__job_title", flat=True)
+        .distinct()
+    )
+    ruled = {
+        t.casefold()
+        for t in TemplateAssignment.objects.filter(
+            cycle=cycle, employee__isnull=True, department__isnull=True
+        ).values_list("job_title", flat=True)
+    }
+    TemplateAssignment.objects.bulk_create(
+        TemplateAssignment(cycle=cycle, template=template, job_title=title)
+        for title in sorted(titles)
+        if title.casefold() not in ruled
+    )
+
+
+def _goal(cycle, plan: GoalPlan, indicators, *, actor, title=None, **fields) -> Goal:
+    return Goal(
+        cycle=cycle,
+        title=(title or plan.title)[:200],
+        indicator=indicators[plan.indicator],
+        baseline=plan.baseline,
+        target=plan.target,
+        unit=indicators[plan.indicator].unit,
+        status=GoalStatus.APPROVED,
+        created_by=actor,
+        **fields,
+    )
+
+
+def _company_goals(cycle, indicators, actor) -> list[Goal]:
+    existing = {g.title: g for g in Goal.objects.filter(cycle=cycle, level=GoalLevel.COMPANY)}
+    new = [
+        _goal(cycle, p, indicators, actor=actor, level=GoalLevel.COMPANY, weight=p.weight)
+        for p in COMPANY_GOALS
+        if p.title not in existing
+    ]
+    Goal.objects.bulk_create(new)
+    existing.update((g.title, g) for g in new)
+    return [existing[p.title] for p in COMPANY_GOALS]
+
+
+def _department_goals(cycle, indicators, company, people, actor) -> dict[int, list[Goal]]:
+    """Two goals per department with participants (and each department above one).
+
+    Returns department id → its goals; a goal's theme (which company goal it serves) is
+    kept on it as ``theme`` for the people below.
+    """
+    parent_of = dict(Department.objects.order_by().values_list("id", "parent_id"))
+    names = dict(Department.objects.order_by().values_list("id", "name"))
+    wanted: set[int] = set()
+    for _employee, department_id, _manager_department in people:
+        node = department_id
+        while node is not None and node not in wanted:
+            wanted.add(node)
+            node = parent_of.get(node)
+
+    def depth(d: int) -> int:
+        n, seen = 0, set()
+        while parent_of.get(d) is not None and d not in seen:
+            seen.add(d)
+            d, n = parent_of[d], n + 1
+        return n
+
+    heads: dict[int, int] = {}
+    for employee, department_id, manager_department in sorted(people):
+        if department_id is not None and manager_department != department_id:
+            heads.setdefault(department_id, employee)
+    theme_of = {indicators[p.indicator].pk: n for n, p in enumerate(DEPARTMENT_GOALS)}
+    existing: dict[int, list[Goal]] = defaultdict(list)
+    for g in Goal.objects.filter(
+        cycle=cycle, level=GoalLevel.DEPARTMENT, department__in=wanted
+    ).order_by("pk"):
+        g.theme = theme_of.get(g.indicator_id, 0)
+        existing[g.department_id].append(g)
+    goals: dict[int, list[Goal]] = dict(existing)
+    ordered = sorted(wanted, key=lambda d: (depth(d), names[d]))
+    for level in sorted({depth(d) for d in ordered}):
+        new = []
+        for index, d in enumerate(x for x in ordered if depth(x) == level):
+            if d in existing:
+                continue  # seeded before, or written by HR: left as it is
+            parent_goals = goals.get(parent_of.get(d))
+            goals[d] = []
+            for k, weight in enumerate(DEPARTMENT_WEIGHTS):
+                if parent_goals:
+                    parent = parent_goals[k % len(parent_goals)]
+                    theme = parent.theme
+                else:
+                    theme = (index + k) % len(COMPANY_GOALS)
+                    parent = company[theme]
+                plan = DEPARTMENT_GOALS[theme]
+                goal = _goal(
+                    cycle,
+                    plan,
+                    indicators,
+                    actor=actor,
+                    title=plan.title.format(dept=names[d]),
+                    level=GoalLevel.DEPARTMENT,
+                    department_id=d,
+                    owner_id=heads.get(d),
+                    parent=parent,
+                    weight=weight,
+                )
+                goal.theme = theme
+                new.append(goal)
+                goals[d].append(goal)
+        Goal.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    return goals
+
+
+def _individual_goals(cycle, indicators, department_goals, people, actor) -> list[Goal]:
+    goals = []
+    for employee, department_id, _manager_department in people:
+        count = 4 if _pseudo_random(employee, 1) < 0.5 else 3
+        aligned_to = department_goals.get(department_id) or []
+        personal = _pseudo_random(employee, 2) < 0.05
+        for j, weight in enumerate(WEIGHTS[count]):
+            parent = aligned_to[j % len(aligned_to)] if aligned_to else None
+            if j == count - 1 and personal:
+                plan, parent = PERSONAL_GOAL, None
+            elif j == count - 1:
+                plan = GROWTH_GOALS[employee % len(GROWTH_GOALS)]
+            else:
+                theme = parent.theme if parent is not None else (employee + j) % 3
+                plan = INDIVIDUAL_GOALS[theme][(employee + j // 2) % 2]
+            goals.append(
+                _goal(
+                    cycle,
+                    plan,
+                    indicators,
+                    actor=actor,
+                    level=GoalLevel.INDIVIDUAL,
+                    owner_id=employee,
+                    parent=parent,
+                    weight=weight,
+                    current_value=_current_value(plan, employee, j),
+                )
+            )
+    Goal.objects.bulk_create(goals, batch_size=BATCH_SIZE)
+    return goals
+
+
+def _current_value(plan: GoalPlan, employee: int, j: int) -> Decimal | None:
+    """Three goals in four have a current value, 10 %–115 % of the way to the target."""
+    if _pseudo_random(employee, j, 7) < 0.25:
+        return None
+    progress = D(str(round(0.1 + 1.05 * _pseudo_random(employee, j, 11), 2)))
+    return (plan.baseline + (plan.target - plan.baseline) * progress).quantize(D("0.01"))
+
+
+def seed_planning(cycle: Cycle, *, actor=None) -> PlanningSeed:
+    """Standards, templates, the plan and the goal cascade of ``cycle``; safe to rerun."""
+    with transaction.atomic():
+        scale = _scale(actor)
+        indicators = _indicators(scale)
+        templates = _templates(indicators)
+        _plan(cycle, scale, templates, actor)
+        _manager_rules(cycle, templates[MANAGER_TEMPLATE])
+        company = _company_goals(cycle, indicators, actor)
+        people = list(
+            Participation.objects.filter(cycle=cycle, employee__is_active=True)
+            .order_by("employee_id")
+            .values_list(
+                "employee_id", "employee__department_id", "employee__manager__department_id"
+            )
+        )
+        department_goals = _department_goals(cycle, indicators, company, people, actor)
+        planned = set(
+            Goal.objects.filter(cycle=cycle, level=GoalLevel.INDIVIDUAL)
+            .order_by()
+            .values_list("owner_id", flat=True)
+            .distinct()
+        )
+        newcomers = [p for p in people if p[0] not in planned]
+        created = _individual_goals(cycle, indicators, department_goals, newcomers, actor)
+        counts = defaultdict(int)
+        for row in (
+            Goal.objects.filter(cycle=cycle).order_by().values("level").annotate(n=Count("id"))
+        ):
+            counts[row["level"]] = row["n"]
+        result = PlanningSeed(
+            indicators=len(indicators),
+            templates=len(templates),
+            company_goals=counts[GoalLevel.COMPANY],
+            department_goals=counts[GoalLevel.DEPARTMENT],
+            individual_goals=counts[GoalLevel.INDIVIDUAL],
+            people_planned=len(planned) + len(newcomers),
+        )
+        if created:
+            record_event(
+                actor=actor,
+                verb="goals.seeded",
+                obj=cycle,
+                after={"people": len(newcomers), "goals": len(created)},
+            )
+    return result

@@ -1,0 +1,512 @@
+"""Cycle setup: a cycle's rating scale and default template, who gets which template, and
+who takes part.
+
+Writes are HR-only (``actor`` None means the system, as in ``perfcycle.services``), run in
+a transaction holding the cycle's row lock (so two HR admins setting up one cycle at once
+are serialised and each sees the other's result), re-check the cycle's phase inside that
+lock and write an audit event.
+
+Template resolution also lives here, because the setup page's preview and every later
+stage must agree on it: the most specific rule wins, a person override, then department +
+job title, then job title, then department, then the cycle's default template. A
+department rule covers its sub-departments too; the nearest department wins.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from goals.models import CyclePlan, Goal, RatingScale, Template, TemplateAssignment
+from perfcycle import access
+from perfcycle.models import Cycle, Department, Employee, Participation
+from perfcycle.services import ConcurrentEditError, enrol_employees, record_event
+
+# The scale, the default template and the assignment rules are agreed before goals are
+# written against them; enrolment stays open while people can still plan and work.
+SETUP_PHASES = (Cycle.Phase.PLANNING,)
+ENROL_PHASES = (Cycle.Phase.PLANNING, Cycle.Phase.IMPLEMENTATION)
+NO_PLAN_TOKEN = "new"
+
+
+def _require_hr(actor) -> None:
+    if actor is not None and not access.is_hr(actor):
+        raise PermissionDenied
+
+
+def _lock_cycle(cycle_id: int) -> Cycle:
+    return Cycle.objects.select_for_update().get(pk=cycle_id)
+
+
+def _require_phase(cycle: Cycle, phases, message: str) -> None:
+    if cycle.phase not in phases:
+        raise ValidationError(message % {"phase": cycle.get_phase_display()})
+
+
+def _require_setup_open(cycle: Cycle) -> None:
+    _require_phase(
+        cycle,
+        SETUP_PHASES,
+        _(
+            "This cycle is in its %(phase)s phase: its rating scale and templates were fixed "
+            "when planning ended and can no longer be changed."
+        ),
+    )
+
+
+def title_key(title: str) -> str:
+    """Job titles match whatever their case or surrounding spaces."""
+    return " ".join(title.split()).casefold()
+
+
+# --- Plan: rating scale and default template ------------------------------------------
+
+
+def plan_token(plan: CyclePlan | None) -> str:
+    """What the plan looked like when a form was loaded; compared on save.
+
+    The plan has no version column: its whole content is these two ids, so comparing
+    them detects exactly the concurrent edits that matter.
+    """
+    if plan is None or plan.pk is None:
+        return NO_PLAN_TOKEN
+    return f"{plan.rating_scale_id}:{plan.default_template_id or 0}"
+
+
+def plan_of(cycle: Cycle) -> CyclePlan | None:
+    return (
+        CyclePlan.objects.select_related("rating_scale", "default_template")
+        .filter(cycle=cycle)
+        .first()
+    )
+
+
+def set_cycle_plan(
+    *,
+    actor,
+    cycle: Cycle,
+    rating_scale: RatingScale,
+    default_template: Template | None = None,
+    expected_token: str | None = None,
+) -> CyclePlan:
+    """Choose the cycle's rating scale and default template (planning only).
+
+    ``expected_token`` is ``plan_token()`` of the plan the user saw; if someone saved the
+    plan since, ConcurrentEditError is raised and nothing changes.
+    """
+    _require_hr(actor)
+    with transaction.atomic():
+        cycle = _lock_cycle(cycle.pk)
+        _require_setup_open(cycle)
+        plan = CyclePlan.objects.select_for_update().filter(cycle=cycle).first()
+        if expected_token is not None and expected_token != plan_token(plan):
+            raise ConcurrentEditError(
+                _(
+                    "Someone else changed this cycle's plan while you were editing. "
+                    "Reload the page to see their choice, then make yours again."
+                )
+            )
+        errors = {}
+        if not rating_scale.levels.exists():
+            errors["rating_scale"] = _("This rating scale has no levels yet; add them first.")
+        if default_template is not None and not default_template.is_active:
+            errors["default_template"] = _("This template is inactive; choose an active one.")
+        if errors:
+            raise ValidationError(errors)
+        fields = ["rating_scale", "default_template"]
+        if plan is None:
+            plan = CyclePlan.objects.create(
+                cycle=cycle, rating_scale=rating_scale, default_template=default_template
+            )
+            record_event(
+                actor=actor,
+                verb="cycle_plan.created",
+                obj=plan,
+                after=_plan_snapshot(plan),
+            )
+            return plan
+        before = _plan_snapshot(plan)
+        plan.rating_scale = rating_scale
+        plan.default_template = default_template
+        after = _plan_snapshot(plan)
+        if after != before:
+            plan.save(update_fields=fields)
+            record_event(
+                actor=actor, verb="cycle_plan.updated", obj=plan, before=before, after=after
+            )
+    return plan
+
+
+def _plan_snapshot(plan: CyclePlan) -> dict:
+    return {
+        "rating_scale": plan.rating_scale_id,
+        "rating_scale_name": str(plan.rating_scale),
+        "default_template": plan.default_template_id,
+        "default_template_name": str(plan.default_template or ""),
+    }
+
+
+# --- Template assignment rules -------------------------------------------------------
+
+
+def add_template_assignment(
+    *,
+    actor,
+    cycle: Cycle,
+    template: Template,
+    department: Department | None = None,
+    job_title: str = "",
+    employee: Employee | None = None,
+) -> TemplateAssignment:
+    """Add one rule: a person override, or a department and/or job title rule.
+
+    A target that already has a rule in this cycle is refused (remove that rule first),
+    so the winning rule for anyone is never ambiguous.
+    """
+    _require_hr(actor)
+    job_title = " ".join(job_title.split())
+    if employee is not None and (department is not None or job_title):
+        raise ValidationError(
+            _("A person override names only the person; leave department and job title empty.")
+        )
+    if employee is None and department is None and not job_title:
+        raise ValidationError(
+            _("Choose a person, a department, a job title or both of the last two.")
+        )
+    with transaction.atomic():
+        cycle = _lock_cycle(cycle.pk)
+        _require_setup_open(cycle)
+        if not template.is_active:
+            raise ValidationError(
+                {"template": _("This template is inactive; choose an active one.")}
+            )
+        same = TemplateAssignment.objects.filter(cycle=cycle).select_related("template")
+        if employee is not None:
+            same = same.filter(employee=employee)
+            if not employee.is_active:
+                raise ValidationError({"employee": _("This person has left the organisation.")})
+        else:
+            same = same.filter(
+                employee__isnull=True, department=department, job_title__iexact=job_title
+            )
+        existing = same.first()
+        if existing is not None:
+            raise ValidationError(
+                _(
+                    "A rule for this target already gives “%(template)s”. Remove that rule "
+                    "first if you want to change it."
+                )
+                % {"template": existing.template}
+            )
+        assignment = TemplateAssignment.objects.create(
+            cycle=cycle,
+            template=template,
+            department=department,
+            job_title=job_title,
+            employee=employee,
+        )
+        record_event(
+            actor=actor,
+            verb="template_assignment.added",
+            obj=assignment,
+            after=_assignment_snapshot(assignment),
+        )
+    return assignment
+
+
+def remove_template_assignment(*, actor, cycle: Cycle, assignment_id: int) -> None:
+    _require_hr(actor)
+    with transaction.atomic():
+        cycle = _lock_cycle(cycle.pk)
+        _require_setup_open(cycle)
+        assignment = (
+            TemplateAssignment.objects.select_related("template", "department", "employee__user")
+            .filter(cycle=cycle, pk=assignment_id)
+            .first()
+        )
+        if assignment is None:
+            raise ValidationError(_("This rule was already removed."))
+        record_event(
+            actor=actor,
+            verb="template_assignment.removed",
+            obj=assignment,
+            before=_assignment_snapshot(assignment),
+        )
+        assignment.delete()
+
+
+def _assignment_snapshot(assignment: TemplateAssignment) -> dict:
+    return {
+        "cycle": assignment.cycle_id,
+        "template": assignment.template_id,
+        "department": assignment.department_id,
+        "job_title": assignment.job_title,
+        "employee": assignment.employee_id,
+    }
+
+
+def describe_rule(assignment: TemplateAssignment) -> str:
+    if assignment.employee_id:
+        return _("Person")
+    if assignment.department_id and assignment.job_title:
+        return _("Department + job title")
+    if assignment.job_title:
+        return _("Job title")
+    return _("Department")
+
+
+# --- Resolution: who gets which template ---------------------------------------------
+
+
+class Rule:
+    PERSON = "person"
+    DEPARTMENT_TITLE = "department_title"
+    TITLE = "title"
+    DEPARTMENT = "department"
+    DEFAULT = "default"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    template: Template | None
+    rule: str
+    assignment_id: int | None = None
+
+
+def department_chains(parent_of: Mapping[int, int | None]) -> dict[int, list[int]]:
+    """Each department with its ancestors, nearest first (a loop in bad data stops)."""
+    chains: dict[int, list[int]] = {}
+    for start in parent_of:
+        chain, node = [], start
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parent_of.get(node)
+        chains[start] = chain
+    return chains
+
+
+def resolve_templates(
+    *,
+    people: Iterable[tuple[int, int | None, str]],
+    assignments: Iterable[TemplateAssignment],
+    default_template: Template | None,
+    parent_of: Mapping[int, int | None],
+) -> dict[int, Resolution]:
+    """The winning template of each (employee_id, department_id, job_title); no queries."""
+    by_person, by_department_title, by_title, by_department = {}, {}, {}, {}
+    for a in sorted(assignments, key=lambda a: a.pk or 0):  # oldest wins a duplicate
+        if a.employee_id:
+            by_person.setdefault(a.employee_id, a)
+        elif a.department_id and a.job_title:
+            by_department_title.setdefault((a.department_id, title_key(a.job_title)), a)
+        elif a.job_title:
+            by_title.setdefault(title_key(a.job_title), a)
+        elif a.department_id:
+            by_department.setdefault(a.department_id, a)
+    chains = department_chains(parent_of)
+    result: dict[int, Resolution] = {}
+    for employee_id, department_id, job_title in people:
+        key = title_key(job_title or "")
+        chain = chains.get(department_id, [department_id] if department_id else [])
+        found = by_person.get(employee_id)
+        rule = Rule.PERSON
+        if found is None and key:
+            found = next(
+                (by_department_title[(d, key)] for d in chain if (d, key) in by_department_title),
+                None,
+            )
+            rule = Rule.DEPARTMENT_TITLE
+            if found is None:
+                found, rule = by_title.get(key), Rule.TITLE
+        if found is None:
+            found = next((by_department[d] for d in chain if d in by_department), None)
+            rule = Rule.DEPARTMENT
+        if found is not None:
+            result[employee_id] = Resolution(found.template, rule, found.pk)
+        elif default_template is not None:
+            result[employee_id] = Resolution(default_template, Rule.DEFAULT)
+        else:
+            result[employee_id] = Resolution(None, Rule.NONE)
+    return result
+
+
+def _participant_rows(cycle: Cycle) -> list[tuple[int, int | None, str]]:
+    return list(
+        Participation.objects.filter(cycle=cycle)
+        .order_by()
+        .values_list("employee_id", "employee__department_id", "employee__job_title")
+    )
+
+
+def resolutions_for_participants(
+    cycle: Cycle, *, people: list[tuple[int, int | None, str]] | None = None
+) -> dict[int, Resolution]:
+    """Every participant's template and the rule that chose it: four queries in all.
+
+    ``people`` (employee id, department id, job title) limits the resolution to them,
+    e.g. one page of a list; by default it is every participant of ``cycle``.
+    """
+    plan = CyclePlan.objects.select_related("default_template").filter(cycle=cycle).first()
+    assignments = list(
+        TemplateAssignment.objects.filter(cycle=cycle).select_related("template").order_by("pk")
+    )
+    parent_of = dict(Department.objects.order_by().values_list("id", "parent_id"))
+    return resolve_templates(
+        people=_participant_rows(cycle) if people is None else people,
+        assignments=assignments,
+        default_template=plan.default_template if plan else None,
+        parent_of=parent_of,
+    )
+
+
+def templates_for_participants(cycle: Cycle) -> dict[int, Template | None]:
+    """employee_id → the template that applies to them in ``cycle`` (None: no template)."""
+    return {e: r.template for e, r in resolutions_for_participants(cycle).items()}
+
+
+@dataclass
+class TemplatePreview:
+    """The setup page's "who gets which template" table."""
+
+    total: int
+    per_template: list[tuple[Template, int]]
+    without_template: list[int]  # employee ids, all of them
+    # (department id, job title) → how many of the people without a template
+    without_groups: Counter = field(default_factory=Counter)
+    per_rule: Counter = field(default_factory=Counter)  # assignment id → people it decides
+    per_kind: Counter = field(default_factory=Counter)  # Rule.* → people
+
+
+def template_preview(cycle: Cycle) -> TemplatePreview:
+    people = _participant_rows(cycle)
+    resolutions = resolutions_for_participants(cycle, people=people)
+    counts: Counter = Counter()
+    templates: dict[int, Template] = {}
+    preview = TemplatePreview(total=len(resolutions), per_template=[], without_template=[])
+    for employee_id, department_id, job_title in people:
+        r = resolutions[employee_id]
+        preview.per_kind[r.rule] += 1
+        if r.assignment_id:
+            preview.per_rule[r.assignment_id] += 1
+        if r.template is None:
+            preview.without_template.append(employee_id)
+            preview.without_groups[(department_id, job_title)] += 1
+        else:
+            counts[r.template.pk] += 1
+            templates[r.template.pk] = r.template
+    preview.per_template = sorted(
+        ((templates[pk], n) for pk, n in counts.items()), key=lambda row: (-row[1], row[0].name)
+    )
+    return preview
+
+
+# --- Population: who takes part -------------------------------------------------------
+
+
+def department_ids_with_subdepartments(department_ids: Iterable[int]) -> set[int]:
+    parent_of = dict(Department.objects.order_by().values_list("id", "parent_id"))
+    chosen = set(department_ids)
+    return {d for d, chain in department_chains(parent_of).items() if chosen & set(chain)}
+
+
+def enrol_population(
+    *,
+    actor,
+    cycle: Cycle,
+    departments: Iterable[Department] = (),
+    job_titles: Iterable[str] = (),
+    everyone: bool = False,
+    include_subdepartments: bool = True,
+) -> int:
+    """Enrol active people in bulk: everyone, or those in the departments and/or with the
+    job titles given (both given: people matching both). Returns how many joined."""
+    _require_hr(actor)
+    departments = list(departments)
+    job_titles = sorted({" ".join(t.split()) for t in job_titles if t.strip()})
+    if not everyone and not departments and not job_titles:
+        raise ValidationError(_("Choose departments, job titles, or everyone active."))
+    with transaction.atomic():
+        cycle = _lock_cycle(cycle.pk)
+        _require_phase(
+            cycle,
+            ENROL_PHASES,
+            _(
+                "People can join a cycle only until its implementation phase ends; this "
+                "cycle is in its %(phase)s phase."
+            ),
+        )
+        employees = Employee.objects.filter(is_active=True)
+        if not everyone:
+            if departments:
+                ids = {d.pk for d in departments}
+                if include_subdepartments:
+                    ids = department_ids_with_subdepartments(ids)
+                employees = employees.filter(department_id__in=ids)
+            if job_titles:
+                employees = employees.filter(job_title__in=job_titles)
+        added = enrol_employees(actor=actor, cycle=cycle, employees=employees)
+        record_event(
+            actor=actor,
+            verb="cycle.population_enrolled",
+            obj=cycle,
+            after={
+                "everyone": everyone,
+                "departments": sorted(d.name for d in departments),
+                "include_subdepartments": include_subdepartments,
+                "job_titles": job_titles,
+                "added": added,
+            },
+        )
+    return added
+
+
+def remove_participant(*, actor, cycle: Cycle, participation_id: int) -> None:
+    """Take someone out of a cycle: only in planning and only before they have goals."""
+    _require_hr(actor)
+    with transaction.atomic():
+        cycle = _lock_cycle(cycle.pk)
+        _require_phase(
+            cycle,
+            SETUP_PHASES,
+            _(
+                "People can be removed only while the cycle is in planning; this cycle is in "
+                "its %(phase)s phase."
+            ),
+        )
+        participation = (
+            Participation.objects.select_for_update(of=("self",))
+            .select_related("employee__user")
+            .filter(cycle=cycle, pk=participation_id)
+            .first()
+        )
+        if participation is None:
+            raise ValidationError(_("This person is no longer in the cycle."))
+        goals = Goal.objects.filter(cycle=cycle, owner_id=participation.employee_id).count()
+        if goals:
+            raise ValidationError(
+                _("%(name)s already has %(count)s goal(s) in this cycle; they cannot be removed.")
+                % {"name": participation.employee.full_name, "count": goals}
+            )
+        record_event(
+            actor=actor,
+            verb="participation.removed",
+            obj=participation,
+            before={
+                "cycle": cycle.pk,
+                "employee": participation.employee_id,
+                "reviewer": participation.reviewer_id,
+            },
+        )
+        try:
+            with transaction.atomic():
+                participation.delete()
+        except ProtectedError as error:
+            raise ValidationError(
+                _("%(name)s already has records in this cycle; they cannot be removed.")
+                % {"name": participation.employee.full_name}
+            ) from error

@@ -1,0 +1,426 @@
+"""The alignment tree: weighted roll-up, shares, unaligned goals, visibility, size."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from goals import tree as tree_module
+from goals.models import Direction, Goal, GoalLevel, GoalStatus, Indicator, RatingScale
+from goals.tree import GoalNotInTree, build_alignment_tree
+from perfcycle.models import Cycle
+from tests.factories import enrol, make_cycle, make_department
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+
+def make_goal(
+    cycle,
+    title,
+    *,
+    level=GoalLevel.INDIVIDUAL,
+    parent=None,
+    owner=None,
+    department=None,
+    weight=0,
+    baseline=None,
+    target=None,
+    current=None,
+    indicator=None,
+    status=GoalStatus.APPROVED,
+):
+    return Goal.objects.create(
+        cycle=cycle,
+        title=title,
+        level=level,
+        parent=parent,
+        owner=owner,
+        department=department,
+        weight=D(weight),
+        baseline=None if baseline is None else D(baseline),
+        target=None if target is None else D(target),
+        current_value=None if current is None else D(current),
+        indicator=indicator,
+        status=status,
+    )
+
+
+def company_goal(cycle, title, **kw):
+    return make_goal(cycle, title, level=GoalLevel.COMPANY, **kw)
+
+
+def department_goal(cycle, title, department, **kw):
+    return make_goal(cycle, title, level=GoalLevel.DEPARTMENT, department=department, **kw)
+
+
+def tree_url(cycle, **params):
+    url = reverse("goals:tree", args=[cycle.pk])
+    if params:
+        url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+    return url
+
+
+def by_id(nodes):
+    found = {}
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        found[node.id] = node
+        stack.extend(node.children)
+    return found
+
+
+@pytest.fixture
+def cycle(org):
+    cycle = make_cycle("FY2026")
+    enrol(cycle, *org.values())
+    return cycle
+
+
+@pytest.fixture
+def cascade(cycle, org, engineering):
+    """Company → two department goals → three individual goals, with known progress.
+
+    Leaves: employee 100 % (weight 60), peer 0 % (weight 40) under "Ship"; intern 20 %
+    under "Quality". Department goals weigh 75 and 25 under the company goal.
+    """
+    top = company_goal(cycle, "Grow the business", weight=100)
+    ship = department_goal(cycle, "Ship the platform", engineering, parent=top, weight=75)
+    quality = department_goal(cycle, "Raise quality", engineering, parent=top, weight=25)
+    mine = make_goal(
+        cycle,
+        "Employee launch",
+        parent=ship,
+        owner=org["employee"],
+        weight=60,
+        baseline=0,
+        target=10,
+        current=10,
+    )
+    peers = make_goal(
+        cycle,
+        "Peer secret project",
+        parent=ship,
+        owner=org["peer"],
+        weight=40,
+        baseline=0,
+        target=10,
+        current=0,
+    )
+    interns = make_goal(
+        cycle,
+        "Intern study",
+        parent=quality,
+        owner=org["intern"],
+        weight=50,
+        baseline=0,
+        target=50,
+        current=10,
+    )
+    return {
+        "top": top,
+        "ship": ship,
+        "quality": quality,
+        "mine": mine,
+        "peers": peers,
+        "interns": interns,
+    }
+
+
+def test_progress_rolls_up_by_weight_not_as_a_plain_average(cycle, cascade, hr_admin):
+    """A parent's progress is the weighted mean of its children's, level by level."""
+    result = build_alignment_tree(user=hr_admin.user, cycle=cycle)
+    nodes = by_id(result.roots)
+    assert nodes[cascade["ship"].pk].progress == D("60.00")  # 0.6 × 100 + 0.4 × 0
+    assert nodes[cascade["quality"].pk].progress == D("20.00")
+    # 0.75 × 60 + 0.25 × 20 = 50, where a plain mean of the leaves would be 40.
+    assert nodes[cascade["top"].pk].progress == D("50.00")
+    assert result.overall_progress == D("50.00")
+
+
+def test_lower_is_better_goals_use_their_indicator_direction(cycle, hr_admin, engineering):
+    """A "lower is better" goal progresses as its value falls from baseline to target."""
+    scale = RatingScale.objects.create(name="Scale")
+    defects = Indicator.objects.create(name="Defects", direction=Direction.LOWER, scale=scale)
+    top = company_goal(cycle, "Quality", weight=100)
+    department_goal(
+        cycle,
+        "Fewer defects",
+        engineering,
+        parent=top,
+        weight=100,
+        indicator=defects,
+        baseline=10,
+        target=2,
+        current=6,
+    )
+    result = build_alignment_tree(user=hr_admin.user, cycle=cycle)
+    assert result.roots[0].progress == D("50.00")
+
+
+def test_shares_of_a_parent_total_100_percent(cycle, org, hr_admin, engineering):
+    """Each contributing goal's share is its weight over its siblings' total weight."""
+    top = company_goal(cycle, "Top", weight=100)
+    department_goal(cycle, "A", engineering, parent=top, weight=1)
+    department_goal(cycle, "B", engineering, parent=top, weight=1)
+    department_goal(cycle, "C", engineering, parent=top, weight=2)
+    root = build_alignment_tree(user=hr_admin.user, cycle=cycle).roots[0]
+    shares = sorted(child.share for child in root.children)
+    assert shares == [D("25.00"), D("25.00"), D("50.00")]
+    assert sum(shares) == 100
+    assert root.share is None
+
+
+def test_hidden_shares_and_listed_shares_total_100_for_an_employee(cycle, cascade, org):
+    """An employee's own share and the counted share of others' goals make up the whole."""
+    result = build_alignment_tree(user=org["employee"].user, cycle=cycle)
+    ship = by_id(result.roots)[cascade["ship"].pk]
+    assert [c.id for c in ship.children] == [cascade["mine"].pk]
+    assert ship.children[0].share + ship.hidden_share == 100
+    assert ship.hidden_count == 1
+
+
+def test_unaligned_goals_are_listed_in_their_own_section(cycle, cascade, org, hr_admin, login):
+    """Goals aligned to nothing are listed apart from the cascade."""
+    loose = make_goal(cycle, "Learn Rust", owner=org["employee"], weight=10)
+    result = build_alignment_tree(user=hr_admin.user, cycle=cycle)
+    assert [n.id for n in result.unaligned] == [loose.pk]
+    assert loose.pk not in by_id(result.roots)
+    page = login(hr_admin).get(tree_url(cycle)).content.decode()
+    section = page[page.index('data-testid="unaligned"') :]
+    assert "Learn Rust" in section
+
+
+def test_tree_goes_to_any_depth(cycle, org, hr_admin, engineering, login):
+    """Company → department → sub-department → individual → individual: all shown."""
+    platform = make_department("Platform", parent=engineering)
+    top = company_goal(cycle, "Top goal", weight=100)
+    dept = department_goal(cycle, "Dept goal", engineering, parent=top, weight=100)
+    sub = department_goal(cycle, "Sub-dept goal", platform, parent=dept, weight=100)
+    lead = make_goal(cycle, "Lead goal", owner=org["manager"], parent=sub, weight=50)
+    leaf = make_goal(
+        cycle,
+        "Leaf goal",
+        owner=org["employee"],
+        parent=lead,
+        weight=50,
+        baseline=0,
+        target=4,
+        current=1,
+    )
+    result = build_alignment_tree(user=hr_admin.user, cycle=cycle)
+    nodes = by_id(result.roots)
+    assert nodes[leaf.pk].depth == 4
+    assert nodes[top.pk].progress == D("25.00")
+    page = login(hr_admin).get(tree_url(cycle)).content.decode()
+    for title in ["Top goal", "Dept goal", "Sub-dept goal", "Lead goal", "Leaf goal"]:
+        assert title in page
+    assert page.count("<details") == 4  # every goal with contributing goals collapses
+
+
+def test_page_shows_weights_statuses_progress_text_and_shares(cycle, cascade, hr_admin, login):
+    """Each node shows level, owner, weight, status, share and progress as text."""
+    cascade["mine"].status = GoalStatus.SUBMITTED
+    cascade["mine"].save()
+    response = login(hr_admin).get(tree_url(cycle))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-progress="50.00"' in page and "50 %" in page
+    assert 'aria-valuenow="50"' in page
+    assert 'data-share="75.00"' in page and 'data-share="25.00"' in page
+    assert 'data-status="submitted"' in page
+    assert "Weight 60 %" in page
+    assert "Tester" in page  # owners' names (factory last names)
+    assert "Department" in page and "Individual" in page and "Company" in page
+    assert f'href="{cascade["mine"].get_absolute_url()}"' in page  # each title opens its goal
+
+
+# --- Visibility ----------------------------------------------------------------------
+
+
+def test_employee_sees_own_goal_but_only_counts_a_peers(cycle, cascade, org, login):
+    """An employee never gets a peer's individual goal title, only a count."""
+    page = login(org["employee"]).get(tree_url(cycle)).content.decode()
+    assert "Employee launch" in page
+    assert "Grow the business" in page and "Ship the platform" in page
+    assert "Peer secret project" not in page
+    assert "Intern study" not in page
+    assert re.search(r"\+ 1 goal of another person", page)
+
+
+def test_manager_sees_direct_and_indirect_reports_goals(cycle, cascade, org, login):
+    """A manager's tree lists every report's goal, the intern below peer included."""
+    page = login(org["manager"]).get(tree_url(cycle)).content.decode()
+    for title in ["Employee launch", "Peer secret project", "Intern study"]:
+        assert title in page
+    assert "goal of another person" not in page
+
+
+def test_hr_sees_everything(cycle, cascade, org, hr_admin, login):
+    """HR sees every goal of the cycle."""
+    page = login(hr_admin).get(tree_url(cycle)).content.decode()
+    for goal in cascade.values():
+        assert goal.title in page
+
+
+def test_others_goal_above_mine_is_a_placeholder_without_title(cycle, org, login, engineering):
+    """A goal of someone I may not see, with mine aligned to it, shows without its text."""
+    top = company_goal(cycle, "Top", weight=100)
+    dept = department_goal(cycle, "Dept", engineering, parent=top, weight=100)
+    bosses = make_goal(
+        cycle, "Director private plan", owner=org["director"], parent=dept, weight=100
+    )
+    make_goal(cycle, "My contribution", owner=org["employee"], parent=bosses, weight=50)
+    client = login(org["employee"])
+    page = client.get(tree_url(cycle)).content.decode()
+    assert "My contribution" in page
+    assert "Director private plan" not in page
+    assert "data-placeholder" in page
+    assert bosses.get_absolute_url() not in page
+    # It can be opened on its own (it leads to my goal), still without its text.
+    page = client.get(tree_url(cycle, root=bosses.pk)).content.decode()
+    assert "My contribution" in page and "Director private plan" not in page
+
+
+def test_employee_cannot_open_a_peers_goal_as_root(cycle, cascade, org, login):
+    """?root= on a goal the user may not see is a 404, like a missing goal."""
+    client = login(org["employee"])
+    assert client.get(tree_url(cycle, root=cascade["peers"].pk)).status_code == 404
+    assert client.get(tree_url(cycle, root=cascade["mine"].pk)).status_code == 200
+    assert client.get(tree_url(cycle, root="abc")).status_code == 404
+
+
+def test_root_of_another_cycle_is_not_found(cycle, cascade, hr_admin, login):
+    """A goal id from another cycle is not a root of this one."""
+    other = make_cycle("Other")
+    assert login(hr_admin).get(tree_url(other, root=cascade["top"].pk)).status_code == 404
+
+
+def test_people_outside_the_cycle_do_not_see_its_tree(org, login):
+    """Somebody with no part in the cycle gets a 404."""
+    cycle = make_cycle("Sales only")
+    enrol(cycle, org["employee2"])
+    assert login(org["employee"]).get(tree_url(cycle)).status_code == 404
+    assert login(org["employee2"]).get(tree_url(cycle)).status_code == 200
+
+
+def test_root_shows_the_subtree_with_breadcrumbs(cycle, cascade, hr_admin, login):
+    """Opening a department goal shows it, what contributes to it, and the way up."""
+    response = login(hr_admin).get(tree_url(cycle, root=cascade["ship"].pk))
+    page = response.content.decode()
+    tree = response.context["tree"]
+    assert tree.focus.id == cascade["ship"].pk
+    assert [c.goal.title for c in tree.breadcrumbs] == ["Grow the business"]
+    assert "Employee launch" in page and "Peer secret project" in page
+    assert "Intern study" not in page
+
+
+# --- Size ------------------------------------------------------------------------------
+
+
+def test_children_beyond_the_cap_are_summarised_and_paginated(
+    cycle, org, hr_admin, engineering, login, monkeypatch
+):
+    """A goal lists its first CHILD_CAP contributors, then "and N more" with a link."""
+    monkeypatch.setattr(tree_module, "CHILD_CAP", 2)
+    top = company_goal(cycle, "Top", weight=100)
+    dept = department_goal(cycle, "Dept", engineering, parent=top, weight=100)
+    for n in range(5):
+        make_goal(cycle, f"Goal {n}", owner=org["employee"], parent=dept, weight=20)
+    client = login(hr_admin)
+    page = client.get(tree_url(cycle)).content.decode()
+    assert 'data-more="3"' in page
+    assert f"?root={dept.pk}&amp;page=2" in page
+    response = client.get(tree_url(cycle, root=dept.pk, page=3))
+    assert [c.goal.title for c in response.context["tree"].focus.children] == ["Goal 4"]
+    assert "Page 3 of 3" in response.content.decode()
+
+
+def test_levels_that_do_not_fit_the_budget_stay_collapsed(cycle, org, hr_admin, engineering):
+    """When the next level would exceed the budget, it is left to ?root= links."""
+    top = company_goal(cycle, "Top", weight=100)
+    dept = department_goal(cycle, "Dept", engineering, parent=top, weight=100)
+    for n in range(4):
+        make_goal(cycle, f"Goal {n}", owner=org["employee"], parent=dept, weight=25)
+    result = build_alignment_tree(user=hr_admin.user, cycle=cycle, budget=3)
+    nodes = by_id(result.roots)
+    assert nodes[top.pk].expanded
+    assert not nodes[dept.pk].expanded and nodes[dept.pk].collapsed
+    assert nodes[dept.pk].child_count == 4
+    # Its figures are still complete.
+    assert nodes[dept.pk].progress == D("0.00")
+    with pytest.raises(GoalNotInTree):
+        build_alignment_tree(user=hr_admin.user, cycle=cycle, root_id=10**9)
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("role", ["hr", "manager", "employee"])
+def test_tree_query_count_does_not_grow_with_goals(cycle, org, login, engineering, role):
+    """10 or 100 goals: the page costs the same number of queries."""
+    top = company_goal(cycle, "Top", weight=100)
+    dept = department_goal(cycle, "Dept", engineering, parent=top, weight=100)
+    owners = [org["employee"], org["peer"], org["intern"], org["employee2"]]
+
+    def add_goals(n):
+        for i in range(n):
+            make_goal(
+                cycle,
+                f"G{i}",
+                owner=owners[i % 4],
+                parent=dept,
+                weight=10,
+                target=10,
+                current=i % 10,
+            )
+
+    add_goals(8)
+    assert Goal.objects.filter(cycle=cycle).count() == 10
+    client = login(org[role])
+    small = _count_queries(client, tree_url(cycle))
+    small_root = _count_queries(client, tree_url(cycle, root=dept.pk))
+    add_goals(90)
+    assert Goal.objects.filter(cycle=cycle).count() == 100
+    assert _count_queries(client, tree_url(cycle)) == small
+    assert _count_queries(client, tree_url(cycle, root=dept.pk)) == small_root
+    assert small <= 12
+
+
+def test_empty_cycle_says_what_to_do(cycle, hr_admin, login):
+    """Without goals the page explains where to start."""
+    page = login(hr_admin).get(tree_url(cycle)).content.decode()
+    assert 'data-testid="tree-empty"' in page
+    assert Cycle.objects.filter(pk=cycle.pk).exists()
+
+
+def test_unaligned_goals_are_capped_and_paginated(cycle, org, hr_admin, login, monkeypatch):
+    """The unaligned section lists CHILD_CAP goals, then pages through the rest."""
+    monkeypatch.setattr(tree_module, "CHILD_CAP", 2)
+    for n in range(5):
+        make_goal(cycle, f"Loose {n}", owner=org["employee"], weight=20)
+    client = login(hr_admin)
+    page = client.get(tree_url(cycle)).content.decode()
+    assert "?unaligned=1&amp;page=2" in page and "and 3 more goals" in page
+    response = client.get(tree_url(cycle, unaligned=1, page=2))
+    assert [n.goal.title for n in response.context["tree"].unaligned] == ["Loose 2", "Loose 3"]
+    assert "Page 2 of 3" in response.content.decode()
+
+
+def test_others_unaligned_goals_are_only_counted(cycle, org, login):
+    """An employee sees their own unaligned goal and a count of other people's."""
+    make_goal(cycle, "My side quest", owner=org["employee"], weight=10)
+    make_goal(cycle, "Peer side quest", owner=org["peer"], weight=10)
+    page = login(org["employee"]).get(tree_url(cycle)).content.decode()
+    assert "My side quest" in page and "Peer side quest" not in page
+    assert "+ 1 unaligned goal of another person" in page
+    assert 'data-testid="my-goals"' in page
