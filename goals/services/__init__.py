@@ -1,4 +1,4 @@
-"""Planning services. A package because the stage has three areas of writes:
-``library`` (scales, indicators, templates), ``workflow`` (goals, approvals,
-adjustments) and ``setup`` (a cycle's scale, templates and population). Callers
-import from here."""
+"""Planning services. A package because the stage has three areas of writes, each past
+the size of one module: ``library`` (scales, indicators, templates), ``workflow`` (goals,
+approvals, adjustments, reminders) and ``setup`` (a cycle's scale, templates and
+population). Import the area: ``from goals.services import workflow``."""

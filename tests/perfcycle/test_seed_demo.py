@@ -222,3 +222,21 @@ def test_plan_large_org_promotes_people_who_get_their_first_reports():
     assert {p.number for p in people}.isdisjoint(p.number for p in small)
     staff_titles = {t for plan in demo.DEPARTMENTS for t in plan.staff_titles}
     assert not staff_titles & set(promotions.values())
+
+
+def test_seed_demo_gives_everyone_a_weighted_goal_plan(db):
+    """The demo cycle comes with a goal cascade: each person's goals total 100 %."""
+    from django.db.models import Sum
+
+    from goals.models import Goal
+
+    call_command("seed_demo", stdout=io.StringIO())
+    totals = (
+        Goal.objects.filter(level=Goal.Level.INDIVIDUAL, status=Goal.Status.APPROVED)
+        .values("owner__user__username")
+        .annotate(total=Sum("weight"))
+    )
+    by_user = {row["owner__user__username"]: row["total"] for row in totals}
+    assert by_user["employee"] == 100
+    assert set(by_user.values()) == {100}
+    assert Goal.objects.filter(level=Goal.Level.COMPANY).exists()

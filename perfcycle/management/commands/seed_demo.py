@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from goals.demo import seed_planning
 from perfcycle import demo
 
 
@@ -30,6 +31,10 @@ class Command(BaseCommand):
             result = demo.seed_demo(employees=employees)
         except demo.DemoConflictError as error:
             raise CommandError(str(error)) from error
+        # The command is the one place that composes every stage's demo data; the core's
+        # own modules never import a later stage.
+        if result.current_cycle is not None:
+            seed_planning(result.current_cycle)
         elapsed = time.perf_counter() - started
 
         if result.created:
