@@ -1,0 +1,1 @@
+"""Implementation pages, one module per area; each defines ``urlpatterns``."""
