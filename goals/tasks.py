@@ -4,7 +4,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
 
-from goals.services import workflow
+from goals.services import reminders
 from perfcycle.models import Cycle
 
 
@@ -16,4 +16,4 @@ def send_planning_reminders(self, cycle_id: int, actor_id: int | None = None) ->
     if cycle is None:
         return 0
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    return workflow.send_planning_reminders(cycle=cycle, actor=actor)
+    return reminders.send_planning_reminders(cycle=cycle, actor=actor)

@@ -16,7 +16,7 @@ urlpatterns = [
     path("cycles/<int:pk>/advance/", views.cycle_advance, name="cycle-advance"),
     path("cycles/<int:pk>/enrol/", views.cycle_enrol, name="cycle-enrol"),
     path("people/", views.employee_list, name="employee-list"),
-    path("org/", include("perfcycle.org_import_urls")),
+    path("org/", include("perfcycle.org_import.urls")),
     path("planning/", include("goals.urls")),
     path("implementation/", include("implementation.urls")),
     path("notifications/", views.notification_list, name="notification-list"),

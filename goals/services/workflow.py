@@ -1,5 +1,6 @@
-"""Goal workflow: the cascade, ``draft → submitted → approved | returned``, comments,
-adjustments of approved goals and planning reminders.
+"""Goal workflow: the cascade, ``draft → submitted → approved | returned``, bulk review and
+comments. Adjustments of approved goals (goals.services.adjustments) reuse the checks
+below; planning reminders are in goals.services.reminders.
 
 Every function is keyword-only and runs in one transaction: it locks the goal row, checks
 the actor and the move (``Goal.TRANSITIONS``), saves with ``update_fields`` and a bumped
@@ -22,7 +23,6 @@ Rules decided here:
   planning approved goals are locked and it is the only way).
 """
 
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -38,14 +38,11 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from goals import rules, selectors
 from goals.models import (
-    AdjustmentRequest,
-    AdjustmentStatus,
     Goal,
     GoalComment,
     GoalLevel,
     GoalStatus,
     GoalVersion,
-    PlanningReminder,
 )
 from perfcycle import access
 from perfcycle.models import Cycle, Employee, Participation
@@ -64,7 +61,6 @@ CONTENT_FIELDS = [
     "due_date",
 ]
 AUDIT_FIELDS = ["level", "owner", "department", *CONTENT_FIELDS, "status"]
-ADJUSTABLE = {"new_target": "target", "new_weight": "weight", "new_due_date": "due_date"}
 OPEN_STATUSES = [GoalStatus.DRAFT, GoalStatus.RETURNED]
 
 
@@ -663,258 +659,3 @@ def add_comment(*, actor, goal: Goal, body: str) -> GoalComment:
             url=goal.get_absolute_url(),
         )
     return comment
-
-
-# --- Adjustments of approved goals -----------------------------------------------------------
-
-
-def _adjustment_errors(goal: Goal, values: dict[str, Any]) -> dict[str, str]:
-    errors = {}
-    weight = values.get("new_weight")
-    if weight is not None and not Decimal("0") <= weight <= Decimal("100"):
-        errors["new_weight"] = _("The weight is a percentage from 0 to 100.")
-    due: dt.date | None = values.get("new_due_date")
-    cycle = goal.cycle
-    if due is not None and not cycle.start_date <= due <= cycle.end_date:
-        errors["new_due_date"] = _(
-            "The due date must fall within the cycle (%(start)s – %(end)s)."
-        ) % {"start": date_format(cycle.start_date), "end": date_format(cycle.end_date)}
-    return errors
-
-
-def request_adjustment(*, actor, goal: Goal, data: dict[str, Any]) -> AdjustmentRequest:
-    """Ask to change an approved goal's target, weight or due date, with a reason. The
-    owner or their reviewer (or HR) asks; one request per goal may be pending."""
-    with transaction.atomic():
-        goal = _lock(goal)
-        if not (_is_owner(actor, goal) or _may_review(actor, goal)):
-            raise PermissionDenied
-        if goal.level != GoalLevel.INDIVIDUAL or goal.status != GoalStatus.APPROVED:
-            raise GoalWorkflowError(
-                _("Only an approved goal is adjusted; a draft or returned goal is edited directly.")
-            )
-        if goal.cycle.phase == Cycle.Phase.CLOSED:
-            raise GoalWorkflowError(_("The cycle is closed; its goals no longer change."))
-        values = {name: data.get(name) for name in ADJUSTABLE}
-        reason = (data.get("reason") or "").strip()
-        errors = _adjustment_errors(goal, values)
-        if not reason:
-            errors["reason"] = _("Say why the goal should change; the reason is kept.")
-        changes = {
-            name: value
-            for name, value in values.items()
-            if value is not None and value != getattr(goal, ADJUSTABLE[name])
-        }
-        if not changes and not errors:
-            errors["__all__"] = _("Change the target, the weight or the due date.")
-        if errors:
-            raise ValidationError(errors)
-        if AdjustmentRequest.objects.filter(goal=goal, status=AdjustmentStatus.PENDING).exists():
-            raise GoalWorkflowError(_("A change to this goal is already waiting for a decision."))
-        adjustment = AdjustmentRequest.objects.create(
-            goal=goal, requested_by=actor, reason=reason, **changes
-        )
-        record_event(
-            actor=actor,
-            verb="adjustment.requested",
-            obj=adjustment,
-            before=snapshot(goal, [ADJUSTABLE[name] for name in changes]),
-            after={**snapshot(adjustment, list(changes)), "goal": goal.pk, "reason": reason},
-        )
-        other = _reviewer_user(goal) if _is_owner(actor, goal) else goal.owner.user
-        _notify(
-            [other],
-            actor=actor,
-            title=_("%(name)s asks to adjust the goal %(title)s")
-            % {"name": _actor_name(actor), "title": goal.title},
-            body=reason,
-            url=goal.get_absolute_url(),
-        )
-    return adjustment
-
-
-def _lock_adjustment(actor, adjustment: AdjustmentRequest) -> tuple[AdjustmentRequest, Goal]:
-    # The goal first, then the request: the same order as request_adjustment.
-    goal = _lock(adjustment.goal)
-    adjustment = AdjustmentRequest.objects.select_for_update().get(pk=adjustment.pk)
-    if not _may_review(actor, goal):
-        raise PermissionDenied
-    if goal.cycle.phase == Cycle.Phase.CLOSED:
-        raise GoalWorkflowError(_("The cycle is closed; its goals no longer change."))
-    return adjustment, goal
-
-
-def _require_decision(adjustment: AdjustmentRequest, to_status: str) -> None:
-    if to_status not in AdjustmentRequest.TRANSITIONS[AdjustmentStatus(adjustment.status)]:
-        raise GoalWorkflowError(
-            _("This request was already %(status)s.")
-            % {"status": adjustment.get_status_display().lower()}
-        )
-
-
-def _decide(adjustment: AdjustmentRequest, *, actor, status: str, comment: str) -> None:
-    adjustment.status = status
-    adjustment.decided_by = actor
-    adjustment.decided_at = timezone.now()
-    adjustment.decision_comment = comment
-    adjustment.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
-
-
-def approve_adjustment(
-    *, actor, adjustment: AdjustmentRequest, comment: str = ""
-) -> AdjustmentRequest:
-    """The reviewer (or HR) accepts a request: the goal takes the new values and a version
-    with the reason is kept."""
-    with transaction.atomic():
-        adjustment, goal = _lock_adjustment(actor, adjustment)
-        _require_decision(adjustment, AdjustmentStatus.APPROVED)
-        values = {
-            target: getattr(adjustment, name)
-            for name, target in ADJUSTABLE.items()
-            if getattr(adjustment, name) is not None
-        }
-        errors = _adjustment_errors(goal, {n: getattr(adjustment, n) for n in ADJUSTABLE})
-        if errors:
-            raise GoalWorkflowError(list(errors.values()))
-        before = snapshot(goal, list(values))
-        for name, value in values.items():
-            setattr(goal, name, value)
-        _save(goal, list(values))
-        _snapshot_version(goal, actor=actor, reason=adjustment.reason)
-        _decide(adjustment, actor=actor, status=AdjustmentStatus.APPROVED, comment=comment.strip())
-        record_event(
-            actor=actor,
-            verb="adjustment.approved",
-            obj=adjustment,
-            before={"status": AdjustmentStatus.PENDING},
-            after={"status": AdjustmentStatus.APPROVED, "comment": adjustment.decision_comment},
-        )
-        _audit(
-            actor=actor,
-            verb="goal.adjusted",
-            goal=goal,
-            before=before,
-            after={**snapshot(goal, list(values)), "reason": adjustment.reason},
-        )
-        _notify(
-            [adjustment.requested_by, goal.owner.user],
-            actor=actor,
-            title=_("The adjustment of %(title)s was approved") % {"title": goal.title},
-            body=adjustment.decision_comment,
-            url=goal.get_absolute_url(),
-        )
-    return adjustment
-
-
-def reject_adjustment(*, actor, adjustment: AdjustmentRequest, comment: str) -> AdjustmentRequest:
-    """The reviewer (or HR) declines a request, saying why; the goal stays as agreed."""
-    with transaction.atomic():
-        adjustment, goal = _lock_adjustment(actor, adjustment)
-        _require_decision(adjustment, AdjustmentStatus.REJECTED)
-        comment = (comment or "").strip()
-        if not comment:
-            raise ValidationError({"comment": _("Say why the change is declined.")})
-        _decide(adjustment, actor=actor, status=AdjustmentStatus.REJECTED, comment=comment)
-        record_event(
-            actor=actor,
-            verb="adjustment.rejected",
-            obj=adjustment,
-            before={"status": AdjustmentStatus.PENDING},
-            after={"status": AdjustmentStatus.REJECTED, "comment": comment},
-        )
-        _notify(
-            [adjustment.requested_by, goal.owner.user],
-            actor=actor,
-            title=_("The adjustment of %(title)s was declined") % {"title": goal.title},
-            body=comment,
-            url=goal.get_absolute_url(),
-        )
-    return adjustment
-
-
-# --- Planning reminders ----------------------------------------------------------------------
-
-
-def send_planning_reminders(*, cycle: Cycle, actor=None, today: dt.date | None = None) -> int:
-    """Remind everyone not ready in ``cycle``, at most once per person per day; returns how
-    many were reminded. People without goals or with weights off are told what to do;
-    reviewers are told how many of their people wait for their approval.
-
-    Safe to run any number of times: the cycle row lock serialises concurrent runs and
-    PlanningReminder's unique (cycle, employee, date) is the record of who was told.
-    """
-    today = today or timezone.localdate()
-    with transaction.atomic():
-        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-        if cycle.phase != Cycle.Phase.PLANNING:
-            return 0
-        lines = _reminder_lines(cycle)
-        already = set(
-            PlanningReminder.objects.filter(
-                cycle=cycle, date=today, employee_id__in=list(lines)
-            ).values_list("employee_id", flat=True)
-        )
-        due = [employee_id for employee_id in lines if employee_id not in already]
-        PlanningReminder.objects.bulk_create(
-            [PlanningReminder(cycle=cycle, employee_id=e, date=today) for e in due],
-            batch_size=1000,
-        )
-        recipients = Employee.objects.select_related("user").in_bulk(due)
-        for employee_id in due:
-            title, url = lines[employee_id][0]
-            notify(
-                recipient=recipients[employee_id].user,
-                title=title,
-                body="\n".join(text for text, _url in lines[employee_id]),
-                url=url,
-            )
-        record_event(
-            actor=actor,
-            verb="planning.reminders_sent",
-            obj=cycle,
-            after={"date": today.isoformat(), "sent": len(due), "skipped": len(already)},
-        )
-    return len(due)
-
-
-def _reminder_lines(cycle: Cycle) -> dict[int, list[tuple[str, str]]]:
-    """Who to remind of what: employee id → [(sentence, url)], most urgent first."""
-    my_goals = f"{reverse('goals:my-goals')}?cycle={cycle.pk}"
-    team = f"{reverse('goals:team-goals')}?cycle={cycle.pk}&status={GoalStatus.SUBMITTED}"
-    deadline = date_format(cycle.planning_deadline)
-    lines: dict[int, list[tuple[str, str]]] = {}
-    waiting: dict[int, int] = {}
-    rows = (
-        selectors.planning_readiness(cycle)
-        .exclude(readiness=selectors.Readiness.READY)
-        .values_list("employee_id", "reviewer_id", "readiness", "approved_weight")
-        .order_by("pk")
-    )
-    for employee_id, reviewer_id, readiness, approved_weight in rows.iterator(chunk_size=2000):
-        if readiness == selectors.Readiness.NO_GOALS:
-            text = _("%(cycle)s: draft your goals and submit them by %(date)s.") % {
-                "cycle": cycle.name,
-                "date": deadline,
-            }
-            lines.setdefault(employee_id, []).append((text, my_goals))
-        elif readiness == selectors.Readiness.WEIGHTS_OFF:
-            text = _(
-                "%(cycle)s: your approved goal weights total %(total)s %%; they must total "
-                "100 %% by %(date)s."
-            ) % {
-                "cycle": cycle.name,
-                "total": selectors.percent_text(approved_weight),
-                "date": deadline,
-            }
-            lines.setdefault(employee_id, []).append((text, my_goals))
-        elif reviewer_id is not None:
-            waiting[reviewer_id] = waiting.get(reviewer_id, 0) + 1
-    for reviewer_id, count in waiting.items():
-        text = ngettext(
-            "%(cycle)s: %(count)s person waits for you to approve their goals.",
-            "%(cycle)s: %(count)s people wait for you to approve their goals.",
-            count,
-        ) % {"cycle": cycle.name, "count": count}
-        # A reviewer's own to-do comes first: others are blocked on it.
-        lines.setdefault(reviewer_id, []).insert(0, (text, team))
-    return lines

@@ -30,6 +30,7 @@ from goals.forms.workflow import (
     TeamFilterForm,
 )
 from goals.models import AdjustmentStatus, GoalLevel
+from goals.services import adjustments
 from goals.services import workflow as services
 from perfcycle import access
 from perfcycle.models import Cycle
@@ -304,7 +305,7 @@ def adjustment_request(request, pk):
     form = AdjustmentForm(request.POST or None, goal=goal)
     if request.method == "POST" and form.is_valid():
         try:
-            services.request_adjustment(actor=request.user, goal=goal, data=form.cleaned_data)
+            adjustments.request_adjustment(actor=request.user, goal=goal, data=form.cleaned_data)
         except ValidationError as error:
             attach_errors(form, error)
         else:
@@ -325,7 +326,7 @@ def adjustment_approve(request, pk):
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     _run(
         request,
-        lambda: services.approve_adjustment(
+        lambda: adjustments.approve_adjustment(
             actor=request.user, adjustment=adjustment, comment=comment
         ),
         _("Adjustment approved; the goal now has the new values."),
@@ -340,7 +341,7 @@ def adjustment_reject(request, pk):
     if form.is_valid():
         _run(
             request,
-            lambda: services.reject_adjustment(
+            lambda: adjustments.reject_adjustment(
                 actor=request.user, adjustment=adjustment, comment=form.cleaned_data["comment"]
             ),
             _("Adjustment declined."),

@@ -17,7 +17,7 @@ from goals.models import (
     Indicator,
     RatingScale,
 )
-from goals.services import workflow
+from goals.services import adjustments, workflow
 from goals.services.workflow import GoalWorkflowError
 from perfcycle import services as core
 from perfcycle.models import AuditEvent, Cycle, Notification
@@ -551,14 +551,14 @@ def locked(org, cycle):
 def test_adjustment_flow_applies_the_new_values_with_the_reason_kept(org, locked):
     """Owner asks, reviewer approves: the goal changes, a version keeps the reason,
     both steps are audited and each other party is told."""
-    request = workflow.request_adjustment(
+    request = adjustments.request_adjustment(
         actor=org["employee"].user,
         goal=locked,
         data={"new_target": Decimal("8"), "new_weight": None, "reason": "Market shrank"},
     )
     assert request.status == "pending"
     assert any("asks to adjust" in t for t in notes_to(org["manager"]))
-    workflow.approve_adjustment(actor=org["manager"].user, adjustment=request)
+    adjustments.approve_adjustment(actor=org["manager"].user, adjustment=request)
     locked.refresh_from_db()
     request.refresh_from_db()
     assert (locked.target, locked.weight, locked.version) == (Decimal("8.00"), Decimal("40.00"), 2)
@@ -575,7 +575,7 @@ def test_adjustment_flow_applies_the_new_values_with_the_reason_kept(org, locked
 
 def test_manager_may_ask_for_an_adjustment_and_the_owner_is_told(org, locked):
     """The reviewer can start the request too; the owner hears about it."""
-    workflow.request_adjustment(
+    adjustments.request_adjustment(
         actor=org["manager"].user,
         goal=locked,
         data={"new_weight": Decimal("50"), "reason": "More focus"},
@@ -586,28 +586,28 @@ def test_manager_may_ask_for_an_adjustment_and_the_owner_is_told(org, locked):
 def test_only_one_adjustment_may_be_pending(org, locked):
     """A second request waits until the first is decided."""
     values = {"new_target": Decimal("9"), "reason": "Because"}
-    workflow.request_adjustment(actor=org["employee"].user, goal=locked, data=values)
+    adjustments.request_adjustment(actor=org["employee"].user, goal=locked, data=values)
     with pytest.raises(GoalWorkflowError):
-        workflow.request_adjustment(actor=org["manager"].user, goal=locked, data=values)
+        adjustments.request_adjustment(actor=org["manager"].user, goal=locked, data=values)
     assert AdjustmentRequest.objects.count() == 1
 
 
 def test_adjustment_needs_a_reason_and_a_change(org, locked):
     """No reason, or nothing different from the goal, is refused per field."""
     with pytest.raises(ValidationError) as excinfo:
-        workflow.request_adjustment(
+        adjustments.request_adjustment(
             actor=org["employee"].user, goal=locked, data={"new_target": Decimal("9")}
         )
     assert "reason" in excinfo.value.error_dict
     with pytest.raises(ValidationError) as excinfo:
-        workflow.request_adjustment(
+        adjustments.request_adjustment(
             actor=org["employee"].user,
             goal=locked,
             data={"new_target": Decimal("10"), "reason": "Same"},
         )
     assert "__all__" in excinfo.value.error_dict
     with pytest.raises(ValidationError) as excinfo:
-        workflow.request_adjustment(
+        adjustments.request_adjustment(
             actor=org["employee"].user,
             goal=locked,
             data={"new_weight": Decimal("120"), "reason": "Much more"},
@@ -619,11 +619,11 @@ def test_adjustment_is_for_approved_goals_of_ones_own_or_team(org, cycle, locked
     """A draft is edited instead; another team's goal is out of reach."""
     draft = make_goal(org["employee"], cycle=cycle)
     with pytest.raises(GoalWorkflowError):
-        workflow.request_adjustment(
+        adjustments.request_adjustment(
             actor=org["employee"].user, goal=draft, data={"new_weight": 5, "reason": "x"}
         )
     with pytest.raises(PermissionDenied):
-        workflow.request_adjustment(
+        adjustments.request_adjustment(
             actor=org["manager2"].user, goal=locked, data={"new_weight": 5, "reason": "x"}
         )
 
@@ -632,15 +632,15 @@ def test_reject_adjustment_needs_a_reason_and_leaves_the_goal(org, locked):
     """The goal stays as agreed; the requester hears why."""
     request = make_adjustment(locked, by=org["employee"], new_weight=Decimal("60"))
     with pytest.raises(ValidationError):
-        workflow.reject_adjustment(actor=org["manager"].user, adjustment=request, comment="")
-    workflow.reject_adjustment(actor=org["manager"].user, adjustment=request, comment="Not now")
+        adjustments.reject_adjustment(actor=org["manager"].user, adjustment=request, comment="")
+    adjustments.reject_adjustment(actor=org["manager"].user, adjustment=request, comment="Not now")
     locked.refresh_from_db()
     request.refresh_from_db()
     assert locked.weight == Decimal("40.00")
     assert (request.status, request.decision_comment) == ("rejected", "Not now")
     assert any("declined" in t for t in notes_to(org["employee"]))
     with pytest.raises(GoalWorkflowError):
-        workflow.approve_adjustment(actor=org["manager"].user, adjustment=request)
+        adjustments.approve_adjustment(actor=org["manager"].user, adjustment=request)
 
 
 def test_adjustment_decisions_are_the_reviewers(org, locked):
@@ -648,8 +648,8 @@ def test_adjustment_decisions_are_the_reviewers(org, locked):
     request = make_adjustment(locked, by=org["employee"], new_weight=Decimal("60"))
     for person in ("employee", "manager2", "peer"):
         with pytest.raises(PermissionDenied):
-            workflow.approve_adjustment(actor=org[person].user, adjustment=request)
-    workflow.approve_adjustment(actor=org["hr"].user, adjustment=request)
+            adjustments.approve_adjustment(actor=org[person].user, adjustment=request)
+    adjustments.approve_adjustment(actor=org["hr"].user, adjustment=request)
     locked.refresh_from_db()
     assert locked.weight == Decimal("60.00")
 

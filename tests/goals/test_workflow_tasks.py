@@ -8,7 +8,7 @@ from celery.contrib.testing.worker import start_worker
 
 from goals import tasks
 from goals.models import PlanningReminder
-from goals.services import workflow
+from goals.services import reminders
 from perfcycle.celery import app
 from perfcycle.models import AuditEvent, Cycle, Notification, User
 from tests.factories import enrol, make_cycle
@@ -62,9 +62,9 @@ def test_running_twice_reminds_each_person_once(org, cycle):
 def test_a_new_day_brings_a_new_reminder(org, cycle):
     """Once per person per day, not once ever."""
     today = dt.date(2026, 1, 10)
-    workflow.send_planning_reminders(cycle=cycle, today=today)
-    assert workflow.send_planning_reminders(cycle=cycle, today=today) == 0
-    assert workflow.send_planning_reminders(cycle=cycle, today=today + dt.timedelta(days=1)) == 3
+    reminders.send_planning_reminders(cycle=cycle, today=today)
+    assert reminders.send_planning_reminders(cycle=cycle, today=today) == 0
+    assert reminders.send_planning_reminders(cycle=cycle, today=today + dt.timedelta(days=1)) == 3
     assert len(titles(org["employee"])) == 2
 
 

@@ -11,8 +11,9 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from perfcycle import org_import, services
 from perfcycle.models import AuditEvent, Department, Employee, OrgImport
+from perfcycle.org_import import parsing as org_import
+from perfcycle.org_import import services
 from tests.factories import make_employee
 
 User = get_user_model()

@@ -1,6 +1,5 @@
 """HR organisation import: upload a CSV, read its validation report, then apply or discard."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
@@ -10,48 +9,16 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from perfcycle import org_import, services
 from perfcycle.models import OrgImport
+from perfcycle.org_import import services
+from perfcycle.org_import.forms import OrgImportForm
 from perfcycle.views import attach_errors, hr_required
 
 ISSUES_PER_PAGE = 100
 RECENT_IMPORTS = 10
-
-
-class OrgImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("CSV file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "A .csv file saved as UTF-8, comma or semicolon separated, with a header row; "
-            "at most %(limit)s MB."
-        ) % {"limit": org_import.MAX_UPLOAD_BYTES // 1024 // 1024}
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > org_import.MAX_UPLOAD_BYTES:
-            raise ValidationError(
-                _("The file is too large (%(size)s MB); the limit is %(limit)s MB.")
-                % {
-                    "size": round(upload.size / 1024 / 1024, 1),
-                    "limit": org_import.MAX_UPLOAD_BYTES // 1024 // 1024,
-                }
-            )
-        if not upload.name.lower().endswith(".csv"):
-            raise ValidationError(_("Upload a .csv file."))
-        try:
-            self.content = org_import.decode_upload(upload.read())
-            org_import.parse_csv(self.content)
-        except org_import.CsvFormatError as error:
-            raise ValidationError(error.message) from error
-        return upload
 
 
 def _get_import(pk: int) -> OrgImport:

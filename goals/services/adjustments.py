@@ -1,0 +1,203 @@
+"""Adjustments of approved goals: ask to change a goal's target, weight or due date with a
+reason, and the reviewer's decision.
+
+Once approved, a goal's target, weight and due date change only through an adjustment
+request (during planning too, where it is the way to rebalance an approved goal; after
+planning approved goals are locked and it is the only way). The owner or their reviewer
+(or HR) asks; the reviewer (or HR) decides, never on their own goal. The locking, actor
+checks, versioning, audit and notifications are the goal workflow's (goals.services.workflow),
+so both follow the same rules.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from goals.models import AdjustmentRequest, AdjustmentStatus, Goal, GoalLevel, GoalStatus
+from goals.services.workflow import (
+    GoalWorkflowError,
+    _actor_name,
+    _audit,
+    _is_owner,
+    _lock,
+    _may_review,
+    _notify,
+    _reviewer_user,
+    _save,
+    _snapshot_version,
+    snapshot,
+)
+from perfcycle.models import Cycle
+from perfcycle.services import record_event
+
+ADJUSTABLE = {"new_target": "target", "new_weight": "weight", "new_due_date": "due_date"}
+
+
+def _adjustment_errors(goal: Goal, values: dict[str, Any]) -> dict[str, str]:
+    errors = {}
+    weight = values.get("new_weight")
+    if weight is not None and not Decimal("0") <= weight <= Decimal("100"):
+        errors["new_weight"] = _("The weight is a percentage from 0 to 100.")
+    due: dt.date | None = values.get("new_due_date")
+    cycle = goal.cycle
+    if due is not None and not cycle.start_date <= due <= cycle.end_date:
+        errors["new_due_date"] = _(
+            "The due date must fall within the cycle (%(start)s – %(end)s)."
+        ) % {"start": date_format(cycle.start_date), "end": date_format(cycle.end_date)}
+    return errors
+
+
+def request_adjustment(*, actor, goal: Goal, data: dict[str, Any]) -> AdjustmentRequest:
+    """Ask to change an approved goal's target, weight or due date, with a reason. The
+    owner or their reviewer (or HR) asks; one request per goal may be pending."""
+    with transaction.atomic():
+        goal = _lock(goal)
+        if not (_is_owner(actor, goal) or _may_review(actor, goal)):
+            raise PermissionDenied
+        if goal.level != GoalLevel.INDIVIDUAL or goal.status != GoalStatus.APPROVED:
+            raise GoalWorkflowError(
+                _("Only an approved goal is adjusted; a draft or returned goal is edited directly.")
+            )
+        if goal.cycle.phase == Cycle.Phase.CLOSED:
+            raise GoalWorkflowError(_("The cycle is closed; its goals no longer change."))
+        values = {name: data.get(name) for name in ADJUSTABLE}
+        reason = (data.get("reason") or "").strip()
+        errors = _adjustment_errors(goal, values)
+        if not reason:
+            errors["reason"] = _("Say why the goal should change; the reason is kept.")
+        changes = {
+            name: value
+            for name, value in values.items()
+            if value is not None and value != getattr(goal, ADJUSTABLE[name])
+        }
+        if not changes and not errors:
+            errors["__all__"] = _("Change the target, the weight or the due date.")
+        if errors:
+            raise ValidationError(errors)
+        if AdjustmentRequest.objects.filter(goal=goal, status=AdjustmentStatus.PENDING).exists():
+            raise GoalWorkflowError(_("A change to this goal is already waiting for a decision."))
+        adjustment = AdjustmentRequest.objects.create(
+            goal=goal, requested_by=actor, reason=reason, **changes
+        )
+        record_event(
+            actor=actor,
+            verb="adjustment.requested",
+            obj=adjustment,
+            before=snapshot(goal, [ADJUSTABLE[name] for name in changes]),
+            after={**snapshot(adjustment, list(changes)), "goal": goal.pk, "reason": reason},
+        )
+        other = _reviewer_user(goal) if _is_owner(actor, goal) else goal.owner.user
+        _notify(
+            [other],
+            actor=actor,
+            title=_("%(name)s asks to adjust the goal %(title)s")
+            % {"name": _actor_name(actor), "title": goal.title},
+            body=reason,
+            url=goal.get_absolute_url(),
+        )
+    return adjustment
+
+
+def _lock_adjustment(actor, adjustment: AdjustmentRequest) -> tuple[AdjustmentRequest, Goal]:
+    # The goal first, then the request: the same order as request_adjustment.
+    goal = _lock(adjustment.goal)
+    adjustment = AdjustmentRequest.objects.select_for_update().get(pk=adjustment.pk)
+    if not _may_review(actor, goal):
+        raise PermissionDenied
+    if goal.cycle.phase == Cycle.Phase.CLOSED:
+        raise GoalWorkflowError(_("The cycle is closed; its goals no longer change."))
+    return adjustment, goal
+
+
+def _require_decision(adjustment: AdjustmentRequest, to_status: str) -> None:
+    if to_status not in AdjustmentRequest.TRANSITIONS[AdjustmentStatus(adjustment.status)]:
+        raise GoalWorkflowError(
+            _("This request was already %(status)s.")
+            % {"status": adjustment.get_status_display().lower()}
+        )
+
+
+def _decide(adjustment: AdjustmentRequest, *, actor, status: str, comment: str) -> None:
+    adjustment.status = status
+    adjustment.decided_by = actor
+    adjustment.decided_at = timezone.now()
+    adjustment.decision_comment = comment
+    adjustment.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+
+
+def approve_adjustment(
+    *, actor, adjustment: AdjustmentRequest, comment: str = ""
+) -> AdjustmentRequest:
+    """The reviewer (or HR) accepts a request: the goal takes the new values and a version
+    with the reason is kept."""
+    with transaction.atomic():
+        adjustment, goal = _lock_adjustment(actor, adjustment)
+        _require_decision(adjustment, AdjustmentStatus.APPROVED)
+        values = {
+            target: getattr(adjustment, name)
+            for name, target in ADJUSTABLE.items()
+            if getattr(adjustment, name) is not None
+        }
+        errors = _adjustment_errors(goal, {n: getattr(adjustment, n) for n in ADJUSTABLE})
+        if errors:
+            raise GoalWorkflowError(list(errors.values()))
+        before = snapshot(goal, list(values))
+        for name, value in values.items():
+            setattr(goal, name, value)
+        _save(goal, list(values))
+        _snapshot_version(goal, actor=actor, reason=adjustment.reason)
+        _decide(adjustment, actor=actor, status=AdjustmentStatus.APPROVED, comment=comment.strip())
+        record_event(
+            actor=actor,
+            verb="adjustment.approved",
+            obj=adjustment,
+            before={"status": AdjustmentStatus.PENDING},
+            after={"status": AdjustmentStatus.APPROVED, "comment": adjustment.decision_comment},
+        )
+        _audit(
+            actor=actor,
+            verb="goal.adjusted",
+            goal=goal,
+            before=before,
+            after={**snapshot(goal, list(values)), "reason": adjustment.reason},
+        )
+        _notify(
+            [adjustment.requested_by, goal.owner.user],
+            actor=actor,
+            title=_("The adjustment of %(title)s was approved") % {"title": goal.title},
+            body=adjustment.decision_comment,
+            url=goal.get_absolute_url(),
+        )
+    return adjustment
+
+
+def reject_adjustment(*, actor, adjustment: AdjustmentRequest, comment: str) -> AdjustmentRequest:
+    """The reviewer (or HR) declines a request, saying why; the goal stays as agreed."""
+    with transaction.atomic():
+        adjustment, goal = _lock_adjustment(actor, adjustment)
+        _require_decision(adjustment, AdjustmentStatus.REJECTED)
+        comment = (comment or "").strip()
+        if not comment:
+            raise ValidationError({"comment": _("Say why the change is declined.")})
+        _decide(adjustment, actor=actor, status=AdjustmentStatus.REJECTED, comment=comment)
+        record_event(
+            actor=actor,
+            verb="adjustment.rejected",
+            obj=adjustment,
+            before={"status": AdjustmentStatus.PENDING},
+            after={"status": AdjustmentStatus.REJECTED, "comment": comment},
+        )
+        _notify(
+            [adjustment.requested_by, goal.owner.user],
+            actor=actor,
+            title=_("The adjustment of %(title)s was declined") % {"title": goal.title},
+            body=comment,
+            url=goal.get_absolute_url(),
+        )
+    return adjustment
