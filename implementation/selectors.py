@@ -55,3 +55,1173 @@ def get_deviation_for(user, deviation_id, *, for_update=False):
     if for_update:
         qs = qs.select_for_update(of=("self",))
     return get_object_or_404(qs.with_people(), pk=deviation_id)
+
+
+# --- Evidence: who may record and act, the list page, history and to-dos ----------------
+# Appended by the "Stage 2, implementation: evidence log" work; its imports sit here so the
+# section stays one self-contained block (this module is shared).
+
+from dataclasses import dataclass  # noqa: E402
+
+from django.db.models import Count, Exists, OuterRef  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402
+from django.utils.translation import ngettext  # noqa: E402
+
+from goals.models import Goal, GoalLevel  # noqa: E402
+from perfcycle.models import AuditEvent, Cycle, Employee  # noqa: E402
+from perfcycle.selectors import Todo  # noqa: E402
+
+# Evidence is recorded while the work is planned, done and appraised; once the cycle has
+# moved on to feedback its record is what the appraisal cited, so it is read-only.
+EVIDENCE_RECORDING_PHASES = (
+    Cycle.Phase.PLANNING,
+    Cycle.Phase.IMPLEMENTATION,
+    Cycle.Phase.APPRAISAL,
+)
+
+
+def evidence_recordable_participations(user):
+    """Participations the user may record evidence for: their own and those they review
+    (the reviewer at enrolment), in a cycle in planning, implementation or appraisal.
+    HR reads and verifies evidence but records it only for themselves."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Participation.objects.none()
+    return (
+        Participation.objects.filter(Q(employee=employee) | Q(reviewer=employee))
+        .filter(cycle__phase__in=EVIDENCE_RECORDING_PHASES)
+        .select_related("cycle", "employee__user")
+        .order_by("-cycle__start_date", "employee__user__last_name", "employee__user__first_name")
+    )
+
+
+def evidence_goal_options(participations):
+    """The individual goals of these participants in their own cycles (one query)."""
+    same_person_and_cycle = participations.filter(
+        employee_id=OuterRef("owner_id"), cycle_id=OuterRef("cycle_id")
+    )
+    return (
+        Goal.objects.filter(level=GoalLevel.INDIVIDUAL)
+        .filter(Exists(same_person_and_cycle.order_by().values("pk")))
+        .select_related("owner__user", "cycle")
+        .order_by("cycle_id", "owner_id", "title", "pk")
+    )
+
+
+def is_evidence_creator(user, evidence: Evidence) -> bool:
+    return user.is_authenticated and evidence.created_by_id == user.pk
+
+
+def is_evidence_participant(user, evidence: Evidence) -> bool:
+    employee = access.employee_of(user)
+    return employee is not None and evidence.participation.employee_id == employee.pk
+
+
+def may_verify_evidence(user, evidence: Evidence) -> bool:
+    """The participant's reviewer in the cycle, or HR; never the participant themself."""
+    if is_evidence_participant(user, evidence):
+        return False
+    if access.is_hr(user):
+        return True
+    employee = access.employee_of(user)
+    return employee is not None and evidence.participation.reviewer_id == employee.pk
+
+
+def may_verify_anyone(user) -> bool:
+    """Whether the user verifies anyone's evidence: HR, or a reviewer in some cycle."""
+    if access.is_hr(user):
+        return True
+    employee = access.employee_of(user)
+    return employee is not None and Participation.objects.filter(reviewer=employee).exists()
+
+
+def evidence_is_open(evidence: Evidence) -> bool:
+    return evidence.participation.cycle.phase in EVIDENCE_RECORDING_PHASES
+
+
+@dataclass(frozen=True)
+class EvidenceActions:
+    """Which buttons an evidence page offers this user; the services enforce the same rules."""
+
+    edit: bool = False
+    delete: bool = False
+    verify: bool = False
+    unverify: bool = False
+
+
+def evidence_actions(user, evidence: Evidence) -> EvidenceActions:
+    is_open = evidence_is_open(evidence)
+    verified = evidence.verified_at is not None
+    mine = is_evidence_creator(user, evidence)
+    verifier = may_verify_evidence(user, evidence)
+    return EvidenceActions(
+        edit=mine and is_open and not verified,
+        delete=mine and is_open and not verified,
+        verify=verifier and is_open and not verified,
+        unverify=verifier and is_open and verified,
+    )
+
+
+def evidence_for_list(user):
+    """The list page's rows: people, cycle, goal and the attachment count in one query."""
+    return evidence_visible_to(user).with_people().annotate(attachment_count=Count("attachments"))
+
+
+def evidence_to_verify(user):
+    """Unverified evidence in open cycles of the people this user reviews (HR: everyone's
+    but their own)."""
+    qs = Evidence.objects.filter(
+        verified_at__isnull=True, participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES
+    )
+    employee = access.employee_of(user)
+    if access.is_hr(user):
+        return qs.exclude(participation__employee=employee) if employee else qs
+    if employee is None:
+        return qs.none()
+    return qs.filter(participation__reviewer=employee).exclude(participation__employee=employee)
+
+
+EVIDENCE_SORTS = {
+    "date": ["occurred_on", "id"],
+    "-date": ["-occurred_on", "-id"],
+    "title": ["title", "id"],
+    "-title": ["-title", "-id"],
+    "person": [
+        "participation__employee__user__last_name",
+        "participation__employee__user__first_name",
+        "-occurred_on",
+        "-id",
+    ],
+    "-person": [
+        "-participation__employee__user__last_name",
+        "-participation__employee__user__first_name",
+        "-occurred_on",
+        "-id",
+    ],
+}
+EVIDENCE_DEFAULT_SORT = "-date"
+
+
+def filter_evidence(qs, *, user, filters: dict, sort: str = EVIDENCE_DEFAULT_SORT):
+    """Narrow the list by the filter form's cleaned data; unknown sorts fall back to
+    newest first."""
+    query = (filters.get("q") or "").strip()
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    if filters.get("person") is not None:
+        qs = qs.filter(participation__employee=filters["person"])
+    if filters.get("cycle") is not None:
+        qs = qs.filter(participation__cycle=filters["cycle"])
+    if filters.get("goal") is not None:
+        qs = qs.filter(goal=filters["goal"])
+    if filters.get("verified") == "yes":
+        qs = qs.filter(verified_at__isnull=False)
+    elif filters.get("verified") == "no":
+        qs = qs.filter(verified_at__isnull=True)
+    if filters.get("date_from"):
+        qs = qs.filter(occurred_on__gte=filters["date_from"])
+    if filters.get("date_to"):
+        qs = qs.filter(occurred_on__lte=filters["date_to"])
+    if filters.get("to_verify"):
+        qs = qs.filter(pk__in=evidence_to_verify(user).values("pk"))
+    return qs.order_by(*EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[EVIDENCE_DEFAULT_SORT]))
+
+
+def evidence_people(user):
+    """People other than the user whose evidence the user may read and who have some:
+    the choices of the list's person filter."""
+    employee = access.employee_of(user)
+    owners = evidence_visible_to(user).values("participation__employee_id")
+    qs = Employee.objects.filter(pk__in=owners).select_related("user")
+    if employee is not None:
+        qs = qs.exclude(pk=employee.pk)
+    return qs.order_by("user__last_name", "user__first_name", "pk")
+
+
+def evidence_cycles(user):
+    """Cycles in which the user may read someone's evidence, newest first."""
+    return Cycle.objects.filter(
+        pk__in=participations_followed_by(user).values("cycle_id")
+    ).order_by("-start_date", "-pk")
+
+
+def evidence_goals(user):
+    """Goals that some evidence the user may read supports: the goal filter's scope."""
+    return (
+        Goal.objects.filter(
+            pk__in=evidence_visible_to(user).filter(goal__isnull=False).values("goal_id")
+        )
+        .select_related("owner__user")
+        .order_by("title", "pk")
+    )
+
+
+def evidence_history(evidence: Evidence):
+    """The audit trail of one record (created, edited, verified, unverified with reason)."""
+    return AuditEvent.objects.filter(
+        object_type=Evidence._meta.label_lower, object_id=str(evidence.pk)
+    ).select_related("actor")
+
+
+def evidence_todos(user) -> list[Todo]:
+    """For a reviewer: "N evidence records to verify", one to-do per open cycle, due when
+    the cycle's appraisal ends (ratings cite verified evidence). Register with
+    perfcycle.selectors.register_todo_provider. One query."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    rows = (
+        Evidence.objects.filter(
+            verified_at__isnull=True,
+            participation__reviewer=employee,
+            participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES,
+        )
+        .exclude(participation__employee=employee)
+        .values("participation__cycle_id", "participation__cycle__appraisal_deadline")
+        .annotate(count=Count("pk"))
+        .order_by("participation__cycle__appraisal_deadline", "participation__cycle_id")
+    )
+    url = reverse("implementation:evidence-list")
+    return [
+        Todo(
+            title=ngettext(
+                "%(count)s evidence record to verify",
+                "%(count)s evidence records to verify",
+                row["count"],
+            )
+            % {"count": row["count"]},
+            url=f"{url}?to_verify=1&cycle={row['participation__cycle_id']}",
+            action=_("Verify evidence"),
+            due=row["participation__cycle__appraisal_deadline"],
+        )
+        for row in rows
+    ]
+
+
+# --- Check-ins and progress: periods, who may act, my check-ins, the team board, HR's
+# participation, a goal's progress chart and the home to-dos -----------------------------
+# Appended by the "Stage 2, implementation: check-ins and progress" work; its imports sit
+# here so the section stays one self-contained block (this module is shared).
+
+import datetime as dt  # noqa: E402
+from decimal import ROUND_HALF_UP, Decimal  # noqa: E402
+
+from django.db.models import F, Subquery, Window  # noqa: E402
+from django.db.models.functions import Coalesce, RowNumber  # noqa: E402
+from django.http import Http404  # noqa: E402
+from django.utils.formats import date_format, number_format  # noqa: E402
+
+from goals.models import GoalStatus  # noqa: E402
+from implementation import trajectory  # noqa: E402
+from implementation.models import (  # noqa: E402
+    CheckinComment,
+    CheckinGoalProgress,
+    CheckinQuestion,
+    CheckinSettings,
+    CheckinStatus,
+    ProgressUpdate,
+)
+from perfcycle.selectors import current_participation  # noqa: E402
+
+CHECKIN_EDITABLE = (CheckinStatus.PENDING, CheckinStatus.MISSED)
+CONFIDENCE_TREND_LENGTH = 6
+
+
+def checkin_period(cycle: Cycle, day: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The check-in period of ``cycle`` containing ``day``: periods run at the cycle's
+    cadence from its start date and stop at its implementation deadline."""
+    return trajectory.period_containing(
+        day, cycle.start_date, cycle.implementation_deadline, cycle.checkin_cadence
+    )
+
+
+def checkin_settings_for(cycle: Cycle) -> CheckinSettings:
+    """The cycle's check-in settings; the defaults (unsaved) when HR never set them."""
+    return CheckinSettings.objects.filter(cycle=cycle).first() or CheckinSettings(cycle=cycle)
+
+
+def checkin_questions(cycle: Cycle, *, active_only: bool = True):
+    qs = CheckinQuestion.objects.filter(cycle=cycle)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("position", "pk")
+
+
+def checkin_goals(checkin: CheckIn):
+    """The goals a check-in reports on: the participant's approved individual goals in
+    the check-in's cycle, heaviest first."""
+    return Goal.objects.filter(
+        cycle_id=checkin.participation.cycle_id,
+        owner_id=checkin.participation.employee_id,
+        level=GoalLevel.INDIVIDUAL,
+        status=GoalStatus.APPROVED,
+    ).order_by("-weight", "title", "pk")
+
+
+def is_checkin_participant(user, checkin: CheckIn) -> bool:
+    employee = access.employee_of(user)
+    return employee is not None and checkin.participation.employee_id == employee.pk
+
+
+def is_checkin_reviewer(user, checkin: CheckIn) -> bool:
+    employee = access.employee_of(user)
+    return employee is not None and checkin.participation.reviewer_id == employee.pk
+
+
+def may_respond_to_checkin(user, checkin: CheckIn) -> bool:
+    """The participation's reviewer or HR reply, follow up and review; never the
+    participant themself (not even an HR admin on their own check-in)."""
+    if is_checkin_participant(user, checkin):
+        return False
+    return is_checkin_reviewer(user, checkin) or access.is_hr(user)
+
+
+@dataclass(frozen=True)
+class CheckinActions:
+    """Which buttons a check-in's page offers this user; the services enforce the same
+    rules."""
+
+    edit: bool = False
+    reply: bool = False
+    review: bool = False
+    comment: bool = False
+    follow_up: bool = False
+
+
+def checkin_actions(user, checkin: CheckIn) -> CheckinActions:
+    phase = checkin.participation.cycle.phase
+    mine = is_checkin_participant(user, checkin)
+    responder = may_respond_to_checkin(user, checkin)
+    submitted = checkin.status == CheckinStatus.SUBMITTED
+    is_open = phase != Cycle.Phase.CLOSED
+    return CheckinActions(
+        edit=mine and checkin.status in CHECKIN_EDITABLE and phase == Cycle.Phase.IMPLEMENTATION,
+        reply=responder and submitted and is_open,
+        review=responder and submitted and is_open,
+        comment=(mine or responder) and is_open,
+        follow_up=responder and is_open and checkin.status not in CHECKIN_EDITABLE,
+    )
+
+
+def may_record_progress(user, goal: Goal) -> bool:
+    """The goal's owner, or the owner's reviewer in the goal's cycle, record its progress."""
+    if goal.level != GoalLevel.INDIVIDUAL or goal.owner_id is None:
+        return False
+    employee = access.employee_of(user)
+    if employee is None:
+        return False
+    if goal.owner_id == employee.pk:
+        return True
+    return Participation.objects.filter(
+        cycle_id=goal.cycle_id, employee_id=goal.owner_id, reviewer=employee
+    ).exists()
+
+
+def checkin_thread(checkin: CheckIn) -> dict:
+    """What a check-in's page shows besides the check-in: progress per goal, answers,
+    comments and the evidence dated in its period (four queries)."""
+    return {
+        "progress": list(
+            CheckinGoalProgress.objects.filter(checkin=checkin)
+            .select_related("goal")
+            .order_by("-goal__weight", "goal__title", "goal_id")
+        ),
+        "answers": list(
+            checkin.answers.select_related("question").order_by("question__position", "question_id")
+        ),
+        "comments": list(CheckinComment.objects.filter(checkin=checkin).select_related("author")),
+        "evidence": list(
+            Evidence.objects.filter(
+                participation_id=checkin.participation_id,
+                occurred_on__range=(checkin.period_start, checkin.period_end),
+            )
+            .select_related("goal")
+            .annotate(attachment_count=Count("attachments"))
+            .order_by("occurred_on", "pk")
+        ),
+    }
+
+
+def checkin_for_form(user, checkin_id: int) -> CheckIn:
+    """The user's own check-in for the form, with its saved progress and answers."""
+    checkin = get_checkin_for(user, checkin_id)
+    if not is_checkin_participant(user, checkin):
+        raise Http404
+    return checkin
+
+
+# --- My check-ins -------------------------------------------------------------------------
+
+
+def my_checkin_participation(user, cycle_id: int | None = None) -> Participation | None:
+    """The participation of the my-check-ins page: the cycle asked for (404 unless the user
+    takes part in it), else the user's current open cycle."""
+    employee = access.employee_of(user)
+    if cycle_id is None:
+        return current_participation(employee)
+    if employee is None:
+        raise Http404
+    return get_object_or_404(
+        Participation.objects.with_people(), employee=employee, cycle_id=cycle_id
+    )
+
+
+def my_checkin_cycles(user):
+    """Cycles in which the user has check-ins, newest first (for the cycle chooser)."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Cycle.objects.none()
+    return (
+        Cycle.objects.filter(
+            participations__employee=employee, participations__checkins__isnull=False
+        )
+        .distinct()
+        .order_by("-start_date", "-pk")
+    )
+
+
+def my_checkins(participation: Participation, *, today: dt.date):
+    """A participant's check-ins, newest first, and the one to show on top: the current
+    period's, else the newest still open (pending or missed). One query."""
+    checkins = list(
+        CheckIn.objects.filter(participation=participation)
+        .annotate(comment_count=Count("comments"))
+        .order_by("-period_start")
+    )
+    period = checkin_period(participation.cycle, today)
+    current = None
+    if period is not None:
+        current = next((c for c in checkins if c.period_start == period[0]), None)
+    if current is None:
+        current = next((c for c in checkins if c.status in CHECKIN_EDITABLE), None)
+    history = [c for c in checkins if c is not current]
+    return current, history
+
+
+# --- The team board -----------------------------------------------------------------------
+
+
+def checkin_reviewing_cycles(user):
+    """Open cycles in which the user reviews somebody: implementation first, then newest."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Cycle.objects.none()
+    return (
+        Cycle.objects.exclude(phase=Cycle.Phase.CLOSED)
+        .filter(participations__reviewer=employee)
+        .distinct()
+        .order_by("-start_date", "-pk")
+    )
+
+
+def checkin_reviewing_cycle_for(user, cycle_id: int | None = None) -> Cycle | None:
+    cycles = checkin_reviewing_cycles(user)
+    if cycle_id is not None:
+        return get_object_or_404(cycles, pk=cycle_id)
+    return cycles.filter(phase=Cycle.Phase.IMPLEMENTATION).first() or cycles.first()
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A small line of values (confidence 1–5), oldest first; ``points`` for an SVG
+    polyline of ``width`` × ``height``."""
+
+    values: tuple
+    points: str
+    width: int = 96
+    height: int = 24
+
+    @property
+    def text(self) -> str:
+        return " ".join("–" if v is None else str(v) for v in self.values)
+
+    @property
+    def last(self):
+        known = [v for v in self.values if v is not None]
+        return known[-1] if known else None
+
+
+def sparkline(values, *, low: int = 1, high: int = 5, width: int = 96, height: int = 24):
+    values = tuple(values)
+    step = width / max(len(values) - 1, 1)
+    pad = 3
+    points = []
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        y = height - pad - (value - low) / (high - low) * (height - 2 * pad)
+        points.append(f"{index * step:.1f},{y:.1f}")
+    return Sparkline(values=values, points=" ".join(points), width=width, height=height)
+
+
+@dataclass
+class BoardRow:
+    participation: Participation
+    current: CheckIn | None
+    trend: Sparkline
+    open_deviations: int
+
+
+def team_board_people(user, cycle: Cycle, *, period_start: dt.date | None, status: str = ""):
+    """The people the user reviews in ``cycle`` with their open deviation count (one
+    query); with ``status``, only those whose current check-in is in it."""
+    employee = access.employee_of(user)
+    deviations = (
+        Deviation.objects.unresolved()
+        .filter(participation=OuterRef("pk"))
+        .order_by()
+        .values("participation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    qs = (
+        Participation.objects.filter(cycle=cycle, reviewer=employee)
+        .select_related("employee__user", "employee__department")
+        .annotate(open_deviations=Coalesce(Subquery(deviations), 0))
+    )
+    if status:
+        qs = qs.filter(
+            Exists(
+                CheckIn.objects.filter(
+                    participation=OuterRef("pk"), period_start=period_start, status=status
+                )
+            )
+        )
+    return qs.order_by("employee__user__last_name", "employee__user__first_name", "pk")
+
+
+def team_board_rows(participations, *, period_start: dt.date | None) -> list[BoardRow]:
+    """One row per participation: the current period's check-in and the confidence of
+    the last six check-ins. One query for any number of people (a window function keeps
+    each person's six newest)."""
+    people = list(participations)
+    newest = (
+        CheckIn.objects.filter(participation__in=[p.pk for p in people])
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("participation_id")],
+                order_by=F("period_start").desc(),
+            )
+        )
+        .filter(rank__lte=CONFIDENCE_TREND_LENGTH)
+        .order_by("participation_id", "period_start")
+    )
+    by_person: dict[int, list[CheckIn]] = {}
+    for checkin in newest:
+        by_person.setdefault(checkin.participation_id, []).append(checkin)
+    rows = []
+    for person in people:
+        checkins = by_person.get(person.pk, [])
+        current = next((c for c in checkins if c.period_start == period_start), None)
+        rows.append(
+            BoardRow(
+                participation=person,
+                current=current,
+                trend=sparkline([c.confidence for c in checkins]),
+                open_deviations=person.open_deviations,
+            )
+        )
+    return rows
+
+
+def team_board_counts(user, cycle: Cycle, *, period_start: dt.date | None) -> dict:
+    """How many of the user's people are in each status this period (one query); people
+    whose check-in is not open yet count as ``not_open``."""
+    employee = access.employee_of(user)
+    people = Participation.objects.filter(cycle=cycle, reviewer=employee)
+    current = Q(checkins__period_start=period_start)
+    counts = people.aggregate(
+        total=Count("pk", distinct=True),
+        **{
+            s.value: Count("checkins", filter=current & Q(checkins__status=s.value))
+            for s in CheckinStatus
+        },
+    )
+    counts["not_open"] = counts["total"] - sum(counts[s.value] for s in CheckinStatus)
+    return counts
+
+
+def checkins_awaiting_review(user, cycle: Cycle, *, before: dt.date | None):
+    """Submitted check-ins of earlier periods still waiting for this reviewer (one
+    query), so nothing slips off the board when a new period starts."""
+    employee = access.employee_of(user)
+    qs = CheckIn.objects.filter(
+        participation__cycle=cycle,
+        participation__reviewer=employee,
+        status=CheckinStatus.SUBMITTED,
+    ).exclude(participation__employee=employee)
+    if before is not None:
+        qs = qs.filter(period_start__lt=before)
+    return qs.select_related("participation__employee__user").order_by("period_start", "pk")
+
+
+# --- HR: participation per department ---------------------------------------------------------
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class ShareRow:
+    """Check-ins of a group: how many, and the share submitted (reviewed included),
+    reviewed and missed."""
+
+    total: int = 0
+    submitted: int = 0
+    reviewed: int = 0
+    missed: int = 0
+
+    @property
+    def submitted_percent(self):
+        return _percent(self.submitted, self.total)
+
+    @property
+    def reviewed_percent(self):
+        return _percent(self.reviewed, self.total)
+
+    @property
+    def missed_percent(self):
+        return _percent(self.missed, self.total)
+
+    @property
+    def waiting_percent(self):
+        """Submitted and not yet reviewed: the middle part of the bar."""
+        return _percent(self.submitted - self.reviewed, self.total)
+
+
+@dataclass
+class DepartmentParticipation:
+    name: str
+    participants: int
+    period: ShareRow
+    cycle: ShareRow
+
+
+def checkin_participation(cycle: Cycle, *, period_start: dt.date | None):
+    """Per department: participants, and the check-in shares of the current period and of
+    the whole cycle so far. Two queries; returns (rows, total row)."""
+    people = (
+        Participation.objects.filter(cycle=cycle)
+        .values("employee__department_id", "employee__department__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    done = [CheckinStatus.SUBMITTED, CheckinStatus.REVIEWED]
+    this_period = Q(period_start=period_start)
+    shares = (
+        CheckIn.objects.filter(participation__cycle=cycle)
+        .values("participation__employee__department_id")
+        .annotate(
+            total=Count("pk"),
+            submitted=Count("pk", filter=Q(status__in=done)),
+            reviewed=Count("pk", filter=Q(status=CheckinStatus.REVIEWED)),
+            missed=Count("pk", filter=Q(status=CheckinStatus.MISSED)),
+            p_total=Count("pk", filter=this_period),
+            p_submitted=Count("pk", filter=this_period & Q(status__in=done)),
+            p_reviewed=Count("pk", filter=this_period & Q(status=CheckinStatus.REVIEWED)),
+            p_missed=Count("pk", filter=this_period & Q(status=CheckinStatus.MISSED)),
+        )
+        .order_by()
+    )
+    by_department = {row["participation__employee__department_id"]: row for row in shares}
+    rows = []
+    total = DepartmentParticipation(_("All departments"), 0, ShareRow(), ShareRow())
+    for group in people:
+        counts = by_department.get(group["employee__department_id"], {})
+        row = DepartmentParticipation(
+            name=group["employee__department__name"] or _("No department"),
+            participants=group["n"],
+            period=ShareRow(
+                *(counts.get(k, 0) for k in ["p_total", "p_submitted", "p_reviewed", "p_missed"])
+            ),
+            cycle=ShareRow(
+                *(counts.get(k, 0) for k in ["total", "submitted", "reviewed", "missed"])
+            ),
+        )
+        rows.append(row)
+        total.participants += row.participants
+        for part in ["period", "cycle"]:
+            for name in ["total", "submitted", "reviewed", "missed"]:
+                setattr(
+                    getattr(total, part),
+                    name,
+                    getattr(getattr(total, part), name) + getattr(getattr(row, part), name),
+                )
+    rows.sort(key=lambda r: str(r.name).lower())
+    return rows, total
+
+
+# --- A goal's progress ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressPoint:
+    update: ProgressUpdate
+    expected: Decimal | None
+    achieved_percent: Decimal | None
+
+    @property
+    def gap(self) -> Decimal | None:
+        if self.expected is None:
+            return None
+        return self.update.value - self.expected
+
+
+@dataclass(frozen=True)
+class ChartTick:
+    position: str  # an SVG coordinate, formatted here so no locale touches it
+    label: str
+
+
+@dataclass(frozen=True)
+class ProgressChart:
+    """An SVG line chart of a goal's actual values against its expected trajectory. Every
+    coordinate is a ready string ("123.4"): a template filter would localise it."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+    plot_right: int
+    plot_bottom: int
+    label_y: int
+    actual_points: str
+    dots: tuple  # (x, y, value text, date text)
+    expected_points: str
+    y_ticks: tuple
+    x_ticks: tuple
+    today_x: str | None
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    goal: Goal
+    start: dt.date
+    due: dt.date
+    points: list
+    chart: ProgressChart | None
+    expected_today: Decimal | None
+
+
+def _expected_value(goal: Goal, *, start: dt.date, due: dt.date, day: dt.date) -> Decimal | None:
+    if goal.target is None:
+        return None
+    baseline = goal.baseline if goal.baseline is not None else Decimal("0")
+    share = trajectory.expected_percent(start=start, due=due, today=day) / 100
+    return (baseline + (goal.target - baseline) * share).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+def _achieved_percent(goal: Goal, value: Decimal) -> Decimal | None:
+    """Share of the way from baseline to target (works for lower-is-better too)."""
+    if goal.target is None:
+        return None
+    baseline = goal.baseline if goal.baseline is not None else Decimal("0")
+    if goal.target == baseline:
+        return None
+    return ((value - baseline) / (goal.target - baseline) * 100).quantize(
+        Decimal("1"), rounding=ROUND_HALF_UP
+    )
+
+
+def _number_text(value: Decimal) -> str:
+    value = Decimal(value).quantize(Decimal("0.01")).normalize()
+    places = max(0, -value.as_tuple().exponent)
+    return number_format(value, decimal_pos=places, use_l10n=True)
+
+
+def nice_scale(low: Decimal, high: Decimal, *, ticks: int = 4) -> tuple[Decimal, Decimal, Decimal]:
+    """An axis from ``low`` to ``high`` on round numbers: (start, end, step), the step
+    1, 2, 2.5 or 5 times a power of ten, about ``ticks`` steps in all."""
+    low, high = Decimal(low), Decimal(high)
+    if low == high:
+        low, high = low - 1, high + 1
+    rough = (high - low) / ticks
+    power = Decimal(10) ** rough.adjusted()
+    step = next(m * power for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)) if m * power >= rough)
+    start = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
+    end = (high / step).to_integral_value(rounding="ROUND_CEILING") * step
+    return start, end, step
+
+
+def progress_chart(
+    *,
+    series: list[tuple[dt.date, Decimal]],
+    expected: list[tuple[dt.date, Decimal]],
+    today: dt.date,
+    width: int = 640,
+    height: int = 260,
+) -> ProgressChart | None:
+    """Pure geometry of the chart: actual values (``series``) as a line with dots, the
+    expected trajectory (``expected``, its corner points) dashed, a marker for today."""
+    if not series and not expected:
+        return None
+    left, right, top, bottom = 64, 16, 20, 40
+    dates = [d for d, _v in series] + [d for d, _v in expected]
+    values = [Decimal(v) for _d, v in series] + [Decimal(v) for _d, v in expected]
+    x0, x1 = min(dates), max(dates)
+    if x1 == x0:
+        x1 = x0 + dt.timedelta(days=1)
+    y0, y1, step = nice_scale(min(values), max(values))
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(day: dt.date) -> str:
+        return f"{left + (day - x0).days / (x1 - x0).days * plot_w:.1f}"
+
+    def y(value: Decimal) -> str:
+        return f"{top + float((y1 - Decimal(value)) / (y1 - y0)) * plot_h:.1f}"
+
+    def line(points) -> str:
+        return " ".join(f"{x(d)},{y(v)}" for d, v in points)
+
+    y_values = [y0 + step * i for i in range(int((y1 - y0) / step) + 1)]
+    x_days = sorted({x0, x1, *(d for d, _v in expected)})
+    return ProgressChart(
+        width=width,
+        height=height,
+        left=left,
+        top=top,
+        plot_right=width - right,
+        plot_bottom=height - bottom,
+        label_y=height - bottom + 18,
+        actual_points=line(series),
+        dots=tuple((x(d), y(v), _number_text(v), date_format(d, "j M Y")) for d, v in series),
+        expected_points=line(expected),
+        y_ticks=tuple(ChartTick(y(v), _number_text(v)) for v in y_values),
+        x_ticks=tuple(ChartTick(x(d), date_format(d, "j M Y")) for d in x_days),
+        today_x=x(today) if x0 <= today <= x1 else None,
+    )
+
+
+def goal_progress(goal: Goal, *, today: dt.date) -> GoalProgress:
+    """A goal's progress series (one query) with the expected linear trajectory from the
+    cycle's start to the goal's due date (else the implementation deadline)."""
+    cycle = goal.cycle
+    start = cycle.start_date
+    due = goal.due_date or cycle.implementation_deadline
+    updates = list(
+        ProgressUpdate.objects.filter(goal=goal)
+        .select_related("recorded_by", "checkin")
+        .order_by("recorded_on", "pk")
+    )
+    points = [
+        ProgressPoint(
+            update=u,
+            expected=_expected_value(goal, start=start, due=due, day=u.recorded_on),
+            achieved_percent=_achieved_percent(goal, u.value),
+        )
+        for u in updates
+    ]
+    expected = []
+    if goal.target is not None:
+        baseline = goal.baseline if goal.baseline is not None else Decimal("0")
+        expected = [(start, baseline), (due, goal.target)]
+        last = max([today, *(u.recorded_on for u in updates)])
+        if last > due:
+            expected.append((last, goal.target))
+    chart = progress_chart(
+        series=[(u.recorded_on, u.value) for u in updates], expected=expected, today=today
+    )
+    return GoalProgress(
+        goal=goal,
+        start=start,
+        due=due,
+        points=points,
+        chart=chart,
+        expected_today=_expected_value(goal, start=start, due=due, day=today),
+    )
+
+
+# --- Home to-dos --------------------------------------------------------------------------------
+
+
+def todos_for(user) -> list[Todo]:
+    """Implementation to-dos for the home pages (registered in implementation/apps.py).
+    Check-ins: as a participant, the open check-in to fill in (and missed ones that can
+    still be submitted late); as a reviewer, submitted check-ins awaiting review. Three
+    queries at most."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    todos = _checkin_owner_todos(employee) + _checkin_reviewer_todos(employee)
+    # Deviations: the deviations area adds its to-dos here (e.g. corrective actions to
+    # agree and follow-ups due), as ``todos += _deviation_todos(employee)``.
+    return todos
+
+
+def _checkin_owner_todos(employee) -> list[Todo]:
+    open_checkins = list(
+        CheckIn.objects.filter(
+            participation__employee=employee,
+            participation__cycle__phase=Cycle.Phase.IMPLEMENTATION,
+            status__in=CHECKIN_EDITABLE,
+        ).order_by("due_date", "pk")
+    )
+    todos = []
+    pending = [c for c in open_checkins if c.status == CheckinStatus.PENDING]
+    missed = [c for c in open_checkins if c.status == CheckinStatus.MISSED]
+    for checkin in pending:
+        todos.append(
+            Todo(
+                title=_("Fill in your check-in for %(start)s – %(end)s")
+                % {
+                    "start": date_format(checkin.period_start, "j M"),
+                    "end": date_format(checkin.period_end, "j M Y"),
+                },
+                url=reverse("implementation:checkin-edit", args=[checkin.pk]),
+                action=_("Fill in"),
+                due=checkin.due_date,
+            )
+        )
+    if missed:
+        todos.append(
+            Todo(
+                title=ngettext(
+                    "%(count)s missed check-in can still be submitted (it will be marked late)",
+                    "%(count)s missed check-ins can still be submitted (they will be marked late)",
+                    len(missed),
+                )
+                % {"count": len(missed)},
+                url=reverse("implementation:my-checkins"),
+                action=_("Catch up"),
+                due=missed[0].due_date,
+            )
+        )
+    return todos
+
+
+def _checkin_reviewer_todos(employee) -> list[Todo]:
+    rows = (
+        CheckIn.objects.filter(
+            status=CheckinStatus.SUBMITTED,
+            participation__reviewer=employee,
+            participation__cycle__phase__in=[Cycle.Phase.IMPLEMENTATION, Cycle.Phase.APPRAISAL],
+        )
+        .exclude(participation__employee=employee)
+        .values("participation__cycle_id")
+        .annotate(count=Count("pk"))
+        .order_by("participation__cycle_id")
+    )
+    url = reverse("implementation:team-board")
+    return [
+        Todo(
+            title=ngettext(
+                "%(count)s check-in of your team awaits your review",
+                "%(count)s check-ins of your team await your review",
+                row["count"],
+            )
+            % {"count": row["count"]},
+            url=f"{url}?cycle={row['participation__cycle_id']}&status={CheckinStatus.SUBMITTED}",
+            action=_("Review check-ins"),
+        )
+        for row in rows
+    ]
+
+
+# --- Deviations: the lists, counts, history, actions and to-dos ----------------------------
+# Appended by the "Stage 2, implementation: deviations" work; its imports sit here so the
+# section stays one self-contained block (this module is shared).
+
+from dataclasses import dataclass  # noqa: E402, F811
+
+from django.db.models import Case, Count, F, When  # noqa: E402, F811
+from django.urls import reverse  # noqa: E402, F811
+from django.utils import timezone  # noqa: E402
+from django.utils.translation import gettext as _  # noqa: E402, F811
+from django.utils.translation import ngettext  # noqa: E402, F811
+
+from implementation.models import DeviationStatus, Severity  # noqa: E402
+from perfcycle.models import AuditEvent, Cycle  # noqa: E402, F811
+from perfcycle.selectors import Todo  # noqa: E402, F811
+
+DEVIATION_TODO_LIMIT = 3
+
+
+def reviews_anyone(user) -> bool:
+    """Is this user anyone's reviewer in a cycle (the manager at enrolment)?"""
+    employee = access.employee_of(user)
+    return employee is not None and Participation.objects.filter(reviewer=employee).exists()
+
+
+def my_deviations(user):
+    """The user's own deviations, newest first."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Deviation.objects.none()
+    return deviations_visible_to(user).filter(owner=employee).with_people()
+
+
+def team_deviations(user):
+    """HR: every deviation. A reviewer: those of the people they review, not their own."""
+    qs = deviations_visible_to(user)
+    if not access.is_hr(user):
+        employee = access.employee_of(user)
+        qs = qs.filter(participation__reviewer=employee).exclude(owner=employee)
+    return qs.with_people().select_related("owner__department")
+
+
+def filter_deviations(qs, *, status: str = "", severity: str = "", department=None):
+    """Narrow a deviation list: ``status`` "unresolved" (open or action agreed), a status,
+    or anything else for all; a severity; the owner's department."""
+    if status == "unresolved":
+        qs = qs.unresolved()
+    elif status in DeviationStatus.values:
+        qs = qs.filter(status=status)
+    if severity in Severity.values:
+        qs = qs.filter(severity=severity)
+    if department is not None:
+        qs = qs.filter(owner__department=department)
+    return qs
+
+
+DEVIATION_SORTS = {
+    "detected": ["-detected_on", "-pk"],
+    "severity": ["severity_rank", "-detected_on", "-pk"],
+    "owner": ["owner__user__last_name", "owner__user__first_name", "-detected_on", "-pk"],
+    "goal": ["goal__title", "pk"],
+    "follow_up": [F("follow_up_date").asc(nulls_last=True), "-detected_on", "-pk"],
+}
+
+
+def sort_deviations(qs, sort: str):
+    """Order a deviation list by a column; unknown sorts fall back to newest first."""
+    if sort == "severity":
+        qs = qs.annotate(
+            severity_rank=Case(
+                When(severity=Severity.HIGH, then=0),
+                When(severity=Severity.MEDIUM, then=1),
+                default=2,
+            )
+        )
+    return qs.order_by(*DEVIATION_SORTS.get(sort, DEVIATION_SORTS["detected"]))
+
+
+def deviation_counts(qs) -> dict:
+    """How many per status and per severity (unresolved only), in one query."""
+    unresolved = Q(status__in=[DeviationStatus.OPEN, DeviationStatus.ACTION_AGREED])
+    aggregates = {"all": Count("pk"), "unresolved": Count("pk", filter=unresolved)}
+    for value in DeviationStatus.values:
+        aggregates[value] = Count("pk", filter=Q(status=value))
+    for value in Severity.values:
+        aggregates[f"severity_{value}"] = Count("pk", filter=unresolved & Q(severity=value))
+    return qs.order_by().aggregate(**aggregates)
+
+
+def deviation_history(deviation: Deviation):
+    """The audit trail of one deviation, oldest first: detected, action agreed or revised,
+    resolved, accepted or back on track."""
+    return (
+        AuditEvent.objects.filter(
+            object_type=Deviation._meta.label_lower, object_id=str(deviation.pk)
+        )
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class DeviationActions:
+    """Which buttons a deviation's page offers; the services enforce the same rules."""
+
+    agree: bool = False
+    resolve: bool = False
+    accept: bool = False
+
+
+def deviation_actions(user, deviation: Deviation) -> DeviationActions:
+    from implementation.services import deviations as rules
+
+    phase = deviation.participation.cycle.phase
+    if phase == Cycle.Phase.CLOSED:
+        return DeviationActions()
+    deciding = rules.may_decide(user, deviation)
+    return DeviationActions(
+        agree=phase == Cycle.Phase.IMPLEMENTATION
+        and rules.may_agree(user, deviation)
+        and rules.can_move(deviation, DeviationStatus.ACTION_AGREED),
+        resolve=deciding and rules.can_move(deviation, DeviationStatus.RESOLVED),
+        accept=deciding and rules.can_move(deviation, DeviationStatus.ACCEPTED),
+    )
+
+
+def deviation_todos(user) -> list[Todo]:
+    """For an owner: each open deviation needs a corrective action. For a reviewer: each
+    agreed action whose follow-up date has come. A few become one to-do linking the list.
+    Register with perfcycle.selectors.register_todo_provider. Two queries."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    in_implementation = Q(participation__cycle__phase=Cycle.Phase.IMPLEMENTATION)
+    todos: list[Todo] = []
+    mine = list(
+        Deviation.objects.filter(in_implementation, owner=employee, status=DeviationStatus.OPEN)
+        .select_related("goal")
+        .order_by("detected_on", "pk")[:50]
+    )
+    if len(mine) > DEVIATION_TODO_LIMIT:
+        todos.append(
+            Todo(
+                title=ngettext(
+                    "%(count)s goal is behind: agree a corrective action",
+                    "%(count)s goals are behind: agree a corrective action for each",
+                    len(mine),
+                )
+                % {"count": len(mine)},
+                url=f"{reverse('implementation:my-deviations')}?status=open",
+                action=_("Agree actions"),
+            )
+        )
+    else:
+        todos += [
+            Todo(
+                title=_("“%(goal)s” is behind: agree a corrective action")
+                % {"goal": deviation.goal.title},
+                url=deviation.get_absolute_url(),
+                action=_("Agree an action"),
+            )
+            for deviation in mine
+        ]
+    today = timezone.localdate()
+    follow_ups = list(
+        Deviation.objects.filter(
+            in_implementation,
+            participation__reviewer=employee,
+            status=DeviationStatus.ACTION_AGREED,
+            follow_up_date__lte=today,
+        )
+        .exclude(owner=employee)
+        .select_related("goal", "owner__user")
+        .order_by("follow_up_date", "pk")[:50]
+    )
+    if len(follow_ups) > DEVIATION_TODO_LIMIT:
+        todos.append(
+            Todo(
+                title=ngettext(
+                    "%(count)s corrective action to follow up",
+                    "%(count)s corrective actions to follow up",
+                    len(follow_ups),
+                )
+                % {"count": len(follow_ups)},
+                url=f"{reverse('implementation:team-deviations')}?status=action_agreed",
+                action=_("Follow up"),
+                due=follow_ups[0].follow_up_date,
+            )
+        )
+    else:
+        todos += [
+            Todo(
+                title=_("Follow up with %(name)s on “%(goal)s”")
+                % {"name": deviation.owner.full_name, "goal": deviation.goal.title},
+                url=deviation.get_absolute_url(),
+                action=_("Follow up"),
+                due=deviation.follow_up_date,
+            )
+            for deviation in follow_ups
+        ]
+    return todos

@@ -1,0 +1,2 @@
+"""Implementation forms, one module per area (``checkins``, ``evidence``, ``deviations``).
+They check the shape of input; the services enforce the business rules."""
