@@ -614,7 +614,10 @@ def team_board_rows(participations, *, period_start: dt.date | None) -> list[Boa
     rows = []
     for person in people:
         checkins = by_person.get(person.pk, [])
-        current = next((c for c in checkins if c.period_start == period_start), None)
+        if period_start is None:  # between periods (e.g. after implementation): the latest
+            current = checkins[-1] if checkins else None
+        else:
+            current = next((c for c in checkins if c.period_start == period_start), None)
         rows.append(
             BoardRow(
                 participation=person,
@@ -844,7 +847,11 @@ def nice_scale(low: Decimal, high: Decimal, *, ticks: int = 4) -> tuple[Decimal,
         low, high = low - 1, high + 1
     rough = (high - low) / ticks
     power = Decimal(10) ** rough.adjusted()
-    step = next(m * power for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10)) if m * power >= rough)
+    step = next(
+        m * power
+        for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
+        if m * power >= rough
+    )
     start = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
     end = (high / step).to_integral_value(rounding="ROUND_CEILING") * step
     return start, end, step

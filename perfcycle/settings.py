@@ -185,6 +185,35 @@ CELERY_BEAT_SCHEDULE = {
         "task": "perfcycle.tasks.health_check",
         "schedule": crontab(minute="*/15"),
     },
+    # Implementation (stage 2): check-ins, deviations, reminders and digests.
+    "implementation-open-checkins": {
+        "task": "implementation.tasks.open_checkins_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "implementation-mark-missed-checkins": {
+        "task": "implementation.tasks.mark_missed_task",
+        "schedule": crontab(hour=1, minute=0),
+    },
+    "implementation-detect-deviations": {
+        "task": "implementation.tasks.detect_deviations_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "implementation-checkin-reminders": {
+        "task": "implementation.tasks.send_checkin_reminders_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "implementation-overdue-nudges": {
+        "task": "implementation.tasks.send_overdue_nudges_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "implementation-manager-digests": {
+        "task": "implementation.tasks.send_manager_digests_task",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+    },
+    "implementation-follow-up-reminders": {
+        "task": "implementation.tasks.send_follow_up_reminders_task",
+        "schedule": crontab(hour=8, minute=30),
+    },
 }
 
 # Production hardening: on whenever DEBUG is off.

@@ -1,0 +1,659 @@
+"""Deviations: goals falling behind their expected trajectory, and what is done about them.
+
+Detection (``detect_deviations``, nightly) looks at every approved individual goal with a
+target in the cycles in implementation. Rules decided here:
+
+- Expected progress is linear (``trajectory.expected_percent``) from the cycle's start to
+  the goal's due date, or to the cycle's implementation deadline when it has none; 100 %
+  from that date on. Actual progress is ``goals.rules.goal_progress`` of the goal's
+  current value (0 % without one) in its indicator's direction (higher is better when
+  it has no indicator; a target below the baseline then reads as "bring it down").
+- A goal more than the cycle's ``CheckinSettings.deviation_margin`` (10 points without a
+  settings row) behind raises one deviation, owned by the goal's owner, on their
+  participation in the cycle. The figures are those of the day it was detected; the
+  deviation's page shows today's beside them.
+- A goal back within the margin closes its *open* deviation ("Back on track on <date>").
+  One with an agreed action stays for the reviewer to resolve: somebody committed to a
+  follow-up, and it is theirs to close.
+- At most one unresolved deviation per goal (a partial unique constraint): a run that
+  repeats, or races another, adds nothing.
+
+The workflow (``Deviation.TRANSITIONS``): the owner or their reviewer agrees a corrective
+action with a follow-up date (again to revise it); the reviewer or HR resolves it with a
+note, or accepts the shortfall with a reason (e.g. the goal became obsolete). Nobody
+resolves or accepts their own deviation. Each function locks the row, checks the actor,
+the move and the version (optimistic lock), saves with ``update_fields``, writes an
+audit event and notifies the other party.
+"""
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from goals import rules
+from goals.models import Direction, Goal, GoalLevel, GoalStatus
+from implementation import trajectory
+from implementation.models import (
+    CheckIn,
+    CheckinSettings,
+    Deviation,
+    DeviationStatus,
+)
+from implementation.services.reminders import insert_new
+from perfcycle import access
+from perfcycle.models import AuditEvent, Cycle, Employee, Notification, Participation
+from perfcycle.services import ConcurrentEditError, notify, record_event
+
+DEFAULT_MARGIN = Decimal("10")
+CHUNK = 5000
+AUDIT_FIELDS = [
+    "status",
+    "severity",
+    "expected_percent",
+    "actual_percent",
+    "corrective_action",
+    "agreed_in",
+    "follow_up_date",
+    "resolution",
+]
+
+
+class DeviationWorkflowError(ValidationError):
+    """A deviation cannot move as asked (its state, or its cycle's phase)."""
+
+
+# --- Pure assessment ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Where a goal stands today against its trajectory (percentages, 0–100)."""
+
+    expected: Decimal
+    actual: Decimal
+    severity: str | None
+
+    @property
+    def gap(self) -> Decimal:
+        return self.expected - self.actual
+
+
+def assess(
+    *,
+    baseline: Decimal | None,
+    target: Decimal | None,
+    current_value: Decimal | None,
+    direction: str | None,
+    start: dt.date,
+    due: dt.date,
+    today: dt.date,
+    margin: Decimal,
+) -> Assessment:
+    """Expected and actual progress of one goal and how far behind it is (no ORM)."""
+    expected = trajectory.expected_percent(start=start, due=due, today=today)
+    actual = rules.goal_progress(
+        baseline=baseline,
+        target=target,
+        actual=current_value,
+        direction=direction or Direction.HIGHER,
+    )
+    return Assessment(
+        expected=expected,
+        actual=actual,
+        severity=trajectory.severity(gap=expected - actual, margin=margin),
+    )
+
+
+def margin_for(cycle: Cycle) -> Decimal:
+    margin = (
+        CheckinSettings.objects.filter(cycle=cycle)
+        .values_list("deviation_margin", flat=True)
+        .first()
+    )
+    return DEFAULT_MARGIN if margin is None else margin
+
+
+def assess_goal(goal: Goal, *, today: dt.date | None = None) -> Assessment:
+    """Today's figures of one goal (for its deviation's page)."""
+    cycle = goal.cycle
+    return assess(
+        baseline=goal.baseline,
+        target=goal.target,
+        current_value=goal.current_value,
+        direction=goal.indicator.direction if goal.indicator_id else None,
+        start=cycle.start_date,
+        due=goal.due_date or cycle.implementation_deadline,
+        today=today or timezone.localdate(),
+        margin=margin_for(cycle),
+    )
+
+
+# --- Detection ----------------------------------------------------------------------------
+
+
+@dataclass
+class DetectionResult:
+    checked: int = 0  # goals looked at
+    raised: int = 0  # new deviations
+    still_behind: int = 0  # behind, with an unresolved deviation already
+    back_on_track: int = 0  # open deviations closed
+    skipped: int = 0  # behind, but the owner does not take part in the cycle
+
+    def __iadd__(self, other: "DetectionResult") -> "DetectionResult":
+        for name, value in asdict(other).items():
+            setattr(self, name, getattr(self, name) + value)
+        return self
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def detect_deviations(
+    *, today: dt.date | None = None, cycle_ids: list[int] | None = None
+) -> DetectionResult:
+    """Raise deviations for goals behind their trajectory and close open ones back on
+    track, in every cycle in implementation (or those of ``cycle_ids``). Bulk: a handful
+    of queries per cycle whatever its size; one transaction per cycle."""
+    today = today or timezone.localdate()
+    cycles = Cycle.objects.filter(phase=Cycle.Phase.IMPLEMENTATION).order_by("pk")
+    if cycle_ids is not None:
+        cycles = cycles.filter(pk__in=cycle_ids)
+    margins = dict(
+        CheckinSettings.objects.filter(cycle__in=cycles).values_list("cycle_id", "deviation_margin")
+    )
+    result = DetectionResult()
+    for cycle in cycles:
+        result += _detect_in_cycle(cycle, margin=margins.get(cycle.pk, DEFAULT_MARGIN), today=today)
+    return result
+
+
+def _detect_in_cycle(cycle: Cycle, *, margin: Decimal, today: dt.date) -> DetectionResult:
+    result = DetectionResult()
+    with transaction.atomic():
+        participation_of = dict(
+            Participation.objects.filter(cycle=cycle).order_by().values_list("employee_id", "pk")
+        )
+        unresolved = dict(
+            Deviation.objects.unresolved()
+            .filter(participation__cycle=cycle)
+            .order_by()
+            .values_list("goal_id", "status")
+        )
+        goals = (
+            Goal.objects.filter(
+                cycle=cycle,
+                level=GoalLevel.INDIVIDUAL,
+                status=GoalStatus.APPROVED,
+                target__isnull=False,
+            )
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "owner_id",
+                "baseline",
+                "target",
+                "current_value",
+                "due_date",
+                "indicator__direction",
+            )
+        )
+        expected_by_due: dict[dt.date, Decimal] = {}
+        new: list[Deviation] = []
+        back_on_track: list[int] = []  # goal ids
+        for pk, owner_id, baseline, target, current, due, direction in goals.iterator(
+            chunk_size=CHUNK
+        ):
+            result.checked += 1
+            due = due or cycle.implementation_deadline
+            if due not in expected_by_due:
+                expected_by_due[due] = trajectory.expected_percent(
+                    start=cycle.start_date, due=due, today=today
+                )
+            expected = expected_by_due[due]
+            actual = rules.goal_progress(
+                baseline=baseline,
+                target=target,
+                actual=current,
+                direction=direction or Direction.HIGHER,
+            )
+            severity = trajectory.severity(gap=expected - actual, margin=margin)
+            if severity is None:
+                if unresolved.get(pk) == DeviationStatus.OPEN:
+                    back_on_track.append(pk)
+            elif pk in unresolved:
+                result.still_behind += 1
+            elif owner_id not in participation_of:
+                result.skipped += 1
+            else:
+                new.append(
+                    Deviation(
+                        goal_id=pk,
+                        participation_id=participation_of[owner_id],
+                        owner_id=owner_id,
+                        detected_on=today,
+                        expected_percent=expected,
+                        actual_percent=actual,
+                        severity=severity,
+                    )
+                )
+        raised = insert_new(new, key="goal_id")
+        # A concurrent run may have raised the others first: they are its to report.
+        result.raised = len(raised)
+        result.still_behind += len(new) - len(raised)
+        _announce_raised(raised)
+        result.back_on_track = _close_back_on_track(back_on_track, today=today)
+        record_event(
+            actor=None,
+            verb="deviations.checked",
+            obj=cycle,
+            after={"date": today.isoformat(), **result.as_dict()},
+        )
+    return result
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _audit_many(verb: str, rows: list[tuple[int, str, dict, dict]]) -> None:
+    """record_event's bulk twin for the scheduler: (id, repr, before, after) per row."""
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                verb=verb,
+                object_type=Deviation._meta.label_lower,
+                object_id=str(pk),
+                object_repr=text[:255],
+                before=before,
+                after=after,
+            )
+            for pk, text, before, after in rows
+        ],
+        batch_size=1000,
+    )
+
+
+def _announce_raised(raised: list[Deviation]) -> None:
+    """Audit each new deviation and tell its owner (in-app and, via the outbox, email)."""
+    if not raised:
+        return
+    titles, people = {}, {}
+    for chunk in _chunks([d.goal_id for d in raised]):
+        titles.update(Goal.objects.filter(pk__in=chunk).values_list("pk", "title"))
+    for chunk in _chunks(list({d.owner_id for d in raised})):
+        people.update(
+            (pk, (user_id, email))
+            for pk, user_id, email in Employee.objects.filter(pk__in=chunk).values_list(
+                "pk", "user_id", "user__email"
+            )
+        )
+    _audit_many(
+        "deviation.detected",
+        [
+            (
+                d.pk,
+                f"Deviation on {titles[d.goal_id]}",
+                {},
+                {
+                    "status": DeviationStatus.OPEN,
+                    "severity": d.severity,
+                    "expected_percent": str(d.expected_percent),
+                    "actual_percent": str(d.actual_percent),
+                },
+            )
+            for d in raised
+        ],
+    )
+    Notification.objects.bulk_create(
+        [
+            _raised_notice(
+                owned, titles=titles, user_id=people[owner_id][0], email=people[owner_id][1]
+            )
+            for owner_id, owned in _by_owner(raised).items()
+        ],
+        batch_size=1000,
+    )
+
+
+def _by_owner(raised: list[Deviation]) -> dict[int, list[Deviation]]:
+    owned: dict[int, list[Deviation]] = {}
+    for deviation in raised:
+        owned.setdefault(deviation.owner_id, []).append(deviation)
+    return owned
+
+
+def _raised_notice(owned: list[Deviation], *, titles: dict, user_id: int, email: str):
+    """One notification per owner and night, however many of their goals fell behind."""
+    advice = _(
+        "Agree a corrective action with your manager, with a date to follow up; you can "
+        "do it on the deviation's page or in your next check-in."
+    )
+
+    def line(d: Deviation) -> str:
+        return _("“%(goal)s”: %(actual)s %% done, %(expected)s %% expected") % {
+            "goal": titles[d.goal_id],
+            "actual": _percent(d.actual_percent),
+            "expected": _percent(d.expected_percent),
+        }
+
+    if len(owned) == 1:
+        title = _("“%(goal)s” is behind: %(actual)s %% done, %(expected)s %% expected") % {
+            "goal": titles[owned[0].goal_id],
+            "actual": _percent(owned[0].actual_percent),
+            "expected": _percent(owned[0].expected_percent),
+        }
+        body, url = advice, reverse("implementation:deviation-detail", args=[owned[0].pk])
+    else:
+        title = ngettext(
+            "%(count)s of your goals is behind its expected progress",
+            "%(count)s of your goals are behind their expected progress",
+            len(owned),
+        ) % {"count": len(owned)}
+        body = "\n".join([*(line(d) for d in owned), "", advice])
+        url = reverse("implementation:my-deviations")
+    return Notification(
+        recipient_id=user_id, title=title[:200], body=body, url=url, send_email=bool(email)
+    )
+
+
+def _close_back_on_track(goal_ids: list[int], *, today: dt.date) -> int:
+    """Close the open deviations of these goals; an action agreed meanwhile keeps one open."""
+    resolution = _("Back on track on %(date)s.") % {"date": date_format(today)}
+    now = timezone.now()
+    closed = []
+    for chunk in _chunks(goal_ids):
+        rows = list(
+            Deviation.objects.select_for_update(of=("self",))
+            .filter(goal_id__in=chunk, status=DeviationStatus.OPEN)
+            .values_list("pk", "goal__title", "owner__user_id")
+        )
+        Deviation.objects.filter(pk__in=[pk for pk, _t, _u in rows]).update(
+            status=DeviationStatus.RESOLVED,
+            resolution=resolution,
+            closed_at=now,
+            version=F("version") + 1,
+        )
+        closed += rows
+    _audit_many(
+        "deviation.back_on_track",
+        [
+            (
+                pk,
+                f"Deviation on {title}",
+                {"status": DeviationStatus.OPEN},
+                {"status": DeviationStatus.RESOLVED, "resolution": resolution},
+            )
+            for pk, title, _user in closed
+        ],
+    )
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=user_id,
+                title=(_("“%(goal)s” is back on track") % {"goal": title})[:200],
+                url=reverse("implementation:deviation-detail", args=[pk]),
+                send_email=False,
+            )
+            for pk, title, user_id in closed
+        ],
+        batch_size=1000,
+    )
+    return len(closed)
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:.2f}".rstrip("0")
+
+
+# --- Who may do what ------------------------------------------------------------------------
+
+
+def is_owner(user, deviation: Deviation) -> bool:
+    employee = access.employee_of(user)
+    return employee is not None and employee.pk == deviation.owner_id
+
+
+def is_reviewer(user, deviation: Deviation) -> bool:
+    employee = access.employee_of(user)
+    return employee is not None and employee.pk == deviation.participation.reviewer_id
+
+
+def may_agree(user, deviation: Deviation) -> bool:
+    """The owner and their reviewer in the cycle agree the action together."""
+    return is_owner(user, deviation) or is_reviewer(user, deviation)
+
+
+def may_decide(user, deviation: Deviation) -> bool:
+    """Resolving and accepting: the reviewer or HR, never the owner themself."""
+    if is_owner(user, deviation):
+        return False
+    return is_reviewer(user, deviation) or access.is_hr(user)
+
+
+def can_move(deviation: Deviation, to_status: str) -> bool:
+    return to_status in Deviation.TRANSITIONS[DeviationStatus(deviation.status)]
+
+
+# --- Workflow -------------------------------------------------------------------------------
+
+
+MOVE_WORDS = {
+    DeviationStatus.ACTION_AGREED: gettext_lazy("given a corrective action"),
+    DeviationStatus.RESOLVED: gettext_lazy("resolved"),
+    DeviationStatus.ACCEPTED: gettext_lazy("accepted"),
+}
+
+
+def _lock(deviation: Deviation) -> Deviation:
+    return Deviation.objects.select_for_update(of=("self",)).with_people().get(pk=deviation.pk)
+
+
+def _check(deviation: Deviation, *, to_status: str, expected_version: int | None) -> None:
+    if expected_version is not None and deviation.version != expected_version:
+        raise ConcurrentEditError(
+            _(
+                "Someone else changed this deviation while you were looking at it. "
+                "Reload the page to see what changed, then try again."
+            )
+        )
+    if not can_move(deviation, to_status):
+        raise DeviationWorkflowError(
+            _("This deviation is %(status)s, so it cannot be %(action)s.")
+            % {
+                "status": deviation.get_status_display().lower(),
+                "action": MOVE_WORDS[to_status],
+            }
+        )
+    if deviation.participation.cycle.phase == Cycle.Phase.CLOSED:
+        raise DeviationWorkflowError(_("The cycle is closed: its deviations can no longer change."))
+
+
+def _save(deviation: Deviation, fields: list[str]) -> None:
+    deviation.version += 1
+    deviation.save(update_fields=[*fields, "version"])
+
+
+def _snapshot(deviation: Deviation, fields: list[str]) -> dict:
+    values = {}
+    for name in fields:
+        value = getattr(deviation, f"{name}_id" if name == "agreed_in" else name)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        values[name] = value
+    return values
+
+
+def _tell(recipient, *, actor, title: str, body: str, deviation: Deviation) -> None:
+    if recipient is None or recipient.pk == actor.pk:
+        return
+    notify(recipient=recipient, title=title, body=body, url=deviation.get_absolute_url())
+
+
+def _actor_name(actor) -> str:
+    return actor.get_full_name() or actor.username
+
+
+def agree_corrective_action(
+    *,
+    actor,
+    deviation: Deviation,
+    action: str,
+    follow_up_date: dt.date | None,
+    checkin: CheckIn | None = None,
+    expected_version: int | None = None,
+    today: dt.date | None = None,
+) -> Deviation:
+    """Record the corrective action the owner and reviewer agreed, and when to follow
+    up; again to revise it. ``checkin``: the check-in it was agreed in, if any."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        deviation = _lock(deviation)
+        if not may_agree(actor, deviation):
+            raise PermissionDenied
+        _check(
+            deviation, to_status=DeviationStatus.ACTION_AGREED, expected_version=expected_version
+        )
+        cycle = deviation.participation.cycle
+        if cycle.phase != Cycle.Phase.IMPLEMENTATION:
+            raise DeviationWorkflowError(
+                _("%(cycle)s is in its %(phase)s phase: actions are agreed during implementation.")
+                % {"cycle": cycle.name, "phase": cycle.get_phase_display()}
+            )
+        errors = {}
+        action = (action or "").strip()
+        if not action:
+            errors["corrective_action"] = _("Say what will be done to catch up.")
+        if follow_up_date is None:
+            errors["follow_up_date"] = _("Choose a date to follow up.")
+        elif follow_up_date < today:
+            errors["follow_up_date"] = _("The follow-up date cannot be in the past.")
+        elif follow_up_date > cycle.end_date:
+            errors["follow_up_date"] = _(
+                "The follow-up date must fall within the cycle (until %(date)s)."
+            ) % {"date": date_format(cycle.end_date)}
+        if checkin is not None and checkin.participation_id != deviation.participation_id:
+            errors["agreed_in"] = _("Choose one of this person's check-ins in this cycle.")
+        if errors:
+            raise ValidationError(errors)
+        revising = deviation.status == DeviationStatus.ACTION_AGREED
+        fields = ["status", "corrective_action", "follow_up_date", "agreed_in"]
+        before = _snapshot(deviation, fields)
+        deviation.status = DeviationStatus.ACTION_AGREED
+        deviation.corrective_action = action
+        deviation.follow_up_date = follow_up_date
+        deviation.agreed_in = checkin
+        _save(deviation, fields)
+        record_event(
+            actor=actor,
+            verb="deviation.action_revised" if revising else "deviation.action_agreed",
+            obj=deviation,
+            before=before,
+            after=_snapshot(deviation, fields),
+        )
+        if is_owner(actor, deviation):
+            other = (
+                deviation.participation.reviewer.user if deviation.participation.reviewer else None
+            )
+        else:
+            other = deviation.owner.user
+        _tell(
+            other,
+            actor=actor,
+            title=_("%(name)s agreed a corrective action on “%(goal)s”: follow up on %(date)s")
+            % {
+                "name": _actor_name(actor),
+                "goal": deviation.goal.title,
+                "date": date_format(follow_up_date),
+            },
+            body=action,
+            deviation=deviation,
+        )
+    return deviation
+
+
+def _close(
+    *,
+    actor,
+    deviation: Deviation,
+    to_status: str,
+    text: str,
+    field_name: str,
+    missing: str,
+    expected_version: int | None,
+) -> Deviation:
+    with transaction.atomic():
+        deviation = _lock(deviation)
+        if not may_decide(actor, deviation):
+            raise PermissionDenied
+        _check(deviation, to_status=to_status, expected_version=expected_version)
+        text = (text or "").strip()
+        if not text:
+            raise ValidationError({field_name: missing})
+        fields = ["status", "resolution"]
+        before = _snapshot(deviation, fields)
+        deviation.status = to_status
+        deviation.resolution = text
+        deviation.closed_at = timezone.now()
+        _save(deviation, [*fields, "closed_at"])
+        record_event(
+            actor=actor,
+            verb=f"deviation.{to_status}",
+            obj=deviation,
+            before=before,
+            after=_snapshot(deviation, fields),
+        )
+        if to_status == DeviationStatus.RESOLVED:
+            title = _("%(name)s resolved the deviation on “%(goal)s”")
+        else:
+            title = _("%(name)s accepted the shortfall on “%(goal)s”")
+        _tell(
+            deviation.owner.user,
+            actor=actor,
+            title=title % {"name": _actor_name(actor), "goal": deviation.goal.title},
+            body=text,
+            deviation=deviation,
+        )
+    return deviation
+
+
+def resolve_deviation(
+    *, actor, deviation: Deviation, note: str, expected_version: int | None = None
+) -> Deviation:
+    """The agreed action worked: the reviewer (or HR) closes the deviation with a note."""
+    return _close(
+        actor=actor,
+        deviation=deviation,
+        to_status=DeviationStatus.RESOLVED,
+        text=note,
+        field_name="note",
+        missing=_("Say how the deviation was resolved."),
+        expected_version=expected_version,
+    )
+
+
+def accept_deviation(
+    *, actor, deviation: Deviation, reason: str, expected_version: int | None = None
+) -> Deviation:
+    """The shortfall is accepted (e.g. the goal became obsolete): the reviewer or HR
+    closes the deviation, and must say why."""
+    return _close(
+        actor=actor,
+        deviation=deviation,
+        to_status=DeviationStatus.ACCEPTED,
+        text=reason,
+        field_name="reason",
+        missing=_("Say why the shortfall is accepted."),
+        expected_version=expected_version,
+    )

@@ -1,0 +1,467 @@
+"""Check-in pages: my check-ins, a check-in and its conversation, the form, the team board,
+HR's participation and settings, and a goal's progress. Thin: parse, fetch through
+implementation.selectors (outside a user's scope is a 404), call one service, then
+redirect or render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from goals import selectors as goal_selectors
+from implementation import selectors
+from implementation.forms.checkins import (
+    CheckinForm,
+    CheckinSettingsForm,
+    CommentForm,
+    ProgressUpdateForm,
+    QuestionForm,
+    ReplyForm,
+    ReviewForm,
+    TeamBoardFilterForm,
+)
+from implementation.models import CheckinQuestion
+from implementation.services import checkins as services
+from perfcycle import access
+from perfcycle.models import Cycle
+from perfcycle.views import attach_errors, hr_required
+
+PAGE_SIZE = 50
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _status(request) -> int:
+    return 400 if request.method == "POST" else 200
+
+
+# --- My check-ins -----------------------------------------------------------------------
+
+
+def my_checkins(request):
+    participation = selectors.my_checkin_participation(request.user, _int_param(request, "cycle"))
+    current, history = (None, [])
+    if participation is not None:
+        current, history = selectors.my_checkins(participation, today=timezone.localdate())
+    return render(
+        request,
+        "implementation/my_checkins.html",
+        {
+            "participation": participation,
+            "cycle": participation.cycle if participation else None,
+            "cycles": selectors.my_checkin_cycles(request.user),
+            "current": current,
+            "history": history,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+# --- A check-in and its conversation ----------------------------------------------------
+
+
+def _render_checkin(request, checkin, *, status: int = 200, **forms):
+    actions = selectors.checkin_actions(request.user, checkin)
+    context = {
+        "checkin": checkin,
+        "cycle": checkin.participation.cycle,
+        "actions": actions,
+        "is_participant": selectors.is_checkin_participant(request.user, checkin),
+        "reply_form": forms.get("reply_form")
+        or ReplyForm(initial={"manager_reply": checkin.manager_reply, "version": checkin.version}),
+        "review_form": forms.get("review_form") or ReviewForm(initial={"version": checkin.version}),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        **selectors.checkin_thread(checkin),
+    }
+    return render(request, "implementation/checkin_detail.html", context, status=status)
+
+
+def checkin_detail(request, pk):
+    return _render_checkin(request, selectors.get_checkin_for(request.user, pk))
+
+
+def _render_form(request, checkin, form, *, status: int = 200):
+    return render(
+        request,
+        "implementation/checkin_form.html",
+        {
+            "checkin": checkin,
+            "cycle": checkin.participation.cycle,
+            "form": form,
+            "late": timezone.localdate() > checkin.due_date,
+        },
+        status=status,
+    )
+
+
+def _checkin_form(request, checkin, *, submitting: bool = False):
+    return CheckinForm(
+        request.POST if request.method == "POST" else None,
+        checkin=checkin,
+        goals=selectors.checkin_goals(checkin),
+        questions=selectors.checkin_questions(checkin.participation.cycle),
+        submitting=submitting,
+    )
+
+
+def _editable(request, pk):
+    """The user's own check-in, if it can still be filled in; else None (with a message)."""
+    checkin = selectors.checkin_for_form(request.user, pk)
+    if not selectors.checkin_actions(request.user, checkin).edit:
+        messages.error(request, _("This check-in can no longer be changed."))
+        return checkin, False
+    return checkin, True
+
+
+def checkin_edit(request, pk):
+    checkin, editable = _editable(request, pk)
+    if not editable:
+        return redirect(checkin)
+    form = _checkin_form(request, checkin)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_checkin_draft(
+                actor=request.user,
+                checkin=checkin,
+                data=form.service_data(),
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Draft saved. Submit it when it is complete."))
+            return redirect("implementation:checkin-edit", pk=checkin.pk)
+    return _render_form(request, checkin, form, status=_status(request))
+
+
+@require_POST
+def checkin_submit(request, pk):
+    checkin, editable = _editable(request, pk)
+    if not editable:
+        return redirect(checkin)
+    form = _checkin_form(request, checkin, submitting=True)
+    if form.is_valid():
+        try:
+            checkin = services.submit_checkin(
+                actor=request.user,
+                checkin=checkin,
+                data=form.service_data(),
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            if checkin.is_late:
+                messages.warning(request, _("Check-in submitted, after its due date: marked late."))
+            else:
+                messages.success(request, _("Check-in submitted. Your reviewer has been told."))
+            return redirect(checkin)
+    return _render_form(request, checkin, form, status=400)
+
+
+def _run(request, action, success: str) -> bool:
+    """Call a service; its refusal becomes a message (never a silent no-op)."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _respondable(request, pk):
+    """A check-in the user may respond to (its reviewer or HR); else 404 like any other
+    check-in out of reach."""
+    checkin = selectors.get_checkin_for(request.user, pk)
+    if not selectors.may_respond_to_checkin(request.user, checkin):
+        raise Http404
+    return checkin
+
+
+@require_POST
+def checkin_review(request, pk):
+    checkin = _respondable(request, pk)
+    form = ReviewForm(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+    _run(
+        request,
+        lambda: services.review_checkin(
+            actor=request.user,
+            checkin=checkin,
+            reply=data.get("reply", ""),
+            expected_version=data.get("version"),
+        ),
+        _("Check-in marked reviewed. %(name)s has been told.")
+        % {"name": checkin.participation.employee.full_name},
+    )
+    return redirect(checkin)
+
+
+@require_POST
+def checkin_reply(request, pk):
+    checkin = _respondable(request, pk)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reply_to_checkin(
+                actor=request.user,
+                checkin=checkin,
+                reply=form.cleaned_data["manager_reply"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Reply saved. %(name)s has been told.")
+                % {"name": checkin.participation.employee.full_name},
+            )
+            return redirect(checkin)
+    return _render_checkin(request, checkin, status=400, reply_form=form)
+
+
+@require_POST
+def checkin_comment(request, pk):
+    checkin = selectors.get_checkin_for(request.user, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        body = form.cleaned_data["body"]
+        follow_up = form.cleaned_data["follow_up"]
+        if follow_up and not selectors.may_respond_to_checkin(request.user, checkin):
+            raise Http404
+        try:
+            if follow_up:
+                services.ask_follow_up(actor=request.user, checkin=checkin, body=body)
+            else:
+                services.add_checkin_comment(actor=request.user, checkin=checkin, body=body)
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(
+                request, _("Follow-up question sent.") if follow_up else _("Comment added.")
+            )
+            return redirect(f"{checkin.get_absolute_url()}#comments")
+    return _render_checkin(request, checkin, status=400, comment_form=form)
+
+
+# --- The team board ---------------------------------------------------------------------
+
+
+def team_board(request):
+    cycles = selectors.checkin_reviewing_cycles(request.user)
+    if not cycles.exists():
+        raise Http404
+    cycle = selectors.checkin_reviewing_cycle_for(request.user, _int_param(request, "cycle"))
+    today = timezone.localdate()
+    period = selectors.checkin_period(cycle, today)
+    period_start = period[0] if period else None
+    filters = TeamBoardFilterForm(request.GET or None)
+    status = (filters.cleaned_data["status"] if filters.is_valid() else "") or ""
+    people = selectors.team_board_people(
+        request.user, cycle, period_start=period_start, status=status
+    )
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "implementation/team_board.html",
+        {
+            "cycle": cycle,
+            "cycles": cycles,
+            "period": period,
+            "status": status,
+            "statuses": filters.fields["status"].choices[1:],
+            "page": page,
+            "rows": selectors.team_board_rows(page.object_list, period_start=period_start),
+            "counts": selectors.team_board_counts(request.user, cycle, period_start=period_start),
+            "earlier": list(
+                selectors.checkins_awaiting_review(request.user, cycle, before=period_start)
+            ),
+        },
+    )
+
+
+# --- HR: participation and settings -------------------------------------------------------
+
+
+def _hr_cycle(request):
+    cycles = Cycle.objects.exclude(phase=Cycle.Phase.PLANNING).order_by("-start_date", "-pk")
+    cycle_id = _int_param(request, "cycle")
+    if cycle_id is not None:
+        return get_object_or_404(cycles, pk=cycle_id), cycles
+    return cycles.filter(phase=Cycle.Phase.IMPLEMENTATION).first() or cycles.first(), cycles
+
+
+@hr_required
+def checkin_participation(request):
+    cycle, cycles = _hr_cycle(request)
+    context = {"cycle": cycle, "cycles": cycles, "period": None, "rows": [], "total": None}
+    if cycle is not None:
+        period = selectors.checkin_period(cycle, timezone.localdate())
+        rows, total = selectors.checkin_participation(
+            cycle, period_start=period[0] if period else None
+        )
+        context.update(period=period, rows=rows, total=total)
+    return render(request, "implementation/checkin_participation.html", context)
+
+
+def _render_settings(request, cycle, *, form=None, question_form=None, status: int = 200):
+    settings = selectors.checkin_settings_for(cycle)
+    return render(
+        request,
+        "implementation/checkin_settings.html",
+        {
+            "cycle": cycle,
+            "form": form or CheckinSettingsForm(instance=settings),
+            "question_form": question_form or QuestionForm(),
+            "questions": list(selectors.checkin_questions(cycle, active_only=False)),
+        },
+        status=status,
+    )
+
+
+@hr_required
+def checkin_settings(request, cycle_id):
+    cycle = access.get_cycle_for(request.user, cycle_id)
+    if request.method != "POST":
+        return _render_settings(request, cycle)
+    form = CheckinSettingsForm(request.POST, instance=selectors.checkin_settings_for(cycle))
+    if form.is_valid():
+        try:
+            services.update_checkin_settings(
+                actor=request.user, cycle=cycle, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Check-in settings saved."))
+            return redirect("implementation:checkin-settings", cycle_id=cycle.pk)
+    return _render_settings(request, cycle, form=form, status=400)
+
+
+@require_POST
+@hr_required
+def checkin_question_create(request, cycle_id):
+    cycle = access.get_cycle_for(request.user, cycle_id)
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_checkin_question(
+                actor=request.user, cycle=cycle, text=form.cleaned_data["text"]
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _("Question added."))
+            return redirect(
+                f"{reverse('implementation:checkin-settings', args=[cycle.pk])}#questions"
+            )
+    return _render_settings(request, cycle, question_form=form, status=400)
+
+
+@require_POST
+@hr_required
+def checkin_question_move(request, pk):
+    question = get_object_or_404(CheckinQuestion, pk=pk)
+    _run(
+        request,
+        lambda: services.move_checkin_question(
+            actor=request.user, question=question, up=request.POST.get("direction") == "up"
+        ),
+        _("Question moved."),
+    )
+    return redirect(
+        f"{reverse('implementation:checkin-settings', args=[question.cycle_id])}#questions"
+    )
+
+
+@require_POST
+@hr_required
+def checkin_question_toggle(request, pk):
+    question = get_object_or_404(CheckinQuestion, pk=pk)
+    active = not question.is_active
+    _run(
+        request,
+        lambda: services.set_checkin_question_active(
+            actor=request.user, question=question, active=active
+        ),
+        _("Question asked again from now on.")
+        if active
+        else _("Question deactivated: new check-ins no longer ask it; answers are kept."),
+    )
+    return redirect(
+        f"{reverse('implementation:checkin-settings', args=[question.cycle_id])}#questions"
+    )
+
+
+# --- A goal's progress ------------------------------------------------------------------
+
+
+def goal_progress(request, goal_id):
+    scope = goal_selectors.goals_visible_to(request.user).select_related(
+        "cycle", "owner__user", "department"
+    )
+    goal = goal_selectors.get_goal_from(scope, goal_id)
+    may_record = selectors.may_record_progress(request.user, goal)
+    form = ProgressUpdateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not may_record:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.add_progress_update(
+                    actor=request.user,
+                    goal=goal,
+                    value=data["value"],
+                    recorded_on=data["recorded_on"],
+                    note=data["note"],
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(request, _("Progress recorded."))
+                return redirect("implementation:goal-progress", goal_id=goal.pk)
+    return render(
+        request,
+        "implementation/goal_progress.html",
+        {
+            "goal": goal,
+            "cycle": goal.cycle,
+            "progress": selectors.goal_progress(goal, today=timezone.localdate()),
+            "form": form,
+            "may_record": may_record and goal.cycle.phase == Cycle.Phase.IMPLEMENTATION,
+        },
+        status=_status(request),
+    )
+
+
+urlpatterns = [
+    path("checkins/", my_checkins, name="my-checkins"),
+    path("checkins/<int:pk>/", checkin_detail, name="checkin-detail"),
+    path("checkins/<int:pk>/edit/", checkin_edit, name="checkin-edit"),
+    path("checkins/<int:pk>/submit/", checkin_submit, name="checkin-submit"),
+    path("checkins/<int:pk>/review/", checkin_review, name="checkin-review"),
+    path("checkins/<int:pk>/reply/", checkin_reply, name="checkin-reply"),
+    path("checkins/<int:pk>/comment/", checkin_comment, name="checkin-comment"),
+    path("team/checkins/", team_board, name="team-board"),
+    path("checkins/participation/", checkin_participation, name="checkin-participation"),
+    path("cycles/<int:cycle_id>/settings/", checkin_settings, name="checkin-settings"),
+    path(
+        "cycles/<int:cycle_id>/questions/",
+        checkin_question_create,
+        name="checkin-question-create",
+    ),
+    path("questions/<int:pk>/move/", checkin_question_move, name="checkin-question-move"),
+    path("questions/<int:pk>/toggle/", checkin_question_toggle, name="checkin-question-toggle"),
+    path("goals/<int:goal_id>/progress/", goal_progress, name="goal-progress"),
+]

@@ -1,0 +1,461 @@
+"""Deviations: the trajectory arithmetic (pure), nightly detection, and the corrective
+workflow (agree, resolve, accept) with its actors, audit and notifications."""
+
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.urls import reverse
+
+from goals.models import Direction, Indicator, RatingScale
+from implementation import selectors
+from implementation.models import CheckIn, CheckinSettings, Deviation, DeviationStatus
+from implementation.services import deviations
+from implementation.services.deviations import DeviationWorkflowError, assess
+from perfcycle.models import AuditEvent, Cycle, Notification
+from perfcycle.services import ConcurrentEditError
+from tests.factories import enrol, make_cycle
+from tests.goals.factories import make_goal
+
+START = dt.date(2026, 1, 1)
+DEADLINE = START + dt.timedelta(days=300)  # make_cycle's implementation deadline
+MID = START + dt.timedelta(days=150)  # halfway: 50 % expected
+D = Decimal
+
+
+# --- The arithmetic (no database) ---------------------------------------------------------
+
+
+def figures(**overrides):
+    values = {
+        "baseline": D("0"),
+        "target": D("100"),
+        "current_value": D("20"),
+        "direction": None,
+        "start": START,
+        "due": DEADLINE,
+        "today": MID,
+        "margin": D("10"),
+    }
+    values.update(overrides)
+    return assess(**values)
+
+
+def test_halfway_with_a_fifth_done_is_thirty_points_behind():
+    """50 % expected, 20 % done: 30 points behind, three margins → medium."""
+    result = figures()
+    assert (result.expected, result.actual, result.gap) == (D("50.00"), D("20.00"), D("30.00"))
+    assert result.severity == "medium"
+
+
+def test_after_the_due_date_everything_is_expected():
+    """Once the due date has passed the trajectory expects 100 %."""
+    result = figures(today=DEADLINE + dt.timedelta(days=3), current_value=D("95"))
+    assert result.expected == D("100")
+    assert result.severity is None  # 5 points behind, within the margin
+
+
+def test_target_below_baseline_reads_as_bringing_the_value_down():
+    """Baseline 100, target 50, now 75: half way, whether the goal has no indicator or a
+    lower-is-better one."""
+    for direction in (None, Direction.LOWER):
+        result = figures(
+            baseline=D("100"), target=D("50"), current_value=D("75"), direction=direction
+        )
+        assert result.actual == D("50.00")
+        assert result.severity is None
+
+
+def test_no_current_value_counts_as_nothing_done():
+    """Without a reported value progress is 0 %."""
+    result = figures(current_value=None)
+    assert result.actual == D("0")
+    assert result.severity == "high"  # 50 points behind, more than three margins
+
+
+def test_zero_length_time_span_expects_everything_at_once():
+    """A goal due on the cycle's first day is expected complete from that day."""
+    assert figures(due=START, today=START).expected == D("100")
+    assert figures(due=START, today=START - dt.timedelta(days=1)).expected == D("0")
+
+
+def test_zero_length_value_span_is_done_or_not():
+    """Target equal to the baseline: 100 % when reached, 0 % when not."""
+    assert figures(baseline=D("5"), target=D("5"), current_value=D("5")).actual == D("100")
+    reached = figures(baseline=D("5"), target=D("5"), current_value=D("4"))
+    assert reached.actual == D("0")
+
+
+def test_exactly_the_margin_behind_is_still_on_track():
+    """Behind by the margin: fine; a hundredth more: a low deviation."""
+    assert figures(current_value=D("40")).severity is None
+    assert figures(current_value=D("39.99")).severity == "low"
+
+
+# --- Detection --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cycle(org):
+    """A cycle in implementation: the manager's two reports and employee2 take part."""
+    cycle = make_cycle("FY2026", start=START, phase=Cycle.Phase.IMPLEMENTATION)
+    enrol(cycle, org["employee"], org["peer"], org["employee2"])
+    return cycle
+
+
+def approved_goal(owner, cycle, current, **fields):
+    values = {"baseline": D("0"), "target": D("100"), "current_value": current}
+    values.update(fields)
+    return make_goal(owner, cycle=cycle, status="approved", **values)
+
+
+def titles(person):
+    return list(Notification.objects.filter(recipient=person.user).values_list("title", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_goal_behind_raises_one_deviation(org, cycle):
+    """Halfway through with 20 % done: an open, medium deviation owned by the goal's owner
+    on their participation, audited, and the owner is told (in-app and email outbox)."""
+    goal = approved_goal(org["employee"], cycle, D("20"), title="Ship billing")
+    result = deviations.detect_deviations(today=MID)
+    assert (result.checked, result.raised) == (1, 1)
+    deviation = Deviation.objects.get()
+    assert deviation.goal == goal
+    assert deviation.owner == org["employee"]
+    assert deviation.participation.employee == org["employee"]
+    assert deviation.participation.cycle == cycle
+    assert (deviation.expected_percent, deviation.actual_percent) == (D("50.00"), D("20.00"))
+    assert (deviation.severity, deviation.status, deviation.detected_on) == ("medium", "open", MID)
+    assert AuditEvent.objects.filter(
+        verb="deviation.detected", object_id=str(deviation.pk), actor=None
+    ).exists()
+    note = Notification.objects.get(recipient=org["employee"].user)
+    assert note.title == "“Ship billing” is behind: 20 % done, 50 % expected"
+    assert note.url == deviation.get_absolute_url()
+    assert note.send_email is True and note.emailed_at is None  # left for the outbox
+
+
+@pytest.mark.django_db
+def test_an_owner_hears_once_however_many_goals_fell_behind(org, cycle):
+    """Two goals behind the same night: one notification listing both, to the list."""
+    approved_goal(org["employee"], cycle, D("20"), title="Ship billing")
+    approved_goal(org["employee"], cycle, None, title="Hire two engineers")
+    assert deviations.detect_deviations(today=MID).raised == 2
+    note = Notification.objects.get(recipient=org["employee"].user)
+    assert note.title == "2 of your goals are behind their expected progress"
+    assert "“Ship billing”: 20 % done, 50 % expected" in note.body
+    assert "“Hire two engineers”: 0 % done, 50 % expected" in note.body
+    assert note.url == reverse("implementation:my-deviations")
+
+
+@pytest.mark.django_db
+def test_running_detection_twice_adds_nothing(org, cycle):
+    """A second run the same night (or the next) finds the deviation already raised."""
+    approved_goal(org["employee"], cycle, D("20"))
+    deviations.detect_deviations(today=MID)
+    again = deviations.detect_deviations(today=MID + dt.timedelta(days=1))
+    assert (again.raised, again.still_behind) == (0, 1)
+    assert Deviation.objects.count() == 1
+    assert len(titles(org["employee"])) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_detection_runs_at_once_raise_one_deviation(org, cycle):
+    """Two workers at the same moment: the unique index lets one insert win."""
+    approved_goal(org["employee"], cycle, D("20"))
+    barrier = threading.Barrier(2)
+    results = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(deviations.detect_deviations(today=MID))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(r.raised for r in results) == [0, 1]
+    assert Deviation.objects.count() == 1
+    assert Notification.objects.filter(recipient=org["employee"].user).count() == 1
+
+
+@pytest.mark.django_db
+def test_goals_on_track_or_out_of_scope_raise_nothing(org, cycle):
+    """Within the margin, not approved, without a target, a department goal, or in a
+    cycle not in implementation: no deviation."""
+    approved_goal(org["employee"], cycle, D("45"))  # 5 points behind
+    make_goal(org["employee"], cycle=cycle, status="submitted", target=D("100"))
+    approved_goal(org["employee"], cycle, None, target=None)
+    make_goal(cycle=cycle, department=org["employee"].department, status="approved", target=D("9"))
+    planning = make_cycle("FY2027", start=START)
+    enrol(planning, org["peer"])
+    approved_goal(org["peer"], planning, D("0"))
+    result = deviations.detect_deviations(today=MID)
+    assert result.raised == 0
+    assert not Deviation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_cycle_margin_is_respected(org, cycle):
+    """30 points behind: a deviation with the default 10-point margin, none with 30."""
+    approved_goal(org["employee"], cycle, D("20"))
+    CheckinSettings.objects.create(cycle=cycle, deviation_margin=D("30"))
+    assert deviations.detect_deviations(today=MID).raised == 0
+    CheckinSettings.objects.filter(cycle=cycle).update(deviation_margin=D("29"))
+    assert deviations.detect_deviations(today=MID).raised == 1
+    assert Deviation.objects.get().severity == "low"
+
+
+@pytest.mark.django_db
+def test_the_goal_due_date_sets_the_trajectory(org, cycle):
+    """A goal due mid-cycle is expected complete by then; without a due date the
+    implementation deadline applies."""
+    early = approved_goal(org["employee"], cycle, D("60"), due_date=MID)
+    approved_goal(org["peer"], cycle, D("60"))
+    deviations.detect_deviations(today=MID)
+    deviation = Deviation.objects.get()
+    assert deviation.goal == early
+    assert (deviation.expected_percent, deviation.severity) == (D("100"), "high")
+
+
+@pytest.mark.django_db
+def test_lower_is_better_indicator_counts_progress_downwards(org, cycle):
+    """Defects from 100 down to 0, now 90: 10 % done at halfway → behind."""
+    scale = RatingScale.objects.create(name="Five")
+    defects = Indicator.objects.create(name="Defects", direction=Direction.LOWER, scale=scale)
+    approved_goal(
+        org["employee"], cycle, D("90"), baseline=D("100"), target=D("0"), indicator=defects
+    )
+    deviations.detect_deviations(today=MID)
+    assert Deviation.objects.get().actual_percent == D("10.00")
+
+
+@pytest.mark.django_db
+def test_an_owner_outside_the_cycle_is_skipped(org, cycle):
+    """A goal whose owner does not take part in the cycle cannot carry a deviation."""
+    approved_goal(org["manager"], cycle, D("0"))
+    result = deviations.detect_deviations(today=MID)
+    assert (result.raised, result.skipped) == (0, 1)
+
+
+@pytest.mark.django_db
+def test_a_goal_back_on_track_closes_its_open_deviation(org, cycle):
+    """Open → resolved "Back on track", audited, owner told; an agreed action stays."""
+    caught_up = approved_goal(org["employee"], cycle, D("20"))
+    committed = approved_goal(org["peer"], cycle, D("20"))
+    deviations.detect_deviations(today=MID)
+    Deviation.objects.filter(goal=committed).update(
+        status=DeviationStatus.ACTION_AGREED, corrective_action="Pair up", follow_up_date=MID
+    )
+    type(caught_up).objects.filter(pk__in=[caught_up.pk, committed.pk]).update(
+        current_value=D("55")
+    )
+    later = MID + dt.timedelta(days=1)
+    result = deviations.detect_deviations(today=later)
+    assert result.back_on_track == 1
+    closed = Deviation.objects.get(goal=caught_up)
+    assert closed.status == DeviationStatus.RESOLVED
+    assert closed.resolution == "Back on track on 1 Jun 2026."
+    assert closed.closed_at is not None and closed.version == 2
+    assert AuditEvent.objects.filter(verb="deviation.back_on_track", object_id=str(closed.pk))
+    assert "is back on track" in titles(org["employee"])[0]
+    assert Deviation.objects.get(goal=committed).status == DeviationStatus.ACTION_AGREED
+    # Falling behind again later raises a new deviation.
+    type(caught_up).objects.filter(pk=caught_up.pk).update(current_value=D("0"))
+    assert deviations.detect_deviations(today=later).raised == 1
+
+
+# --- The workflow -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def deviation(org, cycle):
+    approved_goal(org["employee"], cycle, D("20"), title="Ship billing")
+    deviations.detect_deviations(today=MID)
+    Notification.objects.all().delete()
+    return Deviation.objects.get()
+
+
+def agree(deviation, actor, **overrides):
+    values = {
+        "action": "Pair with the peer on the billing API",
+        "follow_up_date": MID + dt.timedelta(days=14),
+        "today": MID,
+    }
+    values.update(overrides)
+    return deviations.agree_corrective_action(actor=actor, deviation=deviation, **values)
+
+
+@pytest.mark.django_db
+def test_owner_agrees_an_action_and_the_reviewer_hears(org, deviation):
+    """Open → action agreed with the action and date; audited; the reviewer is told."""
+    done = agree(deviation, org["employee"].user, expected_version=deviation.version)
+    assert done.status == DeviationStatus.ACTION_AGREED
+    assert done.corrective_action == "Pair with the peer on the billing API"
+    assert (done.follow_up_date, done.version) == (MID + dt.timedelta(days=14), 2)
+    event = AuditEvent.objects.get(verb="deviation.action_agreed")
+    assert event.actor == org["employee"].user
+    assert event.before["status"] == "open" and event.after["status"] == "action_agreed"
+    assert titles(org["manager"]) == [
+        f"{org['employee'].user.get_full_name()} agreed a corrective action on “Ship billing”: "
+        "follow up on 14 Jun 2026"
+    ]
+    assert titles(org["employee"]) == []
+
+
+@pytest.mark.django_db
+def test_reviewer_agrees_in_a_check_in_and_the_owner_hears(org, deviation):
+    """The reviewer may record it too, naming the check-in it was agreed in."""
+    checkin = CheckIn.objects.create(
+        participation=deviation.participation,
+        period_start=START,
+        period_end=START + dt.timedelta(days=30),
+        due_date=START + dt.timedelta(days=30),
+    )
+    done = agree(deviation, org["manager"].user, checkin=checkin)
+    assert done.agreed_in == checkin
+    assert len(titles(org["employee"])) == 1
+
+
+@pytest.mark.django_db
+def test_revising_an_action_is_its_own_event(org, deviation):
+    """Agreed again: a revision with the old values kept in the audit."""
+    agree(deviation, org["employee"].user)
+    agree(deviation, org["manager"].user, action="Drop the side project")
+    event = AuditEvent.objects.get(verb="deviation.action_revised")
+    assert event.before["corrective_action"] == "Pair with the peer on the billing API"
+    assert event.after["corrective_action"] == "Drop the side project"
+
+
+@pytest.mark.django_db
+def test_an_action_needs_words_and_a_sensible_date(org, deviation):
+    """Blank action, missing or past date, a date after the cycle, another person's
+    check-in: refused field by field."""
+    user = org["employee"].user
+    with pytest.raises(ValidationError) as error:
+        agree(deviation, user, action="  ", follow_up_date=None)
+    assert set(error.value.message_dict) == {"corrective_action", "follow_up_date"}
+    for day in (MID - dt.timedelta(days=1), START + dt.timedelta(days=400)):
+        with pytest.raises(ValidationError) as error:
+            agree(deviation, user, follow_up_date=day)
+        assert "follow_up_date" in error.value.message_dict
+    other = enrol(make_cycle("Other", start=START), org["employee"])[0]
+    foreign = CheckIn.objects.create(
+        participation=other, period_start=START, period_end=START, due_date=START
+    )
+    with pytest.raises(ValidationError) as error:
+        agree(deviation, user, checkin=foreign)
+    assert "agreed_in" in error.value.message_dict
+    deviation.refresh_from_db()
+    assert deviation.status == DeviationStatus.OPEN
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["peer", "manager2", "hr", "director"])
+def test_only_owner_and_reviewer_agree_an_action(org, deviation, who):
+    """A peer, another manager, HR and the skip-level manager cannot agree it."""
+    with pytest.raises(PermissionDenied):
+        agree(deviation, org[who].user)
+
+
+@pytest.mark.django_db
+def test_a_stale_page_cannot_overwrite_a_newer_action(org, deviation):
+    """Optimistic lock: the version the user saw must still be current."""
+    seen = deviation.version
+    agree(deviation, org["employee"].user)
+    with pytest.raises(ConcurrentEditError):
+        agree(deviation, org["manager"].user, expected_version=seen)
+
+
+@pytest.mark.django_db
+def test_no_action_agreed_outside_implementation(org, deviation, cycle):
+    """Once the cycle moved to appraisal, actions are no longer agreed."""
+    Cycle.objects.filter(pk=cycle.pk).update(phase=Cycle.Phase.APPRAISAL)
+    with pytest.raises(DeviationWorkflowError):
+        agree(deviation, org["employee"].user)
+
+
+@pytest.mark.django_db
+def test_reviewer_resolves_after_an_agreed_action(org, deviation):
+    """Action agreed → resolved with a note; audited; the owner is told."""
+    with pytest.raises(DeviationWorkflowError):
+        deviations.resolve_deviation(actor=org["manager"].user, deviation=deviation, note="Ok")
+    agree(deviation, org["employee"].user)
+    done = deviations.resolve_deviation(
+        actor=org["manager"].user, deviation=deviation, note="Caught up in June"
+    )
+    assert (done.status, done.resolution) == (DeviationStatus.RESOLVED, "Caught up in June")
+    assert done.closed_at is not None
+    assert AuditEvent.objects.filter(verb="deviation.resolved", actor=org["manager"].user)
+    assert "resolved the deviation on “Ship billing”" in titles(org["employee"])[0]
+
+
+@pytest.mark.django_db
+def test_resolving_needs_a_note_and_the_right_person(org, deviation):
+    """No note: refused on the field. The owner, a peer or another manager: refused."""
+    agree(deviation, org["employee"].user)
+    with pytest.raises(ValidationError) as error:
+        deviations.resolve_deviation(actor=org["manager"].user, deviation=deviation, note=" ")
+    assert "note" in error.value.message_dict
+    for who in ("employee", "peer", "manager2"):
+        with pytest.raises(PermissionDenied):
+            deviations.resolve_deviation(actor=org[who].user, deviation=deviation, note="Done")
+
+
+@pytest.mark.django_db
+def test_hr_accepts_a_shortfall_with_a_reason(org, deviation):
+    """Open → accepted by HR with the reason; nothing moves a closed deviation again."""
+    with pytest.raises(ValidationError) as error:
+        deviations.accept_deviation(actor=org["hr"].user, deviation=deviation, reason="")
+    assert "reason" in error.value.message_dict
+    done = deviations.accept_deviation(
+        actor=org["hr"].user, deviation=deviation, reason="Product line discontinued"
+    )
+    assert (done.status, done.resolution) == (DeviationStatus.ACCEPTED, "Product line discontinued")
+    assert AuditEvent.objects.filter(verb="deviation.accepted", actor=org["hr"].user)
+    with pytest.raises(DeviationWorkflowError):
+        deviations.accept_deviation(actor=org["manager"].user, deviation=done, reason="Again")
+    with pytest.raises(DeviationWorkflowError):
+        agree(done, org["employee"].user)
+
+
+@pytest.mark.django_db
+def test_the_owner_cannot_accept_their_own_shortfall(org, deviation):
+    """Accepting is the reviewer's or HR's, never the owner's; nor another manager's."""
+    for who in ("employee", "manager2"):
+        with pytest.raises(PermissionDenied):
+            deviations.accept_deviation(actor=org[who].user, deviation=deviation, reason="Meh")
+
+
+# --- To-dos -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_owner_todo_is_to_agree_an_action(org, deviation):
+    """An open deviation asks its owner for an action; the reviewer has nothing yet."""
+    todos = selectors.deviation_todos(org["employee"].user)
+    assert [t.title for t in todos] == ["“Ship billing” is behind: agree a corrective action"]
+    assert todos[0].url == deviation.get_absolute_url()
+    assert selectors.deviation_todos(org["manager"].user) == []
+
+
+@pytest.mark.django_db
+def test_reviewer_todo_appears_on_the_follow_up_date(org, deviation):
+    """The follow-up becomes the reviewer's to-do on its date, not before."""
+    agree(deviation, org["employee"].user)
+    follow_up = MID + dt.timedelta(days=14)
+    with time_machine.travel(dt.datetime(2026, 6, 13, 9, tzinfo=dt.UTC), tick=False):
+        assert selectors.deviation_todos(org["manager"].user) == []
+    with time_machine.travel(dt.datetime(2026, 6, 14, 9, tzinfo=dt.UTC), tick=False):
+        todos = selectors.deviation_todos(org["manager"].user)
+    assert [(t.action, t.due) for t in todos] == [("Follow up", follow_up)]
+    assert selectors.deviation_todos(org["employee"].user) == []

@@ -1,0 +1,215 @@
+"""The implementation stage's pure arithmetic: cadence periods, expected trajectories and
+deviation severity. No database."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from implementation import trajectory
+
+D = dt.date
+
+
+# --- periods ----------------------------------------------------------------------------
+
+
+def test_weekly_periods_are_seven_days_and_the_last_is_cut_at_the_end():
+    """Weekly periods run seven days from the start; the last one stops at the end date."""
+    assert trajectory.periods(D(2026, 1, 1), D(2026, 1, 31), "weekly") == [
+        (D(2026, 1, 1), D(2026, 1, 7)),
+        (D(2026, 1, 8), D(2026, 1, 14)),
+        (D(2026, 1, 15), D(2026, 1, 21)),
+        (D(2026, 1, 22), D(2026, 1, 28)),
+        (D(2026, 1, 29), D(2026, 1, 31)),
+    ]
+
+
+def test_fortnightly_periods_are_fourteen_days_and_the_last_is_cut():
+    """Fortnightly periods run fourteen days; the remainder is a short last period."""
+    assert trajectory.periods(D(2026, 1, 1), D(2026, 1, 31), "fortnightly") == [
+        (D(2026, 1, 1), D(2026, 1, 14)),
+        (D(2026, 1, 15), D(2026, 1, 28)),
+        (D(2026, 1, 29), D(2026, 1, 31)),
+    ]
+
+
+def test_monthly_periods_from_the_first_are_calendar_months_with_leap_february():
+    """From the 1st, monthly periods are calendar months (29 February in a leap year)."""
+    assert trajectory.periods(D(2028, 1, 1), D(2028, 3, 15), "monthly") == [
+        (D(2028, 1, 1), D(2028, 1, 31)),
+        (D(2028, 2, 1), D(2028, 2, 29)),
+        (D(2028, 3, 1), D(2028, 3, 15)),
+    ]
+
+
+def test_monthly_periods_from_a_month_end_do_not_drift():
+    """From the 31st, each period starts on the 31st or the month's last day, and a
+    short February does not pull later periods earlier."""
+    assert trajectory.periods(D(2026, 1, 31), D(2026, 5, 31), "monthly") == [
+        (D(2026, 1, 31), D(2026, 2, 27)),
+        (D(2026, 2, 28), D(2026, 3, 30)),
+        (D(2026, 3, 31), D(2026, 4, 29)),
+        (D(2026, 4, 30), D(2026, 5, 30)),
+        (D(2026, 5, 31), D(2026, 5, 31)),
+    ]
+
+
+def test_monthly_periods_cross_the_year_end():
+    """December rolls into January of the next year."""
+    assert trajectory.periods(D(2026, 11, 15), D(2027, 1, 20), "monthly") == [
+        (D(2026, 11, 15), D(2026, 12, 14)),
+        (D(2026, 12, 15), D(2027, 1, 14)),
+        (D(2027, 1, 15), D(2027, 1, 20)),
+    ]
+
+
+@pytest.mark.parametrize("cadence", ["weekly", "fortnightly", "monthly"])
+def test_periods_cover_the_range_without_gaps_or_overlaps(cadence):
+    """Whatever the cadence, consecutive periods touch and cover start to end exactly."""
+    start, end = D(2026, 1, 1), D(2026, 10, 28)
+    result = trajectory.periods(start, end, cadence)
+    assert result[0][0] == start
+    assert result[-1][1] == end
+    for (_first, last), (next_first, _next_last) in zip(result, result[1:], strict=False):
+        assert next_first == last + dt.timedelta(days=1)
+
+
+def test_a_one_day_range_is_one_period():
+    """Start equal to end gives a single one-day period."""
+    assert trajectory.periods(D(2026, 3, 1), D(2026, 3, 1), "weekly") == [
+        (D(2026, 3, 1), D(2026, 3, 1))
+    ]
+
+
+def test_an_end_before_the_start_gives_no_periods():
+    """A range that ends before it starts has no periods."""
+    assert trajectory.periods(D(2026, 3, 1), D(2026, 2, 1), "monthly") == []
+
+
+def test_an_unknown_cadence_is_refused():
+    """A cadence other than weekly, fortnightly or monthly is an error, not a guess."""
+    with pytest.raises(ValueError, match="quarterly"):
+        trajectory.periods(D(2026, 1, 1), D(2026, 12, 31), "quarterly")
+
+
+# --- period_containing --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (D(2026, 1, 1), (D(2026, 1, 1), D(2026, 1, 7))),  # first day of the range
+        (D(2026, 1, 14), (D(2026, 1, 8), D(2026, 1, 14))),  # last day of a period
+        (D(2026, 1, 15), (D(2026, 1, 15), D(2026, 1, 21))),  # first day of the next
+        (D(2026, 1, 31), (D(2026, 1, 29), D(2026, 1, 31))),  # in the cut last period
+    ],
+)
+def test_period_containing_finds_the_period_of_a_day(day, expected):
+    """The period a day falls in, boundaries included."""
+    assert trajectory.period_containing(day, D(2026, 1, 1), D(2026, 1, 31), "weekly") == expected
+
+
+@pytest.mark.parametrize("day", [D(2025, 12, 31), D(2026, 2, 1)])
+def test_period_containing_is_none_outside_the_range(day):
+    """Before the start or after the end there is no period."""
+    assert trajectory.period_containing(day, D(2026, 1, 1), D(2026, 1, 31), "weekly") is None
+
+
+# --- expected_percent -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (D(2025, 12, 1), Decimal("0")),  # before the start
+        (D(2026, 1, 1), Decimal("0")),  # on the start
+        (D(2026, 1, 2), Decimal("10.00")),  # one day of ten
+        (D(2026, 1, 6), Decimal("50.00")),  # half way
+        (D(2026, 1, 11), Decimal("100")),  # on the due date
+        (D(2026, 6, 1), Decimal("100")),  # long after
+    ],
+)
+def test_expected_percent_is_a_straight_line_from_start_to_due(today, expected):
+    """0 % until the start, linear to 100 % on the due date, 100 % after it."""
+    assert (
+        trajectory.expected_percent(start=D(2026, 1, 1), due=D(2026, 1, 11), today=today)
+        == expected
+    )
+
+
+def test_expected_percent_rounds_half_up_to_two_places():
+    """One day of three is 33.33 %, two days 66.67 %."""
+    start, due = D(2026, 1, 1), D(2026, 1, 4)
+    assert trajectory.expected_percent(start=start, due=due, today=D(2026, 1, 2)) == Decimal(
+        "33.33"
+    )
+    assert trajectory.expected_percent(start=start, due=due, today=D(2026, 1, 3)) == Decimal(
+        "66.67"
+    )
+
+
+def test_expected_percent_when_due_equals_start():
+    """A goal due the day it starts is expected complete from that day (no division by
+    zero), and 0 % before it."""
+    day = D(2026, 1, 1)
+    assert trajectory.expected_percent(start=day, due=day, today=day) == Decimal("100")
+    assert trajectory.expected_percent(start=day, due=day, today=D(2025, 12, 31)) == Decimal("0")
+
+
+# --- expected_from_milestones -----------------------------------------------------------
+
+
+MILESTONES = [(D(2026, 1, 1), Decimal("0")), (D(2026, 3, 1), Decimal("60"))]
+
+
+def test_milestones_interpolate_linearly_between_points():
+    """Between two milestones the expectation is on the straight line joining them."""
+    milestones = [(D(2026, 1, 1), Decimal("0")), (D(2026, 1, 11), Decimal("40"))]
+    assert trajectory.expected_from_milestones(milestones, today=D(2026, 1, 6)) == Decimal("20.00")
+
+
+def test_milestones_on_a_point_and_after_the_last():
+    """On a milestone date its value; after the last milestone, the last value."""
+    assert trajectory.expected_from_milestones(MILESTONES, today=D(2026, 3, 1)) == Decimal("60")
+    assert trajectory.expected_from_milestones(MILESTONES, today=D(2026, 9, 1)) == Decimal("60")
+
+
+def test_milestones_before_the_first_expect_nothing():
+    """Before the first milestone nothing is expected yet, even if it expects more."""
+    milestones = [(D(2026, 2, 1), Decimal("25")), (D(2026, 3, 1), Decimal("50"))]
+    assert trajectory.expected_from_milestones(milestones, today=D(2026, 1, 15)) == Decimal("0")
+    assert trajectory.expected_from_milestones(milestones, today=D(2026, 2, 1)) == Decimal("25")
+
+
+def test_milestones_are_sorted_first():
+    """Milestones given out of order are read in date order."""
+    shuffled = [(D(2026, 1, 11), Decimal("40")), (D(2026, 1, 1), Decimal("0"))]
+    assert trajectory.expected_from_milestones(shuffled, today=D(2026, 1, 6)) == Decimal("20.00")
+
+
+def test_no_milestones_expect_nothing():
+    """Without milestones the expectation is 0 %."""
+    assert trajectory.expected_from_milestones([], today=D(2026, 1, 1)) == Decimal("0")
+
+
+# --- severity ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gap", "expected"),
+    [
+        ("-5", None),  # ahead of plan
+        ("0", None),
+        ("10", None),  # exactly the margin is still within it
+        ("10.01", "low"),
+        ("20", "low"),
+        ("20.01", "medium"),
+        ("30", "medium"),
+        ("30.01", "high"),
+        ("95", "high"),
+    ],
+)
+def test_severity_grows_with_the_gap_in_multiples_of_the_margin(gap, expected):
+    """Within the margin no deviation; up to twice it low, three times medium, then high."""
+    assert trajectory.severity(gap=Decimal(gap), margin=Decimal("10")) == expected
