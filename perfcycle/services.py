@@ -81,7 +81,7 @@ def deliver_notification_email(*, notification_id: int) -> bool:
 
     with transaction.atomic():
         note = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id, send_email=True, emailed_at__isnull=True)
             .first()

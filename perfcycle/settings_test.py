@@ -17,3 +17,5 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 # Several test runs at once on one machine (parallel work) each need their own database.
 if os.environ.get("PERFCYCLE_TEST_DB"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["PERFCYCLE_TEST_DB"]}  # noqa: F405
+    # ... and their own default Celery queue, so one run's worker never takes another's tasks.
+    CELERY_TASK_DEFAULT_QUEUE = f"celery-{os.environ['PERFCYCLE_TEST_DB']}"

@@ -1,5 +1,7 @@
 """Core Celery tasks, run by a real worker over the real Redis on 127.0.0.1."""
 
+import time
+
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
@@ -56,7 +58,7 @@ def fresh_connections():
 def test_broker_outage_does_not_break_the_page_action(employee):
     """With the broker unreachable, notify() still succeeds and leaves the email queued."""
     queue = redis.Redis(host="127.0.0.1", port=6379, db=14)
-    queued_before = queue.llen("celery")
+    queued_before = queue.llen(app.conf.task_default_queue)
     old = (app.conf.broker_url, app.conf.broker_write_url)
     app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
     app.conf.task_publish_retry = False
@@ -69,5 +71,26 @@ def test_broker_outage_does_not_break_the_page_action(employee):
         fresh_connections()
     note = Notification.objects.get(title="Queued while down")
     assert note.emailed_at is None
-    assert queue.llen("celery") == queued_before  # it really did not reach a broker
+    assert (
+        queue.llen(app.conf.task_default_queue) == queued_before
+    )  # it really did not reach a broker
     assert tasks.deliver_pending_emails() == 1
+
+
+def test_large_outbox_is_fanned_out_to_workers(celery_worker, employee):
+    """A sweep sends the oldest chunk itself and hands the next chunks to the workers:
+    every email leaves once, in one sweep."""
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient=employee.user, title=f"Reminder {n}", send_email=True)
+            for n in range(tasks.OUTBOX_CHUNK + 30)
+        ]
+    )
+    # (A stale message from another test may deliver a few of the first chunk first.)
+    assert 0 < tasks.deliver_pending_emails() <= tasks.OUTBOX_CHUNK
+    deadline = time.monotonic() + 30
+    while Notification.objects.filter(emailed_at__isnull=True).exists():
+        assert time.monotonic() < deadline, "the fanned-out chunk was not delivered"
+        time.sleep(0.2)
+    subjects = [m.subject for m in mail.outbox if m.subject.startswith("Reminder ")]
+    assert sorted(subjects) == sorted(f"Reminder {n}" for n in range(tasks.OUTBOX_CHUNK + 30))
