@@ -12,6 +12,8 @@ def navigation(request):
             "is_hr": access.is_hr(user),
             "is_manager": access.is_manager(user),
             "employee": access.employee_of(user),
+            # The current page's URL name, for the active link ("" on error pages).
+            "here": getattr(request.resolver_match, "url_name", "") or "",
             "unread": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
         }
     }

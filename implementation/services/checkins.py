@@ -55,7 +55,7 @@ from implementation.models import (
     CheckinStatus,
     ProgressUpdate,
 )
-from implementation.selectors import (
+from implementation.selectors.checkins import (
     checkin_goals,
     checkin_period,
     is_checkin_participant,

@@ -35,8 +35,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from goals.models import GoalLevel
-from implementation import selectors, uploads
+from implementation import uploads
 from implementation.models import Evidence, EvidenceAttachment
+from implementation.selectors import evidence as evidence_selectors
 from perfcycle import access
 from perfcycle.models import Participation
 from perfcycle.services import ConcurrentEditError, notify, record_event, snapshot
@@ -58,7 +59,7 @@ def _lock(evidence: Evidence) -> Evidence:
 
 def _require_open(participation: Participation) -> None:
     cycle = participation.cycle
-    if cycle.phase not in selectors.EVIDENCE_RECORDING_PHASES:
+    if cycle.phase not in evidence_selectors.EVIDENCE_RECORDING_PHASES:
         raise EvidenceError(
             _(
                 "%(cycle)s is in its %(phase)s phase: evidence is recorded, changed and "
@@ -77,7 +78,7 @@ def _may_record(actor, participation: Participation) -> bool:
 
 
 def _require_creator(actor, evidence: Evidence) -> None:
-    if not selectors.is_evidence_creator(actor, evidence):
+    if not evidence_selectors.is_evidence_creator(actor, evidence):
         raise PermissionDenied
 
 
@@ -383,7 +384,7 @@ def verify_evidence(*, actor, evidence: Evidence, expected_version: int | None =
     version they looked at."""
     with transaction.atomic():
         evidence = _lock(evidence)
-        if not selectors.may_verify_evidence(actor, evidence):
+        if not evidence_selectors.may_verify_evidence(actor, evidence):
             raise PermissionDenied
         _require_version(evidence, expected_version)
         _require_unverified(evidence, _("verified again"))
@@ -412,7 +413,7 @@ def unverify_evidence(*, actor, evidence: Evidence, reason: str) -> Evidence:
     reason = (reason or "").strip()
     with transaction.atomic():
         evidence = _lock(evidence)
-        if not selectors.may_verify_evidence(actor, evidence):
+        if not evidence_selectors.may_verify_evidence(actor, evidence):
             raise PermissionDenied
         if evidence.verified_at is None:
             raise EvidenceError(_("This evidence is not verified."))

@@ -26,6 +26,7 @@ from implementation.forms.checkins import (
     TeamBoardFilterForm,
 )
 from implementation.models import CheckinQuestion
+from implementation.selectors import checkins as checkin_selectors
 from implementation.services import checkins as services
 from perfcycle import access
 from perfcycle.models import Cycle
@@ -47,17 +48,19 @@ def _status(request) -> int:
 
 
 def my_checkins(request):
-    participation = selectors.my_checkin_participation(request.user, _int_param(request, "cycle"))
+    participation = checkin_selectors.my_checkin_participation(
+        request.user, _int_param(request, "cycle")
+    )
     current, history = (None, [])
     if participation is not None:
-        current, history = selectors.my_checkins(participation, today=timezone.localdate())
+        current, history = checkin_selectors.my_checkins(participation, today=timezone.localdate())
     return render(
         request,
         "implementation/my_checkins.html",
         {
             "participation": participation,
             "cycle": participation.cycle if participation else None,
-            "cycles": selectors.my_checkin_cycles(request.user),
+            "cycles": checkin_selectors.my_checkin_cycles(request.user),
             "current": current,
             "history": history,
             "today": timezone.localdate(),
@@ -69,17 +72,17 @@ def my_checkins(request):
 
 
 def _render_checkin(request, checkin, *, status: int = 200, **forms):
-    actions = selectors.checkin_actions(request.user, checkin)
+    actions = checkin_selectors.checkin_actions(request.user, checkin)
     context = {
         "checkin": checkin,
         "cycle": checkin.participation.cycle,
         "actions": actions,
-        "is_participant": selectors.is_checkin_participant(request.user, checkin),
+        "is_participant": checkin_selectors.is_checkin_participant(request.user, checkin),
         "reply_form": forms.get("reply_form")
         or ReplyForm(initial={"manager_reply": checkin.manager_reply, "version": checkin.version}),
         "review_form": forms.get("review_form") or ReviewForm(initial={"version": checkin.version}),
         "comment_form": forms.get("comment_form") or CommentForm(),
-        **selectors.checkin_thread(checkin),
+        **checkin_selectors.checkin_thread(checkin),
     }
     return render(request, "implementation/checkin_detail.html", context, status=status)
 
@@ -106,16 +109,16 @@ def _checkin_form(request, checkin, *, submitting: bool = False):
     return CheckinForm(
         request.POST if request.method == "POST" else None,
         checkin=checkin,
-        goals=selectors.checkin_goals(checkin),
-        questions=selectors.checkin_questions(checkin.participation.cycle),
+        goals=checkin_selectors.checkin_goals(checkin),
+        questions=checkin_selectors.checkin_questions(checkin.participation.cycle),
         submitting=submitting,
     )
 
 
 def _editable(request, pk):
     """The user's own check-in, if it can still be filled in; else None (with a message)."""
-    checkin = selectors.checkin_for_form(request.user, pk)
-    if not selectors.checkin_actions(request.user, checkin).edit:
+    checkin = checkin_selectors.checkin_for_form(request.user, pk)
+    if not checkin_selectors.checkin_actions(request.user, checkin).edit:
         messages.error(request, _("This check-in can no longer be changed."))
         return checkin, False
     return checkin, True
@@ -182,7 +185,7 @@ def _respondable(request, pk):
     """A check-in the user may respond to (its reviewer or HR); else 404 like any other
     check-in out of reach."""
     checkin = selectors.get_checkin_for(request.user, pk)
-    if not selectors.may_respond_to_checkin(request.user, checkin):
+    if not checkin_selectors.may_respond_to_checkin(request.user, checkin):
         raise Http404
     return checkin
 
@@ -237,7 +240,7 @@ def checkin_comment(request, pk):
     if form.is_valid():
         body = form.cleaned_data["body"]
         follow_up = form.cleaned_data["follow_up"]
-        if follow_up and not selectors.may_respond_to_checkin(request.user, checkin):
+        if follow_up and not checkin_selectors.may_respond_to_checkin(request.user, checkin):
             raise Http404
         try:
             if follow_up:
@@ -258,16 +261,18 @@ def checkin_comment(request, pk):
 
 
 def team_board(request):
-    cycles = selectors.checkin_reviewing_cycles(request.user)
+    cycles = checkin_selectors.checkin_reviewing_cycles(request.user)
     if not cycles.exists():
         raise Http404
-    cycle = selectors.checkin_reviewing_cycle_for(request.user, _int_param(request, "cycle"))
+    cycle = checkin_selectors.checkin_reviewing_cycle_for(
+        request.user, _int_param(request, "cycle")
+    )
     today = timezone.localdate()
-    period = selectors.checkin_period(cycle, today)
+    period = checkin_selectors.checkin_period(cycle, today)
     period_start = period[0] if period else None
     filters = TeamBoardFilterForm(request.GET or None)
     status = (filters.cleaned_data["status"] if filters.is_valid() else "") or ""
-    people = selectors.team_board_people(
+    people = checkin_selectors.team_board_people(
         request.user, cycle, period_start=period_start, status=status
     )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -281,10 +286,12 @@ def team_board(request):
             "status": status,
             "statuses": filters.fields["status"].choices[1:],
             "page": page,
-            "rows": selectors.team_board_rows(page.object_list, period_start=period_start),
-            "counts": selectors.team_board_counts(request.user, cycle, period_start=period_start),
+            "rows": checkin_selectors.team_board_rows(page.object_list, period_start=period_start),
+            "counts": checkin_selectors.team_board_counts(
+                request.user, cycle, period_start=period_start
+            ),
             "earlier": list(
-                selectors.checkins_awaiting_review(request.user, cycle, before=period_start)
+                checkin_selectors.checkins_awaiting_review(request.user, cycle, before=period_start)
             ),
         },
     )
@@ -306,8 +313,8 @@ def checkin_participation(request):
     cycle, cycles = _hr_cycle(request)
     context = {"cycle": cycle, "cycles": cycles, "period": None, "rows": [], "total": None}
     if cycle is not None:
-        period = selectors.checkin_period(cycle, timezone.localdate())
-        rows, total = selectors.checkin_participation(
+        period = checkin_selectors.checkin_period(cycle, timezone.localdate())
+        rows, total = checkin_selectors.checkin_participation(
             cycle, period_start=period[0] if period else None
         )
         context.update(period=period, rows=rows, total=total)
@@ -315,7 +322,7 @@ def checkin_participation(request):
 
 
 def _render_settings(request, cycle, *, form=None, question_form=None, status: int = 200):
-    settings = selectors.checkin_settings_for(cycle)
+    settings = checkin_selectors.checkin_settings_for(cycle)
     return render(
         request,
         "implementation/checkin_settings.html",
@@ -323,7 +330,7 @@ def _render_settings(request, cycle, *, form=None, question_form=None, status: i
             "cycle": cycle,
             "form": form or CheckinSettingsForm(instance=settings),
             "question_form": question_form or QuestionForm(),
-            "questions": list(selectors.checkin_questions(cycle, active_only=False)),
+            "questions": list(checkin_selectors.checkin_questions(cycle, active_only=False)),
         },
         status=status,
     )
@@ -334,7 +341,7 @@ def checkin_settings(request, cycle_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
     if request.method != "POST":
         return _render_settings(request, cycle)
-    form = CheckinSettingsForm(request.POST, instance=selectors.checkin_settings_for(cycle))
+    form = CheckinSettingsForm(request.POST, instance=checkin_selectors.checkin_settings_for(cycle))
     if form.is_valid():
         try:
             services.update_checkin_settings(
@@ -411,7 +418,7 @@ def goal_progress(request, goal_id):
         "cycle", "owner__user", "department"
     )
     goal = goal_selectors.get_goal_from(scope, goal_id)
-    may_record = selectors.may_record_progress(request.user, goal)
+    may_record = checkin_selectors.may_record_progress(request.user, goal)
     form = ProgressUpdateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not may_record:
@@ -437,7 +444,7 @@ def goal_progress(request, goal_id):
         {
             "goal": goal,
             "cycle": goal.cycle,
-            "progress": selectors.goal_progress(goal, today=timezone.localdate()),
+            "progress": checkin_selectors.goal_progress(goal, today=timezone.localdate()),
             "form": form,
             "may_record": may_record and goal.cycle.phase == Cycle.Phase.IMPLEMENTATION,
         },

@@ -22,6 +22,7 @@ from implementation.forms.deviations import (
     DeviationFilterForm,
     ResolveForm,
 )
+from implementation.selectors import deviations as deviation_selectors
 from implementation.services import deviations as services
 from perfcycle import access
 from perfcycle.views import attach_errors
@@ -32,11 +33,13 @@ PAGE_SIZE = 50
 def _list(request, qs, *, template: str, hr: bool = False, **context):
     filters = DeviationFilterForm(request.GET or None, with_department=hr)
     chosen = filters.values()
-    counts = selectors.deviation_counts(
-        selectors.filter_deviations(qs, department=chosen["department"])
+    counts = deviation_selectors.deviation_counts(
+        deviation_selectors.filter_deviations(qs, department=chosen["department"])
     )
     sort = request.GET.get("sort", "detected")
-    rows = selectors.sort_deviations(selectors.filter_deviations(qs, **chosen), sort)
+    rows = deviation_selectors.sort_deviations(
+        deviation_selectors.filter_deviations(qs, **chosen), sort
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     for name in ("sort", "page"):
@@ -50,7 +53,7 @@ def _list(request, qs, *, template: str, hr: bool = False, **context):
             "chosen": chosen,
             "counts": counts,
             "hr": hr,
-            "sort": sort if sort in selectors.DEVIATION_SORTS else "detected",
+            "sort": sort if sort in deviation_selectors.DEVIATION_SORTS else "detected",
             "filter_query": query.urlencode(),
             **context,
         },
@@ -62,7 +65,7 @@ def my_deviations(request):
         raise Http404
     return _list(
         request,
-        selectors.my_deviations(request.user),
+        deviation_selectors.my_deviations(request.user),
         template="implementation/deviation_list.html",
         mine=True,
     )
@@ -70,11 +73,11 @@ def my_deviations(request):
 
 def team_deviations(request):
     hr = access.is_hr(request.user)
-    if not hr and not selectors.reviews_anyone(request.user):
+    if not hr and not deviation_selectors.reviews_anyone(request.user):
         raise Http404
     return _list(
         request,
-        selectors.team_deviations(request.user),
+        deviation_selectors.team_deviations(request.user),
         template="implementation/deviation_list.html",
         hr=hr,
         mine=False,
@@ -84,9 +87,9 @@ def team_deviations(request):
 def _render_detail(request, deviation, *, status: int = 200, **forms):
     goal = deviation.goal
     goal.cycle = deviation.participation.cycle  # the same cycle: saves a query
-    actions = selectors.deviation_actions(request.user, deviation)
+    actions = deviation_selectors.deviation_actions(request.user, deviation)
     today = timezone.localdate()
-    history = list(selectors.deviation_history(deviation))
+    history = list(deviation_selectors.deviation_history(deviation))
     for event in history:
         follow_up = event.after.get("follow_up_date") if event.after else None
         event.follow_up = dt.date.fromisoformat(follow_up) if follow_up else None

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from implementation import selectors, uploads
 from implementation.forms.evidence import EvidenceFilterForm, EvidenceForm, UnverifyForm
 from implementation.models import EvidenceAttachment
+from implementation.selectors import evidence as evidence_selectors
 from implementation.services import evidence as services
 from perfcycle import access
 from perfcycle.models import Participation
@@ -65,23 +66,26 @@ def capped_uploads(view):
 
 def evidence_list(request):
     user = request.user
-    can_verify = selectors.may_verify_anyone(user)
+    can_verify = evidence_selectors.may_verify_anyone(user)
     form = EvidenceFilterForm(
         request.GET or None,
-        people=selectors.evidence_people(user) if can_verify else None,
-        cycles=selectors.evidence_cycles(user),
-        goals=selectors.evidence_goals(user),
+        people=evidence_selectors.evidence_people(user) if can_verify else None,
+        cycles=evidence_selectors.evidence_cycles(user),
+        goals=evidence_selectors.evidence_goals(user),
         can_verify=can_verify,
     )
     sort = request.GET.get("sort", "")
-    if sort not in selectors.EVIDENCE_SORTS:
-        sort = selectors.EVIDENCE_DEFAULT_SORT
-    rows = selectors.filter_evidence(
-        selectors.evidence_for_list(user), user=user, filters=form.valid_filters(), sort=sort
+    if sort not in evidence_selectors.EVIDENCE_SORTS:
+        sort = evidence_selectors.EVIDENCE_DEFAULT_SORT
+    rows = evidence_selectors.filter_evidence(
+        evidence_selectors.evidence_for_list(user),
+        user=user,
+        filters=form.valid_filters(),
+        sort=sort,
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
-        row.actions = selectors.evidence_actions(user, row)
+        row.actions = evidence_selectors.evidence_actions(user, row)
     keep = request.GET.copy()
     for name in ("sort", "page"):
         keep.pop(name, None)
@@ -96,8 +100,10 @@ def evidence_list(request):
             "filtered": any(v for k, v in request.GET.items() if k not in ("sort", "page")),
             "can_verify": can_verify,
             "is_hr": access.is_hr(user),
-            "to_verify_count": selectors.evidence_to_verify(user).count() if can_verify else 0,
-            "can_record": selectors.evidence_recordable_participations(user).exists(),
+            "to_verify_count": evidence_selectors.evidence_to_verify(user).count()
+            if can_verify
+            else 0,
+            "can_record": evidence_selectors.evidence_recordable_participations(user).exists(),
         },
         status=400 if form.errors else 200,
     )
@@ -144,7 +150,7 @@ def _prefill(request, participations, goals):
 @capped_uploads
 def evidence_create(request):
     user = request.user
-    scope = selectors.evidence_recordable_participations(user)
+    scope = evidence_selectors.evidence_recordable_participations(user)
     participations = list(scope)
     if not participations:
         messages.info(
@@ -152,7 +158,7 @@ def evidence_create(request):
             _("You have no cycle in planning, implementation or appraisal to record evidence in."),
         )
         return redirect("implementation:evidence-list")
-    goals = list(selectors.evidence_goal_options(scope))
+    goals = list(evidence_selectors.evidence_goal_options(scope))
     initial, checkin, back = _prefill(request, participations, goals)
     form = EvidenceForm(
         request.POST or None,
@@ -189,7 +195,7 @@ def evidence_create(request):
 def _own_evidence(request, pk):
     """A record the user may read and created; anyone else's is a 404 here."""
     evidence = selectors.get_evidence_for(request.user, pk)
-    if not selectors.is_evidence_creator(request.user, evidence):
+    if not evidence_selectors.is_evidence_creator(request.user, evidence):
         raise Http404
     return evidence
 
@@ -197,7 +203,7 @@ def _own_evidence(request, pk):
 @capped_uploads
 def evidence_edit(request, pk):
     evidence = _own_evidence(request, pk)
-    if not selectors.evidence_actions(request.user, evidence).edit:
+    if not evidence_selectors.evidence_actions(request.user, evidence).edit:
         messages.error(
             request,
             _("This evidence is verified or its cycle has moved on: it can no longer be edited."),
@@ -208,7 +214,7 @@ def evidence_edit(request, pk):
         request.POST or None,
         request.FILES or None,
         participations=[evidence.participation],
-        goals=list(selectors.evidence_goal_options(scope)),
+        goals=list(evidence_selectors.evidence_goal_options(scope)),
         evidence=evidence,
     )
     if request.method == "POST" and form.is_valid():
@@ -238,7 +244,7 @@ def evidence_edit(request, pk):
 def evidence_delete(request, pk):
     """GET asks once, saying what will happen; POST deletes."""
     evidence = _own_evidence(request, pk)
-    if not selectors.evidence_actions(request.user, evidence).delete:
+    if not evidence_selectors.evidence_actions(request.user, evidence).delete:
         messages.error(
             request,
             _("This evidence is verified or its cycle has moved on: it can no longer be deleted."),
@@ -270,8 +276,8 @@ def _render_detail(request, evidence, *, unverify_form=None, status=200):
             "evidence": evidence,
             "cycle": evidence.participation.cycle,
             "attachments": list(evidence.attachments.all()),
-            "actions": selectors.evidence_actions(request.user, evidence),
-            "history": list(selectors.evidence_history(evidence)),
+            "actions": evidence_selectors.evidence_actions(request.user, evidence),
+            "history": list(evidence_selectors.evidence_history(evidence)),
             "unverify_form": unverify_form or UnverifyForm(),
         },
         status=status,
@@ -284,7 +290,7 @@ def evidence_detail(request, pk):
 
 def _verifiable(request, pk):
     evidence = selectors.get_evidence_for(request.user, pk)
-    if not selectors.may_verify_evidence(request.user, evidence):
+    if not evidence_selectors.may_verify_evidence(request.user, evidence):
         raise Http404
     return evidence
 

@@ -8,9 +8,9 @@ from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-HR_ITEMS = {"hr", "cycles", "planning", "people", "import", "audit"}
-EVERYONE = {"my", "goals", "notifications"}
-MANAGER_ITEMS = {"team", "teamgoals"}
+HR_ITEMS = {"hr", "cycles", "planning", "implementation", "people", "import", "audit"}
+EVERYONE = {"my", "goals", "checkins", "evidence", "deviations", "notifications"}
+MANAGER_ITEMS = {"team"}
 
 
 def sign_in(page: Page, username: str, password: str) -> None:

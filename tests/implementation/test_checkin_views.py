@@ -20,7 +20,7 @@ from implementation.models import (
     CheckinSettings,
     ProgressUpdate,
 )
-from implementation.selectors import nice_scale, progress_chart
+from implementation.selectors.checkins import nice_scale, progress_chart
 from perfcycle.models import Cycle, Participation
 from tests.factories import enrol, make_cycle, make_employee
 from tests.goals.factories import make_goal

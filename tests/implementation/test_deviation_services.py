@@ -12,8 +12,8 @@ from django.db import connection
 from django.urls import reverse
 
 from goals.models import Direction, Indicator, RatingScale
-from implementation import selectors
 from implementation.models import CheckIn, CheckinSettings, Deviation, DeviationStatus
+from implementation.selectors import deviations as deviation_selectors
 from implementation.services import deviations
 from implementation.services.deviations import DeviationWorkflowError, assess
 from perfcycle.models import AuditEvent, Cycle, Notification
@@ -442,10 +442,10 @@ def test_the_owner_cannot_accept_their_own_shortfall(org, deviation):
 @pytest.mark.django_db
 def test_owner_todo_is_to_agree_an_action(org, deviation):
     """An open deviation asks its owner for an action; the reviewer has nothing yet."""
-    todos = selectors.deviation_todos(org["employee"].user)
+    todos = deviation_selectors.deviation_todos(org["employee"].user)
     assert [t.title for t in todos] == ["“Ship billing” is behind: agree a corrective action"]
     assert todos[0].url == deviation.get_absolute_url()
-    assert selectors.deviation_todos(org["manager"].user) == []
+    assert deviation_selectors.deviation_todos(org["manager"].user) == []
 
 
 @pytest.mark.django_db
@@ -454,8 +454,8 @@ def test_reviewer_todo_appears_on_the_follow_up_date(org, deviation):
     agree(deviation, org["employee"].user)
     follow_up = MID + dt.timedelta(days=14)
     with time_machine.travel(dt.datetime(2026, 6, 13, 9, tzinfo=dt.UTC), tick=False):
-        assert selectors.deviation_todos(org["manager"].user) == []
+        assert deviation_selectors.deviation_todos(org["manager"].user) == []
     with time_machine.travel(dt.datetime(2026, 6, 14, 9, tzinfo=dt.UTC), tick=False):
-        todos = selectors.deviation_todos(org["manager"].user)
+        todos = deviation_selectors.deviation_todos(org["manager"].user)
     assert [(t.action, t.due) for t in todos] == [("Follow up", follow_up)]
-    assert selectors.deviation_todos(org["employee"].user) == []
+    assert deviation_selectors.deviation_todos(org["employee"].user) == []

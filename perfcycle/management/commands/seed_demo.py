@@ -3,8 +3,11 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from goals.demo import seed_planning
+from implementation.demo import seed_implementation
+from implementation.services.checkins import open_checkins
 from perfcycle import demo
 
 
@@ -33,8 +36,12 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         # The command is the one place that composes every stage's demo data; the core's
         # own modules never import a later stage.
-        if result.current_cycle is not None:
+        if result.current_cycle is not None and (result.created or result.added):
             seed_planning(result.current_cycle)
+            # The demo cycle is in implementation: open this period's check-ins now rather
+            # than waiting for the nightly task.
+            open_checkins(cycle=result.current_cycle, today=timezone.localdate())
+            seed_implementation(result.current_cycle, today=timezone.localdate())
         elapsed = time.perf_counter() - started
 
         if result.created:

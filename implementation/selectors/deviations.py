@@ -1,0 +1,201 @@
+"""Deviations: the lists, counts, history, actions and to-dos."""
+
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, Q, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from implementation.models import Deviation, DeviationStatus, Severity
+from implementation.selectors import deviations_visible_to
+from perfcycle import access
+from perfcycle.models import AuditEvent, Cycle, Participation
+from perfcycle.selectors import Todo
+
+DEVIATION_TODO_LIMIT = 3
+
+
+def reviews_anyone(user) -> bool:
+    """Is this user anyone's reviewer in a cycle (the manager at enrolment)?"""
+    employee = access.employee_of(user)
+    return employee is not None and Participation.objects.filter(reviewer=employee).exists()
+
+
+def my_deviations(user):
+    """The user's own deviations, newest first."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Deviation.objects.none()
+    return deviations_visible_to(user).filter(owner=employee).with_people()
+
+
+def team_deviations(user):
+    """HR: every deviation. A reviewer: those of the people they review, not their own."""
+    qs = deviations_visible_to(user)
+    if not access.is_hr(user):
+        employee = access.employee_of(user)
+        qs = qs.filter(participation__reviewer=employee).exclude(owner=employee)
+    return qs.with_people().select_related("owner__department")
+
+
+def filter_deviations(qs, *, status: str = "", severity: str = "", department=None):
+    """Narrow a deviation list: ``status`` "unresolved" (open or action agreed), a status,
+    or anything else for all; a severity; the owner's department."""
+    if status == "unresolved":
+        qs = qs.unresolved()
+    elif status in DeviationStatus.values:
+        qs = qs.filter(status=status)
+    if severity in Severity.values:
+        qs = qs.filter(severity=severity)
+    if department is not None:
+        qs = qs.filter(owner__department=department)
+    return qs
+
+
+DEVIATION_SORTS = {
+    "detected": ["-detected_on", "-pk"],
+    "severity": ["severity_rank", "-detected_on", "-pk"],
+    "owner": ["owner__user__last_name", "owner__user__first_name", "-detected_on", "-pk"],
+    "goal": ["goal__title", "pk"],
+    "follow_up": [F("follow_up_date").asc(nulls_last=True), "-detected_on", "-pk"],
+}
+
+
+def sort_deviations(qs, sort: str):
+    """Order a deviation list by a column; unknown sorts fall back to newest first."""
+    if sort == "severity":
+        qs = qs.annotate(
+            severity_rank=Case(
+                When(severity=Severity.HIGH, then=0),
+                When(severity=Severity.MEDIUM, then=1),
+                default=2,
+            )
+        )
+    return qs.order_by(*DEVIATION_SORTS.get(sort, DEVIATION_SORTS["detected"]))
+
+
+def deviation_counts(qs) -> dict:
+    """How many per status and per severity (unresolved only), in one query."""
+    unresolved = Q(status__in=[DeviationStatus.OPEN, DeviationStatus.ACTION_AGREED])
+    aggregates = {"all": Count("pk"), "unresolved": Count("pk", filter=unresolved)}
+    for value in DeviationStatus.values:
+        aggregates[value] = Count("pk", filter=Q(status=value))
+    for value in Severity.values:
+        aggregates[f"severity_{value}"] = Count("pk", filter=unresolved & Q(severity=value))
+    return qs.order_by().aggregate(**aggregates)
+
+
+def deviation_history(deviation: Deviation):
+    """The audit trail of one deviation, oldest first: detected, action agreed or revised,
+    resolved, accepted or back on track."""
+    return (
+        AuditEvent.objects.filter(
+            object_type=Deviation._meta.label_lower, object_id=str(deviation.pk)
+        )
+        .select_related("actor")
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class DeviationActions:
+    """Which buttons a deviation's page offers; the services enforce the same rules."""
+
+    agree: bool = False
+    resolve: bool = False
+    accept: bool = False
+
+
+def deviation_actions(user, deviation: Deviation) -> DeviationActions:
+    from implementation.services import deviations as rules
+
+    phase = deviation.participation.cycle.phase
+    if phase == Cycle.Phase.CLOSED:
+        return DeviationActions()
+    deciding = rules.may_decide(user, deviation)
+    return DeviationActions(
+        agree=phase == Cycle.Phase.IMPLEMENTATION
+        and rules.may_agree(user, deviation)
+        and rules.can_move(deviation, DeviationStatus.ACTION_AGREED),
+        resolve=deciding and rules.can_move(deviation, DeviationStatus.RESOLVED),
+        accept=deciding and rules.can_move(deviation, DeviationStatus.ACCEPTED),
+    )
+
+
+def deviation_todos(user) -> list[Todo]:
+    """For an owner: each open deviation needs a corrective action. For a reviewer: each
+    agreed action whose follow-up date has come. A few become one to-do linking the list.
+    Register with perfcycle.selectors.register_todo_provider. Two queries."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    in_implementation = Q(participation__cycle__phase=Cycle.Phase.IMPLEMENTATION)
+    todos: list[Todo] = []
+    mine = list(
+        Deviation.objects.filter(in_implementation, owner=employee, status=DeviationStatus.OPEN)
+        .select_related("goal")
+        .order_by("detected_on", "pk")[:50]
+    )
+    if len(mine) > DEVIATION_TODO_LIMIT:
+        todos.append(
+            Todo(
+                title=ngettext(
+                    "%(count)s goal is behind: agree a corrective action",
+                    "%(count)s goals are behind: agree a corrective action for each",
+                    len(mine),
+                )
+                % {"count": len(mine)},
+                url=f"{reverse('implementation:my-deviations')}?status=open",
+                action=_("Agree actions"),
+            )
+        )
+    else:
+        todos += [
+            Todo(
+                title=_("“%(goal)s” is behind: agree a corrective action")
+                % {"goal": deviation.goal.title},
+                url=deviation.get_absolute_url(),
+                action=_("Agree an action"),
+            )
+            for deviation in mine
+        ]
+    today = timezone.localdate()
+    follow_ups = list(
+        Deviation.objects.filter(
+            in_implementation,
+            participation__reviewer=employee,
+            status=DeviationStatus.ACTION_AGREED,
+            follow_up_date__lte=today,
+        )
+        .exclude(owner=employee)
+        .select_related("goal", "owner__user")
+        .order_by("follow_up_date", "pk")[:50]
+    )
+    if len(follow_ups) > DEVIATION_TODO_LIMIT:
+        todos.append(
+            Todo(
+                title=ngettext(
+                    "%(count)s corrective action to follow up",
+                    "%(count)s corrective actions to follow up",
+                    len(follow_ups),
+                )
+                % {"count": len(follow_ups)},
+                url=f"{reverse('implementation:team-deviations')}?status=action_agreed",
+                action=_("Follow up"),
+                due=follow_ups[0].follow_up_date,
+            )
+        )
+    else:
+        todos += [
+            Todo(
+                title=_("Follow up with %(name)s on “%(goal)s”")
+                % {"name": deviation.owner.full_name, "goal": deviation.goal.title},
+                url=deviation.get_absolute_url(),
+                action=_("Follow up"),
+                due=deviation.follow_up_date,
+            )
+            for deviation in follow_ups
+        ]
+    return todos

@@ -1,0 +1,241 @@
+"""Evidence: who may record and act, the list page, history and to-dos."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from goals.models import Goal, GoalLevel
+from implementation.models import Evidence
+from implementation.selectors import evidence_visible_to, participations_followed_by
+from perfcycle import access
+from perfcycle.models import AuditEvent, Cycle, Employee, Participation
+from perfcycle.selectors import Todo
+
+# Evidence is recorded while the work is planned, done and appraised; once the cycle has
+# moved on to feedback its record is what the appraisal cited, so it is read-only.
+EVIDENCE_RECORDING_PHASES = (
+    Cycle.Phase.PLANNING,
+    Cycle.Phase.IMPLEMENTATION,
+    Cycle.Phase.APPRAISAL,
+)
+
+
+def evidence_recordable_participations(user):
+    """Participations the user may record evidence for: their own and those they review
+    (the reviewer at enrolment), in a cycle in planning, implementation or appraisal.
+    HR reads and verifies evidence but records it only for themselves."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Participation.objects.none()
+    return (
+        Participation.objects.filter(Q(employee=employee) | Q(reviewer=employee))
+        .filter(cycle__phase__in=EVIDENCE_RECORDING_PHASES)
+        .select_related("cycle", "employee__user")
+        .order_by("-cycle__start_date", "employee__user__last_name", "employee__user__first_name")
+    )
+
+
+def evidence_goal_options(participations):
+    """The individual goals of these participants in their own cycles (one query)."""
+    same_person_and_cycle = participations.filter(
+        employee_id=OuterRef("owner_id"), cycle_id=OuterRef("cycle_id")
+    )
+    return (
+        Goal.objects.filter(level=GoalLevel.INDIVIDUAL)
+        .filter(Exists(same_person_and_cycle.order_by().values("pk")))
+        .select_related("owner__user", "cycle")
+        .order_by("cycle_id", "owner_id", "title", "pk")
+    )
+
+
+def is_evidence_creator(user, evidence: Evidence) -> bool:
+    return user.is_authenticated and evidence.created_by_id == user.pk
+
+
+def is_evidence_participant(user, evidence: Evidence) -> bool:
+    employee = access.employee_of(user)
+    return employee is not None and evidence.participation.employee_id == employee.pk
+
+
+def may_verify_evidence(user, evidence: Evidence) -> bool:
+    """The participant's reviewer in the cycle, or HR; never the participant themself."""
+    if is_evidence_participant(user, evidence):
+        return False
+    if access.is_hr(user):
+        return True
+    employee = access.employee_of(user)
+    return employee is not None and evidence.participation.reviewer_id == employee.pk
+
+
+def may_verify_anyone(user) -> bool:
+    """Whether the user verifies anyone's evidence: HR, or a reviewer in some cycle."""
+    if access.is_hr(user):
+        return True
+    employee = access.employee_of(user)
+    return employee is not None and Participation.objects.filter(reviewer=employee).exists()
+
+
+def evidence_is_open(evidence: Evidence) -> bool:
+    return evidence.participation.cycle.phase in EVIDENCE_RECORDING_PHASES
+
+
+@dataclass(frozen=True)
+class EvidenceActions:
+    """Which buttons an evidence page offers this user; the services enforce the same rules."""
+
+    edit: bool = False
+    delete: bool = False
+    verify: bool = False
+    unverify: bool = False
+
+
+def evidence_actions(user, evidence: Evidence) -> EvidenceActions:
+    is_open = evidence_is_open(evidence)
+    verified = evidence.verified_at is not None
+    mine = is_evidence_creator(user, evidence)
+    verifier = may_verify_evidence(user, evidence)
+    return EvidenceActions(
+        edit=mine and is_open and not verified,
+        delete=mine and is_open and not verified,
+        verify=verifier and is_open and not verified,
+        unverify=verifier and is_open and verified,
+    )
+
+
+def evidence_for_list(user):
+    """The list page's rows: people, cycle, goal and the attachment count in one query."""
+    return evidence_visible_to(user).with_people().annotate(attachment_count=Count("attachments"))
+
+
+def evidence_to_verify(user):
+    """Unverified evidence in open cycles of the people this user reviews (HR: everyone's
+    but their own)."""
+    qs = Evidence.objects.filter(
+        verified_at__isnull=True, participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES
+    )
+    employee = access.employee_of(user)
+    if access.is_hr(user):
+        return qs.exclude(participation__employee=employee) if employee else qs
+    if employee is None:
+        return qs.none()
+    return qs.filter(participation__reviewer=employee).exclude(participation__employee=employee)
+
+
+EVIDENCE_SORTS = {
+    "date": ["occurred_on", "id"],
+    "-date": ["-occurred_on", "-id"],
+    "title": ["title", "id"],
+    "-title": ["-title", "-id"],
+    "person": [
+        "participation__employee__user__last_name",
+        "participation__employee__user__first_name",
+        "-occurred_on",
+        "-id",
+    ],
+    "-person": [
+        "-participation__employee__user__last_name",
+        "-participation__employee__user__first_name",
+        "-occurred_on",
+        "-id",
+    ],
+}
+EVIDENCE_DEFAULT_SORT = "-date"
+
+
+def filter_evidence(qs, *, user, filters: dict, sort: str = EVIDENCE_DEFAULT_SORT):
+    """Narrow the list by the filter form's cleaned data; unknown sorts fall back to
+    newest first."""
+    query = (filters.get("q") or "").strip()
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(description__icontains=query))
+    if filters.get("person") is not None:
+        qs = qs.filter(participation__employee=filters["person"])
+    if filters.get("cycle") is not None:
+        qs = qs.filter(participation__cycle=filters["cycle"])
+    if filters.get("goal") is not None:
+        qs = qs.filter(goal=filters["goal"])
+    if filters.get("verified") == "yes":
+        qs = qs.filter(verified_at__isnull=False)
+    elif filters.get("verified") == "no":
+        qs = qs.filter(verified_at__isnull=True)
+    if filters.get("date_from"):
+        qs = qs.filter(occurred_on__gte=filters["date_from"])
+    if filters.get("date_to"):
+        qs = qs.filter(occurred_on__lte=filters["date_to"])
+    if filters.get("to_verify"):
+        qs = qs.filter(pk__in=evidence_to_verify(user).values("pk"))
+    return qs.order_by(*EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[EVIDENCE_DEFAULT_SORT]))
+
+
+def evidence_people(user):
+    """People other than the user whose evidence the user may read and who have some:
+    the choices of the list's person filter."""
+    employee = access.employee_of(user)
+    owners = evidence_visible_to(user).values("participation__employee_id")
+    qs = Employee.objects.filter(pk__in=owners).select_related("user")
+    if employee is not None:
+        qs = qs.exclude(pk=employee.pk)
+    return qs.order_by("user__last_name", "user__first_name", "pk")
+
+
+def evidence_cycles(user):
+    """Cycles in which the user may read someone's evidence, newest first."""
+    return Cycle.objects.filter(
+        pk__in=participations_followed_by(user).values("cycle_id")
+    ).order_by("-start_date", "-pk")
+
+
+def evidence_goals(user):
+    """Goals that some evidence the user may read supports: the goal filter's scope."""
+    return (
+        Goal.objects.filter(
+            pk__in=evidence_visible_to(user).filter(goal__isnull=False).values("goal_id")
+        )
+        .select_related("owner__user")
+        .order_by("title", "pk")
+    )
+
+
+def evidence_history(evidence: Evidence):
+    """The audit trail of one record (created, edited, verified, unverified with reason)."""
+    return AuditEvent.objects.filter(
+        object_type=Evidence._meta.label_lower, object_id=str(evidence.pk)
+    ).select_related("actor")
+
+
+def evidence_todos(user) -> list[Todo]:
+    """For a reviewer: "N evidence records to verify", one to-do per open cycle, due when
+    the cycle's appraisal ends (ratings cite verified evidence). Register with
+    perfcycle.selectors.register_todo_provider. One query."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    rows = (
+        Evidence.objects.filter(
+            verified_at__isnull=True,
+            participation__reviewer=employee,
+            participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES,
+        )
+        .exclude(participation__employee=employee)
+        .values("participation__cycle_id", "participation__cycle__appraisal_deadline")
+        .annotate(count=Count("pk"))
+        .order_by("participation__cycle__appraisal_deadline", "participation__cycle_id")
+    )
+    url = reverse("implementation:evidence-list")
+    return [
+        Todo(
+            title=ngettext(
+                "%(count)s evidence record to verify",
+                "%(count)s evidence records to verify",
+                row["count"],
+            )
+            % {"count": row["count"]},
+            url=f"{url}?to_verify=1&cycle={row['participation__cycle_id']}",
+            action=_("Verify evidence"),
+            due=row["participation__cycle__appraisal_deadline"],
+        )
+        for row in rows
+    ]
