@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from perfcycle import access
 from perfcycle.models import Cycle, Employee, Notification, OrgImport, Participation
@@ -56,7 +57,10 @@ def todos_for_employee(user) -> list[Todo]:
     if unread:
         todos.append(
             Todo(
-                title=_("%(count)s unread notification(s)") % {"count": unread},
+                title=ngettext(
+                    "%(count)s unread notification", "%(count)s unread notifications", unread
+                )
+                % {"count": unread},
                 url=reverse("notification-list"),
                 action=_("Read"),
             )
