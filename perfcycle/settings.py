@@ -29,7 +29,9 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", False)
+# No configuration at all means a developer's machine: DEBUG defaults to on only while no
+# SECRET_KEY is set. Production always sets SECRET_KEY, so there DEBUG defaults to off.
+DEBUG = env_bool("DEBUG", not os.environ.get("SECRET_KEY"))
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
