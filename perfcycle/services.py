@@ -4,9 +4,7 @@ Each runs in a transaction, checks the actor and the transition, saves, writes a
 AuditEvent and schedules notifications with ``transaction.on_commit``.
 """
 
-import datetime as dt
 import logging
-from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,63 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from perfcycle import access
-from perfcycle.models import AuditEvent, Cycle, Notification, Participation
+from perfcycle.models import Cycle, Notification, Participation
 
 logger = logging.getLogger(__name__)
 
 
-class ConcurrentEditError(ValidationError):
-    """Somebody else saved the object since this user loaded it."""
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if hasattr(value, "pk"):
-        return value.pk
-    return value
-
-
-def snapshot(obj, fields) -> dict:
-    return {name: _jsonable(getattr(obj, name)) for name in fields}
-
-
-def record_event(*, actor, verb: str, obj, before: dict | None = None, after: dict | None = None):
-    """Append one audit record. (Bulk imports write many at once with bulk_create.)"""
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        verb=verb,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:255],
-        before=before or {},
-        after=after or {},
-    )
-
-
-def notify(*, recipient, title: str, body: str = "", url: str = "", email: bool = True):
-    """Create an in-app notification; the email goes out after commit (outbox pattern)."""
-    note = Notification.objects.create(
-        recipient=recipient,
-        title=title[:200],
-        body=body,
-        url=url,
-        send_email=email and bool(recipient.email),
-    )
-    if note.send_email:
-        transaction.on_commit(lambda: _enqueue_email(note.pk))
-    return note
-
-
-def _enqueue_email(notification_id: int) -> None:
-    # A broker outage must never turn a page into a 500: the row stays in the outbox and
-    # the beat task deliver_pending_emails sends it later.
-    from perfcycle.tasks import send_notification_email
-
-    try:
-        send_notification_email.delay(notification_id)
-    except Exception:  # noqa: BLE001 - any broker failure; the outbox sweep retries
-        logger.warning("Broker unavailable; notification %s left in outbox", notification_id)
+# The shared pieces live in their own modules; these names stay importable from here
+# for the callers not yet moved.
+from perfcycle.audit import record_event, snapshot  # noqa: E402,F401
+from perfcycle.notifications import notify  # noqa: E402,F401
+from perfcycle.workflow import ConcurrentEditError  # noqa: E402,F401
 
 
 def deliver_notification_email(*, notification_id: int) -> bool:

@@ -1,0 +1,150 @@
+"""The workflow vocabulary every stage uses: one error base, one allowed-move check, one
+row lock, one versioned save (optimistic locking that fails closed) and an explicit
+system actor for changes nobody clicked (beat tasks, the phase scheduler).
+
+A stage's service reads like::
+
+    with transaction.atomic():
+        checkin = lock_for_update(CheckIn.objects.with_people(), checkin.pk)
+        check_version(checkin, expected_version, noun=_("check-in"))
+        require_move(checkin, CheckinStatus.SUBMITTED, error=CheckinError, message=...)
+        ...
+        save_versioned(checkin, ["status", "submitted_at"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+class DomainError(ValidationError):
+    """A business rule refused the change. Views show its message(s) next to the form;
+    it is a ValidationError so field-keyed errors attach to fields."""
+
+
+class ConcurrentEditError(DomainError):
+    """Somebody else saved the object since this user loaded it (or the form carried no
+    version at all, which is treated the same: we never overwrite blindly)."""
+
+
+class SystemActor:
+    """The actor of changes made by the scheduler rather than a person.
+
+    It is never authenticated, has no permissions and no primary key; the audit log
+    records it as "PerfCycle (scheduled)". Services that accept it say so; passing
+    ``None`` as an actor is a programming error, never a synonym for the scheduler."""
+
+    pk = None
+    id = None
+    is_authenticated = False
+    is_anonymous = False
+    is_active = True
+    is_system = True
+    email = ""
+    username = "perfcycle"
+
+    def has_perm(self, perm, obj=None) -> bool:
+        return False
+
+    def get_full_name(self) -> str:
+        return _("PerfCycle (scheduled)")
+
+    def __str__(self) -> str:
+        return self.get_full_name()
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+    def __reduce__(self):
+        return "SYSTEM"
+
+
+SYSTEM = SystemActor()
+
+
+def is_system(actor) -> bool:
+    return actor is SYSTEM
+
+
+def require_actor(actor) -> None:
+    """Refuse ``actor=None``: every change has a person or the SYSTEM actor behind it."""
+    if actor is None:
+        raise TypeError("actor is required: pass the acting user or perfcycle.workflow.SYSTEM")
+
+
+def allowed_moves(obj, *, transitions: dict | None = None, field: str = "status") -> list:
+    transitions = transitions if transitions is not None else type(obj).TRANSITIONS
+    return list(transitions.get(getattr(obj, field), []))
+
+
+def may_move(obj, to_status, *, transitions: dict | None = None, field: str = "status") -> bool:
+    return to_status in allowed_moves(obj, transitions=transitions, field=field)
+
+
+def require_move(
+    obj,
+    to_status,
+    *,
+    transitions: dict | None = None,
+    field: str = "status",
+    error: type[DomainError] = DomainError,
+    message: str | Callable[[], str] | None = None,
+) -> None:
+    """Raise ``error`` unless ``obj`` may move from its current state to ``to_status``.
+
+    ``transitions`` defaults to the model's ``TRANSITIONS`` map (state → allowed next
+    states); ``message`` is the sentence the user reads."""
+    if may_move(obj, to_status, transitions=transitions, field=field):
+        return
+    if callable(message):
+        message = message()
+    if message is None:
+        display = getattr(obj, f"get_{field}_display", lambda: getattr(obj, field))()
+        message = _("This %(noun)s is %(state)s, so it cannot move on as asked.") % {
+            "noun": obj._meta.verbose_name,
+            "state": str(display).lower(),
+        }
+    raise error(message)
+
+
+def lock_for_update(queryset_or_model, pk, *, of_self: bool = True):
+    """Fetch one row with ``SELECT … FOR UPDATE`` (only this table's row is locked, not the
+    rows it joins), inside the caller's transaction. Missing → ``DoesNotExist``."""
+    qs = (
+        queryset_or_model.objects.all()
+        if hasattr(queryset_or_model, "objects")
+        else queryset_or_model
+    )
+    qs = qs.select_for_update(of=("self",)) if of_self else qs.select_for_update()
+    return qs.get(pk=pk)
+
+
+def check_version(obj, expected_version, *, noun: str | None = None) -> None:
+    """Optimistic locking, failing closed: a missing or stale version is a conflict.
+
+    ``expected_version`` is what the form was rendered with. ``None`` (a POST without the
+    field, a client that forgot it) is refused like a stale one, so nothing is ever
+    overwritten silently."""
+    noun = noun or str(obj._meta.verbose_name)
+    try:
+        expected = int(expected_version)
+    except (TypeError, ValueError):
+        expected = None
+    if expected is None or expected != obj.version:
+        raise ConcurrentEditError(
+            _(
+                "Someone else changed this %(noun)s while you were editing, or the page is "
+                "out of date. Reload the page to see the latest version, then make your "
+                "change again."
+            )
+            % {"noun": noun}
+        )
+
+
+def save_versioned(obj, fields: Iterable[str]) -> None:
+    """Save ``fields`` and bump ``version`` so that other open forms become stale."""
+    obj.version += 1
+    obj.save(update_fields=[*dict.fromkeys(fields), "version"])
