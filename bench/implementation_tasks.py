@@ -46,10 +46,9 @@ from implementation.models import (  # noqa: E402
     CheckIn,
     Deviation,
     DeviationStatus,
-    SentReminder,
 )
 from implementation.services import checkins, deviations, reminders  # noqa: E402
-from perfcycle.models import AuditEvent, Cycle, Employee, Notification  # noqa: E402
+from perfcycle.models import AuditEvent, Cycle, Employee, Notification, SentReminder  # noqa: E402
 
 LIMIT_SECONDS = 60
 

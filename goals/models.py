@@ -541,24 +541,3 @@ class AdjustmentRequest(models.Model):
 
     def __str__(self):
         return f"Adjustment of {self.goal}"
-
-
-class PlanningReminder(models.Model):
-    """One planning reminder sent to a person on a day; the unique key makes the
-    "Send reminders" button (and its task) safe to run any number of times a day."""
-
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="+")
-    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="+")
-    date = models.DateField()
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-date", "cycle"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["cycle", "employee", "date"], name="one_planning_reminder_a_day"
-            ),
-        ]
-
-    def __str__(self):
-        return f"Planning reminder to {self.employee_id} on {self.date}"

@@ -389,20 +389,3 @@ class ReminderKind(models.TextChoices):
     CHECKIN_OVERDUE = "checkin_overdue", _("Check-in overdue")
     MANAGER_DIGEST = "manager_digest", _("Manager's weekly digest")
     FOLLOW_UP = "follow_up", _("Corrective action follow-up")
-
-
-class SentReminder(models.Model):
-    """One row per reminder sent: the unique key makes every reminder at-most-once, even
-    when the task runs twice or on two workers at the same time."""
-
-    kind = models.CharField(max_length=30, choices=ReminderKind.choices)
-    key = models.CharField(max_length=100)
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "key"], name="reminder_once_per_key"),
-        ]
-
-    def __str__(self):
-        return f"{self.kind}:{self.key}"

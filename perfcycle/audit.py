@@ -37,6 +37,19 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
 
 
+class Subject:
+    """What a summary event is about when it is not one row: "many rows of a model"
+    (check-ins marked missed today) or a kind of thing (reminders of one kind)."""
+
+    def __init__(self, model, key="", text: str = ""):
+        self._meta = model._meta
+        self.pk = key
+        self._text = text or str(model._meta.verbose_name_plural)
+
+    def __str__(self):
+        return self._text
+
+
 @dataclass
 class Event:
     """One audit record to write. ``obj`` is the model instance the event is about."""

@@ -329,3 +329,21 @@ class OrgImport(models.Model):
     @property
     def has_errors(self) -> bool:
         return bool(self.report.get("errors"))
+
+
+class SentReminder(models.Model):
+    """One row per reminder sent, for every stage: the unique (kind, key) makes each
+    reminder at-most-once, even when a task runs twice or on two workers at once.
+    Written only by ``perfcycle.notifications.claim_once``/``send_once``."""
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="sent_reminder_once_per_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}:{self.key}"

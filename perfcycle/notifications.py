@@ -8,12 +8,17 @@ broker per notification.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
-from perfcycle.models import Notification
+from perfcycle.audit import Subject, record_event
+from perfcycle.models import Notification, SentReminder
+from perfcycle.workflow import SYSTEM, insert_new
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +94,60 @@ def enqueue_emails(notification_ids: list[int]) -> None:
         logger.warning(
             "Broker unavailable; %s notification(s) left in outbox", len(notification_ids)
         )
+
+
+# --- Send once: reminders that must go out at most once per key ------------------------
+
+
+def claim_once(kind: str, keys: Iterable[str], *, now: dt.datetime | None = None) -> set[str]:
+    """Record that the reminders ``keys`` of ``kind`` are sent; returns the keys this
+    call recorded (the others were sent before, or by a concurrent run). Call it inside
+    the transaction that writes the notifications, so a crash rolls both back."""
+    now = now or timezone.now()
+    rows = [SentReminder(kind=kind, key=key, sent_at=now) for key in dict.fromkeys(keys)]
+    return {row.key for row in insert_new(rows, key="key")}
+
+
+@dataclass(frozen=True)
+class Message:
+    """One in-app notification (with email when the person has an address)."""
+
+    user_id: int
+    email: str
+    title: str
+    body: str = ""
+    url: str = ""
+
+
+def send_once(kind: str, messages: dict[str, list[Message]], *, label: str = "") -> int:
+    """Send the messages of every key not sent before (one table for every stage's
+    reminders); returns how many keys were sent. ``label`` names the kind in the audit
+    log ("Check-in due")."""
+    if not messages:
+        return 0
+    with transaction.atomic():
+        now = timezone.now()
+        claimed = claim_once(kind, messages, now=now)
+        rows = [
+            Notification(
+                recipient_id=message.user_id,
+                title=message.title[:TITLE_MAX],
+                body=message.body,
+                url=message.url[:300],
+                created_at=now,
+                send_email=bool(message.email),
+            )
+            for key in messages
+            if key in claimed
+            for message in messages[key]
+        ]
+        # Bulk reminders wait in the outbox for the sweep: no per-row broker call.
+        Notification.objects.bulk_create(rows, batch_size=2000)
+        if claimed:
+            record_event(
+                actor=SYSTEM,
+                verb="reminders.sent",
+                obj=Subject(SentReminder, kind, label or kind),
+                after={"kind": kind, "sent": len(claimed), "skipped": len(messages) - len(claimed)},
+            )
+    return len(claimed)

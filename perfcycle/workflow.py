@@ -14,9 +14,10 @@ A stage's service reads like::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 
@@ -148,3 +149,64 @@ def save_versioned(obj, fields: Iterable[str]) -> None:
     """Save ``fields`` and bump ``version`` so that other open forms become stale."""
     obj.version += 1
     obj.save(update_fields=[*dict.fromkeys(fields), "version"])
+
+
+# --- Insert once (idempotent bulk inserts) ---------------------------------------------
+
+INSERT_BATCH = 1000
+
+
+def insert_new(objs: Sequence[models.Model], *, key: str) -> list[models.Model]:
+    """Insert ``objs``, skipping any that break a unique constraint, and return the ones
+    this call inserted (with their primary keys). ``key`` names the attribute that tells
+    the objects of one call apart (e.g. ``goal_id``).
+
+    On PostgreSQL: one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per batch, so two
+    concurrent callers never both get the same row (the second waits for the first to
+    commit). Elsewhere (the SQLite development default): one savepoint per row.
+    """
+    if not objs:
+        return []
+    if connection.vendor != "postgresql":
+        return _insert_one_by_one(objs)
+    model = type(objs[0])
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    key_column = next(f.column for f in fields if f.attname == key)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    inserted = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), INSERT_BATCH):
+            batch = objs[start : start + INSERT_BATCH]
+            by_key = {getattr(obj, key): obj for obj in batch}
+            params = [
+                f.get_db_prep_save(f.pre_save(obj, True), connection)
+                for obj in batch
+                for f in fields
+            ]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+                f"VALUES {', '.join([row] * len(batch))} "
+                f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}, {quote(key_column)}",
+                params,
+            )
+            for pk, value in cursor.fetchall():
+                obj = by_key[value]
+                obj.pk = pk
+                obj._state.adding = False
+                inserted.append(obj)
+    return inserted
+
+
+def _insert_one_by_one(objs: Iterable[models.Model]) -> list[models.Model]:
+    inserted = []
+    for obj in objs:
+        try:
+            with transaction.atomic():
+                obj.save(force_insert=True)
+        except IntegrityError:
+            continue
+        inserted.append(obj)
+    return inserted

@@ -12,9 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from goals import selectors
-from goals.models import GoalStatus, PlanningReminder
+from goals.models import GoalStatus
+from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Employee
-from perfcycle.services import notify, record_event
+from perfcycle.notifications import claim_once, notify
+
+REMINDER_KIND = "planning_reminder"
 
 
 def send_planning_reminders(*, cycle: Cycle, actor=None, today: dt.date | None = None) -> int:
@@ -23,7 +26,7 @@ def send_planning_reminders(*, cycle: Cycle, actor=None, today: dt.date | None =
     reviewers are told how many of their people wait for their approval.
 
     Safe to run any number of times: the cycle row lock serialises concurrent runs and
-    PlanningReminder's unique (cycle, employee, date) is the record of who was told.
+    the core's send-once keys (cycle, person, day) are the record of who was told.
     """
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -31,16 +34,11 @@ def send_planning_reminders(*, cycle: Cycle, actor=None, today: dt.date | None =
         if cycle.phase != Cycle.Phase.PLANNING:
             return 0
         lines = _reminder_lines(cycle)
-        already = set(
-            PlanningReminder.objects.filter(
-                cycle=cycle, date=today, employee_id__in=list(lines)
-            ).values_list("employee_id", flat=True)
-        )
-        due = [employee_id for employee_id in lines if employee_id not in already]
-        PlanningReminder.objects.bulk_create(
-            [PlanningReminder(cycle=cycle, employee_id=e, date=today) for e in due],
-            batch_size=1000,
-        )
+        keys = {
+            f"{cycle.pk}:{employee_id}:{today.isoformat()}": employee_id for employee_id in lines
+        }
+        claimed = claim_once(REMINDER_KIND, keys)
+        due = [employee_id for key, employee_id in keys.items() if key in claimed]
         recipients = Employee.objects.select_related("user").in_bulk(due)
         for employee_id in due:
             title, url = lines[employee_id][0]
@@ -54,7 +52,7 @@ def send_planning_reminders(*, cycle: Cycle, actor=None, today: dt.date | None =
             actor=actor,
             verb="planning.reminders_sent",
             obj=cycle,
-            after={"date": today.isoformat(), "sent": len(due), "skipped": len(already)},
+            after={"date": today.isoformat(), "sent": len(due), "skipped": len(keys) - len(due)},
         )
     return len(due)
 

@@ -48,10 +48,10 @@ from implementation.models import (
     Deviation,
     DeviationStatus,
 )
-from implementation.services.reminders import insert_new
 from perfcycle import access
 from perfcycle.models import AuditEvent, Cycle, Employee, Notification, Participation
 from perfcycle.services import ConcurrentEditError, notify, record_event
+from perfcycle.workflow import insert_new
 
 DEFAULT_MARGIN = Decimal("10")
 CHUNK = 5000

@@ -11,7 +11,7 @@
 
 Each goes out at most once per key and kind (check-in; deviation and follow-up date;
 reviewer and ISO week), even when a task runs twice or on two workers at once: a run
-first *claims* its keys by inserting SentReminder rows (``INSERT … ON CONFLICT DO
+first *claims* its keys in the core's SentReminder table (``perfcycle.notifications``: ``INSERT … ON CONFLICT DO
 NOTHING RETURNING``), then writes notifications only for the keys it inserted, all in one
 transaction. A second run blocks on the unique index until the first commits and then
 claims nothing; if the first crashes, its claims roll back with its notifications and
@@ -21,10 +21,8 @@ neither ten thousand ``.delay()`` calls nor a broker outage is involved.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -39,10 +37,11 @@ from implementation.models import (
     Deviation,
     DeviationStatus,
     ReminderKind,
-    SentReminder,
     Severity,
 )
-from perfcycle.models import AuditEvent, Cycle, Notification, Participation
+from perfcycle.models import Cycle, Participation
+from perfcycle.notifications import Message
+from perfcycle.notifications import send_once as core_send_once
 
 BATCH = 1000
 DEFAULT_REMINDER_DAYS = 2
@@ -50,120 +49,9 @@ DIGEST_LIST_LIMIT = 10
 SEVERITY_RANK = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
 
-# --- Insert once ------------------------------------------------------------------------
-
-
-def insert_new(objs: Sequence[models.Model], *, key: str) -> list[models.Model]:
-    """Insert ``objs``, skipping any that break a unique constraint, and return the ones
-    this call inserted (with their primary keys). ``key`` names the attribute that tells
-    the objects of one call apart (e.g. ``goal_id``).
-
-    On PostgreSQL: one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per batch, so two
-    concurrent callers never both get the same row (the second waits for the first to
-    commit). Elsewhere (the SQLite development default): one savepoint per row.
-    """
-    if not objs:
-        return []
-    if connection.vendor != "postgresql":
-        return _insert_one_by_one(objs)
-    model = type(objs[0])
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    key_column = next(f.column for f in fields if f.attname == key)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    inserted = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), BATCH):
-            batch = objs[start : start + BATCH]
-            by_key = {getattr(obj, key): obj for obj in batch}
-            params = [
-                f.get_db_prep_save(f.pre_save(obj, True), connection)
-                for obj in batch
-                for f in fields
-            ]
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-                f"VALUES {', '.join([row] * len(batch))} "
-                f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}, {quote(key_column)}",
-                params,
-            )
-            for pk, value in cursor.fetchall():
-                obj = by_key[value]
-                obj.pk = pk
-                obj._state.adding = False
-                inserted.append(obj)
-    return inserted
-
-
-def _insert_one_by_one(objs: Iterable[models.Model]) -> list[models.Model]:
-    inserted = []
-    for obj in objs:
-        try:
-            with transaction.atomic():
-                obj.save(force_insert=True)
-        except IntegrityError:
-            continue
-        inserted.append(obj)
-    return inserted
-
-
-def claim(kind: str, keys: Iterable[str], *, now: dt.datetime | None = None) -> set[str]:
-    """Record that the reminders ``keys`` of ``kind`` are sent; returns the keys this
-    call recorded (the others were sent before, or by a concurrent run). Call it inside
-    the transaction that writes the notifications."""
-    now = now or timezone.now()
-    rows = [SentReminder(kind=kind, key=key, sent_at=now) for key in dict.fromkeys(keys)]
-    return {row.key for row in insert_new(rows, key="key")}
-
-
-# --- Sending ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Message:
-    """One in-app notification (with email when the person has an address)."""
-
-    user_id: int
-    email: str
-    title: str
-    body: str = ""
-    url: str = ""
-
-
 def send_once(kind: str, messages: dict[str, list[Message]]) -> int:
-    """Send the messages of every key not sent before; returns how many keys were sent."""
-    if not messages:
-        return 0
-    with transaction.atomic():
-        now = timezone.now()
-        claimed = claim(kind, messages, now=now)
-        Notification.objects.bulk_create(
-            [
-                Notification(
-                    recipient_id=message.user_id,
-                    title=message.title[:200],
-                    body=message.body,
-                    url=message.url[:300],
-                    created_at=now,
-                    send_email=bool(message.email),
-                )
-                for key in messages
-                if key in claimed
-                for message in messages[key]
-            ],
-            batch_size=BATCH,
-        )
-        if claimed:
-            AuditEvent.objects.create(
-                verb="implementation.reminders_sent",
-                object_type=SentReminder._meta.label_lower,
-                object_id=kind,
-                object_repr=str(ReminderKind(kind).label),
-                after={"sent": len(claimed), "skipped": len(messages) - len(claimed)},
-            )
-    return len(claimed)
+    """The core's send-once, labelled with this stage's reminder kind."""
+    return core_send_once(kind, messages, label=str(ReminderKind(kind).label))
 
 
 def _checkin_url(checkin_id: int) -> str:

@@ -7,10 +7,9 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from goals import tasks
-from goals.models import PlanningReminder
 from goals.services import reminders
 from perfcycle.celery import app
-from perfcycle.models import AuditEvent, Cycle, Notification, User
+from perfcycle.models import AuditEvent, Cycle, Notification, SentReminder, User
 from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_goal, make_goals
 
@@ -55,7 +54,7 @@ def test_running_twice_reminds_each_person_once(org, cycle):
     assert tasks.send_planning_reminders(cycle.pk) == 3
     assert tasks.send_planning_reminders(cycle.pk) == 0
     assert Notification.objects.count() == 3
-    assert PlanningReminder.objects.count() == 3
+    assert SentReminder.objects.filter(kind="planning_reminder").count() == 3
 
 
 @pytest.mark.django_db
@@ -106,5 +105,5 @@ def test_reminders_on_a_real_worker_are_sent_once(reminder_worker, org, cycle):
     assert second.get(timeout=30) == 0
     for person in ("employee", "peer", "manager2"):
         assert len(titles(org[person])) == 1
-    assert PlanningReminder.objects.count() == 3
+    assert SentReminder.objects.filter(kind="planning_reminder").count() == 3
     assert AuditEvent.objects.filter(verb="planning.reminders_sent", actor=org["hr"].user).exists()

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from goals import tasks
-from goals.models import AdjustmentRequest, Goal, GoalComment, PlanningReminder
-from perfcycle.models import Cycle, Notification
+from goals.models import AdjustmentRequest, Goal, GoalComment
+from perfcycle.models import Cycle, Notification, SentReminder
 from tests.factories import enrol, make_cycle, make_employee
 from tests.goals.factories import make_adjustment, make_goal, make_goals
 
@@ -520,9 +520,9 @@ def test_send_reminders_button_queues_the_task_once_a_day(org, cycle, login, mon
     assert login(org["manager"]).post(url).status_code == 404
     response = login(org["hr"]).post(url)
     assert response.status_code == 302
-    assert PlanningReminder.objects.count() == 4
+    assert SentReminder.objects.filter(kind="planning_reminder").count() == 4
     login(org["hr"]).post(url)
-    assert PlanningReminder.objects.count() == 4
+    assert SentReminder.objects.filter(kind="planning_reminder").count() == 4
     assert Notification.objects.filter(recipient=org["employee"].user).count() == 1
 
 
@@ -536,7 +536,7 @@ def test_send_reminders_with_the_broker_down_says_so(org, cycle, login, monkeypa
     url = reverse("goals:planning-remind", args=[cycle.pk])
     response = login(org["hr"]).post(url, follow=True)
     assert "could not be queued" in response.content.decode()
-    assert not PlanningReminder.objects.exists()
+    assert not SentReminder.objects.filter(kind="planning_reminder").exists()
 
 
 def test_send_reminders_only_in_planning(org, cycle, login):

@@ -21,12 +21,11 @@ from implementation.models import (
     Deviation,
     DeviationStatus,
     ReminderKind,
-    SentReminder,
 )
 from implementation.services import reminders
 from perfcycle import tasks as core_tasks
 from perfcycle.celery import app
-from perfcycle.models import AuditEvent, Cycle, Notification, User
+from perfcycle.models import AuditEvent, Cycle, Notification, SentReminder, User
 from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_goal
 
@@ -100,8 +99,8 @@ def test_pending_checkins_due_soon_are_reminded_once(org, cycle):
     assert list(SentReminder.objects.values_list("kind", "key")) == [
         (ReminderKind.CHECKIN_DUE, str(soon.pk))
     ]
-    event = AuditEvent.objects.get(verb="implementation.reminders_sent")
-    assert event.after == {"sent": 1, "skipped": 0}
+    event = AuditEvent.objects.get(verb="reminders.sent")
+    assert event.after == {"kind": ReminderKind.CHECKIN_DUE, "sent": 1, "skipped": 0}
 
 
 @pytest.mark.django_db
