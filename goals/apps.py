@@ -8,9 +8,9 @@ class GoalsConfig(AppConfig):
     def ready(self):
         # Planning cannot end while approved weights are off or goals await approval.
         from goals.selectors import planning_blockers, todos_for
+        from perfcycle import phases
         from perfcycle.models import Cycle
         from perfcycle.selectors import register_todo_provider
-        from perfcycle.services import register_phase_guard
 
-        register_phase_guard(leaving=Cycle.Phase.PLANNING, guard=planning_blockers)
+        phases.register_phase_guard(leaving=Cycle.Phase.PLANNING, guard=planning_blockers)
         register_todo_provider(todos_for)

@@ -5,7 +5,8 @@
 - a 41-person company (a CEO, six departments with their heads, team leads and staff,
   one leaver) whose chart is four levels deep, including the six fixed logins;
 - the current cycle, in its implementation phase, with every active person enrolled,
-  and last year's cycle, closed, for history;
+  set to advance automatically (it moves to appraisal on the day after implementation
+  ends, two to three months after the seed), and last year's cycle, closed, for history;
 - with ``employees=N``, about N - 41 more people in 44 sub-departments, each
   sub-department a tree with a manager per eight people.
 
@@ -409,7 +410,9 @@ def _create_cycles(today: dt.date) -> tuple[Cycle, Cycle]:
         previous_dates,
     )
     current = _ensure_cycle(
-        f"FY{dates['start_date'].year} performance cycle", Cycle.Phase.IMPLEMENTATION, dates
+        f"FY{dates['start_date'].year} performance cycle",
+        Cycle.Phase.IMPLEMENTATION,
+        {**dates, "auto_advance": True},
     )
     # Last year's cycle is history: everyone in the demo took part, with today's chart.
     # (A closed cycle takes no new people through the service, so this is a plain load.)

@@ -28,6 +28,7 @@ class CycleForm(forms.ModelForm):
             "feedback_deadline",
             "application_deadline",
             "checkin_cadence",
+            "auto_advance",
         ]
         widgets = {
             name: DateInput()
@@ -41,6 +42,11 @@ class CycleForm(forms.ModelForm):
             "feedback_deadline": _("Feedback interviews and acknowledgements end."),
             "application_deadline": _("Pay, promotion and development outcomes are approved."),
             "checkin_cadence": _("How often employees check in with their manager."),
+            "auto_advance": _(
+                "PerfCycle moves the cycle to the next phase on the day after each phase "
+                "ends, once nothing blocks it (HR admins are told what does). You can "
+                "still move it by hand."
+            ),
         }
 
     def __init__(self, *args, **kwargs):

@@ -148,6 +148,9 @@ class Cycle(models.Model):
         choices=CheckinCadence.choices,
         default=CheckinCadence.MONTHLY,
     )
+    # The scheduler (perfcycle.phases.advance_due_phases) moves the cycle on the day after
+    # each phase's deadline; HR can always move it by hand as well.
+    auto_advance = models.BooleanField(_("advance automatically"), default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 

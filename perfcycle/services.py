@@ -23,6 +23,12 @@ logger = logging.getLogger(__name__)
 # for the callers not yet moved.
 from perfcycle.audit import record_event, snapshot  # noqa: E402,F401
 from perfcycle.notifications import notify  # noqa: E402,F401
+from perfcycle.phases import GUARDS as PHASE_GUARDS  # noqa: E402,F401
+from perfcycle.phases import (  # noqa: E402,F401
+    advance_cycle_phase,
+    phase_blockers,
+    register_phase_guard,
+)
 from perfcycle.workflow import ConcurrentEditError  # noqa: E402,F401
 
 
@@ -99,7 +105,10 @@ CYCLE_FIELDS = [
     "feedback_deadline",
     "application_deadline",
     "checkin_cadence",
+    "auto_advance",
 ]
+# Fields a caller may leave out (older callers, scripts): they keep their value.
+CYCLE_DEFAULTS = {"auto_advance": False}
 
 
 def validate_cycle_dates(data: dict) -> None:
@@ -133,7 +142,10 @@ def create_cycle(*, actor, data: dict) -> Cycle:
     _require_hr(actor)
     validate_cycle_dates(data)
     with transaction.atomic():
-        cycle = Cycle.objects.create(**{f: data[f] for f in CYCLE_FIELDS})
+        cycle = Cycle.objects.create(
+            **{f: data[f] for f in CYCLE_FIELDS if f in data},
+            **{f: default for f, default in CYCLE_DEFAULTS.items() if f not in data},
+        )
         record_event(
             actor=actor, verb="cycle.created", obj=cycle, after=snapshot(cycle, CYCLE_FIELDS)
         )
@@ -157,7 +169,8 @@ def update_cycle(*, actor, cycle_id: int, data: dict, expected_version: int) -> 
             raise ValidationError(_("A closed cycle cannot be edited."))
         before = snapshot(cycle, CYCLE_FIELDS)
         for field in CYCLE_FIELDS:
-            setattr(cycle, field, data[field])
+            if field in data or field not in CYCLE_DEFAULTS:
+                setattr(cycle, field, data[field])
         cycle.version += 1
         cycle.save(update_fields=[*CYCLE_FIELDS, "version"])
         after = snapshot(cycle, CYCLE_FIELDS)
@@ -170,78 +183,6 @@ def update_cycle(*, actor, cycle_id: int, data: dict, expected_version: int) -> 
             after={k: after[k] for k in changed},
         )
     return cycle
-
-
-# Stage apps register what must be true before a cycle leaves a phase, e.g. planning
-# cannot end while someone's approved goal weights do not total 100 %. A guard is
-# ``guard(cycle) -> list[str]`` (the problems, empty when ready); registered explicitly
-# from the stage app's AppConfig.ready(), so the core never imports a later stage.
-PHASE_GUARDS: dict[str, list] = {}
-
-
-def register_phase_guard(*, leaving: str, guard) -> None:
-    guards = PHASE_GUARDS.setdefault(leaving, [])
-    if guard not in guards:
-        guards.append(guard)
-
-
-def phase_blockers(cycle: Cycle) -> list[str]:
-    return [problem for guard in PHASE_GUARDS.get(cycle.phase, []) for problem in guard(cycle)]
-
-
-def advance_cycle_phase(*, actor, cycle_id: int, to_phase: str) -> Cycle:
-    """Move a cycle to its next phase. ``actor`` None means the scheduler."""
-    _require_hr(actor)
-    with transaction.atomic():
-        cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
-        allowed = Cycle.TRANSITIONS[Cycle.Phase(cycle.phase)]
-        if to_phase not in allowed:
-            raise ValidationError(
-                _("A cycle in %(phase)s cannot move to %(to)s.")
-                % {"phase": cycle.get_phase_display(), "to": to_phase}
-            )
-        blockers = phase_blockers(cycle)
-        if blockers:
-            raise ValidationError(blockers)
-        before = {"phase": cycle.phase}
-        cycle.phase = to_phase
-        cycle.version += 1
-        cycle.save(update_fields=["phase", "version"])
-        record_event(
-            actor=actor,
-            verb="cycle.phase_changed",
-            obj=cycle,
-            before=before,
-            after={"phase": to_phase},
-        )
-        recipients = list(
-            Participation.objects.filter(cycle=cycle)
-            .select_related("employee__user")
-            .values_list("employee__user", flat=True)
-        )
-    _notify_many_on_commit(
-        user_ids=recipients,
-        title=_("%(cycle)s is now in the %(phase)s phase")
-        % {
-            "cycle": cycle.name,
-            "phase": cycle.get_phase_display(),
-        },
-        url=cycle.get_absolute_url(),
-    )
-    return cycle
-
-
-def _notify_many_on_commit(*, user_ids: list[int], title: str, url: str = "") -> None:
-    """Bulk in-app notifications (no email flood for phase changes)."""
-    if not user_ids:
-        return
-    Notification.objects.bulk_create(
-        [
-            Notification(recipient_id=uid, title=title, url=url, send_email=False)
-            for uid in user_ids
-        ],
-        batch_size=2000,
-    )
 
 
 def enrol_employees(*, actor, cycle: Cycle, employees) -> int:

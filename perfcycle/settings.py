@@ -187,6 +187,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "perfcycle.tasks.health_check",
         "schedule": crontab(minute="*/15"),
     },
+    # Cycles set to advance automatically move on soon after midnight past a deadline.
+    "advance-due-phases": {
+        "task": "perfcycle.tasks.advance_due_phases",
+        "schedule": crontab(minute="*/15"),
+    },
+    # Planning (stage 1): everyone not ready with their goals hears once a day.
+    "goals-planning-reminders": {
+        "task": "goals.tasks.send_all_planning_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
     # Implementation (stage 2): check-ins, deviations, reminders and digests.
     "implementation-open-checkins": {
         "task": "implementation.tasks.open_checkins_task",

@@ -1,12 +1,13 @@
-"""Core Celery tasks: the email outbox and a health check."""
+"""Core Celery tasks: the email outbox, the phase scheduler and a health check."""
 
+import datetime as dt
 import logging
 
 from celery import shared_task
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
-from perfcycle import services
+from perfcycle import phases, services
 from perfcycle.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,15 @@ def deliver_pending_emails() -> int:
             logger.warning("Broker unavailable; %s outbox emails wait", len(rest) - start)
             break
     return _send_chunk(first)
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def advance_due_phases(self, today: str | None = None) -> dict:
+    """Move each cycle set to advance automatically whose phase deadline has passed one
+    phase on (see perfcycle.phases); idempotent, so a retry or a second worker changes
+    nothing. Returns the counts (advanced, blocked, failed, skipped)."""
+    day = dt.date.fromisoformat(today) if today else None
+    return phases.advance_due_phases(today=day).as_dict()
 
 
 @shared_task

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from perfcycle import access, selectors, services
+from perfcycle import access, phases, selectors, services
 from perfcycle.forms import AuditFilterForm, CycleForm
 from perfcycle.models import AuditEvent, Cycle, Department, Notification
 
@@ -167,7 +167,7 @@ def cycle_detail(request, pk):
 def cycle_advance(request, pk):
     cycle = access.get_cycle_for(request.user, pk)
     try:
-        cycle = services.advance_cycle_phase(
+        cycle = phases.advance_cycle_phase(
             actor=request.user, cycle_id=cycle.pk, to_phase=request.POST.get("to_phase", "")
         )
     except ValidationError as error:

@@ -1,6 +1,6 @@
 """Planning reminders: tell everyone not ready in a cycle what is left to do, at most once
-a day. Run by goals.tasks.send_planning_reminders (HR's button on the planning progress
-page)."""
+a day. Run by goals.tasks: daily on the beat schedule for every cycle in planning (as
+SYSTEM), and on HR's button on the planning progress page (as that HR admin)."""
 
 import datetime as dt
 
@@ -16,18 +16,22 @@ from goals.models import GoalStatus
 from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Employee
 from perfcycle.notifications import claim_once, notify
+from perfcycle.workflow import require_actor
 
 REMINDER_KIND = "planning_reminder"
 
 
-def send_planning_reminders(*, cycle: Cycle, actor=None, today: dt.date | None = None) -> int:
+def send_planning_reminders(*, cycle: Cycle, actor, today: dt.date | None = None) -> int:
     """Remind everyone not ready in ``cycle``, at most once per person per day; returns how
     many were reminded. People without goals or with weights off are told what to do;
     reviewers are told how many of their people wait for their approval.
 
+    ``actor`` is the HR admin who asked, or SYSTEM for the daily run.
+
     Safe to run any number of times: the cycle row lock serialises concurrent runs and
     the core's send-once keys (cycle, person, day) are the record of who was told.
     """
+    require_actor(actor)
     today = today or timezone.localdate()
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)

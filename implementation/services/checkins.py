@@ -78,6 +78,7 @@ __all__ = [
     "move_checkin_question",
     "open_all_checkins",
     "open_checkins",
+    "open_checkins_on_entering",
     "reply_to_checkin",
     "review_checkin",
     "save_checkin_draft",
@@ -157,6 +158,12 @@ def open_checkins(*, cycle: Cycle, today: dt.date) -> int:
             },
         )
     return len(rows)
+
+
+def open_checkins_on_entering(*, cycle: Cycle, actor) -> None:
+    """Phase hook (perfcycle.phases): open the current period's check-ins the moment the
+    cycle enters implementation, inside the phase change's transaction."""
+    open_checkins(cycle=cycle, today=timezone.localdate())
 
 
 def open_all_checkins(*, today: dt.date) -> int:
