@@ -19,7 +19,7 @@ from goals.models import (
 )
 from goals.services import adjustments, workflow
 from goals.services.workflow import GoalWorkflowError
-from perfcycle import services as core
+from perfcycle import phases
 from perfcycle.models import AuditEvent, Cycle, Notification
 from perfcycle.services import ConcurrentEditError
 from tests.factories import enrol, make_cycle
@@ -670,7 +670,7 @@ def test_planning_guard_names_people_whose_weights_are_off_and_counts_pending(or
     assert f"{org['employee2'].full_name} 0 %" in problems[0]
     assert problems[1] == "1 goal is still awaiting approval."
     with pytest.raises(ValidationError) as excinfo:
-        core.advance_cycle_phase(
+        phases.advance_cycle_phase(
             actor=org["hr"].user, cycle_id=cycle.pk, to_phase=Cycle.Phase.IMPLEMENTATION
         )
     assert excinfo.value.messages == problems
@@ -682,7 +682,7 @@ def test_planning_guard_lets_a_ready_cycle_move_on(org, cycle, django_assert_max
         make_goals(org[person], cycle=cycle, weights=[70, 30])
     with django_assert_max_num_queries(3):
         assert selectors.planning_blockers(cycle) == []
-    core.advance_cycle_phase(
+    phases.advance_cycle_phase(
         actor=org["hr"].user, cycle_id=cycle.pk, to_phase=Cycle.Phase.IMPLEMENTATION
     )
 

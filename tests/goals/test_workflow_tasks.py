@@ -4,15 +4,14 @@ when the task runs on a real Celery worker over Redis."""
 import datetime as dt
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from goals import tasks
 from goals.services import reminders
-from perfcycle.celery import app
 from perfcycle.models import AuditEvent, Cycle, Notification, SentReminder, User
 from perfcycle.workflow import SYSTEM
 from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_goal, make_goals
+from tests.workers import worker_on_queue
 
 START = dt.date(2026, 1, 1)
 # A queue of our own: other test runs share this Redis, and their workers must not take
@@ -84,17 +83,8 @@ def test_no_reminders_outside_planning_or_for_a_missing_cycle(org, cycle):
 
 @pytest.fixture
 def reminder_worker(transactional_db):
-    """A real worker thread consuming our own queue from Redis (no eager mode)."""
-    app.conf.broker_url = "redis://127.0.0.1:6379/14"
-    try:
-        with start_worker(
-            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[QUEUE]
-        ) as worker:
-            yield worker
-    finally:
-        # The queue selection is global to the app: leave it as found for other workers.
-        app.amqp.queues._consume_from = None
-        app.amqp.queues.pop(QUEUE, None)
+    with worker_on_queue(QUEUE) as worker:
+        yield worker
 
 
 @pytest.mark.worker

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 from django.db import connection
@@ -28,6 +27,7 @@ from perfcycle.celery import app
 from perfcycle.models import AuditEvent, Cycle, Notification, SentReminder, User
 from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_goal
+from tests.workers import worker_on_queue
 
 START = dt.date(2026, 1, 1)
 TODAY = dt.date(2026, 6, 10)  # a Wednesday, ISO week 24
@@ -285,17 +285,8 @@ def test_every_task_has_a_beat_entry():
 
 @pytest.fixture
 def implementation_worker(transactional_db):
-    """A real worker thread consuming our own queue from Redis (no eager mode)."""
-    app.conf.broker_url = "redis://127.0.0.1:6379/14"
-    try:
-        with start_worker(
-            app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[QUEUE]
-        ) as worker:
-            yield worker
-    finally:
-        # The queue selection is global to the app: leave it as found for other workers.
-        app.amqp.queues._consume_from = None
-        app.amqp.queues.pop(QUEUE, None)
+    with worker_on_queue(QUEUE) as worker:
+        yield worker
 
 
 @pytest.mark.worker

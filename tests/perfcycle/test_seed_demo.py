@@ -240,3 +240,22 @@ def test_seed_demo_gives_everyone_a_weighted_goal_plan(db):
     assert by_user["employee"] == 100
     assert set(by_user.values()) == {100}
     assert Goal.objects.filter(level=Goal.Level.COMPANY).exists()
+
+
+def test_the_demo_cycle_moves_to_appraisal_by_itself_after_implementation_ends():
+    """The current demo cycle is set to advance automatically: the scheduler leaves it in
+    implementation until its deadline, and on the day after moves it to appraisal, once;
+    last year's closed cycle is never touched."""
+    from perfcycle import phases
+
+    seed()
+    cycle = current_cycle()
+    assert cycle.auto_advance is True
+    assert not Cycle.objects.get(phase=Cycle.Phase.CLOSED).auto_advance
+    assert phases.advance_due_phases(today=cycle.implementation_deadline).advanced == []
+    day_after = cycle.implementation_deadline + dt.timedelta(days=1)
+    assert phases.advance_due_phases(today=day_after).advanced == [cycle.pk]
+    assert phases.advance_due_phases(today=day_after).advanced == []
+    cycle.refresh_from_db()
+    assert cycle.phase == Cycle.Phase.APPRAISAL
+    assert Cycle.objects.filter(phase=Cycle.Phase.CLOSED).count() == 1

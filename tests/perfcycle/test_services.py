@@ -7,7 +7,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 
-from perfcycle import services
+from perfcycle import phases, services
 from perfcycle.models import AuditEvent, Cycle, Notification, Participation
 from tests.factories import enrol, make_cycle, make_employee
 
@@ -107,10 +107,10 @@ def test_phases_advance_one_step_at_a_time(hr_admin, employee):
     cycle = make_cycle()
     enrol(cycle, employee)
     with pytest.raises(ValidationError):
-        services.advance_cycle_phase(
+        phases.advance_cycle_phase(
             actor=hr_admin.user, cycle_id=cycle.pk, to_phase=Cycle.Phase.APPRAISAL
         )
-    services.advance_cycle_phase(
+    phases.advance_cycle_phase(
         actor=hr_admin.user, cycle_id=cycle.pk, to_phase=Cycle.Phase.IMPLEMENTATION
     )
     cycle.refresh_from_db()
@@ -124,7 +124,7 @@ def test_closed_cycle_cannot_move(hr_admin):
     """A closed cycle has no next phase."""
     cycle = make_cycle(phase=Cycle.Phase.CLOSED)
     with pytest.raises(ValidationError):
-        services.advance_cycle_phase(
+        phases.advance_cycle_phase(
             actor=hr_admin.user, cycle_id=cycle.pk, to_phase=Cycle.Phase.PLANNING
         )
 
@@ -186,14 +186,14 @@ def test_registered_guard_blocks_leaving_a_phase(hr_admin):
     def guard(c):
         return ["2 people have goal weights that do not total 100 %."]
 
-    services.register_phase_guard(leaving=Cycle.Phase.PLANNING, guard=guard)
+    phases.register_phase_guard(leaving=Cycle.Phase.PLANNING, guard=guard)
     try:
         with pytest.raises(ValidationError) as excinfo:
-            services.advance_cycle_phase(
+            phases.advance_cycle_phase(
                 actor=hr_admin.user, cycle_id=cycle.pk, to_phase=Cycle.Phase.IMPLEMENTATION
             )
     finally:
-        services.PHASE_GUARDS[Cycle.Phase.PLANNING].remove(guard)
+        phases.GUARDS[Cycle.Phase.PLANNING].remove(guard)
     assert "do not total 100 %" in excinfo.value.messages[0]
     cycle.refresh_from_db()
     assert cycle.phase == Cycle.Phase.PLANNING

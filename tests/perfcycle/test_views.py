@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from perfcycle import services
+from perfcycle import phases, services
 from perfcycle.models import AuditEvent, Cycle, Notification
 from tests.factories import PASSWORD, enrol, make_cycle, make_employee
 
@@ -207,6 +207,42 @@ def test_cycle_actions_are_post_only_and_hr_only(org, login):
     assert cycle.participations.count() == len(org)
 
 
+def test_hr_turns_automatic_advance_on_and_others_cannot(org, login):
+    """HR ticks "advance automatically" in the cycle form and the cycle page and timeline
+    say so; a manager or employee posting the same form gets 404 and changes nothing."""
+    cycle = make_cycle("Auto")
+    enrol(cycle, org["employee"])
+    client = login(org["hr"])
+    form = client.get(reverse("cycle-edit", args=[cycle.pk])).context["form"]
+    assert "day after each phase ends" in str(form["auto_advance"].help_text)
+    data = {name: form[name].value() for name in form.fields}
+    for name in ["start_date", "end_date", *Cycle.DEADLINE_FIELDS.values()]:
+        data[name] = getattr(cycle, name).isoformat()
+    for role in ("manager", "employee"):
+        response = login(org[role]).post(
+            reverse("cycle-edit", args=[cycle.pk]), {**data, "auto_advance": "on"}
+        )
+        assert response.status_code == 404
+    cycle.refresh_from_db()
+    assert cycle.auto_advance is False
+    response = login(org["hr"]).post(
+        reverse("cycle-edit", args=[cycle.pk]), {**data, "auto_advance": "on"}, follow=True
+    )
+    cycle.refresh_from_db()
+    assert cycle.auto_advance is True
+    page = response.content.decode()
+    assert "Moves to the next phase automatically after each deadline" in page
+    assert "Planning ends on 31 Jan 2026; the cycle then moves to the next phase" in page
+    event = AuditEvent.objects.get(verb="cycle.updated")
+    assert (event.before, event.after) == ({"auto_advance": False}, {"auto_advance": True})
+    del data["auto_advance"]  # an unticked checkbox is not posted
+    login(org["hr"]).post(reverse("cycle-edit", args=[cycle.pk]), {**data, "version": 2})
+    cycle.refresh_from_db()
+    assert cycle.auto_advance is False
+    page = login(org["employee"]).get(cycle.get_absolute_url()).content.decode()
+    assert "Moved to the next phase by HR" in page
+
+
 def test_cycle_detail_is_scoped(org, login):
     """A participant's manager can open the cycle; someone outside it gets 404."""
     cycle = make_cycle()
@@ -259,7 +295,7 @@ def test_mark_all_read(org, login):
 def test_audit_log_filters(org, login):
     """HR browses the audit log and filters by action and actor; bad dates are a 400."""
     cycle = make_cycle()
-    services.advance_cycle_phase(actor=org["hr"].user, cycle_id=cycle.pk, to_phase="implementation")
+    phases.advance_cycle_phase(actor=org["hr"].user, cycle_id=cycle.pk, to_phase="implementation")
     services.record_event(actor=org["manager"].user, verb="goal.approved", obj=cycle)
     client = login(org["hr"])
     response = client.get(reverse("audit-list"), {"verb": "phase"})
