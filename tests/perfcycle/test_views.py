@@ -243,6 +243,27 @@ def test_hr_turns_automatic_advance_on_and_others_cannot(org, login):
     assert "Moved to the next phase by HR" in page
 
 
+def test_a_failing_phase_hook_is_a_message_not_a_server_error(org, login):
+    """When a stage's hook breaks during HR's move, the page says nothing was changed;
+    the cycle stays where it was."""
+
+    def breaks(*, cycle, actor):
+        raise RuntimeError("boom")
+
+    cycle = make_cycle()
+    phases.register_phase_hook(entering=Cycle.Phase.IMPLEMENTATION, hook=breaks)
+    try:
+        response = login(org["hr"]).post(
+            reverse("cycle-advance", args=[cycle.pk]), {"to_phase": "implementation"}, follow=True
+        )
+    finally:
+        phases.ENTER_HOOKS[Cycle.Phase.IMPLEMENTATION].remove(breaks)
+    assert response.status_code == 200
+    assert "Nothing was changed" in response.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.phase == Cycle.Phase.PLANNING
+
+
 def test_cycle_detail_is_scoped(org, login):
     """A participant's manager can open the cycle; someone outside it gets 404."""
     cycle = make_cycle()
