@@ -6,6 +6,7 @@ from django.db import OperationalError
 
 from goals.services import reminders
 from perfcycle.models import Cycle
+from perfcycle.workflow import SYSTEM
 
 
 @shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
@@ -15,5 +16,8 @@ def send_planning_reminders(self, cycle_id: int, actor_id: int | None = None) ->
     cycle = Cycle.objects.filter(pk=cycle_id).first()
     if cycle is None:
         return 0
+    # HR's button passes who asked; the beat schedule passes nobody: the scheduler. A
+    # login deleted since is recorded like the scheduler too (its audit column would be
+    # empty either way).
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
-    return reminders.send_planning_reminders(cycle=cycle, actor=actor)
+    return reminders.send_planning_reminders(cycle=cycle, actor=actor or SYSTEM)

@@ -20,10 +20,11 @@ from perfcycle.notifications import claim_once, notify
 REMINDER_KIND = "planning_reminder"
 
 
-def send_planning_reminders(*, cycle: Cycle, actor=None, today: dt.date | None = None) -> int:
+def send_planning_reminders(*, cycle: Cycle, actor, today: dt.date | None = None) -> int:
     """Remind everyone not ready in ``cycle``, at most once per person per day; returns how
     many were reminded. People without goals or with weights off are told what to do;
-    reviewers are told how many of their people wait for their approval.
+    reviewers are told how many of their people wait for their approval. ``actor``: the
+    HR admin who asked, or ``SYSTEM`` on the beat schedule.
 
     Safe to run any number of times: the cycle row lock serialises concurrent runs and
     the core's send-once keys (cycle, person, day) are the record of who was told.

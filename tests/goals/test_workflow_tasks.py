@@ -10,6 +10,7 @@ from goals import tasks
 from goals.services import reminders
 from perfcycle.celery import app
 from perfcycle.models import AuditEvent, Cycle, Notification, SentReminder, User
+from perfcycle.workflow import SYSTEM
 from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_goal, make_goals
 
@@ -61,9 +62,14 @@ def test_running_twice_reminds_each_person_once(org, cycle):
 def test_a_new_day_brings_a_new_reminder(org, cycle):
     """Once per person per day, not once ever."""
     today = dt.date(2026, 1, 10)
-    reminders.send_planning_reminders(cycle=cycle, today=today)
-    assert reminders.send_planning_reminders(cycle=cycle, today=today) == 0
-    assert reminders.send_planning_reminders(cycle=cycle, today=today + dt.timedelta(days=1)) == 3
+    reminders.send_planning_reminders(cycle=cycle, actor=SYSTEM, today=today)
+    assert reminders.send_planning_reminders(cycle=cycle, actor=SYSTEM, today=today) == 0
+    assert (
+        reminders.send_planning_reminders(
+            cycle=cycle, actor=SYSTEM, today=today + dt.timedelta(days=1)
+        )
+        == 3
+    )
     assert len(titles(org["employee"])) == 2
 
 
