@@ -74,7 +74,7 @@ def is_system(actor) -> bool:
 
 
 def require_actor(actor) -> None:
-    """Refuse ``actor=None``: every change has a person or the SYSTEM actor behind it."""
+    """Refuse ``None`` as an actor: every change has a person or SYSTEM behind it."""
     if actor is None:
         raise TypeError("actor is required: pass the acting user or perfcycle.workflow.SYSTEM")
 

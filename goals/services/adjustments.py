@@ -103,7 +103,7 @@ def request_adjustment(*, actor, goal: Goal, data: dict[str, Any]) -> Adjustment
     return adjustment
 
 
-def _lock_adjustment(actor, adjustment: AdjustmentRequest) -> tuple[AdjustmentRequest, Goal]:
+def _start_decision(actor, adjustment: AdjustmentRequest) -> tuple[AdjustmentRequest, Goal]:
     # The goal first, then the request: the same order as request_adjustment.
     goal = lock_goal(adjustment.goal)
     adjustment = lock_for_update(AdjustmentRequest, adjustment.pk)
@@ -134,7 +134,7 @@ def approve_adjustment(
     """The reviewer (or HR) accepts a request: the goal takes the new values and a version
     with the reason is kept."""
     with transaction.atomic():
-        adjustment, goal = _lock_adjustment(actor, adjustment)
+        adjustment, goal = _start_decision(actor, adjustment)
         require_move(
             adjustment,
             AdjustmentStatus.APPROVED,
@@ -182,7 +182,7 @@ def approve_adjustment(
 def reject_adjustment(*, actor, adjustment: AdjustmentRequest, comment: str) -> AdjustmentRequest:
     """The reviewer (or HR) declines a request, saying why; the goal stays as agreed."""
     with transaction.atomic():
-        adjustment, goal = _lock_adjustment(actor, adjustment)
+        adjustment, goal = _start_decision(actor, adjustment)
         require_move(
             adjustment,
             AdjustmentStatus.REJECTED,

@@ -551,18 +551,14 @@ def _write_rule(indicator: Indicator, thresholds: Sequence[Threshold]) -> None:
     )
 
 
-def _lock_scale(scale: RatingScale) -> RatingScale:
-    # Serialises with update_scale, so a level cannot vanish while a rule starts using it.
-    return lock_for_update(RatingScale, scale.pk)
-
-
 def create_indicator(*, actor, data: dict, thresholds: Sequence[Threshold]) -> Indicator:
     """A new library indicator with its scoring rule (achievement % → rating level)."""
     require_hr(actor)
     fields = _indicator_fields(data)
     try:
         with transaction.atomic():
-            fields["scale"] = _lock_scale(fields["scale"])
+            # Serialises with update_scale: a level cannot vanish while a rule starts using it.
+            fields["scale"] = lock_for_update(RatingScale, fields["scale"].pk)
             _check_rule(thresholds, fields["scale"])
             _check_unique_name(Indicator, fields["name"])
             indicator = Indicator.objects.create(**fields)
@@ -593,7 +589,8 @@ def update_indicator(
         with transaction.atomic():
             indicator = lock_for_update(Indicator, indicator_id)
             check_version(indicator, expected_version)
-            fields["scale"] = _lock_scale(fields["scale"])
+            # Serialises with update_scale: a level cannot vanish while a rule starts using it.
+            fields["scale"] = lock_for_update(RatingScale, fields["scale"].pk)
             _check_rule(thresholds, fields["scale"])
             _check_unique_name(Indicator, fields["name"], exclude_pk=indicator.pk)
             if fields["kind"] != IndicatorKind.BEHAVIOURAL:

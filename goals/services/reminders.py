@@ -16,6 +16,7 @@ from goals.models import GoalStatus
 from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Employee
 from perfcycle.notifications import claim_once, notify
+from perfcycle.workflow import lock_for_update
 
 REMINDER_KIND = "planning_reminder"
 
@@ -31,7 +32,7 @@ def send_planning_reminders(*, cycle: Cycle, actor, today: dt.date | None = None
     """
     today = today or timezone.localdate()
     with transaction.atomic():
-        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         if cycle.phase != Cycle.Phase.PLANNING:
             return 0
         lines = _reminder_lines(cycle)

@@ -34,10 +34,6 @@ ENROL_PHASES = (Cycle.Phase.PLANNING, Cycle.Phase.IMPLEMENTATION)
 NO_PLAN_TOKEN = "new"
 
 
-def _lock_cycle(cycle_id: int) -> Cycle:
-    return lock_for_update(Cycle, cycle_id)
-
-
 def _require_phase(cycle: Cycle, phases, message: str) -> None:
     if cycle.phase not in phases:
         raise DomainError(message % {"phase": cycle.get_phase_display()})
@@ -97,7 +93,7 @@ def set_cycle_plan(
     """
     require_hr(actor)
     with transaction.atomic():
-        cycle = _lock_cycle(cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         _require_setup_open(cycle)
         plan = CyclePlan.objects.select_for_update().filter(cycle=cycle).first()
         if expected_token != plan_token(plan):
@@ -173,7 +169,7 @@ def add_template_assignment(
     if employee is None and department is None and not job_title:
         raise DomainError(_("Choose a person, a department, a job title or both of the last two."))
     with transaction.atomic():
-        cycle = _lock_cycle(cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         _require_setup_open(cycle)
         if not template.is_active:
             raise DomainError({"template": _("This template is inactive; choose an active one.")})
@@ -214,7 +210,7 @@ def add_template_assignment(
 def remove_template_assignment(*, actor, cycle: Cycle, assignment_id: int) -> None:
     require_hr(actor)
     with transaction.atomic():
-        cycle = _lock_cycle(cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         _require_setup_open(cycle)
         assignment = (
             TemplateAssignment.objects.select_related("template", "department", "employee__user")
@@ -424,7 +420,7 @@ def enrol_population(
     if not everyone and not departments and not job_titles:
         raise DomainError(_("Choose departments, job titles, or everyone active."))
     with transaction.atomic():
-        cycle = _lock_cycle(cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         _require_phase(
             cycle,
             ENROL_PHASES,
@@ -462,7 +458,7 @@ def remove_participant(*, actor, cycle: Cycle, participation_id: int) -> None:
     """Take someone out of a cycle: only in planning and only before they have goals."""
     require_hr(actor)
     with transaction.atomic():
-        cycle = _lock_cycle(cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         _require_phase(
             cycle,
             SETUP_PHASES,

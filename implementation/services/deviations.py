@@ -463,7 +463,7 @@ def lock_deviation(deviation: Deviation) -> Deviation:
     return lock_for_update(Deviation.objects.with_people(), deviation.pk)
 
 
-def _check(deviation: Deviation, *, to_status: str, expected_version: int) -> None:
+def _require_current_move(deviation: Deviation, *, to_status: str, expected_version: int) -> None:
     """The version the user saw, the move and the cycle: in that order."""
     check_version(deviation, expected_version)
     require_move(deviation, to_status, error=DeviationWorkflowError, action=MOVE_WORDS[to_status])
@@ -498,7 +498,7 @@ def agree_corrective_action(
         deviation = lock_deviation(deviation)
         if not may_agree(actor, deviation):
             raise PermissionDenied
-        _check(
+        _require_current_move(
             deviation, to_status=DeviationStatus.ACTION_AGREED, expected_version=expected_version
         )
         cycle = deviation.participation.cycle
@@ -573,7 +573,7 @@ def _close(
         deviation = lock_deviation(deviation)
         if not may_decide(actor, deviation):
             raise PermissionDenied
-        _check(deviation, to_status=to_status, expected_version=expected_version)
+        _require_current_move(deviation, to_status=to_status, expected_version=expected_version)
         text = (text or "").strip()
         if not text:
             raise ValidationError({field_name: missing})

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from perfcycle.audit import Event, Subject, record_event, record_events
 from perfcycle.models import Department, Employee, OrgImport, User
 from perfcycle.org_import import parsing
-from perfcycle.workflow import DomainError, require_hr, require_move
+from perfcycle.workflow import DomainError, lock_for_update, require_hr, require_move
 
 _IMPORT_BATCH = 1000
 _IMPORT_LOOKUP_CHUNK = 5000
@@ -114,7 +114,7 @@ def apply_org_import(*, actor, org_import_id: int) -> dict:
     counts = None
     try:
         with transaction.atomic():
-            record = OrgImport.objects.select_for_update().get(pk=org_import_id)
+            record = lock_for_update(OrgImport, org_import_id)
             _check_org_import_move(record, OrgImport.Status.APPLIED)
             had_errors = record.has_errors
             try:
@@ -166,7 +166,7 @@ def apply_org_import(*, actor, org_import_id: int) -> dict:
 def discard_org_import(*, actor, org_import_id: int) -> OrgImport:
     require_hr(actor)
     with transaction.atomic():
-        record = OrgImport.objects.select_for_update().get(pk=org_import_id)
+        record = lock_for_update(OrgImport, org_import_id)
         _check_org_import_move(record, OrgImport.Status.DISCARDED)
         record.status = OrgImport.Status.DISCARDED
         record.save(update_fields=["status"])
