@@ -21,8 +21,6 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from perfcycle import access
-
 
 class DomainError(ValidationError):
     """A business rule refused the change. Views show its message(s) next to the form;
@@ -88,6 +86,9 @@ def user_of(actor):
 def require_hr(actor, *, allow_system: bool = False) -> None:
     """HR admins only (``PermissionDenied`` otherwise). ``allow_system``: the scheduler
     and the demo seed may also make this change. ``None`` is never an actor."""
+    # Imported here: the access rules may use this module's vocabulary (SYSTEM) too.
+    from perfcycle import access
+
     require_actor(actor)
     if allow_system and is_system(actor):
         return
