@@ -49,6 +49,7 @@ from implementation.models import (  # noqa: E402
 )
 from implementation.services import checkins, deviations, reminders  # noqa: E402
 from perfcycle.models import AuditEvent, Cycle, Employee, Notification, SentReminder  # noqa: E402
+from perfcycle.workflow import SYSTEM  # noqa: E402
 
 LIMIT_SECONDS = 60
 
@@ -125,7 +126,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     cycle = current_cycle()
-    seed_planning(cycle)  # idempotent: adds the goals only if they are not there yet
+    seed_planning(cycle, actor=SYSTEM)  # idempotent: adds the goals only if they are not there yet
     real_today = timezone.localdate()
     period = checkins.checkin_period(cycle, real_today)
     today = args.today or (period[1] - dt.timedelta(days=2) if period else real_today)

@@ -1,6 +1,6 @@
 """Demo planning data: a cycle's standards, templates and a realistic goal cascade.
 
-``seed_planning(cycle)`` gives a cycle whose people are already enrolled:
+``seed_planning(cycle, actor=SYSTEM)`` gives a cycle whose people are already enrolled:
 
 - the standard 5-level rating scale (``goals.services.library.ensure_default_scale``);
 - six library indicators with scoring thresholds (revenue growth, customer satisfaction,
@@ -48,8 +48,9 @@ from goals.models import (
     TemplateItem,
     TemplateSection,
 )
+from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Department, Participation
-from perfcycle.services import record_event
+from perfcycle.workflow import user_of
 
 BATCH_SIZE = 2000
 D = Decimal
@@ -315,7 +316,7 @@ def _goal(cycle, plan: GoalPlan, indicators, *, actor, title=None, **fields) -> 
         target=plan.target,
         unit=indicators[plan.indicator].unit,
         status=GoalStatus.APPROVED,
-        created_by=actor,
+        created_by=user_of(actor),
         **fields,
     )
 
@@ -441,7 +442,7 @@ def _current_value(plan: GoalPlan, employee: int, j: int) -> Decimal | None:
     return (plan.baseline + (plan.target - plan.baseline) * progress).quantize(D("0.01"))
 
 
-def seed_planning(cycle: Cycle, *, actor=None) -> PlanningSeed:
+def seed_planning(cycle: Cycle, *, actor) -> PlanningSeed:
     """Standards, templates, the plan and the goal cascade of ``cycle``; safe to rerun."""
     with transaction.atomic():
         scale = _scale(actor)

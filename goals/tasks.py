@@ -20,6 +20,9 @@ def send_planning_reminders(self, cycle_id: int, actor_id: int | None = None) ->
     cycle = Cycle.objects.filter(pk=cycle_id).first()
     if cycle is None:
         return 0
+    # HR's button passes who asked; the beat schedule passes nobody: the scheduler. A
+    # login deleted since is recorded like the scheduler too (its audit column would be
+    # empty either way).
     actor = get_user_model().objects.filter(pk=actor_id).first() if actor_id else None
     return reminders.send_planning_reminders(cycle=cycle, actor=actor or SYSTEM)
 

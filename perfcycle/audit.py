@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from perfcycle.models import AuditEvent
+from perfcycle.workflow import require_actor
 
 
 def _jsonable(value: Any) -> Any:
@@ -63,10 +64,7 @@ class Event:
 
 
 def _actor_id(actor):
-    # Transitional: callers still passing None are being moved to SYSTEM; then this
-    # becomes require_actor(actor) (fail closed).
-    if actor is None:
-        return None
+    require_actor(actor)
     # The SYSTEM actor (and an anonymous request, e.g. a password reset) has no row.
     return actor.pk if getattr(actor, "is_authenticated", False) else None
 

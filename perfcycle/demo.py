@@ -41,6 +41,7 @@ from perfcycle.demo_data import (
     TEAMS,
 )
 from perfcycle.models import Cycle, Department, Employee, Participation
+from perfcycle.workflow import SYSTEM
 
 DEMO_PASSWORD = "perfcycle-demo"
 EMAIL_DOMAIN = "demo.perfcycle.example"
@@ -440,7 +441,7 @@ def _ensure_cycle(name: str, phase: str, dates: dict) -> Cycle:
         return cycle  # a cycle HR created by hand under that name is used as it is
     cycle = Cycle.objects.create(name=name, phase=phase, **dates)
     services.record_event(
-        actor=None,
+        actor=SYSTEM,
         verb="cycle.created",
         obj=cycle,
         after=services.snapshot(cycle, [*services.CYCLE_FIELDS, "phase"]),
@@ -450,7 +451,7 @@ def _ensure_cycle(name: str, phase: str, dates: dict) -> Cycle:
 
 def _enrol_current(cycle: Cycle) -> int:
     return services.enrol_employees(
-        actor=None,
+        actor=SYSTEM,
         cycle=cycle,
         employees=Employee.objects.filter(employee_number__startswith=NUMBER_PREFIX),
     )

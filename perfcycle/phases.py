@@ -53,18 +53,16 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from perfcycle import access
 from perfcycle.audit import record_event
 from perfcycle.models import Cycle
 from perfcycle.notifications import claim_once, notify_many
-from perfcycle.workflow import SYSTEM, DomainError, is_system, lock_for_update, require_actor
+from perfcycle.workflow import SYSTEM, DomainError, is_system, lock_for_update, require_hr
 
 logger = logging.getLogger(__name__)
 
@@ -153,12 +151,6 @@ def phase_blockers(cycle: Cycle) -> list[str]:
 # --- Moving a cycle on -----------------------------------------------------------------
 
 
-def _require_hr_or_system(actor) -> None:
-    require_actor(actor)
-    if not is_system(actor) and not access.is_hr(actor):
-        raise PermissionDenied
-
-
 def _next_phase(cycle: Cycle) -> str | None:
     following = Cycle.TRANSITIONS[Cycle.Phase(cycle.phase)]
     return following[0] if following else None
@@ -206,7 +198,7 @@ def advance_cycle_phase(*, actor, cycle_id: int, to_phase: str) -> Cycle:
     """Move a cycle to its next phase, through the stages' guards and hooks, in one
     transaction. ``actor`` is an HR user or ``SYSTEM``; a guard's problems (or a failed
     hook) raise a DomainError and leave everything as it was."""
-    _require_hr_or_system(actor)
+    require_hr(actor, allow_system=True)
     with transaction.atomic():
         cycle = lock_for_update(Cycle, cycle_id)
         _move(cycle, to_phase, actor=actor)

@@ -7,14 +7,22 @@ AuditEvent and schedules notifications with ``transaction.on_commit``.
 import logging
 
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from perfcycle import access
+from perfcycle.audit import changes
 from perfcycle.models import Cycle, Notification, Participation
+from perfcycle.workflow import (
+    DomainError,
+    check_version,
+    lock_for_update,
+    require_hr,
+    save_versioned,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,15 +90,10 @@ def hr_group() -> Group:
 
 
 def grant_hr_admin(*, user, actor) -> None:
-    _require_hr(actor)
+    require_hr(actor)
     with transaction.atomic():
         user.groups.add(hr_group())
         record_event(actor=actor, verb="hr.granted", obj=user, after={"hr_admin": True})
-
-
-def _require_hr(actor) -> None:
-    if actor is not None and not access.is_hr(actor):
-        raise PermissionDenied
 
 
 # --- Cycles ----------------------------------------------------------------------------
@@ -135,11 +138,11 @@ def validate_cycle_dates(data: dict) -> None:
         if value:
             previous_field, previous = field, value
     if errors:
-        raise ValidationError(errors)
+        raise DomainError(errors)
 
 
 def create_cycle(*, actor, data: dict) -> Cycle:
-    _require_hr(actor)
+    require_hr(actor)
     validate_cycle_dates(data)
     with transaction.atomic():
         cycle = Cycle.objects.create(
@@ -154,42 +157,28 @@ def create_cycle(*, actor, data: dict) -> Cycle:
 
 def update_cycle(*, actor, cycle_id: int, data: dict, expected_version: int) -> Cycle:
     """Edit a cycle; refuses (ConcurrentEditError) if it changed since it was loaded."""
-    _require_hr(actor)
+    require_hr(actor)
     validate_cycle_dates(data)
     with transaction.atomic():
-        cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
-        if cycle.version != expected_version:
-            raise ConcurrentEditError(
-                _(
-                    "Someone else changed this cycle while you were editing. "
-                    "Reload the page to see their changes, then make yours again."
-                )
-            )
+        cycle = lock_for_update(Cycle, cycle_id)
+        check_version(cycle, expected_version, noun=_("cycle"))
         if cycle.phase == Cycle.Phase.CLOSED:
-            raise ValidationError(_("A closed cycle cannot be edited."))
+            raise DomainError(_("A closed cycle cannot be edited."))
         before = snapshot(cycle, CYCLE_FIELDS)
         for field in CYCLE_FIELDS:
             if field in data or field not in CYCLE_DEFAULTS:
                 setattr(cycle, field, data[field])
-        cycle.version += 1
-        cycle.save(update_fields=[*CYCLE_FIELDS, "version"])
-        after = snapshot(cycle, CYCLE_FIELDS)
-        changed = {k for k in after if after[k] != before[k]}
-        record_event(
-            actor=actor,
-            verb="cycle.updated",
-            obj=cycle,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
+        save_versioned(cycle, CYCLE_FIELDS)
+        before, after = changes(before, snapshot(cycle, CYCLE_FIELDS))
+        record_event(actor=actor, verb="cycle.updated", obj=cycle, before=before, after=after)
     return cycle
 
 
 def enrol_employees(*, actor, cycle: Cycle, employees) -> int:
     """Create Participation rows in bulk; the reviewer is each person's manager today."""
-    _require_hr(actor)
+    require_hr(actor, allow_system=True)
     if cycle.phase == Cycle.Phase.CLOSED:
-        raise ValidationError(_("People cannot join a closed cycle."))
+        raise DomainError(_("People cannot join a closed cycle."))
     with transaction.atomic():
         existing = set(
             Participation.objects.filter(cycle=cycle).values_list("employee_id", flat=True)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from perfcycle import access, phases, selectors, services
 from perfcycle.forms import AuditFilterForm, CycleForm
 from perfcycle.models import AuditEvent, Cycle, Department, Notification
+from perfcycle.workflow import ConcurrentEditError
 
 PAGE_SIZE = 50
 
@@ -38,6 +39,12 @@ def attach_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def refusal_status(error: ValidationError) -> int:
+    """The status of a page shown again because a service refused the change: 409 when
+    the form was out of date or carried no version (nothing was saved), else 400."""
+    return 409 if isinstance(error, ConcurrentEditError) else 400
 
 
 def home(request):
@@ -122,20 +129,21 @@ def cycle_create(request):
 def cycle_edit(request, pk):
     cycle = access.get_cycle_for(request.user, pk)
     form = CycleForm(request.POST or None, instance=cycle)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             services.update_cycle(
                 actor=request.user,
                 cycle_id=cycle.pk,
                 data=form.cleaned_data,
-                expected_version=form.cleaned_data.get("version") or 0,
+                expected_version=form.cleaned_data.get("version"),
             )
         except ValidationError as error:
             attach_errors(form, error)
+            status = refusal_status(error)
         else:
             messages.success(request, _("Cycle saved."))
             return redirect(cycle)
-    status = 400 if request.method == "POST" else 200
     return render(
         request, "perfcycle/cycle_form.html", {"form": form, "cycle": cycle}, status=status
     )

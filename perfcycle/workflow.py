@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 
@@ -71,9 +72,28 @@ def is_system(actor) -> bool:
 
 
 def require_actor(actor) -> None:
-    """Refuse ``actor=None``: every change has a person or the SYSTEM actor behind it."""
+    """Refuse ``None`` as an actor: every change has a person or SYSTEM behind it."""
     if actor is None:
         raise TypeError("actor is required: pass the acting user or perfcycle.workflow.SYSTEM")
+
+
+def user_of(actor):
+    """The login to store in a "who did it" column: the user, or None for SYSTEM."""
+    require_actor(actor)
+    return None if is_system(actor) else actor
+
+
+def require_hr(actor, *, allow_system: bool = False) -> None:
+    """HR admins only (``PermissionDenied`` otherwise). ``allow_system``: the scheduler
+    and the demo seed may also make this change. ``None`` is never an actor."""
+    # Imported here: the access rules may use this module's vocabulary (SYSTEM) too.
+    from perfcycle import access
+
+    require_actor(actor)
+    if allow_system and is_system(actor):
+        return
+    if not access.is_hr(actor):
+        raise PermissionDenied
 
 
 def allowed_moves(obj, *, transitions: dict | None = None, field: str = "status") -> list:
@@ -93,21 +113,29 @@ def require_move(
     field: str = "status",
     error: type[DomainError] = DomainError,
     message: str | Callable[[], str] | None = None,
+    action: str | None = None,
+    noun: str | None = None,
 ) -> None:
     """Raise ``error`` unless ``obj`` may move from its current state to ``to_status``.
 
     ``transitions`` defaults to the model's ``TRANSITIONS`` map (state → allowed next
-    states); ``message`` is the sentence the user reads."""
+    states). The user reads ``message`` if given, else "This goal is approved, so it
+    cannot be ``action``" ("submitted", "marked reviewed"…), else a generic sentence;
+    ``noun`` overrides the model's verbose name in them ("check-in")."""
     if may_move(obj, to_status, transitions=transitions, field=field):
         return
     if callable(message):
         message = message()
     if message is None:
         display = getattr(obj, f"get_{field}_display", lambda: getattr(obj, field))()
-        message = _("This %(noun)s is %(state)s, so it cannot move on as asked.") % {
-            "noun": obj._meta.verbose_name,
-            "state": str(display).lower(),
-        }
+        words = {"noun": noun or obj._meta.verbose_name, "state": str(display).lower()}
+        if action is not None:
+            message = _("This %(noun)s is %(state)s, so it cannot be %(action)s.") % {
+                **words,
+                "action": action,
+            }
+        else:
+            message = _("This %(noun)s is %(state)s, so it cannot move on as asked.") % words
     raise error(message)
 
 
@@ -146,9 +174,14 @@ def check_version(obj, expected_version, *, noun: str | None = None) -> None:
 
 
 def save_versioned(obj, fields: Iterable[str]) -> None:
-    """Save ``fields`` and bump ``version`` so that other open forms become stale."""
+    """Save ``fields`` and bump ``version`` so that other open forms become stale. A model
+    with an ``updated_at`` column has it set to now as well."""
+    fields = [*dict.fromkeys(fields), "version"]
     obj.version += 1
-    obj.save(update_fields=[*dict.fromkeys(fields), "version"])
+    if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
+        obj.updated_at = timezone.now()
+        fields = [*dict.fromkeys([*fields, "updated_at"])]
+    obj.save(update_fields=fields)
 
 
 # --- Insert once (idempotent bulk inserts) ---------------------------------------------

@@ -68,3 +68,8 @@ def enrol(cycle: Cycle, *employees: Employee) -> list[Participation]:
     return [
         Participation.objects.create(cycle=cycle, employee=e, reviewer=e.manager) for e in employees
     ]
+
+
+def version_of(obj) -> int:
+    """The version a page loaded now would carry (the row's, not a stale instance's)."""
+    return type(obj).objects.values_list("version", flat=True).get(pk=obj.pk)

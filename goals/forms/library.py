@@ -299,9 +299,12 @@ class Editor:
     #: (formset, title) of each row table, in page order; a service error keyed by a
     #: formset's prefix ("levels", "thresholds", "competencies"…) goes above its table.
     groups: list
+    #: The service's refusal, once attached (the page's status depends on it).
+    refusal: ValidationError | None = None
 
     def attach(self, error: ValidationError) -> None:
         """Put a service's ValidationError next to what it names."""
+        self.refusal = error
         targets = {formset.prefix: formset for formset, _title in self.groups}
         if hasattr(error, "error_dict"):
             for key, errors in error.error_dict.items():
@@ -321,8 +324,10 @@ class Editor:
                 _flag_invalid(form, described=True)
 
     @property
-    def expected_version(self) -> int:
-        return self.form.cleaned_data.get("version") or 0
+    def expected_version(self) -> int | None:
+        """The version the page was loaded at; None when the POST carried none (the
+        service refuses that like a stale version)."""
+        return self.form.cleaned_data.get("version")
 
     def summary(self) -> list[ErrorLine]:
         """Every error on the page, each linking to its field or table."""

@@ -25,16 +25,15 @@ from goals.services.workflow import (
     _actor_name,
     _audit,
     _is_owner,
-    _lock,
     _may_review,
     _notify,
     _reviewer_user,
-    _save,
     _snapshot_version,
-    snapshot,
+    lock_goal,
 )
+from perfcycle.audit import record_event, snapshot
 from perfcycle.models import Cycle
-from perfcycle.services import record_event
+from perfcycle.workflow import lock_for_update, require_move, save_versioned
 
 ADJUSTABLE = {"new_target": "target", "new_weight": "weight", "new_due_date": "due_date"}
 
@@ -57,7 +56,7 @@ def request_adjustment(*, actor, goal: Goal, data: dict[str, Any]) -> Adjustment
     """Ask to change an approved goal's target, weight or due date, with a reason. The
     owner or their reviewer (or HR) asks; one request per goal may be pending."""
     with transaction.atomic():
-        goal = _lock(goal)
+        goal = lock_goal(goal)
         if not (_is_owner(actor, goal) or _may_review(actor, goal)):
             raise PermissionDenied
         if goal.level != GoalLevel.INDIVIDUAL or goal.status != GoalStatus.APPROVED:
@@ -104,10 +103,10 @@ def request_adjustment(*, actor, goal: Goal, data: dict[str, Any]) -> Adjustment
     return adjustment
 
 
-def _lock_adjustment(actor, adjustment: AdjustmentRequest) -> tuple[AdjustmentRequest, Goal]:
+def _start_decision(actor, adjustment: AdjustmentRequest) -> tuple[AdjustmentRequest, Goal]:
     # The goal first, then the request: the same order as request_adjustment.
-    goal = _lock(adjustment.goal)
-    adjustment = AdjustmentRequest.objects.select_for_update().get(pk=adjustment.pk)
+    goal = lock_goal(adjustment.goal)
+    adjustment = lock_for_update(AdjustmentRequest, adjustment.pk)
     if not _may_review(actor, goal):
         raise PermissionDenied
     if goal.cycle.phase == Cycle.Phase.CLOSED:
@@ -115,12 +114,10 @@ def _lock_adjustment(actor, adjustment: AdjustmentRequest) -> tuple[AdjustmentRe
     return adjustment, goal
 
 
-def _require_decision(adjustment: AdjustmentRequest, to_status: str) -> None:
-    if to_status not in AdjustmentRequest.TRANSITIONS[AdjustmentStatus(adjustment.status)]:
-        raise GoalWorkflowError(
-            _("This request was already %(status)s.")
-            % {"status": adjustment.get_status_display().lower()}
-        )
+def _already_decided(adjustment: AdjustmentRequest) -> str:
+    return _("This request was already %(status)s.") % {
+        "status": adjustment.get_status_display().lower()
+    }
 
 
 def _decide(adjustment: AdjustmentRequest, *, actor, status: str, comment: str) -> None:
@@ -137,8 +134,13 @@ def approve_adjustment(
     """The reviewer (or HR) accepts a request: the goal takes the new values and a version
     with the reason is kept."""
     with transaction.atomic():
-        adjustment, goal = _lock_adjustment(actor, adjustment)
-        _require_decision(adjustment, AdjustmentStatus.APPROVED)
+        adjustment, goal = _start_decision(actor, adjustment)
+        require_move(
+            adjustment,
+            AdjustmentStatus.APPROVED,
+            error=GoalWorkflowError,
+            message=lambda: _already_decided(adjustment),
+        )
         values = {
             target: getattr(adjustment, name)
             for name, target in ADJUSTABLE.items()
@@ -150,7 +152,7 @@ def approve_adjustment(
         before = snapshot(goal, list(values))
         for name, value in values.items():
             setattr(goal, name, value)
-        _save(goal, list(values))
+        save_versioned(goal, list(values))
         _snapshot_version(goal, actor=actor, reason=adjustment.reason)
         _decide(adjustment, actor=actor, status=AdjustmentStatus.APPROVED, comment=comment.strip())
         record_event(
@@ -180,8 +182,13 @@ def approve_adjustment(
 def reject_adjustment(*, actor, adjustment: AdjustmentRequest, comment: str) -> AdjustmentRequest:
     """The reviewer (or HR) declines a request, saying why; the goal stays as agreed."""
     with transaction.atomic():
-        adjustment, goal = _lock_adjustment(actor, adjustment)
-        _require_decision(adjustment, AdjustmentStatus.REJECTED)
+        adjustment, goal = _start_decision(actor, adjustment)
+        require_move(
+            adjustment,
+            AdjustmentStatus.REJECTED,
+            error=GoalWorkflowError,
+            message=lambda: _already_decided(adjustment),
+        )
         comment = (comment or "").strip()
         if not comment:
             raise ValidationError({"comment": _("Say why the change is declined.")})

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, ProtectedError, RestrictedError
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -37,8 +37,15 @@ from goals.models import (
     TemplateSection,
 )
 from goals.rules import Threshold, check_thresholds, q2, weight_gap
-from perfcycle import access
-from perfcycle.services import ConcurrentEditError, record_event, snapshot
+from perfcycle.audit import changes, record_event, snapshot
+from perfcycle.workflow import (
+    ConcurrentEditError,
+    DomainError,
+    check_version,
+    lock_for_update,
+    require_hr,
+    save_versioned,
+)
 
 SCALE_FIELDS = ["name", "description", "is_default"]
 INDICATOR_FIELDS = ["name", "definition", "kind", "unit", "direction", "scale", "is_active"]
@@ -241,26 +248,10 @@ def _item_problems(section: SectionInput, label: str, add) -> None:
 # --- Shared checks ---------------------------------------------------------------------
 
 
-def _require_hr(actor) -> None:
-    if actor is None or not access.is_hr(actor):
-        raise PermissionDenied
-
-
-def _check_version(obj, expected_version: int, noun: str) -> None:
-    if obj.version != expected_version:
-        raise ConcurrentEditError(
-            _(
-                "Someone else changed this %(noun)s while you were editing. "
-                "Reload the page to see their changes, then make yours again."
-            )
-            % {"noun": noun}
-        )
-
-
 def _check_unique_name(model, name: str, *, exclude_pk: int | None = None) -> None:
     taken = model.objects.filter(name=name).exclude(pk=exclude_pk).exists()
     if taken:
-        raise ValidationError(
+        raise DomainError(
             {
                 "name": _("Another %(noun)s is already called “%(name)s”.")
                 % {"noun": model._meta.verbose_name, "name": name}
@@ -270,17 +261,12 @@ def _check_unique_name(model, name: str, *, exclude_pk: int | None = None) -> No
 
 def _check_name(name: str) -> None:
     if not name:
-        raise ValidationError({"name": _("A name is required.")})
+        raise DomainError({"name": _("A name is required.")})
 
 
 def _check_choice(data: dict, field: str, choices) -> None:
     if data[field] not in choices.values:
-        raise ValidationError({field: _("Choose one of the listed options.")})
-
-
-def _changes(before: dict, after: dict) -> tuple[dict, dict]:
-    changed = [key for key in after if after[key] != before.get(key)]
-    return {key: before.get(key) for key in changed}, {key: after[key] for key in changed}
+        raise DomainError({field: _("Choose one of the listed options.")})
 
 
 def _conflict() -> ValidationError:
@@ -346,7 +332,7 @@ def _scale_fields(data: dict) -> dict:
 def _clean_levels(levels: Sequence[LevelInput]) -> list[LevelInput]:
     problems = level_problems(levels)
     if problems:
-        raise ValidationError({"levels": [problem.message for problem in problems]})
+        raise DomainError({"levels": [problem.message for problem in problems]})
     return sorted(
         (
             LevelInput(level.value, level.label.strip(), level.descriptor.strip())
@@ -370,8 +356,7 @@ def _take_default(*, actor, keep_pk: int | None) -> None:
         if previous.pk == keep_pk:
             continue
         previous.is_default = False
-        previous.version = F("version") + 1
-        previous.save(update_fields=["is_default", "version"])
+        save_versioned(previous, ["is_default"])
         record_event(
             actor=actor,
             verb="scale.updated",
@@ -383,7 +368,7 @@ def _take_default(*, actor, keep_pk: int | None) -> None:
 
 def create_scale(*, actor, data: dict, levels: Sequence[LevelInput]) -> RatingScale:
     """A new rating scale with its levels (at least two, unique positive values)."""
-    _require_hr(actor)
+    require_hr(actor)
     fields = _scale_fields(data)
     levels = _clean_levels(levels)
     try:
@@ -416,13 +401,13 @@ def update_scale(
 ) -> RatingScale:
     """Edit a scale. Levels are known by their value: labels and descriptors may change
     freely, but a value that a scoring rule uses cannot be removed."""
-    _require_hr(actor)
+    require_hr(actor)
     fields = _scale_fields(data)
     levels = _clean_levels(levels)
     try:
         with transaction.atomic():
-            scale = RatingScale.objects.select_for_update().get(pk=scale_id)
-            _check_version(scale, expected_version, _("rating scale"))
+            scale = lock_for_update(RatingScale, scale_id)
+            check_version(scale, expected_version)
             _check_unique_name(RatingScale, fields["name"], exclude_pk=scale.pk)
             existing = {level.value: level for level in scale.levels.all()}
             wanted = {level.value: level for level in levels}
@@ -432,11 +417,10 @@ def update_scale(
                 _take_default(actor=actor, keep_pk=scale.pk)
             for name, value in fields.items():
                 setattr(scale, name, value)
-            scale.version += 1
-            scale.save(update_fields=[*SCALE_FIELDS, "version"])
+            save_versioned(scale, SCALE_FIELDS)
             _write_levels(scale, existing, wanted)
             after = _scale_state(scale, levels)
-            before, after = _changes(before, after)
+            before, after = changes(before, after)
             record_event(actor=actor, verb="scale.updated", obj=scale, before=before, after=after)
     except IntegrityError as error:
         raise _conflict() from error
@@ -455,7 +439,7 @@ def _check_levels_unused(scale: RatingScale, existing: dict, *, removed: set[int
     ):
         users.setdefault(value, []).append(f"“{name}”")
     if users:
-        raise ValidationError(
+        raise DomainError(
             {
                 "levels": [
                     _(
@@ -489,14 +473,13 @@ def _write_levels(scale: RatingScale, existing: dict, wanted: dict) -> None:
     )
 
 
-def ensure_default_scale(*, actor=None) -> RatingScale:
+def ensure_default_scale(*, actor) -> RatingScale:
     """The standard 5-point scale, created once; calling again returns the same scale.
 
-    It becomes the default only if no other scale is. ``actor`` None means the system
-    (the demo seed, a fresh install).
+    It becomes the default only if no other scale is. ``actor``: HR, or ``SYSTEM`` (the
+    demo seed, a fresh install).
     """
-    if actor is not None:
-        _require_hr(actor)
+    require_hr(actor, allow_system=True)
     existing = RatingScale.objects.filter(name=STANDARD_SCALE_NAME).first()
     if existing is not None:
         return existing
@@ -538,7 +521,7 @@ def _indicator_fields(data: dict) -> dict:
     _check_choice(fields, "kind", IndicatorKind)
     _check_choice(fields, "direction", Direction)
     if not isinstance(fields.get("scale"), RatingScale):
-        raise ValidationError({"scale": _("Choose the rating scale this indicator rates on.")})
+        raise DomainError({"scale": _("Choose the rating scale this indicator rates on.")})
     return fields
 
 
@@ -546,7 +529,7 @@ def _check_rule(thresholds: Sequence[Threshold], scale: RatingScale) -> None:
     levels = scale.levels.values_list("value", flat=True)
     problems = check_thresholds(thresholds, levels)
     if problems:
-        raise ValidationError({"thresholds": problems})
+        raise DomainError({"thresholds": problems})
 
 
 def _rule_state(thresholds) -> list[list]:
@@ -568,18 +551,14 @@ def _write_rule(indicator: Indicator, thresholds: Sequence[Threshold]) -> None:
     )
 
 
-def _lock_scale(scale: RatingScale) -> RatingScale:
-    # Serialises with update_scale, so a level cannot vanish while a rule starts using it.
-    return RatingScale.objects.select_for_update().get(pk=scale.pk)
-
-
 def create_indicator(*, actor, data: dict, thresholds: Sequence[Threshold]) -> Indicator:
     """A new library indicator with its scoring rule (achievement % → rating level)."""
-    _require_hr(actor)
+    require_hr(actor)
     fields = _indicator_fields(data)
     try:
         with transaction.atomic():
-            fields["scale"] = _lock_scale(fields["scale"])
+            # Serialises with update_scale: a level cannot vanish while a rule starts using it.
+            fields["scale"] = lock_for_update(RatingScale, fields["scale"].pk)
             _check_rule(thresholds, fields["scale"])
             _check_unique_name(Indicator, fields["name"])
             indicator = Indicator.objects.create(**fields)
@@ -604,13 +583,14 @@ def update_indicator(
     expected_version: int,
 ) -> Indicator:
     """Edit an indicator and replace its scoring rule."""
-    _require_hr(actor)
+    require_hr(actor)
     fields = _indicator_fields(data)
     try:
         with transaction.atomic():
-            indicator = Indicator.objects.select_for_update().get(pk=indicator_id)
-            _check_version(indicator, expected_version, _("indicator"))
-            fields["scale"] = _lock_scale(fields["scale"])
+            indicator = lock_for_update(Indicator, indicator_id)
+            check_version(indicator, expected_version)
+            # Serialises with update_scale: a level cannot vanish while a rule starts using it.
+            fields["scale"] = lock_for_update(RatingScale, fields["scale"].pk)
             _check_rule(thresholds, fields["scale"])
             _check_unique_name(Indicator, fields["name"], exclude_pk=indicator.pk)
             if fields["kind"] != IndicatorKind.BEHAVIOURAL:
@@ -621,12 +601,11 @@ def update_indicator(
             before = _indicator_state(indicator, old_rule)
             for name, value in fields.items():
                 setattr(indicator, name, value)
-            indicator.version += 1
-            indicator.save(update_fields=[*INDICATOR_FIELDS, "version"])
+            save_versioned(indicator, INDICATOR_FIELDS)
             after = _indicator_state(indicator, thresholds)
             if after["thresholds"] != before["thresholds"]:
                 _write_rule(indicator, thresholds)
-            before, after = _changes(before, after)
+            before, after = changes(before, after)
             record_event(
                 actor=actor, verb="indicator.updated", obj=indicator, before=before, after=after
             )
@@ -645,7 +624,7 @@ def _check_not_a_competency(indicator: Indicator) -> None:
         .distinct()
     )
     if names:
-        raise ValidationError(
+        raise DomainError(
             {
                 "kind": _(
                     "This indicator is a competency in %(templates)s, whose Competencies "
@@ -674,7 +653,7 @@ def _template_fields(data: dict) -> dict:
 def _clean_sections(sections: Sequence[SectionInput]) -> list[SectionInput]:
     problems = template_problems(sections)
     if problems:
-        raise ValidationError(problems)
+        raise DomainError(problems)
     return sorted(sections, key=lambda section: SECTION_ORDER[section.kind])
 
 
@@ -747,7 +726,7 @@ def _delete_rows(queryset) -> None:
     try:
         queryset.delete()
     except (ProtectedError, RestrictedError) as error:
-        raise ValidationError(
+        raise DomainError(
             {
                 "sections": _(
                     "A section or item you removed already holds appraisal data, so it "
@@ -759,7 +738,7 @@ def _delete_rows(queryset) -> None:
 
 def create_template(*, actor, data: dict, sections: Sequence[SectionInput]) -> Template:
     """A new evaluation method: weighted sections (totalling 100 %) and their items."""
-    _require_hr(actor)
+    require_hr(actor)
     fields = _template_fields(data)
     sections = _clean_sections(sections)
     try:
@@ -787,21 +766,20 @@ def update_template(
     expected_version: int,
 ) -> Template:
     """Edit a template's fields and composition."""
-    _require_hr(actor)
+    require_hr(actor)
     fields = _template_fields(data)
     sections = _clean_sections(sections)
     try:
         with transaction.atomic():
-            template = Template.objects.select_for_update().get(pk=template_id)
-            _check_version(template, expected_version, _("template"))
+            template = lock_for_update(Template, template_id)
+            check_version(template, expected_version)
             _check_unique_name(Template, fields["name"], exclude_pk=template.pk)
             before = _template_state(template, _saved_sections(template))
             for name, value in fields.items():
                 setattr(template, name, value)
-            template.version += 1
-            template.save(update_fields=[*TEMPLATE_FIELDS, "version"])
+            save_versioned(template, TEMPLATE_FIELDS)
             _write_sections(template, sections)
-            before, after = _changes(before, _template_state(template, sections))
+            before, after = changes(before, _template_state(template, sections))
             record_event(
                 actor=actor, verb="template.updated", obj=template, before=before, after=after
             )

@@ -16,7 +16,7 @@ from goals.models import GoalStatus
 from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Employee
 from perfcycle.notifications import claim_once, notify
-from perfcycle.workflow import require_actor
+from perfcycle.workflow import lock_for_update, require_actor
 
 REMINDER_KIND = "planning_reminder"
 
@@ -24,9 +24,8 @@ REMINDER_KIND = "planning_reminder"
 def send_planning_reminders(*, cycle: Cycle, actor, today: dt.date | None = None) -> int:
     """Remind everyone not ready in ``cycle``, at most once per person per day; returns how
     many were reminded. People without goals or with weights off are told what to do;
-    reviewers are told how many of their people wait for their approval.
-
-    ``actor`` is the HR admin who asked, or SYSTEM for the daily run.
+    reviewers are told how many of their people wait for their approval. ``actor``: the
+    HR admin who asked, or ``SYSTEM`` on the beat schedule.
 
     Safe to run any number of times: the cycle row lock serialises concurrent runs and
     the core's send-once keys (cycle, person, day) are the record of who was told.
@@ -34,7 +33,7 @@ def send_planning_reminders(*, cycle: Cycle, actor, today: dt.date | None = None
     require_actor(actor)
     today = today or timezone.localdate()
     with transaction.atomic():
-        cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         if cycle.phase != Cycle.Phase.PLANNING:
             return 0
         lines = _reminder_lines(cycle)

@@ -1,7 +1,7 @@
 """Cycle setup: a cycle's rating scale and default template, who gets which template, and
 who takes part.
 
-Writes are HR-only (``actor`` None means the system, as in ``perfcycle.services``), run in
+Writes are HR-only (``perfcycle.workflow.require_hr``), run in
 a transaction holding the cycle's row lock (so two HR admins setting up one cycle at once
 are serialised and each sees the other's result), re-check the cycle's phase inside that
 lock and write an audit event.
@@ -16,15 +16,16 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from goals.models import CyclePlan, Goal, RatingScale, Template, TemplateAssignment
-from perfcycle import access
+from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Department, Employee, Participation
-from perfcycle.services import ConcurrentEditError, enrol_employees, record_event
+from perfcycle.services import enrol_employees
+from perfcycle.workflow import ConcurrentEditError, DomainError, lock_for_update, require_hr
 
 # The scale, the default template and the assignment rules are agreed before goals are
 # written against them; enrolment stays open while people can still plan and work.
@@ -33,18 +34,9 @@ ENROL_PHASES = (Cycle.Phase.PLANNING, Cycle.Phase.IMPLEMENTATION)
 NO_PLAN_TOKEN = "new"
 
 
-def _require_hr(actor) -> None:
-    if actor is not None and not access.is_hr(actor):
-        raise PermissionDenied
-
-
-def _lock_cycle(cycle_id: int) -> Cycle:
-    return Cycle.objects.select_for_update().get(pk=cycle_id)
-
-
 def _require_phase(cycle: Cycle, phases, message: str) -> None:
     if cycle.phase not in phases:
-        raise ValidationError(message % {"phase": cycle.get_phase_display()})
+        raise DomainError(message % {"phase": cycle.get_phase_display()})
 
 
 def _require_setup_open(cycle: Cycle) -> None:
@@ -91,19 +83,20 @@ def set_cycle_plan(
     cycle: Cycle,
     rating_scale: RatingScale,
     default_template: Template | None = None,
-    expected_token: str | None = None,
+    expected_token: str,
 ) -> CyclePlan:
     """Choose the cycle's rating scale and default template (planning only).
 
-    ``expected_token`` is ``plan_token()`` of the plan the user saw; if someone saved the
-    plan since, ConcurrentEditError is raised and nothing changes.
+    ``expected_token`` is ``plan_token()`` of the plan the user saw (``NO_PLAN_TOKEN``
+    before there is one); if someone saved the plan since, or the token is missing,
+    ConcurrentEditError is raised and nothing changes.
     """
-    _require_hr(actor)
+    require_hr(actor)
     with transaction.atomic():
-        cycle = _lock_cycle(cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         _require_setup_open(cycle)
         plan = CyclePlan.objects.select_for_update().filter(cycle=cycle).first()
-        if expected_token is not None and expected_token != plan_token(plan):
+        if expected_token != plan_token(plan):
             raise ConcurrentEditError(
                 _(
                     "Someone else changed this cycle's plan while you were editing. "
@@ -116,7 +109,7 @@ def set_cycle_plan(
         if default_template is not None and not default_template.is_active:
             errors["default_template"] = _("This template is inactive; choose an active one.")
         if errors:
-            raise ValidationError(errors)
+            raise DomainError(errors)
         fields = ["rating_scale", "default_template"]
         if plan is None:
             plan = CyclePlan.objects.create(
@@ -167,35 +160,31 @@ def add_template_assignment(
     A target that already has a rule in this cycle is refused (remove that rule first),
     so the winning rule for anyone is never ambiguous.
     """
-    _require_hr(actor)
+    require_hr(actor)
     job_title = " ".join(job_title.split())
     if employee is not None and (department is not None or job_title):
-        raise ValidationError(
+        raise DomainError(
             _("A person override names only the person; leave department and job title empty.")
         )
     if employee is None and department is None and not job_title:
-        raise ValidationError(
-            _("Choose a person, a department, a job title or both of the last two.")
-        )
+        raise DomainError(_("Choose a person, a department, a job title or both of the last two."))
     with transaction.atomic():
-        cycle = _lock_cycle(cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         _require_setup_open(cycle)
         if not template.is_active:
-            raise ValidationError(
-                {"template": _("This template is inactive; choose an active one.")}
-            )
+            raise DomainError({"template": _("This template is inactive; choose an active one.")})
         same = TemplateAssignment.objects.filter(cycle=cycle).select_related("template")
         if employee is not None:
             same = same.filter(employee=employee)
             if not employee.is_active:
-                raise ValidationError({"employee": _("This person has left the organisation.")})
+                raise DomainError({"employee": _("This person has left the organisation.")})
         else:
             same = same.filter(
                 employee__isnull=True, department=department, job_title__iexact=job_title
             )
         existing = same.first()
         if existing is not None:
-            raise ValidationError(
+            raise DomainError(
                 _(
                     "A rule for this target already gives “%(template)s”. Remove that rule "
                     "first if you want to change it."
@@ -219,9 +208,9 @@ def add_template_assignment(
 
 
 def remove_template_assignment(*, actor, cycle: Cycle, assignment_id: int) -> None:
-    _require_hr(actor)
+    require_hr(actor)
     with transaction.atomic():
-        cycle = _lock_cycle(cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         _require_setup_open(cycle)
         assignment = (
             TemplateAssignment.objects.select_related("template", "department", "employee__user")
@@ -229,7 +218,7 @@ def remove_template_assignment(*, actor, cycle: Cycle, assignment_id: int) -> No
             .first()
         )
         if assignment is None:
-            raise ValidationError(_("This rule was already removed."))
+            raise DomainError(_("This rule was already removed."))
         record_event(
             actor=actor,
             verb="template_assignment.removed",
@@ -425,13 +414,13 @@ def enrol_population(
 ) -> int:
     """Enrol active people in bulk: everyone, or those in the departments and/or with the
     job titles given (both given: people matching both). Returns how many joined."""
-    _require_hr(actor)
+    require_hr(actor)
     departments = list(departments)
     job_titles = sorted({" ".join(t.split()) for t in job_titles if t.strip()})
     if not everyone and not departments and not job_titles:
-        raise ValidationError(_("Choose departments, job titles, or everyone active."))
+        raise DomainError(_("Choose departments, job titles, or everyone active."))
     with transaction.atomic():
-        cycle = _lock_cycle(cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         _require_phase(
             cycle,
             ENROL_PHASES,
@@ -467,9 +456,9 @@ def enrol_population(
 
 def remove_participant(*, actor, cycle: Cycle, participation_id: int) -> None:
     """Take someone out of a cycle: only in planning and only before they have goals."""
-    _require_hr(actor)
+    require_hr(actor)
     with transaction.atomic():
-        cycle = _lock_cycle(cycle.pk)
+        cycle = lock_for_update(Cycle, cycle.pk)
         _require_phase(
             cycle,
             SETUP_PHASES,

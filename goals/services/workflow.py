@@ -31,7 +31,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -45,9 +44,16 @@ from goals.models import (
     GoalVersion,
 )
 from perfcycle import access
+from perfcycle.audit import record_event, snapshot
 from perfcycle.models import Cycle, Employee, Participation
-from perfcycle.services import ConcurrentEditError, notify, record_event
-from perfcycle.services import snapshot as core_snapshot
+from perfcycle.notifications import notify
+from perfcycle.workflow import (
+    DomainError,
+    check_version,
+    lock_for_update,
+    require_move,
+    save_versioned,
+)
 
 CONTENT_FIELDS = [
     "title",
@@ -64,15 +70,7 @@ AUDIT_FIELDS = ["level", "owner", "department", *CONTENT_FIELDS, "status"]
 OPEN_STATUSES = [GoalStatus.DRAFT, GoalStatus.RETURNED]
 
 
-def snapshot(obj, fields) -> dict:
-    """The audit payload of ``fields``: JSON-safe, decimals as exact strings."""
-    return {
-        name: str(value) if isinstance(value, Decimal) else value
-        for name, value in core_snapshot(obj, fields).items()
-    }
-
-
-class GoalWorkflowError(ValidationError):
+class GoalWorkflowError(DomainError):
     """A goal or adjustment cannot move as asked (its state, or the cycle's phase)."""
 
 
@@ -94,12 +92,9 @@ class BulkOutcome:
 # --- Shared checks ------------------------------------------------------------------------
 
 
-def _lock(goal: Goal) -> Goal:
-    return (
-        Goal.objects.select_for_update(of=("self",))
-        .select_related("cycle", "owner__user")
-        .get(pk=goal.pk)
-    )
+def lock_goal(goal: Goal) -> Goal:
+    """The goal row, locked for this transaction, with its cycle and owner."""
+    return lock_for_update(Goal.objects.select_related("cycle", "owner__user"), goal.pk)
 
 
 def _employee(actor) -> Employee | None:
@@ -154,21 +149,6 @@ ACTION_WORDS = {
     GoalStatus.APPROVED: gettext_lazy("approved"),
     GoalStatus.RETURNED: gettext_lazy("returned"),
 }
-
-
-def _require_move(goal: Goal, to_status: str) -> None:
-    if to_status in Goal.TRANSITIONS[GoalStatus(goal.status)]:
-        return
-    raise GoalWorkflowError(
-        _("This goal is %(status)s, so it cannot be %(action)s.")
-        % {"status": goal.get_status_display().lower(), "action": ACTION_WORDS[to_status]}
-    )
-
-
-def _save(goal: Goal, fields: list[str]) -> None:
-    goal.version += 1
-    goal.updated_at = timezone.now()
-    goal.save(update_fields=[*fields, "version", "updated_at"])
 
 
 def _snapshot_version(goal: Goal, *, actor, reason: str = "") -> GoalVersion:
@@ -366,16 +346,10 @@ def update_goal(*, actor, goal: Goal, data: dict[str, Any], expected_version: in
     company or department goal while the cycle is in planning. Refuses with
     ConcurrentEditError if the goal changed since the form was loaded."""
     with transaction.atomic():
-        goal = _lock(goal)
+        goal = lock_goal(goal)
         if not _may_edit(actor, goal):
             raise PermissionDenied
-        if goal.version != expected_version:
-            raise ConcurrentEditError(
-                _(
-                    "Someone changed this goal while you were editing it. Reload the page "
-                    "to see the change, then make yours again."
-                )
-            )
+        check_version(goal, expected_version)
         if goal.is_locked:
             raise GoalWorkflowError(
                 _("This goal is approved and locked. Ask for an adjustment to change it.")
@@ -396,12 +370,12 @@ def update_goal(*, actor, goal: Goal, data: dict[str, Any], expected_version: in
             for name in CONTENT_FIELDS
             if getattr(goal, goal._meta.get_field(name).attname) != old[name]
         ]
-        after = snapshot(goal, CONTENT_FIELDS)
         if not changed:
             return goal
-        _save(goal, changed)
+        save_versioned(goal, changed)
         if goal.status == GoalStatus.APPROVED:
             _snapshot_version(goal, actor=actor)
+        after = snapshot(goal, CONTENT_FIELDS)
         _audit(
             actor=actor,
             verb="goal.updated",
@@ -415,7 +389,7 @@ def update_goal(*, actor, goal: Goal, data: dict[str, Any], expected_version: in
 def delete_goal(*, actor, goal: Goal) -> None:
     """Delete a draft goal (its author only, during planning, with nothing aligned to it)."""
     with transaction.atomic():
-        goal = _lock(goal)
+        goal = lock_goal(goal)
         if not _may_edit(actor, goal):
             raise PermissionDenied
         _require_planning(goal.cycle)
@@ -438,16 +412,21 @@ def delete_goal(*, actor, goal: Goal) -> None:
 def submit_goal(*, actor, goal: Goal) -> Goal:
     """The owner sends a draft (or a returned goal) to their reviewer for approval."""
     with transaction.atomic():
-        goal = _lock(goal)
+        goal = lock_goal(goal)
         if goal.level != GoalLevel.INDIVIDUAL or not _is_owner(actor, goal):
             raise PermissionDenied
         _require_planning(goal.cycle)
-        _require_move(goal, GoalStatus.SUBMITTED)
+        require_move(
+            goal,
+            GoalStatus.SUBMITTED,
+            error=GoalWorkflowError,
+            action=ACTION_WORDS[GoalStatus.SUBMITTED],
+        )
         if goal.weight <= 0:
             raise GoalWorkflowError(_("Give the goal a weight above 0 % before submitting it."))
         before = goal.status
         goal.status = GoalStatus.SUBMITTED
-        _save(goal, ["status"])
+        save_versioned(goal, ["status"])
         _audit(
             actor=actor,
             verb="goal.submitted",
@@ -469,12 +448,12 @@ def _check_review(*, actor, goal: Goal, to_status: str) -> None:
     if not _may_review(actor, goal):
         raise PermissionDenied
     _require_planning(goal.cycle)
-    _require_move(goal, to_status)
+    require_move(goal, to_status, error=GoalWorkflowError, action=ACTION_WORDS[to_status])
 
 
 def _approve(*, actor, goal: Goal) -> None:
     goal.status = GoalStatus.APPROVED
-    _save(goal, ["status"])
+    save_versioned(goal, ["status"])
     _snapshot_version(goal, actor=actor)
     _audit(
         actor=actor,
@@ -487,7 +466,7 @@ def _approve(*, actor, goal: Goal) -> None:
 
 def _return(*, actor, goal: Goal, comment: str) -> None:
     goal.status = GoalStatus.RETURNED
-    _save(goal, ["status"])
+    save_versioned(goal, ["status"])
     GoalComment.objects.create(goal=goal, author=actor, body=comment)
     _audit(
         actor=actor,
@@ -510,7 +489,7 @@ def _clean_comment(comment: str, *, field_name: str = "comment") -> str:
 def approve_goal(*, actor, goal: Goal) -> Goal:
     """The owner's reviewer in the cycle (or HR) agrees a submitted goal."""
     with transaction.atomic():
-        goal = _lock(goal)
+        goal = lock_goal(goal)
         _check_review(actor=actor, goal=goal, to_status=GoalStatus.APPROVED)
         _approve(actor=actor, goal=goal)
         _notify(
@@ -526,7 +505,7 @@ def return_goal(*, actor, goal: Goal, comment: str) -> Goal:
     """The reviewer (or HR) sends a submitted goal back; the comment is required and is
     kept on the goal for the employee to read."""
     with transaction.atomic():
-        goal = _lock(goal)
+        goal = lock_goal(goal)
         _check_review(actor=actor, goal=goal, to_status=GoalStatus.RETURNED)
         comment = _clean_comment(comment)
         _return(actor=actor, goal=goal, comment=comment)

@@ -32,7 +32,7 @@ from goals.models import (
 )
 from goals.rules import HUNDRED, q2
 from goals.services import library as services
-from perfcycle.views import PAGE_SIZE, hr_required
+from perfcycle.views import PAGE_SIZE, hr_required, refusal_status
 
 INDICATOR_SORTS = {
     "name": ["name"],
@@ -59,6 +59,8 @@ def _templates_using(indicator_ref):
 
 def _form_page(request, template_name: str, context: dict):
     status = 400 if request.method == "POST" else 200
+    if context["editor"].refusal is not None:
+        status = refusal_status(context["editor"].refusal)
     return render(request, template_name, context, status=status)
 
 

@@ -18,7 +18,7 @@ from goals.models import Goal, RatingLevel, RatingScale, TemplateAssignment
 from goals.services import setup
 from perfcycle import access
 from perfcycle.models import Department, Employee, Participation
-from perfcycle.views import attach_errors, hr_required
+from perfcycle.views import attach_errors, hr_required, refusal_status
 
 PAGE_SIZE = 50
 WITHOUT_TEMPLATE_GROUPS = 12
@@ -120,6 +120,7 @@ def cycle_plan_set(request, cycle_id):
             )
         except ValidationError as error:
             attach_errors(form, error)
+            return _render_setup(request, cycle, plan_form=form, status=refusal_status(error))
         else:
             messages.success(request, _("Rating scale and default template saved."))
             return redirect("goals:cycle-setup", cycle.pk)

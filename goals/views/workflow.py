@@ -34,7 +34,7 @@ from goals.services import adjustments
 from goals.services import workflow as services
 from perfcycle import access
 from perfcycle.models import Cycle
-from perfcycle.views import attach_errors, hr_required
+from perfcycle.views import attach_errors, hr_required, refusal_status
 
 logger = logging.getLogger(__name__)
 
@@ -159,16 +159,18 @@ def goal_edit(request, pk):
     form = GoalForm(
         request.POST or None, user=request.user, cycle=goal.cycle, level=goal.level, goal=goal
     )
+    status = _status(request)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_goal(
                 actor=request.user,
                 goal=goal,
                 data=form.cleaned_data,
-                expected_version=form.cleaned_data.get("version") or 0,
+                expected_version=form.cleaned_data.get("version"),
             )
         except ValidationError as error:
             attach_errors(form, error)
+            status = refusal_status(error)
         else:
             messages.success(request, _("Goal saved."))
             return redirect(goal)
@@ -176,7 +178,7 @@ def goal_edit(request, pk):
         request,
         "goals/goal_form.html",
         {"form": form, "cycle": goal.cycle, "goal": goal, "level": goal.level},
-        status=_status(request),
+        status=status,
     )
 
 

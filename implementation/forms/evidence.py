@@ -215,6 +215,7 @@ class UnverifyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Say why; the reason is shown to the employee.")},
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class EvidenceFilterForm(forms.Form):

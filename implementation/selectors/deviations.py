@@ -13,6 +13,7 @@ from implementation.selectors import deviations_visible_to
 from perfcycle import access
 from perfcycle.models import AuditEvent, Cycle, Participation
 from perfcycle.selectors import Todo
+from perfcycle.workflow import may_move
 
 DEVIATION_TODO_LIMIT = 3
 
@@ -118,9 +119,9 @@ def deviation_actions(user, deviation: Deviation) -> DeviationActions:
     return DeviationActions(
         agree=phase == Cycle.Phase.IMPLEMENTATION
         and rules.may_agree(user, deviation)
-        and rules.can_move(deviation, DeviationStatus.ACTION_AGREED),
-        resolve=deciding and rules.can_move(deviation, DeviationStatus.RESOLVED),
-        accept=deciding and rules.can_move(deviation, DeviationStatus.ACCEPTED),
+        and may_move(deviation, DeviationStatus.ACTION_AGREED),
+        resolve=deciding and may_move(deviation, DeviationStatus.RESOLVED),
+        accept=deciding and may_move(deviation, DeviationStatus.ACCEPTED),
     )
 
 

@@ -34,7 +34,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
@@ -45,6 +45,7 @@ from django.utils.translation import gettext_lazy
 
 from goals.models import Goal, GoalStatus
 from goals.services.progress import set_goal_current_value
+from goals.services.workflow import lock_goal
 from implementation.models import (
     CheckIn,
     CheckinAnswer,
@@ -62,10 +63,18 @@ from implementation.selectors.checkins import (
     may_record_progress,
     may_respond_to_checkin,
 )
-from perfcycle import access
+from perfcycle.audit import Subject, changes, record_event, snapshot
 from perfcycle.models import Cycle, Participation
-from perfcycle.services import ConcurrentEditError, notify, record_event
-from perfcycle.services import snapshot as core_snapshot
+from perfcycle.notifications import notify
+from perfcycle.workflow import (
+    SYSTEM,
+    DomainError,
+    check_version,
+    lock_for_update,
+    require_hr,
+    require_move,
+    save_versioned,
+)
 
 __all__ = [
     "CheckinError",
@@ -94,16 +103,8 @@ SETTINGS_FIELDS = ["grace_days", "reminder_days_before", "deviation_margin"]
 EDITABLE = [CheckinStatus.PENDING, CheckinStatus.MISSED]
 
 
-class CheckinError(ValidationError):
+class CheckinError(DomainError):
     """A check-in cannot change as asked (its state, or the cycle's phase)."""
-
-
-def snapshot(obj, fields) -> dict:
-    """The audit payload of ``fields``: JSON-safe, decimals as exact strings."""
-    return {
-        name: str(value) if isinstance(value, Decimal) else value
-        for name, value in core_snapshot(obj, fields).items()
-    }
 
 
 # --- Periods and scheduled work -------------------------------------------------------
@@ -114,7 +115,7 @@ def ensure_checkin_settings(cycle: Cycle) -> CheckinSettings:
     settings, created = CheckinSettings.objects.get_or_create(cycle=cycle)
     if created:
         record_event(
-            actor=None,
+            actor=SYSTEM,
             verb="checkin_settings.created",
             obj=settings,
             after=snapshot(settings, SETTINGS_FIELDS),
@@ -148,7 +149,7 @@ def open_checkins(*, cycle: Cycle, today: dt.date) -> int:
     with transaction.atomic():
         CheckIn.objects.bulk_create(rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
         record_event(
-            actor=None,
+            actor=SYSTEM,
             verb="checkins.opened",
             obj=cycle,
             after={
@@ -194,41 +195,25 @@ def mark_missed_checkins(*, today: dt.date) -> int:
         )
         if count:
             record_event(
-                actor=None,
+                actor=SYSTEM,
                 verb="checkins.marked_missed",
-                obj=_Summary(CheckIn, today),
+                obj=Subject(
+                    CheckIn, text=f"{CheckIn._meta.verbose_name_plural} on {today.isoformat()}"
+                ),
                 after={"count": count, "today": today.isoformat()},
             )
     return count
 
 
-class _Summary:
-    """Stands in for "many rows of a model" in a summary audit event."""
-
-    def __init__(self, model, day: dt.date):
-        self._meta = model._meta
-        self.pk = ""
-        self._text = f"{model._meta.verbose_name_plural} on {day.isoformat()}"
-
-    def __str__(self):
-        return self._text
-
-
 # --- Shared checks --------------------------------------------------------------------
 
 
-def _lock(checkin: CheckIn) -> CheckIn:
-    return CheckIn.objects.select_for_update(of=("self",)).with_people().get(pk=checkin.pk)
+NOUN = gettext_lazy("check-in")
 
 
-def _require_version(checkin: CheckIn, expected_version: int | None) -> None:
-    if expected_version is not None and checkin.version != expected_version:
-        raise ConcurrentEditError(
-            _(
-                "Someone else changed this check-in while you were editing. "
-                "Reload the page to see their changes, then make yours again."
-            )
-        )
+def lock_checkin(checkin: CheckIn) -> CheckIn:
+    """The check-in row, locked for this transaction, with its people and cycle."""
+    return lock_for_update(CheckIn.objects.with_people(), checkin.pk)
 
 
 def _require_implementation(cycle: Cycle) -> None:
@@ -254,15 +239,6 @@ ACTION_WORDS = {
 }
 
 
-def _require_move(checkin: CheckIn, to_status: str) -> None:
-    if to_status in CheckIn.TRANSITIONS[CheckinStatus(checkin.status)]:
-        return
-    raise CheckinError(
-        _("This check-in is %(status)s, so it cannot be %(action)s.")
-        % {"status": checkin.get_status_display().lower(), "action": ACTION_WORDS[to_status]}
-    )
-
-
 def _require_editable(checkin: CheckIn) -> None:
     if checkin.status == CheckinStatus.REVIEWED:
         raise CheckinError(_("This check-in has been reviewed: nobody can change it any more."))
@@ -270,11 +246,6 @@ def _require_editable(checkin: CheckIn) -> None:
         raise CheckinError(
             _("You have submitted this check-in: it can no longer be changed. Add a comment.")
         )
-
-
-def _save(checkin: CheckIn, fields: list[str]) -> None:
-    checkin.version += 1
-    checkin.save(update_fields=[*fields, "version"])
 
 
 def _period_text(checkin: CheckIn) -> str:
@@ -360,25 +331,25 @@ def _write_content(checkin: CheckIn, data: dict[str, Any]) -> dict:
     }
 
 
-def _start_edit(*, actor, checkin: CheckIn, expected_version: int | None) -> CheckIn:
-    checkin = _lock(checkin)
+def _start_edit(*, actor, checkin: CheckIn, expected_version: int) -> CheckIn:
+    checkin = lock_checkin(checkin)
     if not is_checkin_participant(actor, checkin):
         raise PermissionDenied
-    _require_version(checkin, expected_version)
+    check_version(checkin, expected_version, noun=NOUN)
     _require_editable(checkin)
     _require_implementation(checkin.participation.cycle)
     return checkin
 
 
 def save_checkin_draft(
-    *, actor, checkin: CheckIn, data: dict[str, Any], expected_version: int | None
+    *, actor, checkin: CheckIn, data: dict[str, Any], expected_version: int
 ) -> CheckIn:
     """Save what the participant typed so far; the check-in stays pending (or missed)."""
     with transaction.atomic():
         checkin = _start_edit(actor=actor, checkin=checkin, expected_version=expected_version)
         before = snapshot(checkin, CHECKIN_FIELDS)
         extra = _write_content(checkin, data)
-        _save(checkin, ["went_well", "blockers", "confidence"])
+        save_versioned(checkin, ["went_well", "blockers", "confidence"])
         record_event(
             actor=actor,
             verb="checkin.draft_saved",
@@ -394,7 +365,7 @@ def submit_checkin(
     actor,
     checkin: CheckIn,
     data: dict[str, Any],
-    expected_version: int | None,
+    expected_version: int,
     today: dt.date | None = None,
 ) -> CheckIn:
     """Save and submit the check-in (pending or missed → submitted), once per period.
@@ -403,7 +374,13 @@ def submit_checkin(
     today = today or timezone.localdate()
     with transaction.atomic():
         checkin = _start_edit(actor=actor, checkin=checkin, expected_version=expected_version)
-        _require_move(checkin, CheckinStatus.SUBMITTED)
+        require_move(
+            checkin,
+            CheckinStatus.SUBMITTED,
+            error=CheckinError,
+            action=ACTION_WORDS[CheckinStatus.SUBMITTED],
+            noun=NOUN,
+        )
         if data.get("confidence") is None:
             raise CheckinError(
                 {"confidence": _("Say how confident you are (1 to 5) before you submit.")}
@@ -413,7 +390,7 @@ def submit_checkin(
         checkin.status = CheckinStatus.SUBMITTED
         checkin.submitted_at = timezone.now()
         checkin.is_late = today > checkin.due_date
-        _save(
+        save_versioned(
             checkin,
             ["went_well", "blockers", "confidence", "status", "submitted_at", "is_late"],
         )
@@ -468,21 +445,19 @@ def _record_checkin_progress(checkin: CheckIn, *, actor, today: dt.date) -> None
 # --- The reviewer's side and the conversation -----------------------------------------
 
 
-def _start_response(*, actor, checkin: CheckIn, expected_version: int | None) -> CheckIn:
-    checkin = _lock(checkin)
+def _start_response(*, actor, checkin: CheckIn) -> CheckIn:
+    checkin = lock_checkin(checkin)
     if not may_respond_to_checkin(actor, checkin):
         raise PermissionDenied
-    _require_version(checkin, expected_version)
     _require_open_cycle(checkin.participation.cycle)
     return checkin
 
 
-def reply_to_checkin(
-    *, actor, checkin: CheckIn, reply: str, expected_version: int | None
-) -> CheckIn:
+def reply_to_checkin(*, actor, checkin: CheckIn, reply: str, expected_version: int) -> CheckIn:
     """The reviewer's (or HR's) reply to a submitted check-in; the employee is told."""
     with transaction.atomic():
-        checkin = _start_response(actor=actor, checkin=checkin, expected_version=expected_version)
+        checkin = _start_response(actor=actor, checkin=checkin)
+        check_version(checkin, expected_version, noun=NOUN)
         if checkin.status != CheckinStatus.SUBMITTED:
             if checkin.status == CheckinStatus.REVIEWED:
                 raise CheckinError(
@@ -494,7 +469,7 @@ def reply_to_checkin(
             raise CheckinError({"manager_reply": _("Write your reply.")})
         before = snapshot(checkin, ["manager_reply"])
         checkin.manager_reply = reply
-        _save(checkin, ["manager_reply"])
+        save_versioned(checkin, ["manager_reply"])
         record_event(
             actor=actor,
             verb="checkin.replied",
@@ -513,14 +488,19 @@ def reply_to_checkin(
     return checkin
 
 
-def review_checkin(
-    *, actor, checkin: CheckIn, reply: str = "", expected_version: int | None = None
-) -> CheckIn:
+def review_checkin(*, actor, checkin: CheckIn, expected_version: int, reply: str = "") -> CheckIn:
     """Mark a submitted check-in reviewed (submitted → reviewed), with an optional last
     reply; the employee is told. Nobody changes it afterwards."""
     with transaction.atomic():
-        checkin = _start_response(actor=actor, checkin=checkin, expected_version=expected_version)
-        _require_move(checkin, CheckinStatus.REVIEWED)
+        checkin = _start_response(actor=actor, checkin=checkin)
+        check_version(checkin, expected_version, noun=NOUN)
+        require_move(
+            checkin,
+            CheckinStatus.REVIEWED,
+            error=CheckinError,
+            action=ACTION_WORDS[CheckinStatus.REVIEWED],
+            noun=NOUN,
+        )
         before = snapshot(checkin, CHECKIN_FIELDS)
         fields = ["status", "reviewed_at", "reviewed_by"]
         reply = reply.strip()
@@ -530,7 +510,7 @@ def review_checkin(
         checkin.status = CheckinStatus.REVIEWED
         checkin.reviewed_at = timezone.now()
         checkin.reviewed_by = actor
-        _save(checkin, fields)
+        save_versioned(checkin, fields)
         record_event(
             actor=actor,
             verb="checkin.reviewed",
@@ -568,7 +548,8 @@ def _add_comment(*, actor, checkin: CheckIn, body: str, follow_up: bool) -> Chec
 def ask_follow_up(*, actor, checkin: CheckIn, body: str) -> CheckinComment:
     """The reviewer (or HR) asks the employee a follow-up question on a check-in."""
     with transaction.atomic():
-        checkin = _start_response(actor=actor, checkin=checkin, expected_version=None)
+        # A follow-up question is a new comment; the check-in itself does not change.
+        checkin = _start_response(actor=actor, checkin=checkin)
         if checkin.status in EDITABLE:
             raise CheckinError(_("Ask follow-up questions once the check-in is submitted."))
         comment = _add_comment(actor=actor, checkin=checkin, body=body, follow_up=True)
@@ -588,7 +569,7 @@ def add_checkin_comment(*, actor, checkin: CheckIn, body: str) -> CheckinComment
     side is told (the employee's comment goes to the reviewer, anyone else's to the
     employee)."""
     with transaction.atomic():
-        checkin = _lock(checkin)
+        checkin = lock_checkin(checkin)
         if not (is_checkin_participant(actor, checkin) or may_respond_to_checkin(actor, checkin)):
             raise PermissionDenied
         _require_open_cycle(checkin.participation.cycle)
@@ -626,11 +607,7 @@ def add_progress_update(
     today = today or timezone.localdate()
     recorded_on = recorded_on or today
     with transaction.atomic():
-        goal = (
-            Goal.objects.select_for_update(of=("self",))
-            .select_related("cycle", "owner__user")
-            .get(pk=goal.pk)
-        )
+        goal = lock_goal(goal)
         if not may_record_progress(actor, goal):
             raise PermissionDenied
         if goal.status != GoalStatus.APPROVED:
@@ -691,43 +668,33 @@ def _progress_url(goal: Goal) -> str:
 # --- HR: settings and questions -------------------------------------------------------------
 
 
-def _require_hr(actor) -> None:
-    if not access.is_hr(actor):
-        raise PermissionDenied
-
-
 def update_checkin_settings(*, actor, cycle: Cycle, data: dict[str, Any]) -> CheckinSettings:
     """HR sets a cycle's grace days, reminder days and deviation margin."""
-    _require_hr(actor)
+    require_hr(actor)
     _require_open_cycle(cycle)
     with transaction.atomic():
         settings = ensure_checkin_settings(cycle)
-        settings = CheckinSettings.objects.select_for_update().get(pk=settings.pk)
+        settings = lock_for_update(CheckinSettings, settings.pk)
         before = snapshot(settings, SETTINGS_FIELDS)
         for field in SETTINGS_FIELDS:
             setattr(settings, field, data[field])
         settings.save(update_fields=SETTINGS_FIELDS)
-        after = snapshot(settings, SETTINGS_FIELDS)
-        changed = [k for k in after if after[k] != before[k]]
+        before, after = changes(before, snapshot(settings, SETTINGS_FIELDS))
         record_event(
-            actor=actor,
-            verb="checkin_settings.updated",
-            obj=settings,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
+            actor=actor, verb="checkin_settings.updated", obj=settings, before=before, after=after
         )
     return settings
 
 
 def add_checkin_question(*, actor, cycle: Cycle, text: str) -> CheckinQuestion:
     """HR adds a question to every check-in of ``cycle``, at the end of the list."""
-    _require_hr(actor)
+    require_hr(actor)
     _require_open_cycle(cycle)
     text = text.strip()
     if not text:
         raise CheckinError({"text": _("Write the question.")})
     with transaction.atomic():
-        Cycle.objects.select_for_update().filter(pk=cycle.pk).first()  # serialise positions
+        lock_for_update(Cycle, cycle.pk)  # serialises the positions
         last = cycle.checkin_questions.aggregate(last=Max("position"))["last"]
         question = CheckinQuestion.objects.create(
             cycle=cycle, text=text, position=0 if last is None else last + 1
@@ -743,9 +710,9 @@ def add_checkin_question(*, actor, cycle: Cycle, text: str) -> CheckinQuestion:
 
 def move_checkin_question(*, actor, question: CheckinQuestion, up: bool) -> CheckinQuestion:
     """Swap a question with its neighbour above (``up``) or below."""
-    _require_hr(actor)
+    require_hr(actor)
     with transaction.atomic():
-        Cycle.objects.select_for_update().filter(pk=question.cycle_id).first()
+        lock_for_update(Cycle, question.cycle_id)
         ordered = list(
             CheckinQuestion.objects.filter(cycle_id=question.cycle_id).order_by("position", "pk")
         )
@@ -774,9 +741,9 @@ def set_checkin_question_active(
 ) -> CheckinQuestion:
     """Deactivate a question (new check-ins no longer ask it; answers are kept) or bring
     it back."""
-    _require_hr(actor)
+    require_hr(actor)
     with transaction.atomic():
-        question = CheckinQuestion.objects.select_for_update().get(pk=question.pk)
+        question = lock_for_update(CheckinQuestion, question.pk)
         if question.is_active == active:
             return question
         question.is_active = active

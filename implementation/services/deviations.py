@@ -49,9 +49,18 @@ from implementation.models import (
     DeviationStatus,
 )
 from perfcycle import access
-from perfcycle.models import AuditEvent, Cycle, Employee, Notification, Participation
-from perfcycle.services import ConcurrentEditError, notify, record_event
-from perfcycle.workflow import insert_new
+from perfcycle.audit import Event, Subject, record_event, record_events, snapshot
+from perfcycle.models import Cycle, Employee, Notification, Participation
+from perfcycle.notifications import notify
+from perfcycle.workflow import (
+    SYSTEM,
+    DomainError,
+    check_version,
+    insert_new,
+    lock_for_update,
+    require_move,
+    save_versioned,
+)
 
 DEFAULT_MARGIN = Decimal("10")
 CHUNK = 5000
@@ -67,7 +76,7 @@ AUDIT_FIELDS = [
 ]
 
 
-class DeviationWorkflowError(ValidationError):
+class DeviationWorkflowError(DomainError):
     """A deviation cannot move as asked (its state, or its cycle's phase)."""
 
 
@@ -252,7 +261,7 @@ def _detect_in_cycle(cycle: Cycle, *, margin: Decimal, today: dt.date) -> Detect
         _announce_raised(raised)
         result.back_on_track = _close_back_on_track(back_on_track, today=today)
         record_event(
-            actor=None,
+            actor=SYSTEM,
             verb="deviations.checked",
             obj=cycle,
             after={"date": today.isoformat(), **result.as_dict()},
@@ -266,14 +275,13 @@ def _chunks(items: list, size: int = CHUNK):
 
 
 def _audit_many(verb: str, rows: list[tuple[int, str, dict, dict]]) -> None:
-    """record_event's bulk twin for the scheduler: (id, repr, before, after) per row."""
-    AuditEvent.objects.bulk_create(
+    """The scheduler's events about many deviations: (id, repr, before, after) per row."""
+    record_events(
         [
-            AuditEvent(
+            Event(
+                actor=SYSTEM,
                 verb=verb,
-                object_type=Deviation._meta.label_lower,
-                object_id=str(pk),
-                object_repr=text[:255],
+                obj=Subject(Deviation, pk, text),
                 before=before,
                 after=after,
             )
@@ -440,10 +448,6 @@ def may_decide(user, deviation: Deviation) -> bool:
     return is_reviewer(user, deviation) or access.is_hr(user)
 
 
-def can_move(deviation: Deviation, to_status: str) -> bool:
-    return to_status in Deviation.TRANSITIONS[DeviationStatus(deviation.status)]
-
-
 # --- Workflow -------------------------------------------------------------------------------
 
 
@@ -454,45 +458,17 @@ MOVE_WORDS = {
 }
 
 
-def _lock(deviation: Deviation) -> Deviation:
-    return Deviation.objects.select_for_update(of=("self",)).with_people().get(pk=deviation.pk)
+def lock_deviation(deviation: Deviation) -> Deviation:
+    """The deviation row, locked for this transaction, with its people and cycle."""
+    return lock_for_update(Deviation.objects.with_people(), deviation.pk)
 
 
-def _check(deviation: Deviation, *, to_status: str, expected_version: int | None) -> None:
-    if expected_version is not None and deviation.version != expected_version:
-        raise ConcurrentEditError(
-            _(
-                "Someone else changed this deviation while you were looking at it. "
-                "Reload the page to see what changed, then try again."
-            )
-        )
-    if not can_move(deviation, to_status):
-        raise DeviationWorkflowError(
-            _("This deviation is %(status)s, so it cannot be %(action)s.")
-            % {
-                "status": deviation.get_status_display().lower(),
-                "action": MOVE_WORDS[to_status],
-            }
-        )
+def _require_current_move(deviation: Deviation, *, to_status: str, expected_version: int) -> None:
+    """The version the user saw, the move and the cycle: in that order."""
+    check_version(deviation, expected_version)
+    require_move(deviation, to_status, error=DeviationWorkflowError, action=MOVE_WORDS[to_status])
     if deviation.participation.cycle.phase == Cycle.Phase.CLOSED:
         raise DeviationWorkflowError(_("The cycle is closed: its deviations can no longer change."))
-
-
-def _save(deviation: Deviation, fields: list[str]) -> None:
-    deviation.version += 1
-    deviation.save(update_fields=[*fields, "version"])
-
-
-def _snapshot(deviation: Deviation, fields: list[str]) -> dict:
-    values = {}
-    for name in fields:
-        value = getattr(deviation, f"{name}_id" if name == "agreed_in" else name)
-        if isinstance(value, dt.date):
-            value = value.isoformat()
-        elif isinstance(value, Decimal):
-            value = str(value)
-        values[name] = value
-    return values
 
 
 def _tell(recipient, *, actor, title: str, body: str, deviation: Deviation) -> None:
@@ -511,18 +487,18 @@ def agree_corrective_action(
     deviation: Deviation,
     action: str,
     follow_up_date: dt.date | None,
+    expected_version: int,
     checkin: CheckIn | None = None,
-    expected_version: int | None = None,
     today: dt.date | None = None,
 ) -> Deviation:
     """Record the corrective action the owner and reviewer agreed, and when to follow
     up; again to revise it. ``checkin``: the check-in it was agreed in, if any."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        deviation = _lock(deviation)
+        deviation = lock_deviation(deviation)
         if not may_agree(actor, deviation):
             raise PermissionDenied
-        _check(
+        _require_current_move(
             deviation, to_status=DeviationStatus.ACTION_AGREED, expected_version=expected_version
         )
         cycle = deviation.participation.cycle
@@ -549,18 +525,18 @@ def agree_corrective_action(
             raise ValidationError(errors)
         revising = deviation.status == DeviationStatus.ACTION_AGREED
         fields = ["status", "corrective_action", "follow_up_date", "agreed_in"]
-        before = _snapshot(deviation, fields)
+        before = snapshot(deviation, fields)
         deviation.status = DeviationStatus.ACTION_AGREED
         deviation.corrective_action = action
         deviation.follow_up_date = follow_up_date
         deviation.agreed_in = checkin
-        _save(deviation, fields)
+        save_versioned(deviation, fields)
         record_event(
             actor=actor,
             verb="deviation.action_revised" if revising else "deviation.action_agreed",
             obj=deviation,
             before=before,
-            after=_snapshot(deviation, fields),
+            after=snapshot(deviation, fields),
         )
         if is_owner(actor, deviation):
             other = (
@@ -591,28 +567,28 @@ def _close(
     text: str,
     field_name: str,
     missing: str,
-    expected_version: int | None,
+    expected_version: int,
 ) -> Deviation:
     with transaction.atomic():
-        deviation = _lock(deviation)
+        deviation = lock_deviation(deviation)
         if not may_decide(actor, deviation):
             raise PermissionDenied
-        _check(deviation, to_status=to_status, expected_version=expected_version)
+        _require_current_move(deviation, to_status=to_status, expected_version=expected_version)
         text = (text or "").strip()
         if not text:
             raise ValidationError({field_name: missing})
         fields = ["status", "resolution"]
-        before = _snapshot(deviation, fields)
+        before = snapshot(deviation, fields)
         deviation.status = to_status
         deviation.resolution = text
         deviation.closed_at = timezone.now()
-        _save(deviation, [*fields, "closed_at"])
+        save_versioned(deviation, [*fields, "closed_at"])
         record_event(
             actor=actor,
             verb=f"deviation.{to_status}",
             obj=deviation,
             before=before,
-            after=_snapshot(deviation, fields),
+            after=snapshot(deviation, fields),
         )
         if to_status == DeviationStatus.RESOLVED:
             title = _("%(name)s resolved the deviation on “%(goal)s”")
@@ -629,7 +605,7 @@ def _close(
 
 
 def resolve_deviation(
-    *, actor, deviation: Deviation, note: str, expected_version: int | None = None
+    *, actor, deviation: Deviation, note: str, expected_version: int
 ) -> Deviation:
     """The agreed action worked: the reviewer (or HR) closes the deviation with a note."""
     return _close(
@@ -644,7 +620,7 @@ def resolve_deviation(
 
 
 def accept_deviation(
-    *, actor, deviation: Deviation, reason: str, expected_version: int | None = None
+    *, actor, deviation: Deviation, reason: str, expected_version: int
 ) -> Deviation:
     """The shortfall is accepted (e.g. the goal became obsolete): the reviewer or HR
     closes the deviation, and must say why."""

@@ -39,22 +39,25 @@ from implementation import uploads
 from implementation.models import Evidence, EvidenceAttachment
 from implementation.selectors import evidence as evidence_selectors
 from perfcycle import access
+from perfcycle.audit import record_event, snapshot
 from perfcycle.models import Participation
-from perfcycle.services import ConcurrentEditError, notify, record_event, snapshot
+from perfcycle.notifications import notify
+from perfcycle.workflow import DomainError, check_version, lock_for_update, save_versioned
 
 CONTENT_FIELDS = ["title", "description", "occurred_on", "goal", "indicator"]
 AUDIT_FIELDS = ["participation", *CONTENT_FIELDS]
 
 
-class EvidenceError(ValidationError):
+class EvidenceError(DomainError):
     """Evidence cannot change as asked (its state, or the cycle's phase)."""
 
 
 # --- Shared checks --------------------------------------------------------------------------
 
 
-def _lock(evidence: Evidence) -> Evidence:
-    return Evidence.objects.select_for_update(of=("self",)).with_people().get(pk=evidence.pk)
+def lock_evidence(evidence: Evidence) -> Evidence:
+    """The record's row, locked for this transaction, with its people and cycle."""
+    return lock_for_update(Evidence.objects.with_people(), evidence.pk)
 
 
 def _require_open(participation: Participation) -> None:
@@ -86,16 +89,6 @@ def _require_unverified(evidence: Evidence, action: str) -> None:
     if evidence.verified_at is not None:
         raise EvidenceError(
             _("This evidence is verified, so it cannot be %(action)s.") % {"action": action}
-        )
-
-
-def _require_version(evidence: Evidence, expected_version: int | None) -> None:
-    if expected_version is not None and evidence.version != expected_version:
-        raise ConcurrentEditError(
-            _(
-                "Someone changed this evidence after you opened it. Reload the page to see "
-                "the change, then try again."
-            )
         )
 
 
@@ -281,7 +274,7 @@ def update_evidence(
     actor,
     evidence: Evidence,
     data: dict[str, Any],
-    expected_version: int | None,
+    expected_version: int,
     files: Sequence = (),
     remove_attachments: Iterable[int] = (),
 ) -> Evidence:
@@ -290,9 +283,9 @@ def update_evidence(
     saved: list[str] = []
     try:
         with transaction.atomic():
-            evidence = _lock(evidence)
+            evidence = lock_evidence(evidence)
             _require_creator(actor, evidence)
-            _require_version(evidence, expected_version)
+            check_version(evidence, expected_version)
             _require_unverified(evidence, _("edited"))
             _require_open(evidence.participation)
             existing = list(evidence.attachments.all())
@@ -320,8 +313,7 @@ def update_evidence(
             changed = [name for name in CONTENT_FIELDS if after[name] != before[name]]
             if not changed and not accepted and not removed:
                 return evidence
-            evidence.version += 1
-            evidence.save(update_fields=[*changed, "version"])
+            save_versioned(evidence, changed)
             added = _store(evidence, accepted, actor=actor, saved=saved)
             EvidenceAttachment.objects.filter(pk__in=[a.pk for a in removed]).delete()
             _delete_files_on_commit([a.file.name for a in removed])
@@ -353,7 +345,7 @@ def update_evidence(
 def delete_evidence(*, actor, evidence: Evidence) -> None:
     """Delete an unverified record and its files (its creator only)."""
     with transaction.atomic():
-        evidence = _lock(evidence)
+        evidence = lock_evidence(evidence)
         _require_creator(actor, evidence)
         _require_unverified(evidence, _("deleted"))
         _require_open(evidence.participation)
@@ -379,20 +371,19 @@ def delete_evidence(*, actor, evidence: Evidence) -> None:
 # --- Verification ----------------------------------------------------------------------------
 
 
-def verify_evidence(*, actor, evidence: Evidence, expected_version: int | None = None) -> Evidence:
-    """The reviewer (or HR) confirms the record; with ``expected_version``, only the
-    version they looked at."""
+def verify_evidence(*, actor, evidence: Evidence, expected_version: int) -> Evidence:
+    """The reviewer (or HR) confirms the record, as it was when they looked at it
+    (``expected_version``)."""
     with transaction.atomic():
-        evidence = _lock(evidence)
+        evidence = lock_evidence(evidence)
         if not evidence_selectors.may_verify_evidence(actor, evidence):
             raise PermissionDenied
-        _require_version(evidence, expected_version)
+        check_version(evidence, expected_version)
         _require_unverified(evidence, _("verified again"))
         _require_open(evidence.participation)
         evidence.verified_at = timezone.now()
         evidence.verified_by = actor
-        evidence.version += 1
-        evidence.save(update_fields=["verified_at", "verified_by", "version"])
+        save_versioned(evidence, ["verified_at", "verified_by"])
         record_event(
             actor=actor,
             verb="evidence.verified",
@@ -408,13 +399,15 @@ def verify_evidence(*, actor, evidence: Evidence, expected_version: int | None =
     return evidence
 
 
-def unverify_evidence(*, actor, evidence: Evidence, reason: str) -> Evidence:
-    """Withdraw a verification, with a reason the participant reads."""
+def unverify_evidence(*, actor, evidence: Evidence, reason: str, expected_version: int) -> Evidence:
+    """Withdraw a verification, with a reason the participant reads; only the
+    verification the user saw (``expected_version``)."""
     reason = (reason or "").strip()
     with transaction.atomic():
-        evidence = _lock(evidence)
+        evidence = lock_evidence(evidence)
         if not evidence_selectors.may_verify_evidence(actor, evidence):
             raise PermissionDenied
+        check_version(evidence, expected_version)
         if evidence.verified_at is None:
             raise EvidenceError(_("This evidence is not verified."))
         _require_open(evidence.participation)
@@ -426,8 +419,7 @@ def unverify_evidence(*, actor, evidence: Evidence, reason: str) -> Evidence:
         }
         evidence.verified_at = None
         evidence.verified_by = None
-        evidence.version += 1
-        evidence.save(update_fields=["verified_at", "verified_by", "version"])
+        save_versioned(evidence, ["verified_at", "verified_by"])
         record_event(
             actor=actor,
             verb="evidence.unverified",

@@ -30,7 +30,8 @@ from implementation.selectors import checkins as checkin_selectors
 from implementation.services import checkins as services
 from perfcycle import access
 from perfcycle.models import Cycle
-from perfcycle.views import attach_errors, hr_required
+from perfcycle.views import attach_errors, hr_required, refusal_status
+from perfcycle.workflow import ConcurrentEditError
 
 PAGE_SIZE = 50
 
@@ -129,6 +130,7 @@ def checkin_edit(request, pk):
     if not editable:
         return redirect(checkin)
     form = _checkin_form(request, checkin)
+    status = _status(request)
     if request.method == "POST" and form.is_valid():
         try:
             services.save_checkin_draft(
@@ -139,10 +141,11 @@ def checkin_edit(request, pk):
             )
         except ValidationError as error:
             attach_errors(form, error)
+            status = refusal_status(error)
         else:
             messages.success(request, _("Draft saved. Submit it when it is complete."))
             return redirect("implementation:checkin-edit", pk=checkin.pk)
-    return _render_form(request, checkin, form, status=_status(request))
+    return _render_form(request, checkin, form, status=status)
 
 
 @require_POST
@@ -151,6 +154,7 @@ def checkin_submit(request, pk):
     if not editable:
         return redirect(checkin)
     form = _checkin_form(request, checkin, submitting=True)
+    status = 400
     if form.is_valid():
         try:
             checkin = services.submit_checkin(
@@ -161,13 +165,14 @@ def checkin_submit(request, pk):
             )
         except ValidationError as error:
             attach_errors(form, error)
+            status = refusal_status(error)
         else:
             if checkin.is_late:
                 messages.warning(request, _("Check-in submitted, after its due date: marked late."))
             else:
                 messages.success(request, _("Check-in submitted. Your reviewer has been told."))
             return redirect(checkin)
-    return _render_form(request, checkin, form, status=400)
+    return _render_form(request, checkin, form, status=status)
 
 
 def _run(request, action, success: str) -> bool:
@@ -195,17 +200,24 @@ def checkin_review(request, pk):
     checkin = _respondable(request, pk)
     form = ReviewForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {}
-    _run(
-        request,
-        lambda: services.review_checkin(
+    try:
+        services.review_checkin(
             actor=request.user,
             checkin=checkin,
             reply=data.get("reply", ""),
             expected_version=data.get("version"),
-        ),
-        _("Check-in marked reviewed. %(name)s has been told.")
-        % {"name": checkin.participation.employee.full_name},
-    )
+        )
+    except ConcurrentEditError as error:
+        messages.error(request, " ".join(error.messages))
+        return _render_checkin(request, checkin, status=409, review_form=form)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Check-in marked reviewed. %(name)s has been told.")
+            % {"name": checkin.participation.employee.full_name},
+        )
     return redirect(checkin)
 
 
@@ -223,13 +235,13 @@ def checkin_reply(request, pk):
             )
         except ValidationError as error:
             attach_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Reply saved. %(name)s has been told.")
-                % {"name": checkin.participation.employee.full_name},
-            )
-            return redirect(checkin)
+            return _render_checkin(request, checkin, status=refusal_status(error), reply_form=form)
+        messages.success(
+            request,
+            _("Reply saved. %(name)s has been told.")
+            % {"name": checkin.participation.employee.full_name},
+        )
+        return redirect(checkin)
     return _render_checkin(request, checkin, status=400, reply_form=form)
 
 

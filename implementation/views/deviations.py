@@ -26,6 +26,7 @@ from implementation.selectors import deviations as deviation_selectors
 from implementation.services import deviations as services
 from perfcycle import access
 from perfcycle.views import attach_errors
+from perfcycle.workflow import ConcurrentEditError
 
 PAGE_SIZE = 50
 
@@ -119,12 +120,16 @@ def deviation_detail(request, pk):
 
 def _act(request, deviation, form, call, success: str, form_name: str):
     """Run a workflow service for a valid form; refusals come back next to the field
-    (400), a state or concurrency refusal as a message."""
+    (400), a state refusal as a message, an out-of-date form (stale or missing version:
+    nothing saved) as a message on the page shown again with what was typed (409)."""
     if form.is_valid():
         try:
             call(form)
         except PermissionDenied as error:
             raise Http404 from error
+        except ConcurrentEditError as error:
+            messages.error(request, " ".join(error.messages))
+            return _render_detail(request, deviation, status=409, **{form_name: form})
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
                 messages.error(request, " ".join(error.messages))

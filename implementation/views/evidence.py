@@ -24,7 +24,8 @@ from implementation.selectors import evidence as evidence_selectors
 from implementation.services import evidence as services
 from perfcycle import access
 from perfcycle.models import Participation
-from perfcycle.views import attach_errors
+from perfcycle.views import attach_errors, refusal_status
+from perfcycle.workflow import ConcurrentEditError
 
 PAGE_SIZE = 50
 
@@ -217,6 +218,7 @@ def evidence_edit(request, pk):
         goals=list(evidence_selectors.evidence_goal_options(scope)),
         evidence=evidence,
     )
+    status = _status(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -224,12 +226,13 @@ def evidence_edit(request, pk):
                 actor=request.user,
                 evidence=evidence,
                 data=data,
-                expected_version=data.get("version") or 0,
+                expected_version=data.get("version"),
                 files=data["attachments"],
                 remove_attachments=data.get("remove_attachments") or [],
             )
         except ValidationError as error:
             attach_errors(form, error)
+            status = refusal_status(error)
         else:
             messages.success(request, _("Evidence saved."))
             return redirect(evidence)
@@ -237,7 +240,7 @@ def evidence_edit(request, pk):
         request,
         "implementation/evidence_form.html",
         {"form": form, "evidence": evidence, "checkin": None, "back": None},
-        status=_status(request),
+        status=status,
     )
 
 
@@ -278,7 +281,7 @@ def _render_detail(request, evidence, *, unverify_form=None, status=200):
             "attachments": list(evidence.attachments.all()),
             "actions": evidence_selectors.evidence_actions(request.user, evidence),
             "history": list(evidence_selectors.evidence_history(evidence)),
-            "unverify_form": unverify_form or UnverifyForm(),
+            "unverify_form": unverify_form or UnverifyForm(initial={"version": evidence.version}),
         },
         status=status,
     )
@@ -304,6 +307,10 @@ def evidence_verify(request, pk):
             evidence=evidence,
             expected_version=_int_param(request.POST, "version"),
         )
+    except ConcurrentEditError as error:
+        # Shown the record as it is now, so the reviewer sees what they would verify.
+        messages.error(request, " ".join(error.messages))
+        return _render_detail(request, evidence, status=409)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -318,16 +325,21 @@ def evidence_unverify(request, pk):
     if form.is_valid():
         try:
             services.unverify_evidence(
-                actor=request.user, evidence=evidence, reason=form.cleaned_data["reason"]
+                actor=request.user,
+                evidence=evidence,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data.get("version"),
             )
         except ValidationError as error:
             attach_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("The verification of “%(title)s” was withdrawn.") % {"title": evidence.title},
+            return _render_detail(
+                request, evidence, unverify_form=form, status=refusal_status(error)
             )
-            return redirect(evidence)
+        messages.success(
+            request,
+            _("The verification of “%(title)s” was withdrawn.") % {"title": evidence.title},
+        )
+        return redirect(evidence)
     return _render_detail(request, evidence, unverify_form=form, status=400)
 
 

@@ -10,15 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from perfcycle.models import AuditEvent, Department, Employee, OrgImport, User
+from perfcycle.audit import Event, Subject, record_event, record_events
+from perfcycle.models import Department, Employee, OrgImport, User
 from perfcycle.org_import import parsing
-from perfcycle.services import _require_hr, record_event
+from perfcycle.workflow import DomainError, lock_for_update, require_hr, require_move
 
 _IMPORT_BATCH = 1000
 _IMPORT_LOOKUP_CHUNK = 5000
 
 
-class OrgImportError(ValidationError):
+class OrgImportError(DomainError):
     """An organisation import cannot move as asked (applied already, stale data…)."""
 
 
@@ -65,21 +66,26 @@ def _plan_org_import(content: str) -> parsing.ImportPlan:
     try:
         parsed = parsing.parse_csv(content)
     except parsing.CsvFormatError as error:
-        raise ValidationError({"file": error.message}) from error
+        raise OrgImportError({"file": error.message}) from error
     return parsing.validate(parsed, org_snapshot())
 
 
 def _check_org_import_move(record: OrgImport, to_status: str) -> None:
-    if to_status in OrgImport.TRANSITIONS[OrgImport.Status(record.status)]:
-        return
-    if record.status == OrgImport.Status.APPLIED:
-        raise OrgImportError(_("This import has already been applied."))
-    raise OrgImportError(_("This import was discarded. Upload the file again to import it."))
+    require_move(
+        record,
+        to_status,
+        error=OrgImportError,
+        message=lambda: (
+            _("This import has already been applied.")
+            if record.status == OrgImport.Status.APPLIED
+            else _("This import was discarded. Upload the file again to import it.")
+        ),
+    )
 
 
 def create_org_import(*, actor, file_name: str, content: str) -> OrgImport:
     """Store an uploaded file with its validation report; nothing else is written."""
-    _require_hr(actor)
+    require_hr(actor)
     plan = _plan_org_import(content)
     with transaction.atomic():
         record = OrgImport.objects.create(
@@ -104,11 +110,11 @@ def apply_org_import(*, actor, org_import_id: int) -> dict:
     already or if the organisation changed so that the file is no longer valid (the fresh
     report is then saved for HR to read). The row lock makes a double submit apply once.
     """
-    _require_hr(actor)
+    require_hr(actor)
     counts = None
     try:
         with transaction.atomic():
-            record = OrgImport.objects.select_for_update().get(pk=org_import_id)
+            record = lock_for_update(OrgImport, org_import_id)
             _check_org_import_move(record, OrgImport.Status.APPLIED)
             had_errors = record.has_errors
             try:
@@ -158,9 +164,9 @@ def apply_org_import(*, actor, org_import_id: int) -> dict:
 
 
 def discard_org_import(*, actor, org_import_id: int) -> OrgImport:
-    _require_hr(actor)
+    require_hr(actor)
     with transaction.atomic():
-        record = OrgImport.objects.select_for_update().get(pk=org_import_id)
+        record = lock_for_update(OrgImport, org_import_id)
         _check_org_import_move(record, OrgImport.Status.DISCARDED)
         record.status = OrgImport.Status.DISCARDED
         record.save(update_fields=["status"])
@@ -299,18 +305,14 @@ def _save_in_bulk(model, objs: list, fields: list[str]) -> None:
 
 
 def _record_import_events(*, actor, org_import_id: int, created, updated) -> None:
-    """record_event's bulk twin: one audit row per person the import created or changed."""
-    actor = actor if actor is not None and actor.is_authenticated else None
-    object_type = Employee._meta.label_lower
+    """One audit row per person the import created or changed, in bulk."""
     events = []
     for planned, employee in created:
         events.append(
-            AuditEvent(
+            Event(
                 actor=actor,
                 verb="employee.created",
-                object_type=object_type,
-                object_id=str(employee.pk),
-                object_repr=planned.name[:255],
+                obj=Subject(Employee, employee.pk, planned.name),
                 after={
                     "employee_number": planned.row.employee_number,
                     "email": planned.email,
@@ -327,14 +329,12 @@ def _record_import_events(*, actor, org_import_id: int, created, updated) -> Non
         if planned.reactivate:
             before["is_active"], after["is_active"] = False, True
         events.append(
-            AuditEvent(
+            Event(
                 actor=actor,
                 verb="employee.updated",
-                object_type=object_type,
-                object_id=str(employee.pk),
-                object_repr=planned.name[:255],
+                obj=Subject(Employee, employee.pk, planned.name),
                 before=before,
                 after={**after, "org_import": org_import_id},
             )
         )
-    AuditEvent.objects.bulk_create(events, batch_size=_IMPORT_BATCH)
+    record_events(events, batch_size=_IMPORT_BATCH)

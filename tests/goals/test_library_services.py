@@ -19,6 +19,7 @@ from goals.services import library
 from goals.services.library import ItemInput, LevelInput, SectionInput
 from perfcycle.models import AuditEvent
 from perfcycle.services import ConcurrentEditError
+from perfcycle.workflow import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def messages_of(excinfo, key):
 
 
 def new_indicator(actor, name="Revenue", *, kind=IndicatorKind.QUANTITATIVE, scale=None, rule=RULE):
-    scale = scale or library.ensure_default_scale()
+    scale = scale or library.ensure_default_scale(actor=SYSTEM)
     return library.create_indicator(
         actor=actor,
         data={"name": name, "kind": kind, "unit": "EUR", "direction": "higher", "scale": scale},
@@ -141,8 +142,8 @@ def test_non_hr_cannot_create_a_scale(manager):
 
 def test_ensure_default_scale_creates_the_standard_scale_once(db):
     """The standard 5-point scale is created once, as the default, with descriptors."""
-    first = library.ensure_default_scale()
-    second = library.ensure_default_scale()
+    first = library.ensure_default_scale(actor=SYSTEM)
+    second = library.ensure_default_scale(actor=SYSTEM)
     assert first.pk == second.pk
     assert RatingScale.objects.count() == 1
     assert first.is_default
@@ -162,7 +163,7 @@ def test_ensure_default_scale_leaves_an_existing_default_alone(hr_admin):
     mine = library.create_scale(
         actor=hr_admin.user, data={"name": "Ours", "is_default": True}, levels=THREE_LEVELS
     )
-    standard = library.ensure_default_scale()
+    standard = library.ensure_default_scale(actor=SYSTEM)
     mine.refresh_from_db()
     assert mine.is_default
     assert not standard.is_default
@@ -176,7 +177,7 @@ def test_ensure_default_scale_refuses_a_non_hr_actor(employee):
 
 def test_making_a_scale_default_moves_the_flag_and_audits_both(hr_admin):
     """Only one scale is the default: the previous one steps down, with its own event."""
-    standard = library.ensure_default_scale()
+    standard = library.ensure_default_scale(actor=SYSTEM)
     other = library.create_scale(
         actor=hr_admin.user, data={"name": "New", "is_default": True}, levels=THREE_LEVELS
     )
@@ -189,7 +190,7 @@ def test_making_a_scale_default_moves_the_flag_and_audits_both(hr_admin):
 
 def test_editing_labels_of_a_scale_in_use_is_allowed_and_audits_the_change(hr_admin):
     """Labels and descriptors change freely even when a rule uses the scale."""
-    scale = library.ensure_default_scale()
+    scale = library.ensure_default_scale(actor=SYSTEM)
     new_indicator(hr_admin.user)
     levels = [LevelInput(lv.value, lv.label, lv.descriptor) for lv in scale.levels.all()]
     levels[4] = LevelInput(5, "Exceptional", "Sets the standard.")
@@ -209,7 +210,7 @@ def test_editing_labels_of_a_scale_in_use_is_allowed_and_audits_the_change(hr_ad
 
 def test_removing_a_level_a_rule_uses_is_refused(hr_admin):
     """A level an indicator's thresholds use cannot be removed; the message names the rule."""
-    scale = library.ensure_default_scale()
+    scale = library.ensure_default_scale(actor=SYSTEM)
     new_indicator(hr_admin.user, "Revenue")
     levels = [LevelInput(lv.value, lv.label) for lv in scale.levels.all() if lv.value != 5]
     with pytest.raises(ValidationError) as excinfo:
@@ -264,7 +265,7 @@ def test_concurrent_scale_edit_is_detected(hr_admin):
 
 def test_non_hr_cannot_edit_a_scale(hr_admin, manager):
     """Editing is HR only too."""
-    scale = library.ensure_default_scale()
+    scale = library.ensure_default_scale(actor=SYSTEM)
     with pytest.raises(PermissionDenied):
         library.update_scale(
             actor=manager.user,

@@ -13,6 +13,7 @@ from goals.rules import Threshold
 from goals.services import library
 from goals.services.library import ItemInput, LevelInput, SectionInput
 from perfcycle.models import AuditEvent
+from perfcycle.workflow import SYSTEM
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,12 @@ RULE = [Threshold(D("0"), 2), Threshold(D("80"), 3), Threshold(D("100"), 4), Thr
 def make_indicator(actor, name, *, kind=IndicatorKind.QUANTITATIVE):
     return library.create_indicator(
         actor=actor,
-        data={"name": name, "kind": kind, "unit": "%", "scale": library.ensure_default_scale()},
+        data={
+            "name": name,
+            "kind": kind,
+            "unit": "%",
+            "scale": library.ensure_default_scale(actor=SYSTEM),
+        },
         thresholds=RULE,
     )
 
@@ -30,7 +36,7 @@ def make_indicator(actor, name, *, kind=IndicatorKind.QUANTITATIVE):
 @pytest.fixture
 def setup(hr_admin):
     """A scale, two indicators and a mixed template using both."""
-    scale = library.ensure_default_scale()
+    scale = library.ensure_default_scale(actor=SYSTEM)
     revenue = make_indicator(hr_admin.user, "Revenue growth")
     teamwork = make_indicator(hr_admin.user, "Teamwork", kind=IndicatorKind.BEHAVIOURAL)
     template = library.create_template(
@@ -235,8 +241,8 @@ def test_stale_scale_form_shows_the_concurrent_edit(setup, hr_admin, login):
         reverse("goals:scale-edit", args=[scale.pk]),
         scale_post(levels, name="Renamed", initial=5, version=str(scale.version - 1 or 99)),
     )
-    assert response.status_code == 400
-    assert "Someone else changed this rating scale while you were editing." in text(response)
+    assert response.status_code == 409
+    assert "Someone else changed this rating scale while you were editing" in text(response)
     scale.refresh_from_db()
     assert scale.name == "Standard 5-point scale"
 
@@ -274,7 +280,7 @@ def indicator_post(scale, thresholds, *, name="On-time delivery", kind="quantita
 
 def test_hr_creates_an_indicator_with_its_rule(hr_admin, login):
     """The form's thresholds become the indicator's scoring rule."""
-    scale = library.ensure_default_scale()
+    scale = library.ensure_default_scale(actor=SYSTEM)
     data = indicator_post(scale, [("0", "1"), ("60", "2"), ("90", "3"), ("100", "4"), ("", "")])
     response = login(hr_admin).post(reverse("goals:indicator-create"), data)
     indicator = Indicator.objects.get(name="On-time delivery")
@@ -285,7 +291,7 @@ def test_hr_creates_an_indicator_with_its_rule(hr_admin, login):
 
 def test_indicator_form_shows_the_preview_of_the_rule(hr_admin, login):
     """The new-indicator form starts with a sample rule and its server-rendered preview."""
-    library.ensure_default_scale()
+    library.ensure_default_scale(actor=SYSTEM)
     page = text(login(hr_admin).get(reverse("goals:indicator-create")))
     preview = page[page.index("data-threshold-preview") :]
     cells = re.findall(r"<td data-preview-label>([^<]*)</td>", preview)
@@ -303,7 +309,7 @@ def test_indicator_form_shows_the_preview_of_the_rule(hr_admin, login):
 
 def test_bad_rule_gives_400_with_the_message_at_the_rule_and_keeps_input(hr_admin, login):
     """A rule not starting at 0 % is refused next to the thresholds; typed values stay."""
-    scale = library.ensure_default_scale()
+    scale = library.ensure_default_scale(actor=SYSTEM)
     data = indicator_post(scale, [("10", "2"), ("95", "4")])
     response = login(hr_admin).post(reverse("goals:indicator-create"), data)
     page = text(response)
@@ -316,7 +322,7 @@ def test_bad_rule_gives_400_with_the_message_at_the_rule_and_keeps_input(hr_admi
 
 def test_level_missing_from_scale_is_refused(hr_admin, login):
     """A threshold naming a level the scale lacks is refused on the rule."""
-    scale = library.ensure_default_scale()
+    scale = library.ensure_default_scale(actor=SYSTEM)
     data = indicator_post(scale, [("0", "2"), ("100", "8")])
     response = login(hr_admin).post(reverse("goals:indicator-create"), data)
     assert response.status_code == 400
@@ -325,7 +331,7 @@ def test_level_missing_from_scale_is_refused(hr_admin, login):
 
 def test_negative_threshold_is_refused_on_its_row(hr_admin, login):
     """A negative start is flagged on the cell itself."""
-    scale = library.ensure_default_scale()
+    scale = library.ensure_default_scale(actor=SYSTEM)
     data = indicator_post(scale, [("0", "2"), ("-5", "3")])
     page = text(login(hr_admin).post(reverse("goals:indicator-create"), data))
     assert "greater than or equal to 0" in error_next_to(page, "id_thresholds-1-min_achievement")
@@ -372,7 +378,7 @@ def test_stale_indicator_form_shows_the_concurrent_edit(setup, hr_admin, login):
     indicator = setup["indicator"]
     data = indicator_post(setup["scale"], [("0", "2")], name="Revenue growth", version="99")
     response = login(hr_admin).post(reverse("goals:indicator-edit", args=[indicator.pk]), data)
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Someone else changed this indicator" in text(response)
 
 
@@ -513,7 +519,7 @@ def test_stale_template_form_shows_the_concurrent_edit(setup, hr_admin, login):
     data = template_post(setup)
     data.update({"name": "Sales mixed", "version": "99"})
     response = login(hr_admin).post(reverse("goals:template-edit", args=[template.pk]), data)
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Someone else changed this template" in text(response)
 
 

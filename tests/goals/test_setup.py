@@ -24,6 +24,7 @@ from goals.services import setup
 from goals.services.library import ItemInput, SectionInput, template_problems
 from perfcycle.models import AuditEvent, Cycle, Participation
 from perfcycle.services import ConcurrentEditError
+from perfcycle.workflow import SYSTEM
 from tests.factories import enrol, make_cycle, make_department, make_employee
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +109,11 @@ def test_plan_refuses_a_scale_without_levels_and_an_inactive_template(cycle, org
     templates["Old"].save()
     with pytest.raises(ValidationError) as excinfo:
         setup.set_cycle_plan(
-            actor=hr(org), cycle=cycle, rating_scale=empty, default_template=templates["Old"]
+            actor=hr(org),
+            cycle=cycle,
+            rating_scale=empty,
+            default_template=templates["Old"],
+            expected_token=setup.NO_PLAN_TOKEN,
         )
     assert set(excinfo.value.error_dict) == {"rating_scale", "default_template"}
 
@@ -118,7 +123,9 @@ def test_only_hr_changes_setup(cycle, org, scale, templates, role):
     """Every setup write refuses a non-HR actor."""
     actor = org[role].user
     with pytest.raises(PermissionDenied):
-        setup.set_cycle_plan(actor=actor, cycle=cycle, rating_scale=scale)
+        setup.set_cycle_plan(
+            actor=actor, cycle=cycle, rating_scale=scale, expected_token=setup.NO_PLAN_TOKEN
+        )
     with pytest.raises(PermissionDenied):
         setup.add_template_assignment(
             actor=actor, cycle=cycle, template=templates["Leads"], job_title="Team lead"
@@ -136,7 +143,9 @@ def test_scale_and_templates_are_fixed_after_planning(org, scale, templates, pha
     """Outside planning, plan and rules are refused with a message naming the phase."""
     cycle = make_cycle(phase=phase)
     with pytest.raises(ValidationError, match="phase"):
-        setup.set_cycle_plan(actor=hr(org), cycle=cycle, rating_scale=scale)
+        setup.set_cycle_plan(
+            actor=hr(org), cycle=cycle, rating_scale=scale, expected_token=setup.NO_PLAN_TOKEN
+        )
     with pytest.raises(ValidationError, match="phase"):
         setup.add_template_assignment(
             actor=hr(org), cycle=cycle, template=templates["Leads"], job_title="Team lead"
@@ -216,7 +225,11 @@ def test_the_most_specific_rule_wins(cycle, org, scale, templates, engineering):
     dev = make_employee("dev", department=platform, job_title="Engineer", manager=org["manager"])
     enrol(cycle, dev)
     setup.set_cycle_plan(
-        actor=hr(org), cycle=cycle, rating_scale=scale, default_template=templates["Default"]
+        actor=hr(org),
+        cycle=cycle,
+        rating_scale=scale,
+        default_template=templates["Default"],
+        expected_token=setup.NO_PLAN_TOKEN,
     )
 
     def add(template, **target):
@@ -388,7 +401,11 @@ def test_setup_urls_are_not_found_for_others(cycle, org, login, templates, role)
 def test_setup_page_shows_the_preview(cycle, org, login, scale, templates):
     """HR sees the plan form, the rules and who gets which template."""
     setup.set_cycle_plan(
-        actor=hr(org), cycle=cycle, rating_scale=scale, default_template=templates["Default"]
+        actor=hr(org),
+        cycle=cycle,
+        rating_scale=scale,
+        default_template=templates["Default"],
+        expected_token=setup.NO_PLAN_TOKEN,
     )
     setup.add_template_assignment(
         actor=hr(org), cycle=cycle, template=templates["Leads"], job_title="Team lead"
@@ -443,13 +460,16 @@ def test_bad_plan_input_is_a_400_with_the_error_at_the_field(cycle, org, login, 
     assert not CyclePlan.objects.exists()
 
 
-def test_stale_plan_form_is_a_400_with_a_message(cycle, org, login, scale):
-    setup.set_cycle_plan(actor=hr(org), cycle=cycle, rating_scale=scale)
+def test_stale_plan_form_is_a_409_with_a_message(cycle, org, login, scale):
+    """A plan saved since the page was loaded is not overwritten: 409 and the message."""
+    setup.set_cycle_plan(
+        actor=hr(org), cycle=cycle, rating_scale=scale, expected_token=setup.NO_PLAN_TOKEN
+    )
     response = login(org["hr"]).post(
         reverse("goals:cycle-plan-set", args=[cycle.pk]),
         {"rating_scale": scale.pk, "token": setup.NO_PLAN_TOKEN},
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Someone else changed" in response.content.decode()
 
 
@@ -618,9 +638,9 @@ def test_seed_planning_is_idempotent_and_weights_total_100(org, engineering):
     dev = make_employee(department=platform, manager=org["manager"], job_title="Engineer")
     cycle = make_cycle()
     enrol(cycle, *org.values(), dev)
-    first = demo.seed_planning(cycle)
+    first = demo.seed_planning(cycle, actor=SYSTEM)
     counts = seed_counts(cycle)
-    second = demo.seed_planning(cycle)
+    second = demo.seed_planning(cycle, actor=SYSTEM)
     assert seed_counts(cycle) == counts
     assert first == second
     assert first.company_goals == 3 and first.people_planned == 9
@@ -641,7 +661,7 @@ def test_seed_planning_standards_pass_the_library_rules(org):
     """The seeded templates are valid compositions and the plan uses the default scale."""
     cycle = make_cycle()
     enrol(cycle, *org.values())
-    demo.seed_planning(cycle)
+    demo.seed_planning(cycle, actor=SYSTEM)
     plan = CyclePlan.objects.get(cycle=cycle)
     assert plan.rating_scale.levels.count() == 5
     assert plan.default_template.name == demo.IC_TEMPLATE
@@ -666,10 +686,10 @@ def test_seed_planning_gives_newcomers_goals_only(org):
     """People enrolled after a first seed get goals; others keep theirs."""
     cycle = make_cycle()
     enrol(cycle, *[org[r] for r in ["manager", "employee", "peer"]])
-    demo.seed_planning(cycle)
+    demo.seed_planning(cycle, actor=SYSTEM)
     before = set(Goal.objects.filter(cycle=cycle).values_list("pk", flat=True))
     enrol(cycle, org["intern"])
-    demo.seed_planning(cycle)
+    demo.seed_planning(cycle, actor=SYSTEM)
     new = Goal.objects.filter(cycle=cycle).exclude(pk__in=before)
     assert set(new.values_list("owner", flat=True)) == {org["intern"].pk}
 
@@ -677,7 +697,7 @@ def test_seed_planning_gives_newcomers_goals_only(org):
 def test_seeded_tree_renders_for_every_role(org, login):
     cycle = make_cycle()
     enrol(cycle, *org.values())
-    demo.seed_planning(cycle)
+    demo.seed_planning(cycle, actor=SYSTEM)
     for role in ["hr", "manager", "employee"]:
         response = login(org[role]).get(reverse("goals:tree", args=[cycle.pk]))
         assert response.status_code == 200

@@ -207,8 +207,8 @@ def test_owner_edits_their_draft_and_others_get_404(org, cycle, login):
     response = client.post(url, {"title": "After", "weight": "20", "version": goal.version})
     assert response.status_code == 302
     response = client.post(url, {"title": "Stale", "weight": "20", "version": goal.version})
-    assert response.status_code == 400
-    assert "Someone changed this goal" in response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else changed this goal" in response.content.decode()
     goal.refresh_from_db()
     assert goal.title == "After"
 

@@ -23,7 +23,7 @@ from implementation.models import (
 from implementation.services import checkins as services
 from perfcycle.models import AuditEvent, Cycle, Notification, Participation
 from perfcycle.services import ConcurrentEditError
-from tests.factories import enrol, make_cycle, make_employee
+from tests.factories import enrol, make_cycle, make_employee, version_of
 from tests.goals.factories import make_goal
 from tests.implementation.factories import (
     make_checkin,
@@ -488,7 +488,10 @@ def test_the_reviewer_replies_and_the_employee_is_told(org, submitted):
 def test_hr_may_reply_too(org, submitted):
     """HR responds like the reviewer."""
     services.reply_to_checkin(
-        actor=org["hr"].user, checkin=submitted, reply="From HR", expected_version=None
+        actor=org["hr"].user,
+        checkin=submitted,
+        reply="From HR",
+        expected_version=version_of(submitted),
     )
     submitted.refresh_from_db()
     assert submitted.manager_reply == "From HR"
@@ -503,7 +506,9 @@ def test_others_cannot_reply_or_review(org, submitted, role):
             actor=org[role].user, checkin=submitted, reply="Hi", expected_version=None
         )
     with pytest.raises(PermissionDenied):
-        services.review_checkin(actor=org[role].user, checkin=submitted)
+        services.review_checkin(
+            actor=org[role].user, checkin=submitted, expected_version=version_of(submitted)
+        )
     with pytest.raises(PermissionDenied):
         services.ask_follow_up(actor=org[role].user, checkin=submitted, body="Why?")
 
@@ -512,11 +517,17 @@ def test_a_reply_needs_a_submitted_checkin_and_some_text(org, checkin, submitted
     """No reply to a check-in not yet submitted, nor an empty one."""
     with pytest.raises(ValidationError, match="once the check-in is submitted"):
         services.reply_to_checkin(
-            actor=org["manager"].user, checkin=checkin, reply="Hi", expected_version=None
+            actor=org["manager"].user,
+            checkin=checkin,
+            reply="Hi",
+            expected_version=version_of(checkin),
         )
     with pytest.raises(ValidationError) as error:
         services.reply_to_checkin(
-            actor=org["manager"].user, checkin=submitted, reply="  ", expected_version=None
+            actor=org["manager"].user,
+            checkin=submitted,
+            reply="  ",
+            expected_version=version_of(submitted),
         )
     assert "manager_reply" in error.value.error_dict
 
@@ -532,7 +543,12 @@ def test_a_stale_reply_is_a_concurrent_edit(org, submitted):
 def test_marking_reviewed_is_final_and_tells_the_employee(org, submitted):
     """submitted → reviewed with who and when, an optional last reply, audit and a
     notification to the employee."""
-    services.review_checkin(actor=org["manager"].user, checkin=submitted, reply="Well done")
+    services.review_checkin(
+        actor=org["manager"].user,
+        checkin=submitted,
+        reply="Well done",
+        expected_version=version_of(submitted),
+    )
     submitted.refresh_from_db()
     assert (submitted.status, submitted.reviewed_by, submitted.manager_reply) == (
         "reviewed",
@@ -544,7 +560,9 @@ def test_marking_reviewed_is_final_and_tells_the_employee(org, submitted):
     assert (event.before["status"], event.after["status"]) == ("submitted", "reviewed")
     assert any("was reviewed" in t for t in titles(org["employee"]))
     with pytest.raises(ValidationError, match="cannot be marked reviewed"):
-        services.review_checkin(actor=org["manager"].user, checkin=submitted)
+        services.review_checkin(
+            actor=org["manager"].user, checkin=submitted, expected_version=version_of(submitted)
+        )
 
 
 def test_review_keeps_an_earlier_reply_when_no_new_one_is_given(org, submitted):
@@ -552,7 +570,9 @@ def test_review_keeps_an_earlier_reply_when_no_new_one_is_given(org, submitted):
     services.reply_to_checkin(
         actor=org["manager"].user, checkin=submitted, reply="Earlier", expected_version=1
     )
-    services.review_checkin(actor=org["manager"].user, checkin=submitted)
+    services.review_checkin(
+        actor=org["manager"].user, checkin=submitted, expected_version=version_of(submitted)
+    )
     submitted.refresh_from_db()
     assert submitted.manager_reply == "Earlier"
 
@@ -562,7 +582,9 @@ def test_only_submitted_checkins_are_reviewed(org, participation, status):
     """A pending or missed check-in cannot be marked reviewed."""
     checkin = make_checkin(participation, period_start=JAN, status=status)
     with pytest.raises(ValidationError, match="cannot be marked reviewed"):
-        services.review_checkin(actor=org["manager"].user, checkin=checkin)
+        services.review_checkin(
+            actor=org["manager"].user, checkin=checkin, expected_version=version_of(checkin)
+        )
 
 
 def test_nobody_reviews_their_own_checkin_not_even_hr(org, cycle):
@@ -570,7 +592,7 @@ def test_nobody_reviews_their_own_checkin_not_even_hr(org, cycle):
     [hr_part] = enrol(cycle, org["hr"])
     own = make_checkin(hr_part, period_start=JAN, status="submitted")
     with pytest.raises(PermissionDenied):
-        services.review_checkin(actor=org["hr"].user, checkin=own)
+        services.review_checkin(actor=org["hr"].user, checkin=own, expected_version=version_of(own))
 
 
 # --- the conversation ---------------------------------------------------------------------------

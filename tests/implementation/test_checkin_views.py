@@ -324,12 +324,12 @@ def test_submitting_without_confidence_says_so_at_the_field(org, current):
 
 
 def test_a_stale_form_is_a_conflict_error_not_a_lost_update(org, current):
-    """Saving a form loaded before someone else's save: 400 with the conflict message."""
+    """Saving a form loaded before someone else's save: 409 with the conflict message."""
     CheckIn.objects.filter(pk=current.pk).update(version=5, went_well="Saved elsewhere")
     response = login_as(org, "employee").post(
         url("checkin-edit", current.pk), form_data(current, version="1")
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Someone else changed this check-in" in response.content.decode()
     current.refresh_from_db()
     assert current.went_well == "Saved elsewhere"
@@ -385,13 +385,13 @@ def test_an_empty_reply_comes_back_with_the_error_at_the_field(org, submitted):
     assert field_error(response.content.decode(), "manager_reply") == "This field is required."
 
 
-def test_a_stale_reply_is_a_conflict_at_400(org, submitted):
+def test_a_stale_reply_is_a_conflict_at_409(org, submitted):
     """A reply from a page loaded before another reply is refused with the reason."""
     CheckIn.objects.filter(pk=submitted.pk).update(version=3)
     response = login_as(org, "manager").post(
         url("checkin-reply", submitted.pk), {"manager_reply": "Late", "version": "1"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Someone else changed this check-in" in response.content.decode()
 
 
@@ -407,7 +407,9 @@ def test_the_reviewer_marks_it_reviewed(org, submitted):
 
 def test_reviewing_a_pending_checkin_is_refused_with_a_message(org, current):
     """The service's refusal comes back as a message, not a silent no-op."""
-    response = login_as(org, "manager").post(url("checkin-review", current.pk), follow=True)
+    response = login_as(org, "manager").post(
+        url("checkin-review", current.pk), {"version": current.version}, follow=True
+    )
     assert "cannot be marked reviewed" in response.content.decode()
     current.refresh_from_db()
     assert current.status == "pending"
@@ -426,7 +428,10 @@ def test_only_the_reviewer_or_hr_reply_and_review(org, submitted, role):
 
 def test_hr_reviews_too(org, submitted):
     """HR may mark any check-in reviewed."""
-    assert login_as(org, "hr").post(url("checkin-review", submitted.pk)).status_code == 302
+    response = login_as(org, "hr").post(
+        url("checkin-review", submitted.pk), {"version": submitted.version}
+    )
+    assert response.status_code == 302
     submitted.refresh_from_db()
     assert submitted.reviewed_by == org["hr"].user
 

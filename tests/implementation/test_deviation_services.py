@@ -18,7 +18,7 @@ from implementation.services import deviations
 from implementation.services.deviations import DeviationWorkflowError, assess
 from perfcycle.models import AuditEvent, Cycle, Notification
 from perfcycle.services import ConcurrentEditError
-from tests.factories import enrol, make_cycle
+from tests.factories import enrol, make_cycle, version_of
 from tests.goals.factories import make_goal
 
 START = dt.date(2026, 1, 1)
@@ -290,6 +290,7 @@ def agree(deviation, actor, **overrides):
         "action": "Pair with the peer on the billing API",
         "follow_up_date": MID + dt.timedelta(days=14),
         "today": MID,
+        "expected_version": version_of(deviation),
     }
     values.update(overrides)
     return deviations.agree_corrective_action(actor=actor, deviation=deviation, **values)
@@ -388,10 +389,18 @@ def test_no_action_agreed_outside_implementation(org, deviation, cycle):
 def test_reviewer_resolves_after_an_agreed_action(org, deviation):
     """Action agreed → resolved with a note; audited; the owner is told."""
     with pytest.raises(DeviationWorkflowError):
-        deviations.resolve_deviation(actor=org["manager"].user, deviation=deviation, note="Ok")
+        deviations.resolve_deviation(
+            actor=org["manager"].user,
+            deviation=deviation,
+            note="Ok",
+            expected_version=version_of(deviation),
+        )
     agree(deviation, org["employee"].user)
     done = deviations.resolve_deviation(
-        actor=org["manager"].user, deviation=deviation, note="Caught up in June"
+        actor=org["manager"].user,
+        deviation=deviation,
+        note="Caught up in June",
+        expected_version=version_of(deviation),
     )
     assert (done.status, done.resolution) == (DeviationStatus.RESOLVED, "Caught up in June")
     assert done.closed_at is not None
@@ -404,26 +413,49 @@ def test_resolving_needs_a_note_and_the_right_person(org, deviation):
     """No note: refused on the field. The owner, a peer or another manager: refused."""
     agree(deviation, org["employee"].user)
     with pytest.raises(ValidationError) as error:
-        deviations.resolve_deviation(actor=org["manager"].user, deviation=deviation, note=" ")
+        deviations.resolve_deviation(
+            actor=org["manager"].user,
+            deviation=deviation,
+            note=" ",
+            expected_version=version_of(deviation),
+        )
     assert "note" in error.value.message_dict
     for who in ("employee", "peer", "manager2"):
         with pytest.raises(PermissionDenied):
-            deviations.resolve_deviation(actor=org[who].user, deviation=deviation, note="Done")
+            deviations.resolve_deviation(
+                actor=org[who].user,
+                deviation=deviation,
+                note="Done",
+                expected_version=version_of(deviation),
+            )
 
 
 @pytest.mark.django_db
 def test_hr_accepts_a_shortfall_with_a_reason(org, deviation):
     """Open → accepted by HR with the reason; nothing moves a closed deviation again."""
     with pytest.raises(ValidationError) as error:
-        deviations.accept_deviation(actor=org["hr"].user, deviation=deviation, reason="")
+        deviations.accept_deviation(
+            actor=org["hr"].user,
+            deviation=deviation,
+            reason="",
+            expected_version=version_of(deviation),
+        )
     assert "reason" in error.value.message_dict
     done = deviations.accept_deviation(
-        actor=org["hr"].user, deviation=deviation, reason="Product line discontinued"
+        actor=org["hr"].user,
+        deviation=deviation,
+        reason="Product line discontinued",
+        expected_version=version_of(deviation),
     )
     assert (done.status, done.resolution) == (DeviationStatus.ACCEPTED, "Product line discontinued")
     assert AuditEvent.objects.filter(verb="deviation.accepted", actor=org["hr"].user)
     with pytest.raises(DeviationWorkflowError):
-        deviations.accept_deviation(actor=org["manager"].user, deviation=done, reason="Again")
+        deviations.accept_deviation(
+            actor=org["manager"].user,
+            deviation=done,
+            reason="Again",
+            expected_version=version_of(done),
+        )
     with pytest.raises(DeviationWorkflowError):
         agree(done, org["employee"].user)
 
@@ -433,7 +465,12 @@ def test_the_owner_cannot_accept_their_own_shortfall(org, deviation):
     """Accepting is the reviewer's or HR's, never the owner's; nor another manager's."""
     for who in ("employee", "manager2"):
         with pytest.raises(PermissionDenied):
-            deviations.accept_deviation(actor=org[who].user, deviation=deviation, reason="Meh")
+            deviations.accept_deviation(
+                actor=org[who].user,
+                deviation=deviation,
+                reason="Meh",
+                expected_version=version_of(deviation),
+            )
 
 
 # --- To-dos -----------------------------------------------------------------------------------

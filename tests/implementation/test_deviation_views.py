@@ -319,7 +319,7 @@ def test_resolving_an_open_deviation_is_refused_with_a_message(org, deviation, l
     """Resolve comes after an agreed action: the refusal is a message, not a silent no-op."""
     response = login(org["manager"]).post(
         reverse("implementation:deviation-resolve", args=[deviation.pk]),
-        {"note": "Fine"},
+        {"note": "Fine", "version": deviation.version},
         follow=True,
     )
     assert "cannot be resolved" in response.content.decode()

@@ -13,7 +13,7 @@ from implementation.selectors import evidence as evidence_selectors
 from implementation.services import evidence as services
 from perfcycle.models import AuditEvent, Cycle, Notification
 from perfcycle.services import ConcurrentEditError
-from tests.factories import enrol
+from tests.factories import enrol, version_of
 from tests.goals.factories import make_goal
 from tests.implementation import evidence_factories as files
 from tests.implementation.evidence_factories import make_evidence, open_cycle, upload
@@ -436,7 +436,9 @@ def test_reviewer_verifies_and_the_employee_is_told(org, parts):
 def test_hr_verifies(org, parts):
     """HR may verify anyone's evidence."""
     evidence = make_evidence(parts["employee"])
-    services.verify_evidence(actor=org["hr"].user, evidence=evidence)
+    services.verify_evidence(
+        actor=org["hr"].user, evidence=evidence, expected_version=version_of(evidence)
+    )
     evidence.refresh_from_db()
     assert evidence.verified_by == org["hr"].user
 
@@ -446,14 +448,18 @@ def test_others_cannot_verify(org, parts, role):
     """The employee themself, a peer, another manager and a skip-level manager cannot."""
     evidence = make_evidence(parts["employee"])
     with pytest.raises(PermissionDenied):
-        services.verify_evidence(actor=org[role].user, evidence=evidence)
+        services.verify_evidence(
+            actor=org[role].user, evidence=evidence, expected_version=version_of(evidence)
+        )
 
 
 def test_verifying_twice_is_refused(org, parts):
     """Already verified: a clear refusal, not a silent no-op."""
     evidence = make_evidence(parts["employee"], verified_by=org["manager"])
     with pytest.raises(services.EvidenceError, match="verified again"):
-        services.verify_evidence(actor=org["manager"].user, evidence=evidence)
+        services.verify_evidence(
+            actor=org["manager"].user, evidence=evidence, expected_version=version_of(evidence)
+        )
 
 
 def test_verifying_a_version_that_changed_is_refused(org, parts):
@@ -468,7 +474,12 @@ def test_unverify_needs_a_reason(org, parts):
     """Withdrawing a verification without saying why is refused, next to the reason."""
     evidence = make_evidence(parts["employee"], verified_by=org["manager"])
     with pytest.raises(ValidationError) as excinfo:
-        services.unverify_evidence(actor=org["manager"].user, evidence=evidence, reason="  ")
+        services.unverify_evidence(
+            actor=org["manager"].user,
+            evidence=evidence,
+            reason="  ",
+            expected_version=version_of(evidence),
+        )
     assert "reason" in excinfo.value.message_dict
 
 
@@ -476,7 +487,10 @@ def test_unverify_with_a_reason_reopens_the_record(org, parts):
     """The record is unverified, editable again; the reason is audited and sent."""
     evidence = make_evidence(parts["employee"], verified_by=org["manager"])
     services.unverify_evidence(
-        actor=org["manager"].user, evidence=evidence, reason="The date is wrong"
+        actor=org["manager"].user,
+        evidence=evidence,
+        reason="The date is wrong",
+        expected_version=version_of(evidence),
     )
     evidence.refresh_from_db()
     assert evidence.verified_at is None and evidence.verified_by is None
@@ -497,14 +511,24 @@ def test_unverify_of_unverified_evidence_is_refused(org, parts):
     """Nothing to withdraw."""
     evidence = make_evidence(parts["employee"])
     with pytest.raises(services.EvidenceError):
-        services.unverify_evidence(actor=org["manager"].user, evidence=evidence, reason="x")
+        services.unverify_evidence(
+            actor=org["manager"].user,
+            evidence=evidence,
+            reason="x",
+            expected_version=version_of(evidence),
+        )
 
 
 def test_a_peer_cannot_unverify(org, parts):
     """Only the reviewer or HR withdraws a verification."""
     evidence = make_evidence(parts["employee"], verified_by=org["manager"])
     with pytest.raises(PermissionDenied):
-        services.unverify_evidence(actor=org["peer"].user, evidence=evidence, reason="x")
+        services.unverify_evidence(
+            actor=org["peer"].user,
+            evidence=evidence,
+            reason="x",
+            expected_version=version_of(evidence),
+        )
 
 
 def test_verification_is_frozen_once_the_cycle_moves_to_feedback(org, parts, cycle):
@@ -512,7 +536,9 @@ def test_verification_is_frozen_once_the_cycle_moves_to_feedback(org, parts, cyc
     evidence = make_evidence(parts["employee"])
     Cycle.objects.filter(pk=cycle.pk).update(phase=Cycle.Phase.FEEDBACK)
     with pytest.raises(services.EvidenceError):
-        services.verify_evidence(actor=org["manager"].user, evidence=evidence)
+        services.verify_evidence(
+            actor=org["manager"].user, evidence=evidence, expected_version=version_of(evidence)
+        )
 
 
 # --- The manager's to-dos ----------------------------------------------------------------------

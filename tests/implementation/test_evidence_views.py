@@ -15,7 +15,7 @@ from django.utils import timezone
 from implementation.models import CheckIn, Evidence, EvidenceAttachment
 from implementation.services import evidence as services
 from perfcycle.models import Cycle
-from tests.factories import enrol
+from tests.factories import enrol, version_of
 from tests.goals.factories import make_goal
 from tests.implementation import evidence_factories as files
 from tests.implementation.evidence_factories import make_evidence, open_cycle, upload
@@ -437,18 +437,21 @@ def test_creator_edits_and_removes_a_file(org, evidence, login):
     assert [a.original_name for a in evidence.attachments.all()] == ["shot.png"]
 
 
-def test_edit_with_a_stale_version_is_a_400(org, evidence, login):
+def test_edit_with_a_stale_version_is_a_409(org, evidence, login):
     """Someone changed it meanwhile: the form says so and keeps the input."""
     response = login(org["employee"]).post(
         url("evidence-edit", evidence.pk), form_data(title="Mine", version=evidence.version - 1)
     )
-    assert response.status_code == 400
-    assert "Someone changed this evidence" in response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else changed this evidence" in response.content.decode()
+    assert 'value="Mine"' in response.content.decode()
 
 
 def test_verified_evidence_is_no_longer_editable(org, evidence, login):
     """After verification the edit page sends the creator back with a message."""
-    services.verify_evidence(actor=org["manager"].user, evidence=evidence)
+    services.verify_evidence(
+        actor=org["manager"].user, evidence=evidence, expected_version=version_of(evidence)
+    )
     response = login(org["employee"]).get(url("evidence-edit", evidence.pk), follow=True)
     assert "can no longer be edited" in response.content.decode()
 
@@ -513,12 +516,19 @@ def test_verify_is_not_found_for_others(org, evidence, login, role):
 
 def test_unverify_needs_a_reason_next_to_the_field(org, evidence, login):
     """No reason: a 400 with the error under the reason; with one, done."""
-    services.verify_evidence(actor=org["manager"].user, evidence=evidence)
+    services.verify_evidence(
+        actor=org["manager"].user, evidence=evidence, expected_version=version_of(evidence)
+    )
     client = login(org["manager"])
-    response = client.post(url("evidence-unverify", evidence.pk), {"reason": ""})
+    version = version_of(evidence)
+    response = client.post(
+        url("evidence-unverify", evidence.pk), {"reason": "", "version": version}
+    )
     assert response.status_code == 400
     assert "Say why" in field_error(response.content.decode(), "reason")
-    done = client.post(url("evidence-unverify", evidence.pk), {"reason": "Wrong date"})
+    done = client.post(
+        url("evidence-unverify", evidence.pk), {"reason": "Wrong date", "version": version}
+    )
     assert done.status_code == 302
     evidence.refresh_from_db()
     assert evidence.verified_at is None
@@ -529,7 +539,9 @@ def test_unverify_needs_a_reason_next_to_the_field(org, evidence, login):
 @pytest.mark.parametrize("role", [*OUTSIDERS, "employee"])
 def test_unverify_is_not_found_for_others(org, evidence, login, role):
     """Only the reviewer or HR reaches it."""
-    services.verify_evidence(actor=org["manager"].user, evidence=evidence)
+    services.verify_evidence(
+        actor=org["manager"].user, evidence=evidence, expected_version=version_of(evidence)
+    )
     response = login(org[role]).post(url("evidence-unverify", evidence.pk), {"reason": "x"})
     assert response.status_code == 404
 

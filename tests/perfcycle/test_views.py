@@ -183,7 +183,7 @@ def test_stale_edit_is_refused_with_a_message(org, login):
     )
     data["name"] = "Mine"
     response = client.post(reverse("cycle-edit", args=[cycle.pk]), data)
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Someone else changed this cycle" in response.content.decode()
     cycle.refresh_from_db()
     assert cycle.name == "Theirs"

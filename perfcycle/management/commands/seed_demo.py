@@ -9,6 +9,7 @@ from goals.demo import seed_planning
 from implementation.demo import seed_implementation
 from implementation.services.checkins import open_checkins
 from perfcycle import demo
+from perfcycle.workflow import SYSTEM
 
 
 class Command(BaseCommand):
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         # The command is the one place that composes every stage's demo data; the core's
         # own modules never import a later stage.
         if result.current_cycle is not None and (result.created or result.added):
-            seed_planning(result.current_cycle)
+            seed_planning(result.current_cycle, actor=SYSTEM)
             # The demo cycle is in implementation: open this period's check-ins now rather
             # than waiting for the nightly task.
             open_checkins(cycle=result.current_cycle, today=timezone.localdate())
