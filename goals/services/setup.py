@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from goals.models import CyclePlan, Goal, RatingScale, Template, TemplateAssignment
-from perfcycle import access
+from goals.models import CyclePlan, RatingScale, Template, TemplateAssignment
+from perfcycle import access, stages
 from perfcycle.models import Cycle, Department, Employee, Participation
 from perfcycle.services import ConcurrentEditError, enrol_employees, record_event
 
@@ -465,8 +465,26 @@ def enrol_population(
     return added
 
 
+class RemovalRefused(ValidationError):
+    """A participant holds records in the cycle; ``reasons`` are every stage's
+    ("has 3 evidence records"), for the page to show next to the person."""
+
+    def __init__(self, *, name: str, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__(
+            _("%(name)s cannot be removed from this cycle: %(reasons)s. Nothing was removed.")
+            % {"name": name, "reasons": "; ".join(reasons)},
+            code="removal_refused",
+        )
+
+
 def remove_participant(*, actor, cycle: Cycle, participation_id: int) -> None:
-    """Take someone out of a cycle: only in planning and only before they have goals."""
+    """Take someone out of a cycle, only in planning and only when no stage holds
+    anything of theirs in it: every stage's removal guard (perfcycle.stages) is asked and
+    all their reasons refuse the removal, with nothing deleted. Otherwise each stage's
+    cleanup removes its untouched system-made rows (audited), and the audit record of the
+    removal lists them. Stage foreign keys to the participation are PROTECT, so a record
+    a guard forgot makes the delete fail instead of vanishing with it."""
     _require_hr(actor)
     with transaction.atomic():
         cycle = _lock_cycle(cycle.pk)
@@ -486,27 +504,27 @@ def remove_participant(*, actor, cycle: Cycle, participation_id: int) -> None:
         )
         if participation is None:
             raise ValidationError(_("This person is no longer in the cycle."))
-        goals = Goal.objects.filter(cycle=cycle, owner_id=participation.employee_id).count()
-        if goals:
-            raise ValidationError(
-                _("%(name)s already has %(count)s goal(s) in this cycle; they cannot be removed.")
-                % {"name": participation.employee.full_name, "count": goals}
-            )
-        record_event(
-            actor=actor,
-            verb="participation.removed",
-            obj=participation,
-            before={
-                "cycle": cycle.pk,
-                "employee": participation.employee_id,
-                "reviewer": participation.reviewer_id,
-            },
-        )
+        name = participation.employee.full_name
+        reasons = stages.registry.removal_blockers(participation)
+        if reasons:
+            raise RemovalRefused(name=name, reasons=reasons)
         try:
             with transaction.atomic():
+                removed = stages.registry.removal_cleanups(participation, actor)
+                record_event(
+                    actor=actor,
+                    verb="participation.removed",
+                    obj=participation,
+                    before={
+                        "cycle": cycle.pk,
+                        "employee": participation.employee_id,
+                        "reviewer": participation.reviewer_id,
+                        "removed": removed,
+                    },
+                )
                 participation.delete()
         except ProtectedError as error:
             raise ValidationError(
                 _("%(name)s already has records in this cycle; they cannot be removed.")
-                % {"name": participation.employee.full_name}
+                % {"name": name}
             ) from error
