@@ -14,6 +14,17 @@ Every stage app (and the core itself, for its own entries) fills the registry fr
   untouched system-made rows (``register_removal_guard``);
 - exports, for the later stages' downloads (``register_export``).
 
+A new stage puts its registrations in ``<app>/stage.py`` and calls them from ready()
+(see goals/stage.py, implementation/stage.py)::
+
+    register_nav(NavEntry("appraisal", _("Appraisal"), "appraisal:mine", Area.MY, 60,
+                          stage="appraisal"))
+    register_todo_provider(appraisal_todos)          # appraisal_todos(viewer) -> [Todo]
+    register_cycle_action(CycleAction("calibrate", _("Calibrate"), "appraisal:calibration",
+                                      50, roles=frozenset({Role.HR}),
+                                      phases=frozenset({Cycle.Phase.APPRAISAL})))
+    register_removal_guard(RemovalGuard(stage="appraisal", guard=appraisal_blockers))
+
 Entries are frozen dataclasses keyed by ``key``: registering the same entry twice keeps
 it once (``ready()`` may run twice in tests); a different entry under a taken key is a
 configuration error, so two stages cannot silently fight over one ``data-nav`` name.

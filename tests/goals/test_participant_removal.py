@@ -16,6 +16,7 @@ from goals.models import Goal, GoalComment, GoalLevel, GoalStatus
 from goals.services import setup
 from goals.services.workflow import delete_goal
 from implementation.models import CheckIn, Evidence
+from perfcycle import stages
 from perfcycle.models import AuditEvent, Participation
 from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_goal
@@ -174,3 +175,26 @@ def test_deleting_a_draft_goal_keeps_its_comments_in_the_audit_record(org, cycle
     assert not GoalComment.objects.exists()
     event = AuditEvent.objects.get(verb="goal.deleted")
     assert [c["body"] for c in event.before["comments"]] == ["Make it measurable"]
+
+
+@pytest.fixture
+def without_implementation_guard():
+    """As if the implementation stage had forgotten to register its guard."""
+    guard = stages.registry._guards.pop("implementation")
+    yield
+    stages.registry.register_removal_guard(guard)
+
+
+def test_protect_catches_what_a_missing_guard_would_lose(
+    org, cycle, participation, without_implementation_guard
+):
+    """With no guard asking about evidence, the delete still fails on PROTECT: the
+    removal is refused with a message and the evidence stays."""
+    record = make_evidence(participation)
+
+    with pytest.raises(ValidationError, match="already has records"):
+        remove(org, cycle, participation)
+
+    assert Evidence.objects.filter(pk=record.pk).exists()
+    assert Participation.objects.filter(pk=participation.pk).exists()
+    assert not AuditEvent.objects.filter(verb="participation.removed").exists()

@@ -17,6 +17,7 @@ from perfcycle.selectors import Todo
 from perfcycle.stages import (
     Area,
     CycleAction,
+    Export,
     NavEntry,
     NavGroup,
     Place,
@@ -160,6 +161,14 @@ def test_cycle_actions_follow_roles_and_phases():
     ]
     assert shown(HR_ONLY, closed) == [("list", reverse("cycle-list") + "?cycle=7")]
     assert [key for key, _ in shown(EMPLOYEE_ONLY, planning)] == ["list"]
+
+
+def test_exports_are_listed_for_their_roles():
+    """A later stage's export is offered to HR only unless it says otherwise."""
+    reg = StageRegistry()
+    reg.register_export(Export("payroll", "Payroll CSV", "cycle-list"))
+    assert [e.key for e in reg.exports(HR_ONLY)] == ["payroll"]
+    assert reg.exports(EMPLOYEE_ONLY) == []
 
 
 def test_core_templates_name_no_stage_url():
