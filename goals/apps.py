@@ -7,10 +7,11 @@ class GoalsConfig(AppConfig):
 
     def ready(self):
         # Planning cannot end while approved weights are off or goals await approval.
-        from goals.selectors import planning_blockers, todos_for
+        from goals import stage
+        from goals.selectors import planning_blockers
         from perfcycle import phases
         from perfcycle.models import Cycle
-        from perfcycle.selectors import register_todo_provider
 
         phases.register_phase_guard(leaving=Cycle.Phase.PLANNING, guard=planning_blockers)
-        register_todo_provider(todos_for)
+        # Navigation, to-dos, cycle-page links and the removal guard: goals/stage.py.
+        stage.register()

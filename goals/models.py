@@ -264,7 +264,7 @@ class TemplateItem(models.Model):
 class CyclePlan(models.Model):
     """The planning choices of one cycle: its scale and default template."""
 
-    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, related_name="plan")
+    cycle = models.OneToOneField(Cycle, on_delete=models.PROTECT, related_name="plan")
     rating_scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="+")
     default_template = models.ForeignKey(
         Template, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -278,14 +278,14 @@ class TemplateAssignment(models.Model):
     """Which template applies to whom in a cycle. The most specific rule wins:
     a person, then department + job title, then job title, then department."""
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="template_assignments")
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="template_assignments")
     template = models.ForeignKey(Template, on_delete=models.PROTECT, related_name="assignments")
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     job_title = models.CharField(max_length=120, blank=True)
     employee = models.ForeignKey(
-        Employee, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        Employee, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     class Meta:
@@ -347,7 +347,7 @@ class Goal(models.Model):
         GoalStatus.APPROVED: [],
     }
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="goals")
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="goals")
     level = models.CharField(_("level"), max_length=20, choices=GoalLevel.choices)
     parent = models.ForeignKey(
         "self",
@@ -400,7 +400,7 @@ class Goal(models.Model):
     # Latest actual value; kept by the implementation stage's progress updates.
     current_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -450,7 +450,7 @@ class Goal(models.Model):
 class GoalVersion(models.Model):
     """A snapshot of a goal each time its agreed content changes (history stays visible)."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="versions")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     target = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
@@ -459,7 +459,7 @@ class GoalVersion(models.Model):
     status = models.CharField(max_length=20, choices=GoalStatus.choices)
     reason = models.TextField(blank=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     changed_at = models.DateTimeField(default=timezone.now)
 
@@ -476,7 +476,7 @@ class GoalVersion(models.Model):
 class GoalComment(models.Model):
     """A comment on a goal, e.g. the manager's reason for returning it."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="comments")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -504,7 +504,7 @@ class AdjustmentRequest(models.Model):
         AdjustmentStatus.REJECTED: [],
     }
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="adjustments")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="adjustments")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -557,18 +557,20 @@ def planning_blockers(cycle: Cycle) -> list[str]:
     return problems
 
 
-def todos_for(user) -> list[Todo]:
-    """Planning to-dos for the home pages. As an owner: goals to submit or revise and
-    weights to fix in a cycle in planning; as a reviewer: goals awaiting approval and
-    adjustment requests to decide. Four queries at most."""
+def todos_for(viewer) -> list[Todo]:
+    """Planning to-dos for the home pages (``viewer``: perfcycle.stages.Viewer). As an
+    owner: goals to submit or revise and weights to fix in a cycle in planning; as a
+    reviewer: goals awaiting approval and adjustment requests to decide. Three queries
+    at most, none for a reviewer-free person outside planning."""
     todos: list[Todo] = []
-    employee = access.employee_of(user)
+    employee = viewer.employee
     if employee is None:
         return todos
-    participation = current_participation(employee)
+    participation = viewer.current_participation
     if participation is not None and participation.cycle.phase == Cycle.Phase.PLANNING:
         todos += _owner_todos(employee, participation.cycle)
-    todos += _reviewer_todos(employee)
+    if viewer.reviews_anyone:
+        todos += _reviewer_todos(employee)
     return todos
 
 

@@ -15,7 +15,7 @@ from perfcycle.models import Cycle, Employee, Participation
 class CheckinSettings(models.Model):
     """Per-cycle rules of continuous communication (cadence itself is on the Cycle)."""
 
-    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, related_name="checkin_settings")
+    cycle = models.OneToOneField(Cycle, on_delete=models.PROTECT, related_name="checkin_settings")
     grace_days = models.PositiveSmallIntegerField(
         _("grace days"),
         default=3,
@@ -38,7 +38,7 @@ class CheckinSettings(models.Model):
 class CheckinQuestion(models.Model):
     """An optional question HR asks in every check-in of a cycle."""
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="checkin_questions")
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="checkin_questions")
     text = models.CharField(_("question"), max_length=300)
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -80,7 +80,7 @@ class CheckIn(models.Model):
     }
 
     participation = models.ForeignKey(
-        Participation, on_delete=models.CASCADE, related_name="checkins"
+        Participation, on_delete=models.PROTECT, related_name="checkins"
     )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
@@ -140,8 +140,8 @@ class CheckIn(models.Model):
 class CheckinGoalProgress(models.Model):
     """Progress on one approved goal, reported in a check-in."""
 
-    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="goal_progress")
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="checkin_progress")
+    checkin = models.ForeignKey(CheckIn, on_delete=models.PROTECT, related_name="goal_progress")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="checkin_progress")
     actual_value = models.DecimalField(
         _("actual value"), max_digits=14, decimal_places=2, null=True, blank=True
     )
@@ -157,7 +157,7 @@ class CheckinGoalProgress(models.Model):
 
 
 class CheckinAnswer(models.Model):
-    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="answers")
+    checkin = models.ForeignKey(CheckIn, on_delete=models.PROTECT, related_name="answers")
     question = models.ForeignKey(CheckinQuestion, on_delete=models.PROTECT, related_name="+")
     answer = models.TextField(blank=True)
 
@@ -173,7 +173,7 @@ class CheckinAnswer(models.Model):
 class CheckinComment(models.Model):
     """The conversation on a check-in; a manager's follow-up question is flagged."""
 
-    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="comments")
+    checkin = models.ForeignKey(CheckIn, on_delete=models.PROTECT, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("comment"))
     is_follow_up = models.BooleanField(default=False)
@@ -189,14 +189,14 @@ class CheckinComment(models.Model):
 class ProgressUpdate(models.Model):
     """The actual value of a goal at a date: the goal's time series."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="progress_updates")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="progress_updates")
     value = models.DecimalField(_("actual value"), max_digits=14, decimal_places=2)
     recorded_on = models.DateField(_("as of"), default=timezone.localdate)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     checkin = models.ForeignKey(
-        CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="progress_updates"
+        CheckIn, null=True, blank=True, on_delete=models.PROTECT, related_name="progress_updates"
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -225,7 +225,7 @@ class Evidence(models.Model):
     """A dated record of work, ready to be cited by ratings in the appraisal."""
 
     participation = models.ForeignKey(
-        Participation, on_delete=models.CASCADE, related_name="evidence"
+        Participation, on_delete=models.PROTECT, related_name="evidence"
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -337,9 +337,9 @@ class Deviation(models.Model):
         DeviationStatus.ACCEPTED: [],
     }
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="deviations")
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="deviations")
     participation = models.ForeignKey(
-        Participation, on_delete=models.CASCADE, related_name="deviations"
+        Participation, on_delete=models.PROTECT, related_name="deviations"
     )
     detected_on = models.DateField()
     expected_percent = models.DecimalField(max_digits=6, decimal_places=2)
@@ -351,7 +351,7 @@ class Deviation(models.Model):
     )
     corrective_action = models.TextField(_("corrective action"), blank=True)
     agreed_in = models.ForeignKey(
-        CheckIn, null=True, blank=True, on_delete=models.SET_NULL, related_name="deviations_agreed"
+        CheckIn, null=True, blank=True, on_delete=models.PROTECT, related_name="deviations_agreed"
     )
     follow_up_date = models.DateField(_("follow-up date"), null=True, blank=True)
     resolution = models.TextField(_("resolution or reason"), blank=True)

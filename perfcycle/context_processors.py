@@ -1,19 +1,24 @@
-from perfcycle import access
-from perfcycle.models import Notification
+from perfcycle.stages import Area, registry, viewer_for
 
 
 def navigation(request):
-    """What the navigation bar may show this user; three cheap queries at most."""
+    """The navigation bar from the stage registry, for the request's one viewer (the
+    same lookups the home pages' to-dos use, so a page pays for them once)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": None}
+    viewer = viewer_for(request)
+    match = getattr(request, "resolver_match", None)
+    areas = registry.navigation(
+        viewer, view_name=match.view_name if match else "", query=request.GET
+    )
     return {
         "nav": {
-            "is_hr": access.is_hr(user),
-            "is_manager": access.is_manager(user),
-            "employee": access.employee_of(user),
-            # The current page's URL name, for the active link ("" on error pages).
-            "here": getattr(request.resolver_match, "url_name", "") or "",
-            "unread": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
+            "viewer": viewer,
+            "is_hr": viewer.is_hr,
+            "is_manager": viewer.is_manager,
+            "employee": viewer.employee,
+            "main": areas[Area.MY] + areas[Area.TEAM] + areas[Area.HR],
+            "account": areas[Area.ACCOUNT],
         }
     }

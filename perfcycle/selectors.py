@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from perfcycle import access
-from perfcycle.models import Cycle, Employee, Notification, OrgImport, Participation
+from perfcycle.models import Cycle, Employee, OrgImport, Participation
+from perfcycle.stages import registry
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,12 @@ def current_participation(employee: Employee | None) -> Participation | None:
     )
 
 
-# Stage apps register ``provider(user) -> list[Todo]`` from their AppConfig.ready(), so
-# the home pages list every stage's to-dos without the core importing a later stage.
-TODO_PROVIDERS: list = []
-
-
-def register_todo_provider(provider) -> None:
-    if provider not in TODO_PROVIDERS:
-        TODO_PROVIDERS.append(provider)
-
-
-def todos_for_employee(user) -> list[Todo]:
-    """What needs this person now: every stage's to-dos, then unread notifications."""
-    todos: list[Todo] = [todo for provider in TODO_PROVIDERS for todo in provider(user)]
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+def todos_for_employee(viewer) -> list[Todo]:
+    """What needs this person now: every stage's to-dos (providers registered in
+    perfcycle/stages.py, each given the request's one ``Viewer``), then unread
+    notifications."""
+    todos: list[Todo] = registry.todos(viewer)
+    unread = viewer.unread_notifications
     if unread:
         todos.append(
             Todo(
@@ -90,7 +83,9 @@ def cycles_overview():
     )
 
 
-def todos_for_hr() -> list[Todo]:
+def todos_for_hr(viewer) -> list[Todo]:
+    """HR's to-dos: cycles past a phase deadline, a validated import, then what stages
+    registered for HR (``register_todo_provider(..., audience="hr")``)."""
     todos: list[Todo] = []
     today = timezone.localdate()
     for cycle in Cycle.objects.exclude(phase=Cycle.Phase.CLOSED).order_by("start_date")[:20]:
@@ -119,7 +114,7 @@ def todos_for_hr() -> list[Todo]:
                 action=_("Review import"),
             )
         )
-    return todos
+    return todos + registry.todos(viewer, audience="hr")
 
 
 def org_counts() -> dict:

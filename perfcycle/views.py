@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from perfcycle import access, phases, selectors, services
 from perfcycle.forms import AuditFilterForm, CycleForm
 from perfcycle.models import AuditEvent, Cycle, Department, Notification
+from perfcycle.stages import viewer_for
 from perfcycle.workflow import ConcurrentEditError
 
 PAGE_SIZE = 50
@@ -56,25 +57,25 @@ def home(request):
 
 
 def my_home(request):
-    employee = access.employee_of(request.user)
-    participation = selectors.current_participation(employee)
+    viewer = viewer_for(request)
+    participation = viewer.current_participation
     return render(
         request,
         "perfcycle/my_home.html",
         {
-            "employee": employee,
+            "employee": viewer.employee,
             "participation": participation,
             "cycle": participation.cycle if participation else None,
-            "todos": selectors.todos_for_employee(request.user),
+            "todos": selectors.todos_for_employee(viewer),
         },
     )
 
 
 def team_home(request):
-    if not access.is_manager(request.user):
+    viewer = viewer_for(request)
+    if not viewer.is_manager:
         raise Http404
-    employee = access.employee_of(request.user)
-    participation = selectors.current_participation(employee)
+    participation = viewer.current_participation
     cycle = participation.cycle if participation else None
     return render(
         request,
@@ -83,7 +84,7 @@ def team_home(request):
             "cycle": cycle,
             "team": selectors.team_rows(request.user, cycle),
             "all_reports": access.reports_of(request.user).filter(is_active=True).count(),
-            "todos": selectors.todos_for_employee(request.user),
+            "todos": selectors.todos_for_employee(viewer),
         },
     )
 
@@ -96,7 +97,7 @@ def hr_home(request):
         {
             "cycles": selectors.cycles_overview()[:10],
             "counts": selectors.org_counts(),
-            "todos": selectors.todos_for_hr(),
+            "todos": selectors.todos_for_hr(viewer_for(request)),
         },
     )
 

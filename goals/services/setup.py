@@ -16,12 +16,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from goals.models import CyclePlan, Goal, RatingScale, Template, TemplateAssignment
+from goals.models import CyclePlan, RatingScale, Template, TemplateAssignment
+from perfcycle import stages
 from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Department, Employee, Participation
 from perfcycle.services import enrol_employees
@@ -454,8 +454,26 @@ def enrol_population(
     return added
 
 
+class RemovalRefused(DomainError):
+    """A participant holds records in the cycle; ``reasons`` are every stage's
+    ("has 3 evidence records"), for the page to show next to the person."""
+
+    def __init__(self, *, name: str, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__(
+            _("%(name)s cannot be removed from this cycle: %(reasons)s. Nothing was removed.")
+            % {"name": name, "reasons": "; ".join(reasons)},
+            code="removal_refused",
+        )
+
+
 def remove_participant(*, actor, cycle: Cycle, participation_id: int) -> None:
-    """Take someone out of a cycle: only in planning and only before they have goals."""
+    """Take someone out of a cycle, only in planning and only when no stage holds
+    anything of theirs in it: every stage's removal guard (perfcycle.stages) is asked and
+    all their reasons refuse the removal, with nothing deleted. Otherwise each stage's
+    cleanup removes its untouched system-made rows (audited), and the audit record of the
+    removal lists them. Stage foreign keys to the participation are PROTECT, so a record
+    a guard forgot makes the delete fail instead of vanishing with it."""
     require_hr(actor)
     with transaction.atomic():
         cycle = lock_for_update(Cycle, cycle.pk)
@@ -474,28 +492,28 @@ def remove_participant(*, actor, cycle: Cycle, participation_id: int) -> None:
             .first()
         )
         if participation is None:
-            raise ValidationError(_("This person is no longer in the cycle."))
-        goals = Goal.objects.filter(cycle=cycle, owner_id=participation.employee_id).count()
-        if goals:
-            raise ValidationError(
-                _("%(name)s already has %(count)s goal(s) in this cycle; they cannot be removed.")
-                % {"name": participation.employee.full_name, "count": goals}
-            )
-        record_event(
-            actor=actor,
-            verb="participation.removed",
-            obj=participation,
-            before={
-                "cycle": cycle.pk,
-                "employee": participation.employee_id,
-                "reviewer": participation.reviewer_id,
-            },
-        )
+            raise DomainError(_("This person is no longer in the cycle."))
+        name = participation.employee.full_name
+        reasons = stages.registry.removal_blockers(participation)
+        if reasons:
+            raise RemovalRefused(name=name, reasons=reasons)
         try:
             with transaction.atomic():
+                removed = stages.registry.removal_cleanups(participation, actor)
+                record_event(
+                    actor=actor,
+                    verb="participation.removed",
+                    obj=participation,
+                    before={
+                        "cycle": cycle.pk,
+                        "employee": participation.employee_id,
+                        "reviewer": participation.reviewer_id,
+                        "removed": removed,
+                    },
+                )
                 participation.delete()
         except ProtectedError as error:
-            raise ValidationError(
+            raise DomainError(
                 _("%(name)s already has records in this cycle; they cannot be removed.")
-                % {"name": participation.employee.full_name}
+                % {"name": name}
             ) from error

@@ -402,7 +402,22 @@ def delete_goal(*, actor, goal: Goal) -> None:
             raise GoalWorkflowError(
                 _("Other goals are aligned to this one; align them elsewhere first.")
             )
-        _audit(actor=actor, verb="goal.deleted", goal=goal, before=snapshot(goal, AUDIT_FIELDS))
+        # A draft's comment thread goes with it, explicitly and into the audit record
+        # (GoalComment.goal is PROTECT: nothing vanishes by cascade).
+        comments = list(goal.comments.order_by("created_at", "pk"))
+        _audit(
+            actor=actor,
+            verb="goal.deleted",
+            goal=goal,
+            before={
+                **snapshot(goal, AUDIT_FIELDS),
+                "comments": [
+                    {"author": c.author_id, "at": c.created_at.isoformat(), "body": c.body}
+                    for c in comments
+                ],
+            },
+        )
+        GoalComment.objects.filter(pk__in=[c.pk for c in comments]).delete()
         goal.delete()
 
 

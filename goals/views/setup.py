@@ -169,7 +169,7 @@ def cycle_assignment_remove(request, cycle_id, assignment_id):
 # --- Participants ---------------------------------------------------------------------
 
 
-def _render_people(request, cycle, *, enrol_form=None, status=200):
+def _render_people(request, cycle, *, enrol_form=None, refused=None, status=200):
     participations = Participation.objects.filter(cycle=cycle).with_people()
     query = request.GET.get("q", "").strip()
     department = request.GET.get("department", "")
@@ -209,6 +209,7 @@ def _render_people(request, cycle, *, enrol_form=None, status=200):
     for p in rows:
         p.goal_count = goal_counts.get(p.employee_id, 0)
         p.resolution = resolved[p.employee_id]
+        p.removal_refused = (refused or {}).get(p.pk, [])
     return render(
         request,
         "goals/cycle_setup_people.html",
@@ -266,6 +267,12 @@ def cycle_participant_remove(request, cycle_id, participation_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
     try:
         setup.remove_participant(actor=request.user, cycle=cycle, participation_id=participation_id)
+    except setup.RemovalRefused as refused:
+        # Shown at the top and next to the person; 409: the records they hold conflict.
+        messages.error(request, " ".join(refused.messages))
+        return _render_people(
+            request, cycle, refused={participation_id: refused.reasons}, status=409
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

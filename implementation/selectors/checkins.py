@@ -656,17 +656,20 @@ def goal_progress(goal: Goal, *, today: dt.date) -> GoalProgress:
 # --- Home to-dos --------------------------------------------------------------------------------
 
 
-def todos_for(user) -> list[Todo]:
-    """Implementation to-dos for the home pages (registered in implementation/apps.py).
-    Check-ins: as a participant, the open check-in to fill in (and missed ones that can
-    still be submitted late); as a reviewer, submitted check-ins awaiting review. Three
-    queries at most."""
-    employee = access.employee_of(user)
+def todos_for(viewer) -> list[Todo]:
+    """Implementation to-dos for the home pages (registered in implementation/stage.py;
+    ``viewer``: perfcycle.stages.Viewer). Check-ins: as a participant, the open check-in
+    to fill in (and missed ones that can still be submitted late); as a reviewer,
+    submitted check-ins awaiting review. Two queries at most, none for someone outside
+    implementation who reviews nobody."""
+    employee = viewer.employee
     if employee is None:
         return []
-    todos = _checkin_owner_todos(employee) + _checkin_reviewer_todos(employee)
-    # Deviations: the deviations area adds its to-dos here (e.g. corrective actions to
-    # agree and follow-ups due), as ``todos += _deviation_todos(employee)``.
+    todos = []
+    if viewer.participations_in(Cycle.Phase.IMPLEMENTATION):
+        todos += _checkin_owner_todos(employee)
+    if viewer.reviews_anyone:
+        todos += _checkin_reviewer_todos(employee)
     return todos
 
 

@@ -125,11 +125,12 @@ def deviation_actions(user, deviation: Deviation) -> DeviationActions:
     )
 
 
-def deviation_todos(user) -> list[Todo]:
+def deviation_todos(viewer) -> list[Todo]:
     """For an owner: each open deviation needs a corrective action. For a reviewer: each
     agreed action whose follow-up date has come. A few become one to-do linking the list.
-    Register with perfcycle.selectors.register_todo_provider. Two queries."""
-    employee = access.employee_of(user)
+    Registered in implementation/stage.py; ``viewer``: perfcycle.stages.Viewer. Two
+    queries, one for someone who reviews nobody."""
+    employee = viewer.employee
     if employee is None:
         return []
     in_implementation = Q(participation__cycle__phase=Cycle.Phase.IMPLEMENTATION)
@@ -162,6 +163,8 @@ def deviation_todos(user) -> list[Todo]:
             )
             for deviation in mine
         ]
+    if not viewer.reviews_anyone:
+        return todos
     today = timezone.localdate()
     follow_ups = list(
         Deviation.objects.filter(

@@ -206,12 +206,13 @@ def evidence_history(evidence: Evidence):
     ).select_related("actor")
 
 
-def evidence_todos(user) -> list[Todo]:
+def evidence_todos(viewer) -> list[Todo]:
     """For a reviewer: "N evidence records to verify", one to-do per open cycle, due when
-    the cycle's appraisal ends (ratings cite verified evidence). Register with
-    perfcycle.selectors.register_todo_provider. One query."""
-    employee = access.employee_of(user)
-    if employee is None:
+    the cycle's appraisal ends (ratings cite verified evidence). Registered in
+    implementation/stage.py; ``viewer``: perfcycle.stages.Viewer. One query, none for
+    someone who reviews nobody."""
+    employee = viewer.employee
+    if employee is None or not viewer.reviews_anyone:
         return []
     rows = (
         Evidence.objects.filter(

@@ -22,6 +22,7 @@ from goals.services.workflow import GoalWorkflowError
 from perfcycle import phases
 from perfcycle.models import AuditEvent, Cycle, Notification
 from perfcycle.services import ConcurrentEditError
+from perfcycle.stages import Viewer
 from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_adjustment, make_goal, make_goals
 
@@ -713,14 +714,16 @@ def test_todos_for_the_owner(org, cycle):
     """Drafts to submit, returned goals to revise, weights to fix, each due at the deadline."""
     make_goal(org["employee"], cycle=cycle, weight=30)
     make_goal(org["employee"], cycle=cycle, status="returned", weight=30)
-    titles = [t.title for t in selectors.todos_for(org["employee"].user)]
+    titles = [t.title for t in selectors.todos_for(Viewer.of(org["employee"].user))]
     assert titles == [
         "1 goal was returned to you: revise and resubmit it",
         "1 draft goal to submit for approval",
         "Your goal weights total 60 %; they must total 100 %",
     ]
-    assert {t.due for t in selectors.todos_for(org["employee"].user)} == {cycle.planning_deadline}
-    empty = selectors.todos_for(org["peer"].user)
+    assert {t.due for t in selectors.todos_for(Viewer.of(org["employee"].user))} == {
+        cycle.planning_deadline
+    }
+    empty = selectors.todos_for(Viewer.of(org["peer"].user))
     assert [t.action for t in empty] == ["Draft a goal"]
 
 
@@ -731,9 +734,11 @@ def test_todos_for_the_reviewer(org, cycle, locked):
     enrol(planning, org["employee"], org["peer"])
     make_goal(org["employee"], cycle=planning, status="submitted")
     make_goal(org["peer"], cycle=planning, status="submitted")
-    todos = selectors.todos_for(org["manager"].user)
+    todos = selectors.todos_for(Viewer.of(org["manager"].user))
     assert [t.title for t in todos][-2:] == [
         "2 goals of your team await your approval",
         "1 goal adjustment request awaits your decision",
     ]
-    assert not any("approval" in t.title for t in selectors.todos_for(org["manager2"].user))
+    assert not any(
+        "approval" in t.title for t in selectors.todos_for(Viewer.of(org["manager2"].user))
+    )

@@ -18,6 +18,7 @@ from implementation.services import deviations
 from implementation.services.deviations import DeviationWorkflowError, assess
 from perfcycle.models import AuditEvent, Cycle, Notification
 from perfcycle.services import ConcurrentEditError
+from perfcycle.stages import Viewer
 from tests.factories import enrol, make_cycle, version_of
 from tests.goals.factories import make_goal
 
@@ -479,10 +480,10 @@ def test_the_owner_cannot_accept_their_own_shortfall(org, deviation):
 @pytest.mark.django_db
 def test_owner_todo_is_to_agree_an_action(org, deviation):
     """An open deviation asks its owner for an action; the reviewer has nothing yet."""
-    todos = deviation_selectors.deviation_todos(org["employee"].user)
+    todos = deviation_selectors.deviation_todos(Viewer.of(org["employee"].user))
     assert [t.title for t in todos] == ["“Ship billing” is behind: agree a corrective action"]
     assert todos[0].url == deviation.get_absolute_url()
-    assert deviation_selectors.deviation_todos(org["manager"].user) == []
+    assert deviation_selectors.deviation_todos(Viewer.of(org["manager"].user)) == []
 
 
 @pytest.mark.django_db
@@ -491,8 +492,8 @@ def test_reviewer_todo_appears_on_the_follow_up_date(org, deviation):
     agree(deviation, org["employee"].user)
     follow_up = MID + dt.timedelta(days=14)
     with time_machine.travel(dt.datetime(2026, 6, 13, 9, tzinfo=dt.UTC), tick=False):
-        assert deviation_selectors.deviation_todos(org["manager"].user) == []
+        assert deviation_selectors.deviation_todos(Viewer.of(org["manager"].user)) == []
     with time_machine.travel(dt.datetime(2026, 6, 14, 9, tzinfo=dt.UTC), tick=False):
-        todos = deviation_selectors.deviation_todos(org["manager"].user)
+        todos = deviation_selectors.deviation_todos(Viewer.of(org["manager"].user))
     assert [(t.action, t.due) for t in todos] == [("Follow up", follow_up)]
-    assert deviation_selectors.deviation_todos(org["employee"].user) == []
+    assert deviation_selectors.deviation_todos(Viewer.of(org["employee"].user)) == []

@@ -13,6 +13,7 @@ from implementation.selectors import evidence as evidence_selectors
 from implementation.services import evidence as services
 from perfcycle.models import AuditEvent, Cycle, Notification
 from perfcycle.services import ConcurrentEditError
+from perfcycle.stages import Viewer
 from tests.factories import enrol, version_of
 from tests.goals.factories import make_goal
 from tests.implementation import evidence_factories as files
@@ -554,7 +555,7 @@ def test_manager_todo_counts_evidence_to_verify(org, parts, cycle):
     closed = open_cycle(phase=Cycle.Phase.CLOSED)
     [old] = enrol(closed, org["employee"])
     make_evidence(old)
-    [todo] = evidence_selectors.evidence_todos(org["manager"].user)
+    [todo] = evidence_selectors.evidence_todos(Viewer.of(org["manager"].user))
     assert todo.title == "2 evidence records to verify"
     assert f"cycle={cycle.pk}" in todo.url and "to_verify=1" in todo.url
     assert todo.due == cycle.appraisal_deadline
@@ -563,8 +564,8 @@ def test_manager_todo_counts_evidence_to_verify(org, parts, cycle):
 def test_employee_has_no_evidence_todo(org, parts):
     """Someone who reviews nobody gets nothing; the singular reads well for one."""
     make_evidence(parts["employee"])
-    assert evidence_selectors.evidence_todos(org["employee"].user) == []
-    assert evidence_selectors.evidence_todos(org["peer"].user) == []
+    assert evidence_selectors.evidence_todos(Viewer.of(org["employee"].user)) == []
+    assert evidence_selectors.evidence_todos(Viewer.of(org["peer"].user)) == []
     make_evidence(parts["intern"])
-    [todo] = evidence_selectors.evidence_todos(org["peer"].user)
+    [todo] = evidence_selectors.evidence_todos(Viewer.of(org["peer"].user))
     assert todo.title == "1 evidence record to verify"

@@ -1,0 +1,422 @@
+"""The stage registry: what each stage adds to the core's pages, without the core
+importing a stage.
+
+Every stage app (and the core itself, for its own entries) fills the registry from its
+``AppConfig.ready()``:
+
+- navigation entries per area ("My work", "My team", HR) and the dropdown groups they
+  sit in (``register_nav_group``, ``register_nav``);
+- to-do providers for the home pages (``register_todo_provider``), each called with the
+  one ``Viewer`` of the request;
+- cycle-page actions: buttons on the cycle page, links on the "My cycle" card and under a
+  phase of the timeline (``register_cycle_action``);
+- removal guards: why a participant may not leave a cycle, plus an optional cleanup of
+  untouched system-made rows (``register_removal_guard``);
+- exports, for the later stages' downloads (``register_export``).
+
+A new stage puts its registrations in ``<app>/stage.py`` and calls them from ready()
+(see goals/stage.py, implementation/stage.py)::
+
+    register_nav(NavEntry("appraisal", _("Appraisal"), "appraisal:mine", Area.MY, 60,
+                          stage="appraisal"))
+    register_todo_provider(appraisal_todos)          # appraisal_todos(viewer) -> [Todo]
+    register_cycle_action(CycleAction("calibrate", _("Calibrate"), "appraisal:calibration",
+                                      50, roles=frozenset({Role.HR}),
+                                      phases=frozenset({Cycle.Phase.APPRAISAL})))
+    register_removal_guard(RemovalGuard(stage="appraisal", guard=appraisal_blockers))
+
+Entries are frozen dataclasses keyed by ``key``: registering the same entry twice keeps
+it once (``ready()`` may run twice in tests); a different entry under a taken key is a
+configuration error, so two stages cannot silently fight over one ``data-nav`` name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+from perfcycle import access
+from perfcycle.models import Cycle, Notification, Participation
+
+
+class Role(StrEnum):
+    EMPLOYEE = "employee"  # has an Employee record
+    MANAGER = "manager"  # has active reports
+    HR = "hr"
+    ANYONE = "anyone"  # any signed-in user
+
+
+class Area(StrEnum):
+    """Where an entry sits in the bar, in this order; ACCOUNT is the right-hand side."""
+
+    MY = "my"
+    TEAM = "team"
+    HR = "hr"
+    ACCOUNT = "account"
+
+
+AREA_ROLES = {
+    Area.MY: frozenset({Role.EMPLOYEE}),
+    Area.TEAM: frozenset({Role.MANAGER}),
+    Area.HR: frozenset({Role.HR}),
+    Area.ACCOUNT: frozenset({Role.ANYONE}),
+}
+AREA_ORDER = {area: index for index, area in enumerate(Area)}
+
+
+# --- The viewer: who is asking, computed once per request ---------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Everything the navigation and the to-do providers ask about the signed-in user,
+    looked up once per request (``viewer_for``). Costly answers that not every page needs
+    are ``cached_property``: computed on first use, then shared by every provider."""
+
+    user: Any
+    employee: Any
+    is_hr: bool
+    is_manager: bool
+
+    @classmethod
+    def of(cls, user) -> Viewer:
+        """A fresh viewer for ``user`` (tasks, tests); views use ``viewer_for(request)``."""
+        return cls(
+            user=user,
+            employee=access.employee_of(user) if user.is_authenticated else None,
+            is_hr=access.is_hr(user),
+            is_manager=access.is_manager(user),
+        )
+
+    @cached_property
+    def participations(self) -> tuple:
+        """Open (not closed) participations of the person, newest cycle first, with
+        their people: one query on first use."""
+        if self.employee is None:
+            return ()
+        return tuple(
+            Participation.objects.with_people()
+            .filter(employee=self.employee)
+            .exclude(cycle__phase=Cycle.Phase.CLOSED)
+            .order_by("-cycle__start_date", "-pk")
+        )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        roles = {Role.ANYONE}
+        if self.employee is not None:
+            roles.add(Role.EMPLOYEE)
+        if self.is_manager:
+            roles.add(Role.MANAGER)
+        if self.is_hr:
+            roles.add(Role.HR)
+        return frozenset(roles)
+
+    def has_any(self, roles: Iterable[Role]) -> bool:
+        return bool(self.roles & frozenset(roles))
+
+    @property
+    def current_participation(self):
+        """The participation in the person's most recent open cycle, or None."""
+        return self.participations[0] if self.participations else None
+
+    def participations_in(self, *phases) -> list:
+        return [p for p in self.participations if p.cycle.phase in phases]
+
+    @property
+    def report_ids_subquery(self):
+        """Direct and indirect reports as a SQL subquery (no query of its own)."""
+        return access.report_ids(self.employee)
+
+    @cached_property
+    def report_ids(self) -> frozenset[int]:
+        """Direct and indirect report ids, one query on first use."""
+        if self.employee is None:
+            return frozenset()
+        return frozenset(access.reports_of(self.user).values_list("pk", flat=True))
+
+    @cached_property
+    def reviews_anyone(self) -> bool:
+        """Whether the person reviews a participation of an open cycle: reviewer to-dos
+        need no query of their own for the many who review nobody."""
+        if self.employee is None:
+            return False
+        return (
+            Participation.objects.filter(reviewer=self.employee)
+            .exclude(cycle__phase=Cycle.Phase.CLOSED)
+            .exists()
+        )
+
+    @cached_property
+    def unread_notifications(self) -> int:
+        return Notification.objects.filter(recipient=self.user, read_at__isnull=True).count()
+
+
+def viewer_for(request) -> Viewer:
+    """The request's viewer, built on first use and kept on the request."""
+    viewer = getattr(request, "_perfcycle_viewer", None)
+    if viewer is None or viewer.user is not request.user:
+        viewer = Viewer.of(request.user)
+        request._perfcycle_viewer = viewer
+    return viewer
+
+
+# --- What stages register -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A dropdown in an area (e.g. "My team", HR's "Planning")."""
+
+    key: str  # the toggle's data-nav
+    label: Any
+    area: Area
+    order: int
+    stage: str = "perfcycle"
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One link in the navigation bar.
+
+    It is the current page when the request resolved to one of ``current_on`` (default:
+    ``url_name``) and, if the entry has a ``query``, the request carries that query; an
+    entry without a query is not current when a sibling with the same URL and a matching
+    query is ("Evidence" vs "Evidence to verify")."""
+
+    key: str  # data-nav, unique in the bar
+    label: Any
+    url_name: str  # namespaced, e.g. "goals:my-goals"
+    area: Area
+    order: int
+    query: str = ""  # e.g. "to_verify=1"
+    group: str = ""  # a NavGroup key, or "" for the top level of the area
+    roles: frozenset[Role] | None = None  # default: the area's role
+    stage: str = "perfcycle"
+    current_on: tuple[str, ...] = ()
+    badge: str = ""  # a Viewer attribute holding a count, e.g. "unread_notifications"
+
+    @property
+    def visible_to_roles(self) -> frozenset[Role]:
+        return self.roles if self.roles is not None else AREA_ROLES[self.area]
+
+    @property
+    def query_items(self) -> tuple[tuple[str, str], ...]:
+        return tuple(parse_qsl(self.query))
+
+
+class Place(StrEnum):
+    """Where a cycle action shows."""
+
+    CYCLE_PAGE = "cycle-page"  # the buttons at the top of the cycle page
+    MY_CYCLE = "my-cycle"  # the "My cycle" card on the employee's home
+    TIMELINE = "timeline"  # under its phase on the cycle timeline
+
+
+ALL_PHASES = frozenset(Cycle.Phase)
+OPEN_PHASES = ALL_PHASES - {Cycle.Phase.CLOSED}
+
+
+@dataclass(frozen=True)
+class CycleAction:
+    """A link about one cycle. ``with_cycle`` passes the cycle id as the URL's argument;
+    ``query`` may name ``{cycle}``. Shown to ``roles`` while the cycle is in ``phases``
+    (on the timeline: under each of those phases)."""
+
+    key: str
+    label: Any
+    url_name: str
+    order: int
+    place: Place = Place.CYCLE_PAGE
+    roles: frozenset[Role] = frozenset({Role.ANYONE})
+    phases: frozenset = ALL_PHASES
+    with_cycle: bool = True
+    query: str = ""
+    stage: str = "perfcycle"
+
+    def url(self, cycle) -> str:
+        url = reverse(self.url_name, args=[cycle.pk] if self.with_cycle else [])
+        return f"{url}?{self.query.format(cycle=cycle.pk)}" if self.query else url
+
+
+@dataclass(frozen=True)
+class RemovalGuard:
+    """``guard(participation) -> list[str]``: reasons the person may not leave the cycle
+    (what of theirs this stage holds). ``cleanup(participation, actor) -> dict`` removes
+    this stage's untouched system-made rows (never user data) and says what it removed;
+    it runs only when no guard objects, in the removal's transaction, before the delete."""
+
+    stage: str
+    guard: Callable[[Participation], list[str]]
+    cleanup: Callable[[Participation, Any], dict] | None = None
+
+
+@dataclass(frozen=True)
+class Export:
+    """A download a later stage offers (payroll CSV, …); listed, not yet rendered."""
+
+    key: str
+    label: Any
+    url_name: str
+    roles: frozenset[Role] = frozenset({Role.HR})
+    stage: str = "perfcycle"
+
+
+# --- What the core renders -----------------------------------------------------------------
+
+
+@dataclass
+class NavItem:
+    """One rendered link (or dropdown, with ``children``) of the bar."""
+
+    key: str
+    label: Any
+    url: str = "#"
+    current: bool = False
+    badge: int = 0
+    children: list[NavItem] = field(default_factory=list)
+
+
+class StageRegistry:
+    def __init__(self):
+        self._groups: dict[str, NavGroup] = {}
+        self._nav: dict[str, NavEntry] = {}
+        self._actions: dict[str, CycleAction] = {}
+        self._exports: dict[str, Export] = {}
+        self._todo_providers: dict[str, list[Callable]] = {"person": [], "hr": []}
+        self._guards: dict[str, RemovalGuard] = {}
+
+    @staticmethod
+    def _put(store: dict, key: str, item) -> None:
+        if key in store and store[key] != item:
+            raise ImproperlyConfigured(f"Stage registry: {key!r} is already registered.")
+        store[key] = item
+
+    # Registration ------------------------------------------------------------------------
+
+    def register_nav_group(self, group: NavGroup) -> None:
+        self._put(self._groups, group.key, group)
+
+    def register_nav(self, entry: NavEntry) -> None:
+        if entry.group and entry.group in self._nav:
+            raise ImproperlyConfigured(f"Stage registry: {entry.group!r} is an entry.")
+        self._put(self._nav, entry.key, entry)
+
+    def register_cycle_action(self, action: CycleAction) -> None:
+        self._put(self._actions, action.key, action)
+
+    def register_export(self, export: Export) -> None:
+        self._put(self._exports, export.key, export)
+
+    def register_todo_provider(self, provider: Callable, *, audience: str = "person") -> None:
+        """``provider(viewer) -> list[Todo]``; audience "person" (my/team home) or "hr"."""
+        providers = self._todo_providers[audience]
+        if provider not in providers:
+            providers.append(provider)
+
+    def register_removal_guard(self, guard: RemovalGuard) -> None:
+        self._put(self._guards, guard.stage, guard)
+
+    # Reading -----------------------------------------------------------------------------
+
+    def nav_entries(self, viewer: Viewer) -> list[NavEntry]:
+        entries = [e for e in self._nav.values() if viewer.has_any(e.visible_to_roles)]
+        return sorted(entries, key=self._entry_position)
+
+    def _entry_position(self, entry: NavEntry):
+        group = self._groups.get(entry.group)
+        top_order = group.order if group else entry.order
+        inner = entry.order if group else 0
+        return (AREA_ORDER[entry.area], top_order, inner, entry.key)
+
+    def navigation(self, viewer: Viewer, *, view_name: str, query) -> dict[Area, list[NavItem]]:
+        """The bar for ``viewer`` on the page ``view_name`` (resolver view name) with GET
+        ``query``: per area, its links and dropdowns in order, the current one marked."""
+        entries = self.nav_entries(viewer)
+        current = self._current_keys(entries, view_name, query)
+        areas: dict[Area, list[NavItem]] = {area: [] for area in Area}
+        dropdowns: dict[str, NavItem] = {}
+        for entry in entries:
+            item = NavItem(
+                key=entry.key,
+                label=entry.label,
+                url=self._url(entry),
+                current=entry.key in current,
+                badge=getattr(viewer, entry.badge) if entry.badge else 0,
+            )
+            group = self._groups.get(entry.group)
+            if group is None:
+                areas[entry.area].append(item)
+                continue
+            if group.key not in dropdowns:
+                dropdowns[group.key] = NavItem(key=group.key, label=group.label)
+                areas[group.area].append(dropdowns[group.key])
+            dropdown = dropdowns[group.key]
+            dropdown.children.append(item)
+            dropdown.current = dropdown.current or item.current
+        return areas
+
+    @staticmethod
+    def _url(entry: NavEntry) -> str:
+        url = reverse(entry.url_name)
+        return f"{url}?{entry.query}" if entry.query else url
+
+    @staticmethod
+    def _current_keys(entries: list[NavEntry], view_name: str, query) -> set[str]:
+        on_page = [e for e in entries if view_name in (e.current_on or (e.url_name,))]
+        with_query = [
+            e for e in on_page if e.query and all(query.get(k) == v for k, v in e.query_items)
+        ]
+        taken = {e.url_name for e in with_query}
+        plain = [e for e in on_page if not e.query and e.url_name not in taken]
+        return {e.key for e in with_query + plain}
+
+    def cycle_actions(self, viewer: Viewer, cycle, place: Place) -> list[dict]:
+        """The actions at ``place`` for ``cycle`` that ``viewer`` may use, in order, as
+        ``{"key", "label", "url", "phases"}``."""
+        actions = sorted(self._actions.values(), key=lambda a: (a.order, a.key))
+        return [
+            {"key": a.key, "label": a.label, "url": a.url(cycle), "phases": a.phases}
+            for a in actions
+            if a.place == place
+            and viewer.has_any(a.roles)
+            and (place == Place.TIMELINE or cycle.phase in a.phases)
+        ]
+
+    def exports(self, viewer: Viewer) -> list[Export]:
+        return [e for e in self._exports.values() if viewer.has_any(e.roles)]
+
+    def todos(self, viewer: Viewer, *, audience: str = "person") -> list:
+        return [todo for provider in self._todo_providers[audience] for todo in provider(viewer)]
+
+    def removal_blockers(self, participation: Participation) -> list[str]:
+        """Every stage's reasons why ``participation`` may not be deleted."""
+        return [reason for g in self._guards.values() for reason in g.guard(participation)]
+
+    def removal_cleanups(self, participation: Participation, actor) -> dict[str, dict]:
+        """Run each stage's cleanup of untouched rows; what each removed, by stage."""
+        removed = {}
+        for guard in self._guards.values():
+            if guard.cleanup is not None:
+                done = guard.cleanup(participation, actor)
+                if done:
+                    removed[guard.stage] = done
+        return removed
+
+
+registry = StageRegistry()
+
+# The module-level API stages call from AppConfig.ready().
+register_nav_group = registry.register_nav_group
+register_nav = registry.register_nav
+register_cycle_action = registry.register_cycle_action
+register_export = registry.register_export
+register_todo_provider = registry.register_todo_provider
+register_removal_guard = registry.register_removal_guard
