@@ -63,9 +63,10 @@ browser-deps: ## Install Debian's chromium (/usr/bin/chromium) for the browser t
 test: venv services browser-deps ## Run the whole test suite on PostgreSQL + Redis (PYTEST_ARGS=... to narrow)
 	$(BIN)/pytest --create-db $(PYTEST_ARGS)
 
-lint: venv ## ruff check and ruff format --check
+lint: venv ## ruff check, ruff format --check, and the layer contract (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: venv ## Sort imports and format the code with ruff
 	$(BIN)/ruff check --select I --fix .
