@@ -17,13 +17,13 @@ PYTEST_ARGS ?=
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 # `make run` and the management targets: embedded defaults (SQLite under var/, Celery's
-# filesystem broker) unless the environment says otherwise, and DEBUG on unless set.
-DEV := DEBUG=$${DEBUG:-1}
-MANAGE := $(DEV) $(BIN)/python manage.py
+# filesystem broker) unless the environment says otherwise. Without SECRET_KEY that is "local
+# mode": DEBUG off, plain http on 127.0.0.1. `make dev` is the same with DEBUG=1.
+MANAGE := $(BIN)/python manage.py
 # The tests use perfcycle/settings_test.py (PostgreSQL and Redis on 127.0.0.1).
 TEST_MANAGE := DJANGO_SETTINGS_MODULE=perfcycle.settings_test $(BIN)/python manage.py
 
-.PHONY: help venv run serve test check lint format migrate seed collectstatic services browser-deps
+.PHONY: help venv run dev serve test check lint format migrate seed collectstatic services browser-deps
 
 help: ## List the targets (this text)
 	@echo "PerfCycle — make targets:"
@@ -40,13 +40,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@touch $@
 
 run: venv migrate seed collectstatic ## Migrate, seed the demo, serve http://127.0.0.1:8000 (PORT=...): gunicorn + Celery
-	$(DEV) scripts/run_all.sh
+	scripts/run_all.sh
+
+dev: venv migrate seed ## Like run, for developers: DEBUG=1 (Django's debug pages), code reloads on change
+	DEBUG=1 scripts/run_all.sh
 
 serve: venv ## Serve without migrating/seeding first (gunicorn + Celery worker/beat)
-	$(DEV) scripts/run_all.sh
+	scripts/run_all.sh
 
-migrate: venv ## Apply migrations to the development database (SQLite in var/ unless DATABASE_URL)
+migrate: venv ## Apply migrations (SQLite in var/ unless DATABASE_URL) and create the cache table
 	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
 
 seed: migrate ## Load the demo organisation and cycle (idempotent; prints the logins)
 	$(MANAGE) seed_demo
@@ -63,9 +67,10 @@ browser-deps: ## Install Debian's chromium (/usr/bin/chromium) for the browser t
 test: venv services browser-deps ## Run the whole test suite on PostgreSQL + Redis (PYTEST_ARGS=... to narrow)
 	$(BIN)/pytest --create-db $(PYTEST_ARGS)
 
-lint: venv ## ruff check and ruff format --check
+lint: venv ## ruff check, ruff format --check, and the layer contract (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: venv ## Sort imports and format the code with ruff
 	$(BIN)/ruff check --select I --fix .

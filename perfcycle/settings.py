@@ -8,11 +8,14 @@ SECRET_KEY, ALLOWED_HOSTS and the email variables (see README).
 
 import importlib.util
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PERFCYCLE_VAR_DIR", BASE_DIR / "var"))
@@ -29,17 +32,45 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# No configuration at all means a developer's machine: DEBUG defaults to on only while no
-# SECRET_KEY is set. Production always sets SECRET_KEY, so there DEBUG defaults to off.
-DEBUG = env_bool("DEBUG", not os.environ.get("SECRET_KEY"))
+# Two ways to run. With SECRET_KEY set, PerfCycle is deployed: behind an HTTPS proxy, DEBUG off
+# unless asked for, every production safeguard on. Without it, PerfCycle runs on this machine
+# only ("local": `make run`, `make dev`, the tests): served over plain http on 127.0.0.1, with a
+# secret key generated once and kept under var/. DEBUG is never implied: `make dev` sets DEBUG=1.
+LOCAL = not os.environ.get("SECRET_KEY")
+DEBUG = env_bool("DEBUG", False)
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for development).")
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+def local_secret_key(path: Path) -> str:
+    """This machine's secret key: read from `path`, or made and written there once.
+
+    Written to a temporary file and linked into place, so that processes starting together
+    (gunicorn's workers, Celery) all end up with the one key whoever writes first."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(get_random_secret_key())
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+if LOCAL:
+    SECRET_KEY = local_secret_key(VAR_DIR / "secret_key")
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ",".join(LOOPBACK_HOSTS))
+    if not set(ALLOWED_HOSTS) <= set(LOOPBACK_HOSTS):
+        raise ImproperlyConfigured(
+            "Set SECRET_KEY: without it PerfCycle serves this machine only "
+            f"(ALLOWED_HOSTS {', '.join(LOOPBACK_HOSTS)})."
+        )
+else:
+    SECRET_KEY = os.environ["SECRET_KEY"]
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -54,6 +85,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "template_partials",
+    "axes",
+    "csp",
     "perfcycle",
     "goals",
     "implementation",
@@ -71,8 +104,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "perfcycle.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, so that it sees the login view's answer and can turn it into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "perfcycle.urls"
@@ -104,6 +141,30 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several people saving at once: each write transaction takes the write lock when it
+    # begins (so none fails half-way with "database is locked"), waits up to 20 s for it, and
+    # readers never block the writer (WAL).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+# Counters shared by every web process (password-reset rate limits): in the database unless a
+# Redis cache is configured. The table is made by `manage.py createcachetable` (make migrate).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "perfcycle_cache",
+        }
+    }
 
 AUTH_USER_MODEL = "perfcycle.User"
 AUTH_PASSWORD_VALIDATORS = [
@@ -111,6 +172,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "perfcycle.throttling.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -162,7 +227,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
+    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "control_folder": str(_broker_dir / "control"),
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
@@ -228,8 +295,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Production hardening: on whenever DEBUG is off.
-if not DEBUG:
+# Production hardening: on when deployed (SECRET_KEY set) with DEBUG off. Local mode serves plain
+# http on 127.0.0.1, so it keeps no-redirect and cookies that a browser sends over http.
+if not LOCAL and not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -241,6 +309,12 @@ if not DEBUG:
     if not SECURE_HSTS_PRELOAD:
         # Preloading is a one-way commitment for the whole domain; opt in with the variable.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# How many proxies in front of PerfCycle append to X-Forwarded-For: the proxy trusted for
+# X-Forwarded-Proto above (one when deployed), none in local mode. Login throttling counts
+# attempts by the address that the nearest trusted proxy saw.
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("TRUSTED_PROXY_COUNT", "1" if not LOCAL and not DEBUG else "0")
+)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -249,6 +323,48 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# Login throttling (django-axes, perfcycle/throttling.py). Failures count per account (from any
+# address, known account or not) and per address (across accounts) separately; a success
+# clears that account's count. Locked out means the sign-in page answers 429 "too many
+# attempts, try again in N minutes" until the cool-off since the last failure has passed.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))  # per account
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_ADDRESS", "20"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+# Knocking on a locked door does not push the end of the cool-off further away, so the
+# minutes the page promises are the minutes it takes.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_HANDLER = "perfcycle.throttling.AccountAndAddressHandler"
+AXES_LOCKOUT_CALLABLE = "perfcycle.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "perfcycle.throttling.client_ip"
+AXES_VERBOSE = False
+# Password-reset requests per hour, counted whether or not the address belongs to anyone.
+PASSWORD_RESET_LIMIT_PER_EMAIL = 3
+PASSWORD_RESET_LIMIT_PER_ADDRESS = 10
+
+# Content-Security-Policy (django-csp) on every response: scripts and style sheets from
+# PerfCycle's own static files only, no inline script or <style> element. Inline style
+# *attributes* stay allowed (style-src-attr): the templates draw data-sized bars with
+# style="width: 42%" and a style attribute cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        # Bootstrap's CSS draws its icons (menu, close, check marks) as data: SVG images.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 PERFCYCLE_HR_GROUP = "HR admins"

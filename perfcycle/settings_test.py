@@ -19,3 +19,7 @@ if os.environ.get("PERFCYCLE_TEST_DB"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["PERFCYCLE_TEST_DB"]}  # noqa: F405
     # ... and their own default Celery queue, so one run's worker never takes another's tasks.
     CELERY_TASK_DEFAULT_QUEUE = f"celery-{os.environ['PERFCYCLE_TEST_DB']}"
+
+# Rate-limit counters in this process's memory: the test client runs in it, and nothing shared
+# with other test runs is touched (tests/conftest.py clears it between tests).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -17,8 +17,18 @@ if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
     exit 1
 fi
 
-# Celery's filesystem broker (the default without CELERY_BROKER_URL) needs its folders.
-mkdir -p "$VAR_DIR/broker/processed"
+# Celery's filesystem broker (the default without CELERY_BROKER_URL) needs its folders, all under
+# var/ (the settings point its control folder there too).
+mkdir -p "$VAR_DIR/broker/processed" "$VAR_DIR/broker/control"
+# DEBUG=1 (make dev): Django's debug pages, and gunicorn reloads the code when it changes.
+reload=()
+mode="DEBUG off, PerfCycle's own error pages (\`make dev\` for debug mode)"
+case "${DEBUG:-}" in
+    1 | true | yes | on)
+        reload=(--reload)
+        mode="DEBUG mode (make dev): Django's debug pages, code reloads on change"
+        ;;
+esac
 # Beat rewrites its schedule file when it starts: newer than this marker means beat is up.
 started_marker="$VAR_DIR/run.started"
 touch "$started_marker"
@@ -42,7 +52,7 @@ trap 'stop_all; exit 143' TERM
 trap stop_all EXIT
 
 "$BIN/gunicorn" perfcycle.wsgi --workers 2 --bind "$HOST:$PORT" \
-    --access-logfile - --graceful-timeout 10 --no-control-socket &
+    --access-logfile - --graceful-timeout 10 --no-control-socket ${reload[@]+"${reload[@]}"} &
 pids+=($!)
 # The worker gets its own session: a signal to our whole process group (Ctrl-C, `kill -- -PGID`)
 # would otherwise also hit its pool processes, and a pool process killed while holding the
@@ -96,6 +106,7 @@ cat <<EOF
 
 ==========================================================================
   PerfCycle is running:  $URL
+  Mode: $mode
   Demo logins (password for all: perfcycle-demo)
       hr          HR admin
       manager     manager of employee and peer

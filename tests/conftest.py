@@ -13,8 +13,17 @@ The organisation they build (one per test):
 """
 
 import pytest
+from django.core.cache import cache
 
 from tests.factories import make_department, make_employee
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (the test settings keep the cache in memory) start at zero."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -69,6 +69,15 @@ def page(browser, live_server, request):
     )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+    # Anything the Content-Security-Policy blocks (an inline script, handler or <style>) is a
+    # console error in Chromium: a page that would silently lose its behaviour fails the test.
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
@@ -78,6 +87,7 @@ def page(browser, live_server, request):
         with contextlib.suppress(PlaywrightError):
             page.screenshot(path=str(RESULTS_DIR / f"FAILED-{name}.png"), full_page=True)
     context.close()
+    assert refused == [], "the Content-Security-Policy blocked something on a page"
 
 
 @pytest.fixture

@@ -344,7 +344,10 @@ def test_password_reset_by_email(client, employee):
         {"new_password1": "a-much-better-pass-42", "new_password2": "a-much-better-pass-42"},
     )
     assert response.status_code == 302
-    assert client.login(username="employee", password="a-much-better-pass-42")
+    signed_in = client.post(
+        reverse("login"), {"username": "employee", "password": "a-much-better-pass-42"}
+    )
+    assert signed_in.status_code == 302
 
 
 def test_password_change(login, employee):
