@@ -14,3 +14,8 @@ class GoalsConfig(AppConfig):
 
         register_phase_guard(leaving=Cycle.Phase.PLANNING, guard=planning_blockers)
         register_todo_provider(todos_for)
+
+        from goals.policies import POLICIES
+        from perfcycle.access import register_policies
+
+        register_policies(*POLICIES)

@@ -16,3 +16,8 @@ class ImplementationConfig(AppConfig):
         register_todo_provider(todos_for)
         register_todo_provider(evidence_todos)
         register_todo_provider(deviation_todos)
+
+        from implementation.policies import POLICIES
+        from perfcycle.access import register_policies
+
+        register_policies(*POLICIES)
