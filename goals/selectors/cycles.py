@@ -49,13 +49,14 @@ def my_participation(user, cycle_id: int | None = None) -> Participation | None:
 
 
 def reviewing_cycles(user):
-    """Open cycles in which the user reviews somebody, newest first."""
-    employee = access.employee_of(user)
-    if employee is None:
-        return Cycle.objects.none()
+    """Open cycles in which the user reviews somebody, or is one step up from a reviewer
+    (who decides what that reviewer asks for), newest first."""
+    related = access.participations_related(
+        user, access.Relation.REVIEWER | access.Relation.NEXT_UP
+    )
     return (
         Cycle.objects.exclude(phase=Cycle.Phase.CLOSED)
-        .filter(pk__in=Participation.objects.filter(reviewer=employee).values("cycle_id"))
+        .filter(pk__in=related.values("cycle_id"))
         .order_by("-start_date", "-pk")
     )
 

@@ -4,6 +4,7 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
+    Min,
     Q,
     Sum,
     Value,
@@ -180,10 +181,16 @@ def _reviewer_todos(user, employee) -> list[Todo]:
         adjustments_routed_to(user)
         .filter(goal__cycle__in=Cycle.objects.exclude(phase=Cycle.Phase.CLOSED))
         .values("goal__cycle_id")
-        .annotate(count=Count("pk"))
+        .annotate(count=Count("pk"), goal_id=Min("goal_id"))
         .order_by("goal__cycle_id")
     )
     for row in adjustments:
+        # One request: straight to the goal, where the decider may not be anyone's
+        # reviewer (HR, or one step up); several: the team page lists them.
+        if row["count"] == 1:
+            url = reverse("goals:goal-detail", args=[row["goal_id"]])
+        else:
+            url = f"{team_url}?cycle={row['goal__cycle_id']}#adjustments"
         todos.append(
             Todo(
                 title=ngettext(
@@ -192,7 +199,7 @@ def _reviewer_todos(user, employee) -> list[Todo]:
                     row["count"],
                 )
                 % {"count": row["count"]},
-                url=f"{team_url}?cycle={row['goal__cycle_id']}#adjustments",
+                url=url,
                 action=_("Decide"),
             )
         )

@@ -180,7 +180,8 @@ def test_adjustment_todo_goes_to_the_next_up_not_the_requester(org, locked):
         return [t for t in selectors.todos_for(org[person].user) if "adjustment" in t.title]
 
     ask(locked, org["manager"])
-    assert len(adjustment_todos("director")) == 1
+    [todo] = adjustment_todos("director")
+    assert todo.url == locked.get_absolute_url()  # where his Approve button is
     assert adjustment_todos("manager") == []
     assert adjustment_todos("hr") == []
     assert adjustment_todos("employee") == []
