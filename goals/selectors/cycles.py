@@ -1,8 +1,5 @@
 """Which cycle a page is about, and what the user may create or assign in it."""
 
-from django.db.models import (
-    Q,
-)
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -17,10 +14,7 @@ def open_cycles_for(user):
     qs = Cycle.objects.exclude(phase=Cycle.Phase.CLOSED)
     if access.is_hr(user):
         return qs
-    employee = access.employee_of(user)
-    if employee is None:
-        return qs.none()
-    mine = Participation.objects.filter(Q(employee=employee) | Q(reviewer=employee))
+    mine = access.participations_related(user, access.Relation.SELF | access.Relation.REVIEWER)
     return qs.filter(pk__in=mine.values("cycle_id"))
 
 
@@ -93,7 +87,6 @@ def assignable_participants(user, cycle: Cycle):
     qs = Participation.objects.filter(cycle=cycle).select_related("employee__user")
     if access.is_hr(user):
         return qs.order_by("employee__user__last_name", "employee__user__first_name")
-    employee = access.employee_of(user)
-    return qs.filter(reviewer=employee).order_by(
+    return qs.filter(access.participation_q(user, access.Relation.REVIEWER)).order_by(
         "employee__user__last_name", "employee__user__first_name"
     )

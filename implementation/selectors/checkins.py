@@ -213,13 +213,10 @@ def my_checkins(participation: Participation, *, today: dt.date):
 
 def checkin_reviewing_cycles(user):
     """Open cycles in which the user reviews somebody: implementation first, then newest."""
-    employee = access.employee_of(user)
-    if employee is None:
-        return Cycle.objects.none()
+    reviewed = access.participations_related(user, access.Relation.REVIEWER)
     return (
         Cycle.objects.exclude(phase=Cycle.Phase.CLOSED)
-        .filter(participations__reviewer=employee)
-        .distinct()
+        .filter(pk__in=reviewed.values("cycle_id"))
         .order_by("-start_date", "-pk")
     )
 
@@ -357,12 +354,11 @@ def team_board_counts(user, cycle: Cycle, *, period_start: dt.date | None) -> di
 def checkins_awaiting_review(user, cycle: Cycle, *, before: dt.date | None):
     """Submitted check-ins of earlier periods still waiting for this reviewer (one
     query), so nothing slips off the board when a new period starts."""
-    employee = access.employee_of(user)
     qs = CheckIn.objects.filter(
+        CHECKIN.q(user, access.Relation.REVIEWER),
         participation__cycle=cycle,
-        participation__reviewer=employee,
         status=CheckinStatus.SUBMITTED,
-    ).exclude(participation__employee=employee)
+    ).exclude(CHECKIN.q(user, access.Relation.SELF))
     if before is not None:
         qs = qs.filter(period_start__lt=before)
     return qs.select_related("participation__employee__user").order_by("period_start", "pk")
