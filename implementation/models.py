@@ -214,6 +214,7 @@ class EvidenceQuerySet(models.QuerySet):
         return self.select_related(
             "participation__employee__user",
             "participation__cycle",
+            "participation__reviewer",
             "goal",
             "indicator",
             "created_by",

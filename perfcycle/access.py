@@ -1,12 +1,38 @@
 """Who may see what. Every view fetches objects through these scoped querysets, so an
 object outside a user's scope is simply not found (404), never leaked.
 
-Scopes: an employee sees their own records; a manager also their direct and indirect
-reports'; an HR admin everything. Peers get explicit grants in later stages.
+People scopes: an employee sees their own record; a manager also their direct and
+indirect reports'; an HR admin everything.
+
+Stage records (goals, check-ins, evidence, …) belong to one participation (a person in a
+cycle). What a user may do with such a record depends only on how they relate to that
+participation (:class:`Relation`):
+
+- SELF: the participation is theirs.
+- REVIEWER: they are the reviewer of *this* participation (never "reviewer in some
+  other cycle": a former reviewer loses the person's later cycles).
+- NEXT_UP: they are the manager of this participation's reviewer (the four-eyes
+  escalation: what the reviewer asked for is decided one step up).
+- CHAIN: they are above the person in the current management chain (manager,
+  skip-level, …).
+- HR: they are an HR admin.
+- PEER: a grant that a later stage supplies (see :func:`register_peer_grants`);
+  nothing grants it yet.
+
+Three forms of the same rule: :func:`participation_q` (a ``Q`` for any model that
+reaches its participation through a foreign-key path), :func:`person_cycle_q` (for a
+model that reaches it by (cycle, person), like goals) and :func:`relations_of` (one
+participation in hand). Each stage declares, in one place in its own app
+(``<app>/policies.py``), which relations read and which act on each kind of record, as
+:class:`Policy` objects; its selectors and services ask only those.
 """
 
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
@@ -82,9 +108,7 @@ def participations_visible_to(user):
     employee = employee_of(user)
     if employee is None:
         return qs.none()
-    return qs.filter(
-        Q(employee=employee) | Q(employee__in=report_ids(employee)) | Q(reviewer=employee)
-    )
+    return qs.filter(participation_q(user, READ))
 
 
 def cycles_visible_to(user):
@@ -111,3 +135,197 @@ def get_cycle_for(user, cycle_id, *, for_update=False):
 
 def hr_group_name() -> str:
     return settings.PERFCYCLE_HR_GROUP
+
+
+# --- Relations to a participation ---------------------------------------------------------
+
+
+class Relation(enum.Flag):
+    """How a user relates to a participation; combine with ``|``."""
+
+    NONE = 0
+    SELF = enum.auto()
+    REVIEWER = enum.auto()
+    NEXT_UP = enum.auto()
+    CHAIN = enum.auto()
+    HR = enum.auto()
+    PEER = enum.auto()
+
+
+# Stage apps register ``grants(employee) -> Participation queryset`` (the participations
+# the employee holds a peer grant on, e.g. as a 360° feedback giver).
+PEER_GRANTS: list[Callable] = []
+
+
+def register_peer_grants(grants: Callable) -> None:
+    if grants not in PEER_GRANTS:
+        PEER_GRANTS.append(grants)
+
+
+def _peer_participations(employee: Employee):
+    ids = None
+    for grants in PEER_GRANTS:
+        qs = grants(employee).order_by().values("pk")
+        ids = qs if ids is None else ids.union(qs)
+    return ids
+
+
+_NOTHING = Q(pk__in=[])
+
+
+def participation_q(user, relations: Relation, path: str = "") -> Q:
+    """A condition on a model whose participation is at ``path`` ("" for Participation
+    itself, "participation" for a check-in): the user holds one of ``relations`` on it."""
+    if Relation.HR in relations and is_hr(user):
+        return Q()
+    employee = employee_of(user)
+    if employee is None:
+        return _NOTHING
+    p = f"{path}__" if path else ""
+    condition = _NOTHING
+    if Relation.SELF in relations:
+        condition |= Q(**{f"{p}employee": employee})
+    if Relation.REVIEWER in relations:
+        condition |= Q(**{f"{p}reviewer": employee})
+    if Relation.NEXT_UP in relations:
+        condition |= Q(**{f"{p}reviewer__manager": employee})
+    if Relation.CHAIN in relations:
+        condition |= Q(**{f"{p}employee__in": report_ids(employee)})
+    if Relation.PEER in relations:
+        peers = _peer_participations(employee)
+        if peers is not None:
+            condition |= Q(**{f"{p}pk__in": peers})
+    return condition
+
+
+def person_cycle_q(user, relations: Relation, *, cycle: str = "cycle", person: str = "owner") -> Q:
+    """The same condition for a model that reaches its participation by (cycle, person),
+    e.g. a goal by (cycle, owner). SELF and CHAIN are about the person; the others need
+    the participation of that cycle, so a reviewer of another cycle does not match."""
+    if Relation.HR in relations and is_hr(user):
+        return Q()
+    employee = employee_of(user)
+    if employee is None:
+        return _NOTHING
+    condition = _NOTHING
+    if Relation.SELF in relations:
+        condition |= Q(**{person: employee})
+    if Relation.CHAIN in relations:
+        condition |= Q(**{f"{person}__in": report_ids(employee)})
+    rest = relations & (Relation.REVIEWER | Relation.NEXT_UP | Relation.PEER)
+    if rest:
+        own = participation_q(user, rest & ~Relation.HR)
+        if own != _NOTHING:
+            condition |= Exists(
+                Participation.objects.filter(
+                    own, cycle=OuterRef(cycle), employee=OuterRef(person)
+                ).values("pk")
+            )
+    return condition
+
+
+def participations_related(user, relations: Relation):
+    """The participations the user holds one of ``relations`` on."""
+    return Participation.objects.filter(participation_q(user, relations))
+
+
+def relations_of(user, participation: Participation | None, among: Relation | None = None):
+    """The relations the user holds on one participation (a flag set: test with ``in``).
+
+    Only those in ``among`` are looked up (all by default). SELF, REVIEWER and HR cost no
+    query, NEXT_UP none when the reviewer is loaded, CHAIN and PEER one each.
+    """
+    wanted = ~Relation.NONE if among is None else among
+    found = Relation.NONE
+    if Relation.HR in wanted and is_hr(user):
+        found |= Relation.HR
+    employee = employee_of(user)
+    if employee is None or participation is None:
+        return found
+    if Relation.SELF in wanted and participation.employee_id == employee.pk:
+        found |= Relation.SELF
+    if Relation.REVIEWER in wanted and participation.reviewer_id == employee.pk:
+        found |= Relation.REVIEWER
+    if Relation.NEXT_UP in wanted and participation.reviewer_id is not None:
+        if Participation.reviewer.is_cached(participation):
+            next_up = participation.reviewer.manager_id == employee.pk
+        else:
+            next_up = Employee.objects.filter(
+                pk=participation.reviewer_id, manager=employee
+            ).exists()
+        if next_up:
+            found |= Relation.NEXT_UP
+    if (
+        Relation.CHAIN in wanted
+        and participation.employee_id != employee.pk
+        and Employee.objects.filter(
+            pk=participation.employee_id, pk__in=report_ids(employee)
+        ).exists()
+    ):
+        found |= Relation.CHAIN
+    if Relation.PEER in wanted:
+        peers = _peer_participations(employee)
+        if (
+            peers is not None
+            and Participation.objects.filter(pk=participation.pk, pk__in=peers).exists()
+        ):
+            found |= Relation.PEER
+    return found
+
+
+def participation_of(cycle_id: int, employee_id: int | None) -> Participation | None:
+    """The participation a (cycle, person) record belongs to."""
+    if employee_id is None:
+        return None
+    return Participation.objects.filter(cycle_id=cycle_id, employee_id=employee_id).first()
+
+
+# --- Policies: which relations read and act on each kind of record --------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One kind of record: who reads it and who takes each action on it.
+
+    ``path`` is the foreign-key path from the record to its participation; records
+    reached by (cycle, person) set ``cycle`` and ``person`` instead.
+    """
+
+    kind: str
+    read: Relation
+    act: Mapping[str, Relation] = field(default_factory=dict)
+    path: str | None = "participation"
+    cycle: str = "cycle"
+    person: str = "owner"
+
+    def q(self, user, relations: Relation | None = None) -> Q:
+        relations = self.read if relations is None else relations
+        if self.path is None:
+            return person_cycle_q(user, relations, cycle=self.cycle, person=self.person)
+        return participation_q(user, relations, self.path)
+
+    def readable(self, user) -> Q:
+        return self.q(user, self.read)
+
+    def acting(self, user, action: str) -> Q:
+        return self.q(user, self.act[action])
+
+    def may(self, user, action: str, participation: Participation | None) -> bool:
+        relations = self.act[action]
+        return bool(relations_of(user, participation, relations) & relations)
+
+    def may_read(self, user, participation: Participation | None) -> bool:
+        return bool(relations_of(user, participation, self.read) & self.read)
+
+
+# Every stage's policies, registered from its AppConfig.ready(): one table to read.
+POLICIES: dict[str, Policy] = {}
+
+
+def register_policies(*policies: Policy) -> None:
+    for policy in policies:
+        POLICIES[policy.kind] = policy
+
+
+# The read rule every stage uses for a person's records.
+READ = Relation.SELF | Relation.REVIEWER | Relation.NEXT_UP | Relation.CHAIN | Relation.HR

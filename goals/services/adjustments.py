@@ -4,7 +4,9 @@ reason, and the reviewer's decision.
 Once approved, a goal's target, weight and due date change only through an adjustment
 request (during planning too, where it is the way to rebalance an approved goal; after
 planning approved goals are locked and it is the only way). The owner or their reviewer
-(or HR) asks; the reviewer (or HR) decides, never on their own goal. The locking, actor
+(or HR) asks; the reviewer (or HR) decides, never on their own goal. Four-eyes: the
+person who asks never decides. When the reviewer asks, the reviewer's own manager decides
+(or HR, when the reviewer has no manager): goals/policies.py, ADJUSTMENT. The locking, actor
 checks, versioning, audit and notifications are the goal workflow's (goals.services.workflow),
 so both follow the same rules.
 """
@@ -19,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from goals import selectors
 from goals.models import AdjustmentRequest, AdjustmentStatus, Goal, GoalLevel, GoalStatus
 from goals.services.workflow import (
     GoalWorkflowError,
@@ -32,7 +35,7 @@ from goals.services.workflow import (
     lock_goal,
 )
 from perfcycle.audit import record_event, snapshot
-from perfcycle.models import Cycle
+from perfcycle.models import Cycle, Participation
 from perfcycle.workflow import lock_for_update, require_move, save_versioned
 
 ADJUSTABLE = {"new_target": "target", "new_weight": "weight", "new_due_date": "due_date"}
@@ -91,9 +94,12 @@ def request_adjustment(*, actor, goal: Goal, data: dict[str, Any]) -> Adjustment
             before=snapshot(goal, [ADJUSTABLE[name] for name in changes]),
             after={**snapshot(adjustment, list(changes)), "goal": goal.pk, "reason": reason},
         )
-        other = _reviewer_user(goal) if _is_owner(actor, goal) else goal.owner.user
+        if _is_owner(actor, goal):
+            others = [_reviewer_user(goal)]
+        else:
+            others = [goal.owner.user, *_next_up_users(actor, goal)]
         _notify(
-            [other],
+            others,
             actor=actor,
             title=_("%(name)s asks to adjust the goal %(title)s")
             % {"name": _actor_name(actor), "title": goal.title},
@@ -103,11 +109,31 @@ def request_adjustment(*, actor, goal: Goal, data: dict[str, Any]) -> Adjustment
     return adjustment
 
 
+def _next_up_users(actor, goal: Goal) -> list:
+    """Who decides what this goal's reviewer asked for: the reviewer's own manager."""
+    participation = (
+        Participation.objects.filter(cycle_id=goal.cycle_id, employee_id=goal.owner_id)
+        .select_related("reviewer__manager__user")
+        .first()
+    )
+    reviewer = participation.reviewer if participation else None
+    if reviewer is None or reviewer.user_id != actor.pk or reviewer.manager is None:
+        return []
+    return [reviewer.manager.user]
+
+
 def _start_decision(actor, adjustment: AdjustmentRequest) -> tuple[AdjustmentRequest, Goal]:
     # The goal first, then the request: the same order as request_adjustment.
     goal = lock_goal(adjustment.goal)
     adjustment = lock_for_update(AdjustmentRequest, adjustment.pk)
-    if not _may_review(actor, goal):
+    if _is_owner(actor, goal):
+        raise PermissionDenied
+    if adjustment.requested_by_id == actor.pk:
+        # Four-eyes: whoever asked never decides.
+        raise GoalWorkflowError(
+            _("You asked for this change, so someone else decides it: your manager or HR.")
+        )
+    if not selectors.adjustments_decidable_by(actor).filter(pk=adjustment.pk).exists():
         raise PermissionDenied
     if goal.cycle.phase == Cycle.Phase.CLOSED:
         raise GoalWorkflowError(_("The cycle is closed; its goals no longer change."))

@@ -243,7 +243,7 @@ def _parent_error(*, actor, cycle: Cycle, goal_id: int | None, parent: Goal | No
     parent_of = dict(Goal.objects.filter(cycle=cycle).values_list("id", "parent_id"))
     if parent.pk == goal_id or rules.would_create_cycle(goal_id, parent.pk, parent_of):
         return _("A goal cannot be aligned to itself or to a goal that is aligned to it.")
-    if not selectors.goals_visible_to(actor).filter(pk=parent.pk).exists():
+    if not selectors.goals_alignable_for(actor).filter(pk=parent.pk).exists():
         return _("Choose a goal you can see.")
     return ""
 

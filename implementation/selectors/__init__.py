@@ -1,39 +1,34 @@
-"""Who sees which check-ins, evidence and deviations.
+"""Who sees which check-ins, evidence and deviations: the implementation stage's
+policies (implementation/policies.py) over the relations of perfcycle/access.py.
 
-Issue rule: only the participant, their reviewer in the cycle (the manager at
-enrolment) and HR read a check-in, evidence or a deviation. A peer, another manager or
-a skip-level manager gets 404.
+Read: the participant, this participation's reviewer and the reviewer's manager, the
+management chain above the participant (so a skip-level manager reads a check-in as they
+read the goal's progress page), and HR. A peer, another team's manager or the reviewer of
+another cycle gets 404.
 """
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from implementation.models import CheckIn, Deviation, Evidence
+from implementation.policies import CHECKIN, DEVIATION, EVIDENCE
 from perfcycle import access
-from perfcycle.models import Participation
 
 
 def participations_followed_by(user):
     """Participations whose implementation records this user may read."""
-    qs = Participation.objects.all()
-    if access.is_hr(user):
-        return qs
-    employee = access.employee_of(user)
-    if employee is None:
-        return qs.none()
-    return qs.filter(Q(employee=employee) | Q(reviewer=employee))
+    return access.participations_related(user, CHECKIN.read)
 
 
 def checkins_visible_to(user):
-    return CheckIn.objects.filter(participation__in=participations_followed_by(user))
+    return CheckIn.objects.filter(CHECKIN.readable(user))
 
 
 def evidence_visible_to(user):
-    return Evidence.objects.filter(participation__in=participations_followed_by(user))
+    return Evidence.objects.filter(EVIDENCE.readable(user))
 
 
 def deviations_visible_to(user):
-    return Deviation.objects.filter(participation__in=participations_followed_by(user))
+    return Deviation.objects.filter(DEVIATION.readable(user))
 
 
 def get_checkin_for(user, checkin_id, *, for_update=False):

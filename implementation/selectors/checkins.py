@@ -27,6 +27,7 @@ from implementation.models import (
     Evidence,
     ProgressUpdate,
 )
+from implementation.policies import CHECKIN, PROGRESS
 from implementation.selectors import get_checkin_for
 from perfcycle import access
 from perfcycle.models import Cycle, Participation
@@ -82,7 +83,13 @@ def may_respond_to_checkin(user, checkin: CheckIn) -> bool:
     participant themself (not even an HR admin on their own check-in)."""
     if is_checkin_participant(user, checkin):
         return False
-    return is_checkin_reviewer(user, checkin) or access.is_hr(user)
+    return CHECKIN.may(user, "respond", checkin.participation)
+
+
+def may_comment_on_checkin(user, checkin: CheckIn) -> bool:
+    """The participant, the reviewer and HR write in the thread; the chain above only
+    reads it."""
+    return is_checkin_participant(user, checkin) or may_respond_to_checkin(user, checkin)
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,7 @@ def checkin_actions(user, checkin: CheckIn) -> CheckinActions:
         edit=mine and checkin.status in CHECKIN_EDITABLE and phase == Cycle.Phase.IMPLEMENTATION,
         reply=responder and submitted and is_open,
         review=responder and submitted and is_open,
-        comment=(mine or responder) and is_open,
+        comment=may_comment_on_checkin(user, checkin) and is_open,
         follow_up=responder and is_open and checkin.status not in CHECKIN_EDITABLE,
     )
 
@@ -116,14 +123,8 @@ def may_record_progress(user, goal: Goal) -> bool:
     """The goal's owner, or the owner's reviewer in the goal's cycle, record its progress."""
     if goal.level != GoalLevel.INDIVIDUAL or goal.owner_id is None:
         return False
-    employee = access.employee_of(user)
-    if employee is None:
-        return False
-    if goal.owner_id == employee.pk:
-        return True
-    return Participation.objects.filter(
-        cycle_id=goal.cycle_id, employee_id=goal.owner_id, reviewer=employee
-    ).exists()
+    participation = access.participation_of(goal.cycle_id, goal.owner_id)
+    return PROGRESS.may(user, "record", participation)
 
 
 def checkin_thread(checkin: CheckIn) -> dict:
@@ -212,13 +213,10 @@ def my_checkins(participation: Participation, *, today: dt.date):
 
 def checkin_reviewing_cycles(user):
     """Open cycles in which the user reviews somebody: implementation first, then newest."""
-    employee = access.employee_of(user)
-    if employee is None:
-        return Cycle.objects.none()
+    reviewed = access.participations_related(user, access.Relation.REVIEWER)
     return (
         Cycle.objects.exclude(phase=Cycle.Phase.CLOSED)
-        .filter(participations__reviewer=employee)
-        .distinct()
+        .filter(pk__in=reviewed.values("cycle_id"))
         .order_by("-start_date", "-pk")
     )
 
@@ -274,7 +272,6 @@ class BoardRow:
 def team_board_people(user, cycle: Cycle, *, period_start: dt.date | None, status: str = ""):
     """The people the user reviews in ``cycle`` with their open deviation count (one
     query); with ``status``, only those whose current check-in is in it."""
-    employee = access.employee_of(user)
     deviations = (
         Deviation.objects.unresolved()
         .filter(participation=OuterRef("pk"))
@@ -284,7 +281,8 @@ def team_board_people(user, cycle: Cycle, *, period_start: dt.date | None, statu
         .values("n")
     )
     qs = (
-        Participation.objects.filter(cycle=cycle, reviewer=employee)
+        access.participations_related(user, access.Relation.REVIEWER)
+        .filter(cycle=cycle)
         .select_related("employee__user", "employee__department")
         .annotate(open_deviations=Coalesce(Subquery(deviations), 0))
     )
@@ -340,8 +338,7 @@ def team_board_rows(participations, *, period_start: dt.date | None) -> list[Boa
 def team_board_counts(user, cycle: Cycle, *, period_start: dt.date | None) -> dict:
     """How many of the user's people are in each status this period (one query); people
     whose check-in is not open yet count as ``not_open``."""
-    employee = access.employee_of(user)
-    people = Participation.objects.filter(cycle=cycle, reviewer=employee)
+    people = access.participations_related(user, access.Relation.REVIEWER).filter(cycle=cycle)
     current = Q(checkins__period_start=period_start)
     counts = people.aggregate(
         total=Count("pk", distinct=True),
@@ -357,12 +354,11 @@ def team_board_counts(user, cycle: Cycle, *, period_start: dt.date | None) -> di
 def checkins_awaiting_review(user, cycle: Cycle, *, before: dt.date | None):
     """Submitted check-ins of earlier periods still waiting for this reviewer (one
     query), so nothing slips off the board when a new period starts."""
-    employee = access.employee_of(user)
     qs = CheckIn.objects.filter(
+        CHECKIN.q(user, access.Relation.REVIEWER),
         participation__cycle=cycle,
-        participation__reviewer=employee,
         status=CheckinStatus.SUBMITTED,
-    ).exclude(participation__employee=employee)
+    ).exclude(CHECKIN.q(user, access.Relation.SELF))
     if before is not None:
         qs = qs.filter(period_start__lt=before)
     return qs.select_related("participation__employee__user").order_by("period_start", "pk")

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from implementation.models import Deviation, DeviationStatus, Severity
+from implementation.policies import DEVIATION
 from implementation.selectors import deviations_visible_to
 from perfcycle import access
-from perfcycle.models import AuditEvent, Cycle, Participation
+from perfcycle.models import AuditEvent, Cycle
 from perfcycle.selectors import Todo
 from perfcycle.workflow import may_move
 
@@ -20,8 +21,7 @@ DEVIATION_TODO_LIMIT = 3
 
 def reviews_anyone(user) -> bool:
     """Is this user anyone's reviewer in a cycle (the manager at enrolment)?"""
-    employee = access.employee_of(user)
-    return employee is not None and Participation.objects.filter(reviewer=employee).exists()
+    return access.participations_related(user, access.Relation.REVIEWER).exists()
 
 
 def my_deviations(user):
@@ -36,8 +36,9 @@ def team_deviations(user):
     """HR: every deviation. A reviewer: those of the people they review, not their own."""
     qs = deviations_visible_to(user)
     if not access.is_hr(user):
-        employee = access.employee_of(user)
-        qs = qs.filter(participation__reviewer=employee).exclude(owner=employee)
+        qs = qs.filter(DEVIATION.q(user, access.Relation.REVIEWER)).exclude(
+            DEVIATION.q(user, access.Relation.SELF)
+        )
     return qs.with_people().select_related("owner__department")
 
 

@@ -2,16 +2,18 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from goals.models import Goal, GoalLevel
 from implementation.models import Evidence
+from implementation.policies import EVIDENCE
 from implementation.selectors import evidence_visible_to, participations_followed_by
 from perfcycle import access
-from perfcycle.models import AuditEvent, Cycle, Employee, Participation
+from perfcycle.access import Relation
+from perfcycle.models import AuditEvent, Cycle, Employee
 from perfcycle.selectors import Todo
 
 # Evidence is recorded while the work is planned, done and appraised; once the cycle has
@@ -27,11 +29,8 @@ def evidence_recordable_participations(user):
     """Participations the user may record evidence for: their own and those they review
     (the reviewer at enrolment), in a cycle in planning, implementation or appraisal.
     HR reads and verifies evidence but records it only for themselves."""
-    employee = access.employee_of(user)
-    if employee is None:
-        return Participation.objects.none()
     return (
-        Participation.objects.filter(Q(employee=employee) | Q(reviewer=employee))
+        access.participations_related(user, EVIDENCE.act["record"])
         .filter(cycle__phase__in=EVIDENCE_RECORDING_PHASES)
         .select_related("cycle", "employee__user")
         .order_by("-cycle__start_date", "employee__user__last_name", "employee__user__first_name")
@@ -60,22 +59,29 @@ def is_evidence_participant(user, evidence: Evidence) -> bool:
     return employee is not None and evidence.participation.employee_id == employee.pk
 
 
+def recorded_by_reviewer(evidence: Evidence) -> bool:
+    """Whether this participation's reviewer recorded the evidence (four-eyes: then
+    someone one step up verifies it)."""
+    reviewer = evidence.participation.reviewer
+    return reviewer is not None and evidence.created_by_id == reviewer.user_id
+
+
 def may_verify_evidence(user, evidence: Evidence) -> bool:
-    """The participant's reviewer in the cycle, or HR; never the participant themself."""
-    if is_evidence_participant(user, evidence):
+    """The participant's reviewer in the cycle, or HR; never the participant themself,
+    never whoever recorded it. What the reviewer recorded, the reviewer's own manager
+    (or HR) verifies. No query when the evidence comes ``with_people()``."""
+    if is_evidence_participant(user, evidence) or is_evidence_creator(user, evidence):
         return False
-    if access.is_hr(user):
-        return True
-    employee = access.employee_of(user)
-    return employee is not None and evidence.participation.reviewer_id == employee.pk
+    action = "verify_reviewer_record" if recorded_by_reviewer(evidence) else "verify"
+    return EVIDENCE.may(user, action, evidence.participation)
 
 
 def may_verify_anyone(user) -> bool:
-    """Whether the user verifies anyone's evidence: HR, or a reviewer in some cycle."""
+    """Whether the user verifies anyone's evidence: HR, a reviewer in some cycle, or the
+    manager of one."""
     if access.is_hr(user):
         return True
-    employee = access.employee_of(user)
-    return employee is not None and Participation.objects.filter(reviewer=employee).exists()
+    return access.participations_related(user, Relation.REVIEWER | Relation.NEXT_UP).exists()
 
 
 def evidence_is_open(evidence: Evidence) -> bool:
@@ -110,18 +116,37 @@ def evidence_for_list(user):
     return evidence_visible_to(user).with_people().annotate(attachment_count=Count("attachments"))
 
 
+def _routed_for_verification(user) -> Q:
+    """Unverified evidence waiting on this user: as this cycle's reviewer what the
+    participant recorded; one step up what the reviewer recorded; as HR what a reviewer
+    without a manager recorded. Never what the user recorded or their own."""
+    by_reviewer = Q(created_by=F("participation__reviewer__user"))
+    routed = (~by_reviewer & EVIDENCE.q(user, Relation.REVIEWER)) | (
+        by_reviewer & EVIDENCE.q(user, Relation.NEXT_UP)
+    )
+    if access.is_hr(user):
+        routed |= by_reviewer & Q(participation__reviewer__manager__isnull=True)
+    return routed
+
+
+def _not_own(qs, user):
+    employee = access.employee_of(user)
+    if employee is not None:
+        qs = qs.exclude(participation__employee=employee)
+    if user.is_authenticated:
+        qs = qs.exclude(created_by_id=user.pk)
+    return qs
+
+
 def evidence_to_verify(user):
-    """Unverified evidence in open cycles of the people this user reviews (HR: everyone's
-    but their own)."""
+    """Unverified evidence in open cycles that this user may verify: of the people they
+    review, what the reviewers below them recorded (HR: everyone's but their own)."""
     qs = Evidence.objects.filter(
         verified_at__isnull=True, participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES
     )
-    employee = access.employee_of(user)
-    if access.is_hr(user):
-        return qs.exclude(participation__employee=employee) if employee else qs
-    if employee is None:
-        return qs.none()
-    return qs.filter(participation__reviewer=employee).exclude(participation__employee=employee)
+    if not access.is_hr(user):
+        qs = qs.filter(_routed_for_verification(user))
+    return _not_own(qs, user)
 
 
 EVIDENCE_SORTS = {
@@ -207,20 +232,23 @@ def evidence_history(evidence: Evidence):
 
 
 def evidence_todos(viewer) -> list[Todo]:
-    """For a reviewer: "N evidence records to verify", one to-do per open cycle, due when
-    the cycle's appraisal ends (ratings cite verified evidence). Registered in
-    implementation/stage.py; ``viewer``: perfcycle.stages.Viewer. One query, none for
-    someone who reviews nobody."""
-    employee = viewer.employee
-    if employee is None or not viewer.reviews_anyone:
+    """For a verifier (this cycle's reviewer; one step up for what the reviewer recorded;
+    HR when that reviewer has no manager): "N evidence records to verify", one to-do per
+    open cycle, due when the cycle's appraisal ends (ratings cite verified evidence).
+    Registered in implementation/stage.py; ``viewer``: perfcycle.stages.Viewer. One
+    query, none for someone who reviews nobody, manages nobody and is not HR."""
+    user = viewer.user
+    if viewer.employee is None and not viewer.is_hr:
         return []
+    if not (viewer.reviews_anyone or viewer.is_manager or viewer.is_hr):
+        return []
+    waiting = Evidence.objects.filter(
+        _routed_for_verification(user),
+        verified_at__isnull=True,
+        participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES,
+    )
     rows = (
-        Evidence.objects.filter(
-            verified_at__isnull=True,
-            participation__reviewer=employee,
-            participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES,
-        )
-        .exclude(participation__employee=employee)
+        _not_own(waiting, user)
         .values("participation__cycle_id", "participation__cycle__appraisal_deadline")
         .annotate(count=Count("pk"))
         .order_by("participation__cycle__appraisal_deadline", "participation__cycle_id")

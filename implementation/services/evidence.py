@@ -15,7 +15,9 @@ Rules decided here:
   any, is one of the participant's own goals in that cycle.
 - Only the person who recorded it edits or deletes a record, and only until it is
   verified. The reviewer or HR verifies it (never the participant), and may withdraw the
-  verification with a reason, which the participant is told.
+  verification with a reason, which the participant is told. Four-eyes: whoever recorded
+  a record never verifies it; what the reviewer recorded for a report, the reviewer's own
+  manager (or HR, when the reviewer has no manager) verifies (implementation/policies.py).
 - Attachments are checked by content (implementation/uploads.py), stored under a random
   name and served only by the download view. A refused file refuses the whole save:
   nothing is written. Files leave the disk only after the deleting transaction commits.
@@ -37,8 +39,8 @@ from django.utils.translation import ngettext
 from goals.models import GoalLevel
 from implementation import uploads
 from implementation.models import Evidence, EvidenceAttachment
+from implementation.policies import EVIDENCE
 from implementation.selectors import evidence as evidence_selectors
-from perfcycle import access
 from perfcycle.audit import record_event, snapshot
 from perfcycle.models import Participation
 from perfcycle.notifications import notify
@@ -73,11 +75,7 @@ def _require_open(participation: Participation) -> None:
 
 
 def _may_record(actor, participation: Participation) -> bool:
-    employee = access.employee_of(actor)
-    return employee is not None and employee.pk in (
-        participation.employee_id,
-        participation.reviewer_id,
-    )
+    return EVIDENCE.may(actor, "record", participation)
 
 
 def _require_creator(actor, evidence: Evidence) -> None:

@@ -248,6 +248,8 @@ def checkin_reply(request, pk):
 @require_POST
 def checkin_comment(request, pk):
     checkin = selectors.get_checkin_for(request.user, pk)
+    if not checkin_selectors.may_comment_on_checkin(request.user, checkin):
+        raise Http404  # readers up the chain follow the thread but do not write in it
     form = CommentForm(request.POST)
     if form.is_valid():
         body = form.cleaned_data["body"]

@@ -39,7 +39,8 @@ TODAY = timezone.localdate()
 # A monthly cycle that started on the first of the month two months ago: the current
 # period is this calendar month, and there are two months of history before it.
 START = (TODAY.replace(day=1) - dt.timedelta(days=40)).replace(day=1)
-OUTSIDERS = ["peer", "manager2", "director"]
+OUTSIDERS = ["peer", "manager2", "director"]  # director: reads, never acts
+STRANGERS = ["peer", "manager2"]  # neither read nor act
 
 
 def month_start(months_ago: int) -> dt.date:
@@ -206,10 +207,20 @@ def test_the_checkin_is_read_by_the_employee_the_reviewer_and_hr(org, submitted,
     assert ('data-testid="reply-form"' in html) is (role != "employee")
 
 
-@pytest.mark.parametrize("role", OUTSIDERS)
+@pytest.mark.parametrize("role", STRANGERS)
 def test_outsiders_do_not_find_the_checkin(org, submitted, role):
-    """A peer, another manager and the skip-level manager get 404."""
+    """A peer and another team's manager get 404 (the skip-level manager reads it: see
+    test_skip_level_reads_the_checkin_but_does_not_act)."""
     assert login_as(org, role).get(url("checkin-detail", submitted.pk)).status_code == 404
+
+
+def test_skip_level_reads_the_checkin_but_does_not_act(org, submitted):
+    """The skip-level manager reads the check-in (as on the goal progress page) but gets
+    no reply, review or comment button."""
+    response = login_as(org, "director").get(url("checkin-detail", submitted.pk))
+    assert response.status_code == 200
+    actions = response.context["actions"]
+    assert not (actions.reply or actions.review or actions.comment or actions.follow_up)
 
 
 def test_the_detail_shows_progress_answers_and_the_thread(org, cycle, submitted, goal):

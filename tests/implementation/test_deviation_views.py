@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from implementation.models import Deviation, DeviationStatus
+from implementation.selectors import deviations as selectors
 from perfcycle.models import AuditEvent, Cycle
 from tests.factories import enrol, make_cycle, make_employee
 from tests.goals.factories import make_goal
@@ -206,10 +207,17 @@ def test_detail_offers_the_reviewer_accept_and_the_hr_admin_too(org, deviation, 
     assert 'data-testid="accept-form"' in hr_html and 'data-testid="agree-form"' not in hr_html
 
 
-@pytest.mark.parametrize("who", ["peer", "manager2", "director"])
+@pytest.mark.parametrize("who", ["peer", "manager2"])
 def test_detail_is_not_found_for_others(org, deviation, login, who):
-    """A peer, another manager and the skip-level manager get 404."""
+    """A peer and another team's manager get 404."""
     assert login(org[who]).get(deviation.get_absolute_url()).status_code == 404
+
+
+def test_skip_level_reads_a_deviation_but_does_not_act(org, deviation, login):
+    """The skip-level manager reads the deviation but may not agree, resolve or accept."""
+    response = login(org["director"]).get(deviation.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["actions"] == selectors.DeviationActions()
 
 
 # --- deviation-agree ----------------------------------------------------------------------------

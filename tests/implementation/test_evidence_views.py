@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from implementation.models import CheckIn, Evidence, EvidenceAttachment
+from implementation.selectors import evidence as selectors
 from implementation.services import evidence as services
 from perfcycle.models import Cycle
 from tests.factories import enrol, version_of
@@ -24,7 +25,8 @@ pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 YESTERDAY = TODAY - dt.timedelta(days=1)
-OUTSIDERS = ["peer", "manager2", "director"]
+OUTSIDERS = ["peer", "manager2", "director"]  # director: reads, never acts
+STRANGERS = ["peer", "manager2"]  # neither read nor act
 
 
 @pytest.fixture(autouse=True)
@@ -101,14 +103,15 @@ def test_employee_lists_their_own_evidence_only(org, parts, evidence, login):
 
 
 def test_manager_lists_the_evidence_of_people_they_review(org, parts, evidence, login):
-    """A manager sees reports' records (not a skip-level report's), with a to-verify count."""
+    """A manager sees the records of everyone below them (a skip-level report's too),
+    not another team's; the to-verify count is only what they verify."""
     make_evidence(parts["peer"], title="Peer work")
     make_evidence(parts["intern"], title="Intern work")  # reviewed by peer
     make_evidence(parts["employee2"], title="Sales work")
     response = login(org["manager"]).get(url("evidence-list"))
     html = response.content.decode()
     assert "Shipped billing v2" in html and "Peer work" in html
-    assert "Intern work" not in html and "Sales work" not in html
+    assert "Intern work" in html and "Sales work" not in html
     assert 'data-to-verify="2"' in html
 
 
@@ -407,10 +410,19 @@ def test_hr_reads_the_detail(org, evidence, login):
     assert 'data-testid="verify"' in response.content.decode()
 
 
-@pytest.mark.parametrize("role", OUTSIDERS)
+@pytest.mark.parametrize("role", STRANGERS)
 def test_detail_is_not_found_for_outsiders(org, evidence, login, role):
-    """A peer, another manager and a skip-level manager get 404."""
+    """A peer and another team's manager get 404."""
     assert login(org[role]).get(evidence.get_absolute_url()).status_code == 404
+
+
+def test_skip_level_reads_the_evidence_but_does_not_act(org, evidence, login):
+    """The skip-level manager reads the record and its files but gets no button."""
+    client = login(org["director"])
+    response = client.get(evidence.get_absolute_url())
+    assert response.status_code == 200
+    assert response.context["actions"] == selectors.EvidenceActions()
+    assert client.get(download_url(evidence)).status_code == 200
 
 
 # --- evidence-edit ---------------------------------------------------------------------------
@@ -577,9 +589,9 @@ def test_text_downloads_as_utf8_text(org, parts, login):
     assert response["Content-Type"] == "text/plain; charset=utf-8"
 
 
-@pytest.mark.parametrize("role", OUTSIDERS)
+@pytest.mark.parametrize("role", STRANGERS)
 def test_download_is_not_found_for_outsiders(org, evidence, login, role):
-    """A peer, another manager and a skip-level manager cannot download."""
+    """A peer and another team's manager cannot download."""
     assert login(org[role]).get(download_url(evidence)).status_code == 404
 
 

@@ -119,3 +119,130 @@ def test_out_of_scope_lookup_is_404(org):
     with pytest.raises(Http404):
         access.get_employee_for(org["employee"].user, 999999)
     assert access.get_employee_for(org["manager"].user, org["peer"].pk) == org["peer"]
+
+
+# --- Relations to a participation: one test per branch --------------------------------------
+
+R = access.Relation
+
+
+@pytest.fixture
+def staffed(org):
+    """FY2026 with everyone enrolled under their current manager."""
+    cycle = make_cycle("FY2026")
+    return {p.employee.user.username: p for p in enrol(cycle, *org.values())}
+
+
+def related(person, relations):
+    return set(access.participations_related(person.user, relations))
+
+
+def test_self_relation_is_the_own_participation(org, staffed):
+    """SELF: only the person's own participation."""
+    assert related(org["employee"], R.SELF) == {staffed["employee"]}
+    assert access.relations_of(org["employee"].user, staffed["employee"]) == R.SELF
+
+
+def test_reviewer_relation_is_this_participations_reviewer(org, staffed):
+    """REVIEWER: the participations the user reviews, not those of people below them."""
+    assert related(org["manager"], R.REVIEWER) == {staffed["employee"], staffed["peer"]}
+    assert R.REVIEWER in access.relations_of(org["manager"].user, staffed["employee"])
+    assert R.REVIEWER not in access.relations_of(org["manager"].user, staffed["intern"])
+
+
+def test_next_up_relation_is_the_reviewers_manager(org, staffed):
+    """NEXT_UP: the manager of the participation's reviewer, one step up only."""
+    assert related(org["director"], R.NEXT_UP) == {staffed["employee"], staffed["peer"]}
+    assert R.NEXT_UP in access.relations_of(org["director"].user, staffed["employee"])
+    assert R.NEXT_UP not in access.relations_of(org["director"].user, staffed["intern"])
+    assert R.NEXT_UP not in access.relations_of(org["manager"].user, staffed["employee"])
+
+
+def test_chain_relation_is_everyone_below_in_the_current_chart(org, staffed):
+    """CHAIN: direct and indirect reports, whoever their reviewer is; not oneself."""
+    below = {staffed[n] for n in ("manager", "employee", "peer", "intern")}
+    assert related(org["director"], R.CHAIN) == below
+    assert R.CHAIN in access.relations_of(org["director"].user, staffed["intern"])
+    assert R.CHAIN not in access.relations_of(org["director"].user, staffed["director"])
+    assert R.CHAIN not in access.relations_of(org["director"].user, staffed["employee2"])
+
+
+def test_hr_relation_is_every_participation(org, staffed):
+    """HR: an HR admin relates to every participation; nobody else does."""
+    assert related(org["hr"], R.HR) == set(staffed.values())
+    assert R.HR in access.relations_of(org["hr"].user, staffed["employee2"])
+    assert related(org["director"], R.HR) == set()
+
+
+def test_peer_relation_comes_only_from_a_registered_grant(org, staffed, monkeypatch):
+    """PEER: nothing grants it until a stage registers grants; then exactly those."""
+    assert related(org["peer"], R.PEER) == set()
+    monkeypatch.setattr(access, "PEER_GRANTS", [])
+    access.register_peer_grants(
+        lambda employee: access.Participation.objects.filter(
+            employee__manager=employee.manager
+        ).exclude(employee=employee)
+    )
+    assert related(org["peer"], R.PEER) == {staffed["employee"]}
+    assert R.PEER in access.relations_of(org["peer"].user, staffed["employee"])
+    assert R.PEER not in access.relations_of(org["peer"].user, staffed["intern"])
+
+
+def test_no_relation_for_a_stranger_or_a_login_without_employee(org, staffed, django_user_model):
+    """Another team's manager and a login without an Employee record relate to nothing."""
+    every = ~R.NONE
+    assert access.relations_of(org["manager2"].user, staffed["employee"]) == R.NONE
+    contractor = django_user_model.objects.create_user("contractor", password="x")
+    assert set(access.participations_related(contractor, every)) == set()
+    assert access.relations_of(AnonymousUser(), staffed["employee"]) == R.NONE
+
+
+def test_reviewer_relation_is_tied_to_the_cycle_of_the_record(org, staffed):
+    """By (cycle, person): the reviewer of an earlier cycle does not relate to the
+    person's records of a later cycle in which someone else reviews them."""
+    from goals.models import Goal
+    from tests.goals.factories import make_goal
+
+    later = make_cycle("FY2027", start=staffed["employee"].cycle.start_date.replace(year=2027))
+    org["employee"].manager = org["manager2"]
+    org["employee"].save(update_fields=["manager"])
+    enrol(later, org["employee"])
+    old = make_goal(org["employee"], cycle=staffed["employee"].cycle)
+    new = make_goal(org["employee"], cycle=later)
+    reviewed = Goal.objects.filter(access.person_cycle_q(org["manager"].user, R.REVIEWER))
+    assert set(reviewed) == {old}
+    now = Goal.objects.filter(access.person_cycle_q(org["manager2"].user, R.REVIEWER | R.CHAIN))
+    assert new in set(now)
+
+
+def test_relations_of_costs_no_query_for_the_cheap_relations(
+    org, staffed, django_assert_num_queries
+):
+    """SELF, REVIEWER, HR and (with the reviewer loaded) NEXT_UP are read off the row."""
+    participation = access.Participation.objects.select_related("reviewer").get(
+        pk=staffed["employee"].pk
+    )
+    user = org["director"].user
+    access.is_hr(user), access.employee_of(user)  # the per-request caches
+    with django_assert_num_queries(0):
+        found = access.relations_of(user, participation, R.SELF | R.REVIEWER | R.NEXT_UP | R.HR)
+    assert found == R.NEXT_UP
+
+
+def test_every_stage_declares_read_and_act_per_record_kind():
+    """The registered policies: a person's records are read by the same relations in
+    every stage, and nobody acts on a record they may not read."""
+    kinds = set(access.POLICIES)
+    assert {
+        "goals.goal",
+        "goals.goalcomment",
+        "goals.adjustmentrequest",
+        "implementation.checkin",
+        "implementation.progressupdate",
+        "implementation.evidence",
+        "implementation.deviation",
+    } <= kinds
+    for policy in access.POLICIES.values():
+        assert policy.read == access.READ, policy.kind
+        for action, relations in policy.act.items():
+            assert relations & ~policy.read == R.NONE, (policy.kind, action)

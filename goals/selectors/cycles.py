@@ -1,0 +1,92 @@
+"""Which cycle a page is about, and what the user may create or assign in it."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from goals.models import GoalLevel
+from perfcycle import access
+from perfcycle.models import Cycle, Participation
+from perfcycle.selectors import current_participation
+
+
+def open_cycles_for(user):
+    """Open cycles the user plans in: as a participant or a reviewer; HR all of them."""
+    qs = Cycle.objects.exclude(phase=Cycle.Phase.CLOSED)
+    if access.is_hr(user):
+        return qs
+    mine = access.participations_related(user, access.Relation.SELF | access.Relation.REVIEWER)
+    return qs.filter(pk__in=mine.values("cycle_id"))
+
+
+def current_cycle_for(user, cycle_id: int | None = None) -> Cycle | None:
+    """The cycle asked for (404 if the user has no part in it), else the newest open cycle
+    in planning, else the newest open one."""
+    qs = open_cycles_for(user).order_by("-start_date", "-pk")
+    if cycle_id is not None:
+        return get_object_or_404(qs, pk=cycle_id)
+    return qs.filter(phase=Cycle.Phase.PLANNING).first() or qs.first()
+
+
+def my_participation(user, cycle_id: int | None = None) -> Participation | None:
+    """The user's participation in the cycle asked for (404 if not theirs), else in their
+    current open cycle."""
+    employee = access.employee_of(user)
+    if cycle_id is None:
+        return current_participation(employee)
+    if employee is None:
+        raise Http404
+    return get_object_or_404(
+        Participation.objects.with_people().exclude(cycle__phase=Cycle.Phase.CLOSED),
+        employee=employee,
+        cycle_id=cycle_id,
+    )
+
+
+def reviewing_cycles(user):
+    """Open cycles in which the user reviews somebody, or is one step up from a reviewer
+    (who decides what that reviewer asks for), newest first."""
+    related = access.participations_related(
+        user, access.Relation.REVIEWER | access.Relation.NEXT_UP
+    )
+    return (
+        Cycle.objects.exclude(phase=Cycle.Phase.CLOSED)
+        .filter(pk__in=related.values("cycle_id"))
+        .order_by("-start_date", "-pk")
+    )
+
+
+def reviewing_cycle_for(user, cycle_id: int | None = None) -> Cycle | None:
+    """The cycle of the team page: the one asked for (404 unless the user reviews someone
+    in it), else the newest in planning, else the newest."""
+    qs = reviewing_cycles(user)
+    if cycle_id is not None:
+        return get_object_or_404(qs, pk=cycle_id)
+    return qs.filter(phase=Cycle.Phase.PLANNING).first() or qs.first()
+
+
+def creatable_levels(user, cycle: Cycle) -> list[str]:
+    """Goal levels the user may create in ``cycle``: individual for a participant,
+    department for HR and managers, company for HR."""
+    levels = []
+    employee = access.employee_of(user)
+    if (
+        employee is not None
+        and Participation.objects.filter(cycle=cycle, employee=employee).exists()
+    ):
+        levels.append(GoalLevel.INDIVIDUAL)
+    hr = access.is_hr(user)
+    if hr or (employee is not None and employee.department_id and access.is_manager(user)):
+        levels.append(GoalLevel.DEPARTMENT)
+    if hr:
+        levels.append(GoalLevel.COMPANY)
+    return levels
+
+
+def assignable_participants(user, cycle: Cycle):
+    """People the user may assign goals to in ``cycle``: those they review (HR: anyone)."""
+    qs = Participation.objects.filter(cycle=cycle).select_related("employee__user")
+    if access.is_hr(user):
+        return qs.order_by("employee__user__last_name", "employee__user__first_name")
+    return qs.filter(access.participation_q(user, access.Relation.REVIEWER)).order_by(
+        "employee__user__last_name", "employee__user__first_name"
+    )
