@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from goals.models import Goal, GoalLevel
+from goals.selectors import goals_visible_to
 from implementation.models import Evidence
 from implementation.policies import EVIDENCE
 from implementation.selectors import evidence_visible_to, participations_followed_by
@@ -213,15 +214,15 @@ def evidence_cycles(user):
     ).order_by("-start_date", "-pk")
 
 
-def evidence_goals(user):
-    """Goals that some evidence the user may read supports: the goal filter's scope."""
-    return (
-        Goal.objects.filter(
-            pk__in=evidence_visible_to(user).filter(goal__isnull=False).values("goal_id")
-        )
-        .select_related("owner__user")
-        .order_by("title", "pk")
-    )
+def evidence_goals(user, *, asked_for: int | None = None):
+    """Goals that some evidence the user may read supports: the goal filter's scope.
+    ``asked_for``: the goal a link asked about (a goal page's "Evidence" button), offered
+    too when the user may read it, so a goal with no evidence yet lists nothing rather
+    than being refused as a bad filter."""
+    scope = Q(pk__in=evidence_visible_to(user).filter(goal__isnull=False).values("goal_id"))
+    if asked_for is not None:
+        scope |= Q(pk=asked_for, pk__in=goals_visible_to(user).values("pk"))
+    return Goal.objects.filter(scope).select_related("owner__user").order_by("title", "pk")
 
 
 def evidence_history(evidence: Evidence):

@@ -72,7 +72,7 @@ def evidence_list(request):
         request.GET or None,
         people=evidence_selectors.evidence_people(user) if can_verify else None,
         cycles=evidence_selectors.evidence_cycles(user),
-        goals=evidence_selectors.evidence_goals(user),
+        goals=evidence_selectors.evidence_goals(user, asked_for=_int_param(request.GET, "goal")),
         can_verify=can_verify,
     )
     sort = request.GET.get("sort", "")

@@ -325,6 +325,18 @@ def test_manager_chooses_among_the_people_they_review(org, parts, login):
     assert Evidence.objects.count() == 1
 
 
+def test_the_goal_pages_evidence_link_works_for_a_goal_without_evidence(org, parts, cycle, login):
+    """The goal page's "Evidence" button lists that goal's evidence, none yet, instead of
+    refusing the goal as a bad filter (400); a goal the user cannot read is still refused."""
+    goal = make_goal(org["employee"], cycle=cycle, status="approved", title="Cut churn")
+    make_evidence(parts["employee"], title="Unrelated")
+    response = login(org["employee"]).get(url("evidence-list", goal=goal.pk))
+    assert response.status_code == 200
+    assert list(response.context["page"].object_list) == []
+    elsewhere = make_goal(org["employee2"], cycle=cycle, status="approved")
+    assert login(org["employee"]).get(url("evidence-list", goal=elsewhere.pk)).status_code == 400
+
+
 def test_create_prefills_from_a_goal(org, parts, cycle, login):
     """?goal=<id> preselects the goal and its owner."""
     goal = make_goal(org["employee"], cycle=cycle, status="approved", title="Cut churn")
