@@ -138,8 +138,10 @@ class _Pending:
 
     def __call__(self):
         ids, self.ids = self.ids, []
+        # Rows of a savepoint that rolled back after we registered are gone: leave them out.
+        ids = list(Notification.objects.filter(pk__in=ids).values_list("pk", flat=True))
         if ids:
-            enqueue_emails(ids)
+            enqueue_emails(sorted(ids))
 
 
 def enqueue_on_commit(notification_ids: list[int]) -> None:
