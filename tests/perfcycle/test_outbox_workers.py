@@ -77,12 +77,12 @@ def test_a_worker_killed_mid_sweep_repeats_at_most_the_message_in_flight(
     queue = f"{app.conf.task_default_queue}-kill"
     redis.Redis.from_url(BROKER).delete(queue)
     log = tmp_path / "workers.log"
-    with smtp_sink(reply_delay=0.15) as sink:
+    with smtp_sink(reply_delay=0.25) as sink:
         first = start_worker_process(queue, sink.port, log)
         try:
             tasks.deliver_pending_emails.apply_async(queue=queue)
             wait_for(lambda: sink.count() >= 8, timeout=90, what="the first emails")
-            first.send_signal(signal.SIGKILL)  # during the 0.15 s before the server's "250"
+            first.send_signal(signal.SIGKILL)  # during the 0.25 s before the server's "250"
             first.wait(timeout=10)
         finally:
             first.kill()
