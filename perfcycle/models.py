@@ -259,8 +259,22 @@ class AuditEvent(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb} {self.object_repr}"
 
 
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
 class Notification(models.Model):
-    """In-app message; doubles as the email outbox (emailed_at empty = still to send)."""
+    """In-app message; doubles as the email outbox.
+
+    With ``send_email`` the row is in the outbox while ``email_status`` is pending: a
+    worker claims it when ``next_attempt_at`` is due (committing the attempt and a lease
+    before it talks to the mail server), sends it with its one ``message_id`` and marks it
+    sent; a send that fails is retried with backoff and, after the last attempt, marked
+    failed with ``last_error`` (HR sees those). Written only by perfcycle.notifications."""
+
+    EmailStatus = EmailStatus
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -271,17 +285,43 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     send_email = models.BooleanField(default=True)
+    email_status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
     emailed_at = models.DateTimeField(null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            # The sweep: pending outbox rows that are due, oldest due first.
             models.Index(
-                fields=["created_at"],
-                condition=Q(send_email=True, emailed_at__isnull=True),
+                fields=["next_attempt_at", "id"],
+                condition=Q(send_email=True, email_status="pending"),
                 name="notification_outbox_idx",
+            ),
+            # HR's list of failed deliveries.
+            models.Index(
+                fields=["-last_attempt_at"],
+                condition=Q(send_email=True, email_status="failed"),
+                name="notification_email_failed_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email_status__in=EmailStatus.values),
+                name="notification_email_status_valid",
+            ),
+            # Sent exactly when it has a sending time.
+            models.CheckConstraint(
+                condition=Q(email_status="sent", emailed_at__isnull=False)
+                | (~Q(email_status="sent") & Q(emailed_at__isnull=True)),
+                name="notification_sent_has_time",
             ),
         ]
 

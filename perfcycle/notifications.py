@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,23 +24,54 @@ from perfcycle.workflow import SYSTEM, insert_new
 logger = logging.getLogger(__name__)
 
 TITLE_MAX = 200
+URL_MAX = 300
+_BREAKS = re.compile(r"[\s\x00-\x1f\x7f\u0085\u2028\u2029]+")
+
+
+def single_line(text, limit: int = TITLE_MAX) -> str:
+    """``text`` as one trimmed line of at most ``limit`` characters: line breaks, tabs and
+    other control characters become single spaces. Email headers (the subject) are built
+    from this, so a title typed with a line break can never make a message unsendable."""
+    line = _BREAKS.sub(" ", str(text)).strip()
+    if len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line
 
 
 def _user_id(recipient) -> int:
     return recipient if isinstance(recipient, int) else recipient.pk
 
 
+@dataclass(frozen=True)
+class Message:
+    """One in-app notification (with email when ``email``, the address, is not empty)."""
+
+    user_id: int
+    email: str
+    title: str
+    body: str = ""
+    url: str = ""
+
+
+def _row(user_id: int, title, body, url, *, send_email: bool, now: dt.datetime) -> Notification:
+    """The one place a Notification row is built: sanitised at write time."""
+    return Notification(
+        recipient_id=user_id,
+        title=single_line(title),
+        body=str(body),
+        url=single_line(url, URL_MAX),
+        created_at=now,
+        next_attempt_at=now,
+        send_email=send_email,
+    )
+
+
 def notify(*, recipient, title: str, body: str = "", url: str = "", email: bool = True):
     """Create one in-app notification; its email goes out after commit (outbox)."""
-    note = Notification.objects.create(
-        recipient=recipient,
-        title=str(title)[:TITLE_MAX],
-        body=str(body),
-        url=url,
-        send_email=email and bool(recipient.email),
+    (note,) = notify_messages(
+        [Message(recipient.pk, recipient.email if email else "", title, body, url)],
+        enqueue=True,
     )
-    if note.send_email:
-        transaction.on_commit(lambda: enqueue_emails([note.pk]))
     return note
 
 
@@ -66,30 +98,80 @@ def notify_many(
                 .exclude(email="")
                 .values_list("pk", flat=True)
             )
+    now = timezone.now()
     rows = [
-        Notification(
-            recipient_id=_user_id(u),
-            title=str(title)[:TITLE_MAX],
-            body=str(body),
-            url=url,
-            send_email=_user_id(u) in with_email,
-        )
+        _row(_user_id(u), title, body, url, send_email=_user_id(u) in with_email, now=now)
         for u in users
     ]
+    return _write(rows, enqueue=True)
+
+
+def notify_messages(messages: Iterable[Message], *, enqueue: bool = False) -> list[Notification]:
+    """Different messages to different people, one row each, written in bulk (a nightly
+    job's notices). With ``enqueue`` the emails are handed to a worker after commit (one
+    broker call per transaction); without, they wait for the outbox sweep (bulk jobs:
+    no broker call at all)."""
+    now = timezone.now()
+    rows = [
+        _row(m.user_id, m.title, m.body, m.url, send_email=bool(m.email), now=now) for m in messages
+    ]
+    return _write(rows, enqueue=enqueue)
+
+
+def _write(rows: list[Notification], *, enqueue: bool) -> list[Notification]:
+    if not rows:
+        return []
     Notification.objects.bulk_create(rows, batch_size=2000)
-    queued = [n.pk for n in rows if n.send_email]
-    if queued:
-        transaction.on_commit(lambda: enqueue_emails(queued))
+    if enqueue:
+        enqueue_on_commit([n.pk for n in rows if n.send_email])
     return rows
 
 
+# --- Handing the outbox to a worker -------------------------------------------------------
+
+
+class _Pending:
+    """The outbox ids written by the current transaction, enqueued once when it commits."""
+
+    def __init__(self):
+        self.ids: list[int] = []
+
+    def __call__(self):
+        ids, self.ids = self.ids, []
+        # Rows of a savepoint that rolled back after we registered are gone: leave them out.
+        ids = list(Notification.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        if ids:
+            enqueue_emails(sorted(ids))
+
+
+def enqueue_on_commit(notification_ids: list[int]) -> None:
+    """Hand these outbox rows to a worker when the current transaction commits, together
+    with every other row the transaction writes: one broker call per transaction however
+    many people it notifies (a bulk approval of 14 goals is one enqueue, not 14)."""
+    if not notification_ids:
+        return
+    connection = transaction.get_connection()
+    pending = getattr(connection, "_perfcycle_outbox", None)
+    # A rolled-back savepoint or transaction drops its on-commit callbacks: start afresh
+    # when ours is no longer registered (its ids were rolled back with it).
+    registered = pending is not None and any(
+        func is pending for _sids, func, _robust in connection.run_on_commit
+    )
+    if not registered:
+        pending = connection._perfcycle_outbox = _Pending()
+    pending.ids.extend(notification_ids)
+    if not registered:
+        transaction.on_commit(pending)  # outside a transaction: runs at once
+
+
 def enqueue_emails(notification_ids: list[int]) -> None:
-    """Hand outbox rows to a worker. A broker outage must never turn a page into a 500:
-    the rows stay in the outbox and the beat sweep sends them later."""
+    """Hand outbox rows to a worker: one publish, no retries, a short connection timeout
+    (settings). A broker outage must never slow a page down or turn it into a 500: the
+    rows stay in the outbox and the beat sweep sends them later."""
     from perfcycle.tasks import send_notification_emails
 
     try:
-        send_notification_emails.delay(list(notification_ids))
+        send_notification_emails.apply_async(args=[list(notification_ids)], retry=False)
     except Exception:  # noqa: BLE001 - any broker failure; the outbox sweep retries
         logger.warning(
             "Broker unavailable; %s notification(s) left in outbox", len(notification_ids)
@@ -108,17 +190,6 @@ def claim_once(kind: str, keys: Iterable[str], *, now: dt.datetime | None = None
     return {row.key for row in insert_new(rows, key="key")}
 
 
-@dataclass(frozen=True)
-class Message:
-    """One in-app notification (with email when the person has an address)."""
-
-    user_id: int
-    email: str
-    title: str
-    body: str = ""
-    url: str = ""
-
-
 def send_once(kind: str, messages: dict[str, list[Message]], *, label: str = "") -> int:
     """Send the messages of every key not sent before (one table for every stage's
     reminders); returns how many keys were sent. ``label`` names the kind in the audit
@@ -128,21 +199,8 @@ def send_once(kind: str, messages: dict[str, list[Message]], *, label: str = "")
     with transaction.atomic():
         now = timezone.now()
         claimed = claim_once(kind, messages, now=now)
-        rows = [
-            Notification(
-                recipient_id=message.user_id,
-                title=message.title[:TITLE_MAX],
-                body=message.body,
-                url=message.url[:300],
-                created_at=now,
-                send_email=bool(message.email),
-            )
-            for key in messages
-            if key in claimed
-            for message in messages[key]
-        ]
-        # Bulk reminders wait in the outbox for the sweep: no per-row broker call.
-        Notification.objects.bulk_create(rows, batch_size=2000)
+        # Bulk reminders wait in the outbox for the sweep: no broker call at all.
+        notify_messages(message for key in messages if key in claimed for message in messages[key])
         if claimed:
             record_event(
                 actor=SYSTEM,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from perfcycle import access
-from perfcycle.models import Cycle, Employee, OrgImport, Participation
+from perfcycle.models import Cycle, Employee, Notification, OrgImport, Participation
 from perfcycle.stages import registry
 
 
@@ -115,6 +115,15 @@ def todos_for_hr(viewer) -> list[Todo]:
             )
         )
     return todos + registry.todos(viewer, audience="hr")
+
+
+def failed_emails():
+    """Outbox emails that gave up after every attempt, the latest failure first."""
+    return (
+        Notification.objects.filter(send_email=True, email_status=Notification.EmailStatus.FAILED)
+        .select_related("recipient")
+        .order_by("-last_attempt_at", "-id")
+    )
 
 
 def org_counts() -> dict:

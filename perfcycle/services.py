@@ -4,12 +4,17 @@ Each runs in a transaction, checks the actor and the transition, saves, writes a
 AuditEvent and schedules notifications with ``transaction.on_commit``.
 """
 
+import datetime as dt
 import logging
+import smtplib
+from email.utils import parseaddr
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMessage
+from django.core.mail.message import make_msgid
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +35,7 @@ logger = logging.getLogger(__name__)
 # The shared pieces live in their own modules; these names stay importable from here
 # for the callers not yet moved.
 from perfcycle.audit import record_event, snapshot  # noqa: E402,F401
-from perfcycle.notifications import notify  # noqa: E402,F401
+from perfcycle.notifications import enqueue_on_commit, notify, single_line  # noqa: E402,F401
 from perfcycle.phases import GUARDS as PHASE_GUARDS  # noqa: E402,F401
 from perfcycle.phases import (  # noqa: E402,F401
     advance_cycle_phase,
@@ -39,28 +44,149 @@ from perfcycle.phases import (  # noqa: E402,F401
 )
 from perfcycle.workflow import ConcurrentEditError  # noqa: E402,F401
 
+# The email outbox: retries after 1, 5, 15 and 60 minutes, then the row is failed.
+EMAIL_BACKOFF = [
+    dt.timedelta(minutes=1),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=15),
+    dt.timedelta(minutes=60),
+]
+MAX_EMAIL_ATTEMPTS = len(EMAIL_BACKOFF) + 1
 
-def deliver_notification_email(*, notification_id: int) -> bool:
-    """Send one outbox email, at most once even if two workers race for it."""
-    from django.core.mail import send_mail
 
+def _email_retry_delay(attempts: int) -> dt.timedelta:
+    """How long after attempt number ``attempts`` the next one is due. Also the lease of
+    a claimed row: a worker that dies mid-send leaves it to be tried again after this (the
+    shortest, 1 minute, is well above EMAIL_TIMEOUT, so a slow send is never doubled)."""
+    return EMAIL_BACKOFF[min(attempts, len(EMAIL_BACKOFF)) - 1]
+
+
+def _claim_email(notification_id: int) -> Notification | None:
+    """Commit the attempt before the mail server hears of it: a short transaction locks
+    the row (another worker skips it), counts the attempt, gives it its one Message-ID
+    and a lease (next_attempt_at), and commits. None if the row is not due, sent, failed
+    or held by another worker."""
+    now = timezone.now()
     with transaction.atomic():
         note = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
-            .filter(pk=notification_id, send_email=True, emailed_at__isnull=True)
+            .filter(
+                pk=notification_id,
+                send_email=True,
+                email_status=Notification.EmailStatus.PENDING,
+                next_attempt_at__lte=now,
+            )
             .first()
         )
         if note is None:
-            return False
-        Notification.objects.filter(pk=note.pk).update(email_attempts=F("email_attempts") + 1)
-        body = note.body
-        if note.url:
-            body = f"{body}\n\n{note.url}".strip()
-        send_mail(note.title, body, None, [note.recipient.email])
-        note.emailed_at = timezone.now()
-        note.save(update_fields=["emailed_at"])
+            return None
+        if note.email_attempts >= MAX_EMAIL_ATTEMPTS:
+            # The last attempt never reported back (its worker died): give up.
+            note.email_status = Notification.EmailStatus.FAILED
+            note.last_error = note.last_error or _("The last attempt did not finish.")
+            note.save(update_fields=["email_status", "last_error"])
+            return None
+        note.email_attempts += 1
+        note.last_attempt_at = now
+        note.next_attempt_at = now + _email_retry_delay(note.email_attempts)
+        if not note.message_id:
+            note.message_id = make_msgid(f"n{note.pk}", domain=_message_id_domain())
+        note.save(
+            update_fields=["email_attempts", "last_attempt_at", "next_attempt_at", "message_id"]
+        )
+    return note
+
+
+def _message_id_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "perfcycle.localhost"
+
+
+def notification_email(note: Notification) -> EmailMessage:
+    """The email of one notification. Every header is single-line text (sanitised again
+    here, whatever the row holds); the Message-ID is the row's own, on every attempt."""
+    body = note.body
+    if note.url:
+        body = f"{body}\n\n{single_line(note.url, 300)}".strip()
+    return EmailMessage(
+        subject=single_line(note.title),
+        body=body,
+        to=[single_line(note.recipient.email, 254)],
+        headers={"Message-ID": note.message_id},
+    )
+
+
+def _record_email_failure(note: Notification, error: Exception) -> None:
+    """Record why a send failed, in its own statement (the claim already committed, so
+    nothing rolls this back): after the last attempt the row is failed for HR to see."""
+    reason = single_line(f"{type(error).__name__}: {error}", 500)
+    failed = note.email_attempts >= MAX_EMAIL_ATTEMPTS
+    Notification.objects.filter(pk=note.pk, email_status=Notification.EmailStatus.PENDING).update(
+        last_error=reason,
+        **({"email_status": Notification.EmailStatus.FAILED} if failed else {}),
+    )
+    logger.warning(
+        "Email for notification %s failed (attempt %s of %s)%s: %s",
+        note.pk,
+        note.email_attempts,
+        MAX_EMAIL_ATTEMPTS,
+        "; giving up" if failed else "; will retry",
+        reason,
+    )
+
+
+def deliver_notification_email(*, notification_id: int, connection=None) -> bool:
+    """Send one outbox email; True if this call sent it.
+
+    The attempt is committed before the SMTP call and the row marked sent after it, so a
+    worker killed in between can at most cause this one message to be sent again, after
+    its lease, with the same Message-ID (mail clients show it once). A send that fails is
+    recorded and retried with backoff; an SMTP/network error (OSError) is re-raised after
+    being recorded so that the caller can stop talking to a server that is down. Call it
+    outside any transaction (a worker does)."""
+    note = _claim_email(notification_id)
+    if note is None:
+        return False
+    try:
+        if not note.recipient.email:
+            raise ValueError(_("The recipient has no email address."))
+        message = notification_email(note)
+        message.connection = connection
+        message.send()
+    except Exception as error:  # noqa: BLE001 - any reason; recorded, retried later
+        _record_email_failure(note, error)
+        if isinstance(error, OSError) and not isinstance(error, smtplib.SMTPRecipientsRefused):
+            raise
+        return False
+    Notification.objects.filter(pk=note.pk).update(
+        email_status=Notification.EmailStatus.SENT, emailed_at=timezone.now(), last_error=""
+    )
     return True
+
+
+def retry_failed_email(*, actor, notification_id: int) -> Notification:
+    """HR sends a failed email again: the row is back in the outbox with fresh attempts
+    (same Message-ID) and is handed to a worker after commit."""
+    require_hr(actor)
+    with transaction.atomic():
+        note = Notification.objects.select_for_update().get(
+            pk=notification_id, send_email=True, email_status=Notification.EmailStatus.FAILED
+        )
+        before = snapshot(note, ["email_status", "email_attempts", "last_error"])
+        note.email_status = Notification.EmailStatus.PENDING
+        note.email_attempts = 0
+        note.next_attempt_at = timezone.now()
+        note.save(update_fields=["email_status", "email_attempts", "next_attempt_at"])
+        record_event(
+            actor=actor,
+            verb="notification.email_retried",
+            obj=note,
+            before=before,
+            after=snapshot(note, ["email_status", "email_attempts"]),
+        )
+        enqueue_on_commit([note.pk])
+    return note
 
 
 def mark_notification_read(*, notification: Notification, actor) -> None:

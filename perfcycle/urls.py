@@ -23,6 +23,12 @@ urlpatterns = [
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("hr/email-failures/", views.email_failure_list, name="email-failures"),
+    path(
+        "hr/email-failures/<int:pk>/retry/",
+        views.email_failure_retry,
+        name="email-failure-retry",
+    ),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

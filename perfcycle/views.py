@@ -98,6 +98,7 @@ def hr_home(request):
             "cycles": selectors.cycles_overview()[:10],
             "counts": selectors.org_counts(),
             "todos": selectors.todos_for_hr(viewer_for(request)),
+            "email_failures": selectors.failed_emails().count(),
         },
     )
 
@@ -267,6 +268,29 @@ def notification_read_all(request):
     count = services.mark_all_notifications_read(actor=request.user)
     messages.success(request, _("%(count)s notification(s) marked as read.") % {"count": count})
     return redirect("notification-list")
+
+
+@hr_required
+def email_failure_list(request):
+    """Emails that could not be delivered after every attempt, with the reason."""
+    page = Paginator(selectors.failed_emails(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "perfcycle/email_failure_list.html", {"page": page})
+
+
+@require_POST
+@hr_required
+def email_failure_retry(request, pk):
+    try:
+        note = services.retry_failed_email(actor=request.user, notification_id=pk)
+    except Notification.DoesNotExist:
+        messages.info(request, _("That email is no longer waiting for a retry."))
+    else:
+        messages.success(
+            request,
+            _("The email to %(name)s will be sent again.")
+            % {"name": note.recipient.get_full_name() or note.recipient.username},
+        )
+    return redirect("email-failures")
 
 
 # --- Audit log -------------------------------------------------------------------------

@@ -27,6 +27,13 @@ def worker_on_queue(queue: str):
         app.amqp.queues.pop(queue, None)
 
 
+def fresh_connections():
+    """Forget the app's cached pools so the next publish uses the current broker URL.
+    (kombu keeps one pool per URL globally; closing it would break later tests.)"""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 def run_at_once(call, times: int = 2) -> list:
     """Start ``call()`` in ``times`` threads released together; returns their results
     (in finishing order). Needs a transactional test: each thread commits for real."""

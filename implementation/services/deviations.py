@@ -50,8 +50,8 @@ from implementation.models import (
 )
 from perfcycle import access
 from perfcycle.audit import Event, Subject, record_event, record_events, snapshot
-from perfcycle.models import Cycle, Employee, Notification, Participation
-from perfcycle.notifications import notify
+from perfcycle.models import Cycle, Employee, Participation
+from perfcycle.notifications import Message, notify, notify_messages
 from perfcycle.workflow import (
     SYSTEM,
     DomainError,
@@ -322,14 +322,10 @@ def _announce_raised(raised: list[Deviation]) -> None:
             for d in raised
         ],
     )
-    Notification.objects.bulk_create(
-        [
-            _raised_notice(
-                owned, titles=titles, user_id=people[owner_id][0], email=people[owner_id][1]
-            )
-            for owner_id, owned in _by_owner(raised).items()
-        ],
-        batch_size=1000,
+    # The emails wait in the outbox for the sweep (a night's notices: no broker call).
+    notify_messages(
+        _raised_notice(owned, titles=titles, user_id=people[owner_id][0], email=people[owner_id][1])
+        for owner_id, owned in _by_owner(raised).items()
     )
 
 
@@ -369,9 +365,7 @@ def _raised_notice(owned: list[Deviation], *, titles: dict, user_id: int, email:
         ) % {"count": len(owned)}
         body = "\n".join([*(line(d) for d in owned), "", advice])
         url = reverse("implementation:my-deviations")
-    return Notification(
-        recipient_id=user_id, title=title[:200], body=body, url=url, send_email=bool(email)
-    )
+    return Message(user_id=user_id, email=email, title=title, body=body, url=url)
 
 
 def _close_back_on_track(goal_ids: list[int], *, today: dt.date) -> int:
@@ -404,17 +398,14 @@ def _close_back_on_track(goal_ids: list[int], *, today: dt.date) -> int:
             for pk, title, _user in closed
         ],
     )
-    Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient_id=user_id,
-                title=(_("“%(goal)s” is back on track") % {"goal": title})[:200],
-                url=reverse("implementation:deviation-detail", args=[pk]),
-                send_email=False,
-            )
-            for pk, title, user_id in closed
-        ],
-        batch_size=1000,
+    notify_messages(  # in-app only
+        Message(
+            user_id=user_id,
+            email="",
+            title=_("“%(goal)s” is back on track") % {"goal": title},
+            url=reverse("implementation:deviation-detail", args=[pk]),
+        )
+        for pk, title, user_id in closed
     )
     return len(closed)
 

@@ -334,8 +334,9 @@ def running(org):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("role", "url_name", "most"),
-    # Before the registry: 17, 19 and 11 queries.
-    [("employee", "my-home", 11), ("manager", "team-home", 18), ("hr", "hr-home", 11)],
+    # Before the registry: 17, 19 and 11 queries. HR's home also counts the failed
+    # emails (one query on a partial index).
+    [("employee", "my-home", 11), ("manager", "team-home", 18), ("hr", "hr-home", 12)],
 )
 def test_home_pages_stay_within_their_query_budget(org, login, running, role, url_name, most):
     """Each home page, to-dos and navigation included, costs at most this many queries."""

@@ -10,6 +10,7 @@ from django.core import mail
 from perfcycle import services, tasks
 from perfcycle.celery import app
 from perfcycle.models import Notification
+from tests.workers import fresh_connections
 
 pytestmark = [pytest.mark.worker]
 
@@ -47,13 +48,6 @@ def test_outbox_sweep_sends_what_the_broker_missed(employee):
     assert [m.subject for m in mail.outbox] == ["Left behind"]
 
 
-def fresh_connections():
-    """Forget the app's cached pools so the next publish uses the current broker URL.
-    (kombu keeps one pool per URL globally; closing it would break later tests.)"""
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.mark.django_db(transaction=True)
 def test_broker_outage_does_not_break_the_page_action(employee):
     """With the broker unreachable, notify() still succeeds and leaves the email queued."""
@@ -61,13 +55,11 @@ def test_broker_outage_does_not_break_the_page_action(employee):
     queued_before = queue.llen(app.conf.task_default_queue)
     old = (app.conf.broker_url, app.conf.broker_write_url)
     app.conf.broker_url = app.conf.broker_write_url = "redis://127.0.0.1:1/0"
-    app.conf.task_publish_retry = False
     fresh_connections()
     try:
         services.notify(recipient=employee.user, title="Queued while down")
     finally:
         app.conf.broker_url, app.conf.broker_write_url = old
-        app.conf.task_publish_retry = True
         fresh_connections()
     note = Notification.objects.get(title="Queued while down")
     assert note.emailed_at is None
