@@ -26,16 +26,13 @@ HR = frozenset({Role.HR})
 
 NAV = (
     NavEntry("goals", _("Goals"), "goals:my-goals", Area.MY, 20, stage=STAGE),
-    NavEntry(
-        "teamgoals", _("Team goals"), "goals:team-goals", Area.TEAM, 20, group="team", stage=STAGE
-    ),
+    NavEntry("teamgoals", _("Team goals"), "goals:team-goals", Area.TEAM, 20, stage=STAGE),
     NavEntry(
         "progress",
         _("Planning progress"),
         "goals:planning-progress",
         Area.HR,
         10,
-        group="planning",
         stage=STAGE,
     ),
     NavEntry(
@@ -44,7 +41,6 @@ NAV = (
         "goals:library",
         Area.HR,
         20,
-        group="planning",
         stage=STAGE,
         current_on=tuple(
             f"goals:{name}"
@@ -123,7 +119,7 @@ def removal_blockers(participation) -> list[str]:
 def register() -> None:
     from goals.selectors import todos_for
 
-    register_nav_group(NavGroup("planning", _("Planning"), Area.HR, 30, stage=STAGE))
+    register_nav_group(NavGroup("planning", _("Planning"), 20, stage=STAGE))
     for entry in NAV:
         register_nav(entry)
     for action in CYCLE_ACTIONS:

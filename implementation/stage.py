@@ -47,7 +47,6 @@ NAV = (
         "implementation:team-board",
         Area.TEAM,
         30,
-        group="team",
         stage=STAGE,
     ),
     NavEntry(
@@ -56,7 +55,6 @@ NAV = (
         "implementation:team-deviations",
         Area.TEAM,
         40,
-        group="team",
         stage=STAGE,
     ),
     NavEntry(
@@ -66,7 +64,6 @@ NAV = (
         Area.TEAM,
         50,
         query="to_verify=1",
-        group="team",
         stage=STAGE,
     ),
     NavEntry(
@@ -75,7 +72,6 @@ NAV = (
         "implementation:checkin-participation",
         Area.HR,
         10,
-        group="implementation",
         stage=STAGE,
     ),
     NavEntry(
@@ -84,7 +80,6 @@ NAV = (
         "implementation:team-deviations",
         Area.HR,
         20,
-        group="implementation",
         stage=STAGE,
     ),
     NavEntry(
@@ -93,7 +88,6 @@ NAV = (
         "implementation:evidence-list",
         Area.HR,
         30,
-        group="implementation",
         stage=STAGE,
     ),
 )
@@ -189,7 +183,7 @@ def register() -> None:
     from implementation.selectors.deviations import deviation_todos
     from implementation.selectors.evidence import evidence_todos
 
-    register_nav_group(NavGroup("implementation", _("Implementation"), Area.HR, 40, stage=STAGE))
+    register_nav_group(NavGroup("implementation", _("Implementation"), 30, stage=STAGE))
     for entry in NAV:
         register_nav(entry)
     for action in CYCLE_ACTIONS:

@@ -14,17 +14,15 @@ class PerfcycleConfig(AppConfig):
             Area,
             CycleAction,
             NavEntry,
-            NavGroup,
             Role,
             register_cycle_action,
             register_nav,
-            register_nav_group,
         )
 
         hr = frozenset({Role.HR})
         for entry in (
-            NavEntry("my", _("My work"), "my-home", Area.MY, 10),
-            NavEntry("teamhome", _("Team overview"), "team-home", Area.TEAM, 10, group="team"),
+            NavEntry("my", _("My overview"), "my-home", Area.MY, 10),
+            NavEntry("teamhome", _("Team overview"), "team-home", Area.TEAM, 10),
             NavEntry("hr", _("HR overview"), "hr-home", Area.HR, 10),
             NavEntry(
                 "cycles",
@@ -54,7 +52,6 @@ class PerfcycleConfig(AppConfig):
             ),
         ):
             register_nav(entry)
-        register_nav_group(NavGroup("team", _("My team"), Area.TEAM, 10))
         register_cycle_action(
             CycleAction(
                 "cycle-edit", _("Edit dates"), "cycle-edit", 90, roles=hr, phases=OPEN_PHASES
