@@ -4,9 +4,9 @@
  * before it submits, and submits nothing if the answer is Cancel. (Instead of inline
  * onsubmit="return confirm(...)" handlers, which the Content-Security-Policy forbids.)
  *
- * Wide tables: a .table-responsive wrapper that scrolls sideways (a wide table on a phone) can
- * be reached and scrolled with the keyboard: it becomes a focusable region named after its
- * table's caption or its card's heading.
+ * Scrolling tables: a .table-responsive wrapper that scrolls (a wide table on a phone, a long
+ * one in a box of its own) can be reached and scrolled with the keyboard: it becomes a
+ * focusable region named after its table's caption or its card's heading.
  */
 (function () {
   "use strict";
@@ -29,7 +29,10 @@
 
   function markScrollers() {
     document.querySelectorAll(".table-responsive").forEach(function (wrapper) {
-      if (wrapper.scrollWidth > wrapper.clientWidth + 1) {
+      var scrolls =
+        wrapper.scrollWidth > wrapper.clientWidth + 1 ||
+        wrapper.scrollHeight > wrapper.clientHeight + 1;
+      if (scrolls) {
         wrapper.setAttribute("tabindex", "0");
         wrapper.setAttribute("role", "region");
         if (!wrapper.hasAttribute("aria-label") && labelOf(wrapper)) {

@@ -13,14 +13,12 @@ from tests.factories import PASSWORD, enrol, make_cycle, make_employee
 pytestmark = pytest.mark.django_db
 
 EMPLOYEE_NAV = {"my", "goals", "checkins", "evidence", "deviations", "notifications"}
-MANAGER_NAV = {"team", "teamhome", "teamgoals", "teamcheckins", "teamdeviations", "verify"}
+MANAGER_NAV = {"teamhome", "teamgoals", "teamcheckins", "teamdeviations", "verify"}
 HR_NAV = {
     "hr",
     "cycles",
-    "planning",
     "progress",
     "library",
-    "implementation",
     "participation",
     "alldeviations",
     "allevidence",
