@@ -9,6 +9,7 @@ role's home at 1280 and 390 px, and of each open menu, go to test-results/.
 """
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -191,6 +192,7 @@ def test_the_bar_fits_on_one_line_and_folds_on_a_phone(page, demo_org, results_d
     page.screenshot(path=str(results_dir / f"home-{role}-{PHONE}.png"), full_page=True)
     expect(page.locator("[data-nav=user-menu]")).to_be_hidden()
     page.get_by_role("button", name="Toggle navigation").click()
+    expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))  # opened
     expect(page.locator("[data-nav=user-menu]")).to_be_visible()
     page.locator("nav .dropdown-toggle[data-nav^=area-]").first.click()
     expect(page.locator(".pc-area-menu.show [data-nav]").first).to_be_visible()
