@@ -14,7 +14,8 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from goals.models import Goal, GoalLevel, GoalStatus
+from goals import rules
+from goals.models import Direction, Goal, GoalLevel, GoalStatus
 from implementation import trajectory
 from implementation.models import (
     CheckIn,
@@ -525,16 +526,14 @@ def _expected_value(goal: Goal, *, start: dt.date, due: dt.date, day: dt.date) -
     )
 
 
-def _achieved_percent(goal: Goal, value: Decimal) -> Decimal | None:
-    """Share of the way from baseline to target (works for lower-is-better too)."""
+def _achieved_percent(goal: Goal, value: Decimal, *, direction: str) -> Decimal | None:
+    """Achievement % of the target, by the one rule the deviations and the tree use
+    (goals.rules.achievement_percent: lower-is-better and on-target included)."""
     if goal.target is None:
         return None
-    baseline = goal.baseline if goal.baseline is not None else Decimal("0")
-    if goal.target == baseline:
-        return None
-    return ((value - baseline) / (goal.target - baseline) * 100).quantize(
-        Decimal("1"), rounding=ROUND_HALF_UP
-    )
+    return rules.achievement_percent(
+        baseline=goal.baseline, target=goal.target, actual=value, direction=direction
+    ).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
 def _number_text(value: Decimal) -> str:
@@ -621,11 +620,12 @@ def goal_progress(goal: Goal, *, today: dt.date) -> GoalProgress:
         .select_related("recorded_by", "checkin")
         .order_by("recorded_on", "pk")
     )
+    direction = goal.indicator.direction if goal.indicator_id else Direction.HIGHER
     points = [
         ProgressPoint(
             update=u,
             expected=_expected_value(goal, start=start, due=due, day=u.recorded_on),
-            achieved_percent=_achieved_percent(goal, u.value),
+            achieved_percent=_achieved_percent(goal, u.value, direction=direction),
         )
         for u in updates
     ]

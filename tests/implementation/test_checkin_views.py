@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from goals.models import Direction, Indicator, RatingScale
 from implementation.models import (
     CheckIn,
     CheckinComment,
@@ -711,6 +712,40 @@ def test_whoever_sees_the_goal_sees_its_progress(org, goal, role):
     assert 'data-line="expected"' in html and 'data-line="actual"' in html
     assert len(response.context["progress"].points) == 2
     assert ('data-testid="progress-form"' in html) is (role in ["employee", "manager"])
+
+
+@pytest.mark.parametrize(
+    ("direction", "baseline", "target", "actual", "shown"),
+    [
+        (Direction.LOWER, None, "5", "10", "50 %"),  # was 200 %: direction ignored
+        (Direction.LOWER, "40", "20", "30", "50 %"),
+        (Direction.HIGHER, None, "12", "3", "25 %"),
+        (Direction.TARGET, None, "50", "55", "90 %"),
+    ],
+)
+def test_the_progress_page_says_the_same_achievement_as_the_deviations(
+    org, cycle, direction, baseline, target, actual, shown
+):
+    """The goal progress page computes achievement with goals.rules, by the indicator's
+    direction: lower-is-better with target 5 and actual 10 is 50 %, as the deviation and
+    the tree say."""
+    indicator = Indicator.objects.create(
+        name="Defects", direction=direction, scale=RatingScale.objects.create(name="Five")
+    )
+    goal = make_goal(
+        org["employee"],
+        cycle=cycle,
+        status="approved",
+        weight=100,
+        baseline=Decimal(baseline) if baseline else None,
+        target=Decimal(target),
+        indicator=indicator,
+    )
+    make_progress(goal, Decimal(actual), by=org["employee"], recorded_on=TODAY)
+    response = login_as(org, "employee").get(url("goal-progress", goal.pk))
+    [point] = response.context["progress"].points
+    assert f"{point.achieved_percent} %" == shown
+    assert f'<td class="num">{shown}</td>' in response.content.decode()
 
 
 @pytest.mark.parametrize("role", ["peer", "manager2"])
