@@ -4,28 +4,11 @@ participation (goals/plans.py), as the appraisal stage will read them."""
 import pytest
 
 from goals import plans
-from goals.models import RatingLevel, RatingScale, Template
 from goals.services import setup
 from perfcycle.models import Participation
 from tests.factories import enrol, make_cycle, make_department, make_employee
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def scale(db):
-    scale = RatingScale.objects.create(name="Five levels")
-    for value in range(1, 6):
-        RatingLevel.objects.create(scale=scale, value=value, label=f"Level {value}")
-    return scale
-
-
-@pytest.fixture
-def templates(db):
-    return {
-        name: Template.objects.create(name=name, method=Template.Method.MIXED)
-        for name in ["Default", "Engineers", "Personal"]
-    }
 
 
 def hr(org):
