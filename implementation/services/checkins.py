@@ -39,7 +39,6 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -64,6 +63,7 @@ from implementation.selectors.checkins import (
     may_respond_to_checkin,
 )
 from perfcycle.audit import Subject, changes, record_event, snapshot
+from perfcycle.formatting import format_date, format_date_range
 from perfcycle.models import Cycle, Participation
 from perfcycle.notifications import notify
 from perfcycle.workflow import (
@@ -249,10 +249,7 @@ def _require_editable(checkin: CheckIn) -> None:
 
 
 def _period_text(checkin: CheckIn) -> str:
-    return _("%(start)s – %(end)s") % {
-        "start": date_format(checkin.period_start),
-        "end": date_format(checkin.period_end),
-    }
+    return format_date_range(checkin.period_start, checkin.period_end)
 
 
 def _employee_user(checkin: CheckIn):
@@ -619,7 +616,7 @@ def add_progress_update(
             raise CheckinError(
                 {
                     "recorded_on": _("The cycle started on %(date)s.")
-                    % {"date": date_format(goal.cycle.start_date)}
+                    % {"date": format_date(goal.cycle.start_date)}
                 }
             )
         update = ProgressUpdate.objects.create(
