@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from perfcycle import audit
@@ -8,10 +11,22 @@ from perfcycle.services import validate_cycle_dates
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker: its value is always ISO (the browser shows it in the
+    person's locale), including a date typed as dd/mm/yyyy shown again after an error."""
+
     input_type = "date"
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+    def format_value(self, value):
+        if isinstance(value, str) and value.strip():
+            for pattern in formats.get_format("DATE_INPUT_FORMATS"):
+                try:
+                    return dt.datetime.strptime(value.strip(), pattern).date().isoformat()
+                except ValueError:
+                    continue
+        return super().format_value(value)
 
 
 class CycleForm(forms.ModelForm):
