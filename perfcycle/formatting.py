@@ -13,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from functools import wraps
 
-from django.utils import formats, timezone
+from django.conf import settings
+from django.utils import formats, timezone, translation
 
 # A date format's year token and the separators in front of it ("j M Y" → "j M").
 _YEAR_TOKEN = re.compile(r"[\s,./-]*[Yyo]")
@@ -25,12 +27,27 @@ EN_DASH = "\u2013"
 NBSP = "\u00a0"
 
 
+def _in_locale(function):
+    """Code running with translations switched off (a command under ``no_translations``)
+    formats as the site's language, not as Django's US-English defaults."""
+
+    @wraps(function)
+    def wrapper(*args, **kwargs):
+        if translation.get_language():
+            return function(*args, **kwargs)
+        with translation.override(settings.LANGUAGE_CODE):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 def _as_date(value: dt.date | dt.datetime) -> dt.date:
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
 
 
+@_in_locale
 def format_date(value: dt.date | dt.datetime | None, *, short: bool = False) -> str:
     """The locale's date ("1 Dec 2026"; ``short``: "01/12/2026"); "" for no date."""
     if value is None or value == "":
@@ -40,6 +57,7 @@ def format_date(value: dt.date | dt.datetime | None, *, short: bool = False) -> 
     )
 
 
+@_in_locale
 def format_datetime(value: dt.datetime | None) -> str:
     """The locale's date and time in the current time zone ("1 Dec 2026, 14:05")."""
     if value is None or value == "":
@@ -51,6 +69,7 @@ def format_datetime(value: dt.datetime | None) -> str:
     return formats.date_format(value, "DATETIME_FORMAT", use_l10n=True)
 
 
+@_in_locale
 def format_date_range(start: dt.date | None, end: dt.date | None) -> str:
     """A period, saying the shared month and year once: "1–17 Dec 2026",
     "1 May – 30 Jun 2027", "1 May 2027 – 30 Apr 2028"."""
@@ -75,6 +94,7 @@ def _to_decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
+@_in_locale
 def format_number(value, *, decimal_places: int | None = None, max_places: int = 2) -> str:
     """A number with the locale's separators ("12,345.5"). With ``decimal_places`` exactly
     that many places; without, up to ``max_places`` with trailing zeros dropped."""

@@ -25,15 +25,23 @@ def format_datetime(value):
     return formatting.format_datetime(value)
 
 
+def _or_as_is(function, value, places):
+    # Like Django's own number filters, a value that is no number is shown as it is.
+    try:
+        return function(value, decimal_places=None if places is None else int(places))
+    except (ArithmeticError, TypeError, ValueError):
+        return value
+
+
 @register.filter
 def format_number(value, places=None):
     """``|format_number`` (up to 2 places, trailing zeros dropped) or ``|format_number:1``."""
-    return formatting.format_number(value, decimal_places=None if places is None else int(places))
+    return _or_as_is(formatting.format_number, value, places)
 
 
 @register.filter
 def format_percent(value, places=None):
-    return formatting.format_percent(value, decimal_places=None if places is None else int(places))
+    return _or_as_is(formatting.format_percent, value, places)
 
 
 @register.simple_tag

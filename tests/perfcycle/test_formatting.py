@@ -33,6 +33,13 @@ def test_a_browser_asking_for_us_english_still_gets_the_one_format(settings):
         assert format_date(D(2026, 12, 17)) == "17 Dec 2026"
 
 
+def test_with_translations_off_dates_still_read_the_site_way():
+    """A command run with translations deactivated does not fall back to "Dec. 17, 2026"."""
+    with translation.override(None):
+        assert format_date(D(2026, 12, 17)) == "17 Dec 2026"
+        assert format_number(12345) == "12,345"
+
+
 def test_an_aware_datetime_is_shown_in_the_current_time_zone():
     """A datetime late on 1 December UTC is 2 December in Auckland, with a 24-hour clock."""
     moment = dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC)
@@ -94,3 +101,11 @@ def test_template_filters_use_the_same_functions():
         {"d": D(2026, 12, 1), "n": 10000, "p": 50, "a": D(2026, 12, 1), "b": D(2026, 12, 17)}
     )
     assert text == "1 Dec 2026|10,000|50\u00a0%|1\u201317 Dec 2026"
+
+
+def test_a_template_shows_a_value_that_is_no_number_as_it_is():
+    """``|format_number`` on text (a template mistake) shows the text, never a 500."""
+    from django.template import engines
+
+    template = engines["django"].from_string("{{ v|format_number }}|{{ n|format_number }}")
+    assert template.render({"v": "n/a", "n": None}) == "n/a|"
