@@ -161,6 +161,25 @@ def _url(name):
     return lambda pk: reverse(name, args=[pk])
 
 
+def _named(model_name, url_name):
+    """A loader for a library record known by its name (a scale, an indicator, a
+    template), linked to its page."""
+
+    def load(ids):
+        from django.apps import apps
+        from django.urls import reverse
+
+        from perfcycle.audit import Target
+
+        rows = apps.get_model("goals", model_name).objects.filter(pk__in=ids)
+        return {
+            str(pk): Target(name, "", reverse(url_name, args=[pk]))
+            for pk, name in rows.values_list("pk", "name")
+        }
+
+    return load
+
+
 def register_audit_sentences() -> None:
     from perfcycle.audit import ObjectKind, register_sentences
 
@@ -169,9 +188,24 @@ def register_audit_sentences() -> None:
         kinds=[
             ObjectKind("goals.goal", _("goal"), load=_goals),
             ObjectKind("goals.adjustmentrequest", _("goal adjustment"), load=_adjustments),
-            ObjectKind("goals.ratingscale", _("rating scale"), url=_url("goals:scale-detail")),
-            ObjectKind("goals.indicator", _("indicator"), url=_url("goals:indicator-detail")),
-            ObjectKind("goals.template", _("template"), url=_url("goals:template-detail")),
+            ObjectKind(
+                "goals.ratingscale",
+                _("rating scale"),
+                load=_named("RatingScale", "goals:scale-detail"),
+                url=_url("goals:scale-detail"),
+            ),
+            ObjectKind(
+                "goals.indicator",
+                _("indicator"),
+                load=_named("Indicator", "goals:indicator-detail"),
+                url=_url("goals:indicator-detail"),
+            ),
+            ObjectKind(
+                "goals.template",
+                _("template"),
+                load=_named("Template", "goals:template-detail"),
+                url=_url("goals:template-detail"),
+            ),
             ObjectKind("goals.cycleplan", _("planning settings")),
             ObjectKind("goals.templateassignment", _("template assignment")),
         ],

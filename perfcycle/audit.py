@@ -252,9 +252,11 @@ def _label(model, key: str) -> str:
 
 
 def _related_label(field) -> str | None:
-    if field is None or not getattr(field, "is_relation", False) or field.related_model is None:
+    """The model a stored id points at, for a forward foreign key (a reverse relation
+    such as a cycle's "goals" is a plain value: a count in a summary)."""
+    if not (getattr(field, "concrete", False) and getattr(field, "is_relation", False)):
         return None
-    return field.related_model._meta.label_lower
+    return field.related_model._meta.label_lower if field.related_model else None
 
 
 def _wanted(events, registry) -> dict[str, set[str]]:
@@ -286,7 +288,7 @@ def _value(field, value, targets) -> str:
     if related:
         target = targets.get(related, {}).get(str(value))
         return target.text if target else f"#{value}"
-    choices = dict(field.flatchoices) if field is not None and field.choices else {}
+    choices = dict(field.flatchoices) if getattr(field, "choices", None) else {}
     if value in choices:
         return str(choices[value])
     if isinstance(value, str):
@@ -308,6 +310,10 @@ def _value(field, value, targets) -> str:
     return str(value)
 
 
+def _short(text: str | None) -> str | None:
+    return None if text is None else Truncator(text).chars(_LONG_TEXT)
+
+
 def _changes(event, targets) -> list[Change]:
     model = _model(event.object_type)
     before, after = event.before or {}, event.after or {}
@@ -317,6 +323,7 @@ def _changes(event, targets) -> list[Change]:
         field = _field(model, key)
         old = _value(field, before.get(key), targets) if key in before else "—"
         new = _value(field, after.get(key), targets) if key in after else "—"
+        old, new = _short(old), _short(new)
         if not before:
             # A record's first values, or a summary: only the ones that say something.
             if new != "—":
