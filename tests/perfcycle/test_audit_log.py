@@ -226,3 +226,32 @@ def test_the_audit_page_costs_the_same_queries_at_any_size(org, login):
     assert 'data-testid="older"' in response.content.decode()
     older = client.get(reverse("audit-list"), {"page": 2})
     assert len(older.context["lines"]) == min(AuditEvent.objects.count() - 50, 50)
+
+
+def test_a_new_stage_registers_its_sentences_and_names_stay_escaped(org, planning):
+    """A later stage (appraisal, say) registers a verb and a kind of record and its
+    events read at once; a title with markup is shown as text, never as HTML."""
+    registry = audit.AuditRegistry()
+    registry.register_kind(
+        audit.ObjectKind(
+            "goals.goal",
+            "goal",
+            load=lambda ids: {
+                i: audit.Target("“<b>Bold</b>”", "Ann <i>", "/g/", None) for i in ids
+            },
+        )
+    )
+    registry.register_verb(
+        audit.Verb(
+            "appraisal.rated", "%(actor)s rated %(whose)s goal %(object)s", "Rated", "Appraisal"
+        )
+    )
+    goal = make_goal(org["employee"], cycle=planning, title="x")
+    event = record_event(actor=org["manager"].user, verb="appraisal.rated", obj=goal)
+    event = AuditEvent.objects.select_related("actor").get(pk=event.pk)
+    (line,) = audit.describe([event], registry=registry)
+    assert str(line.sentence) == (
+        f"{name(org['manager'])} rated Ann &lt;i&gt;’s goal "
+        '<a href="/g/">“&lt;b&gt;Bold&lt;/b&gt;”</a>'
+    )
+    assert registry.verb_choices() == [("Appraisal", [("appraisal.rated", "Rated")])]
