@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -31,6 +31,7 @@ from implementation.models import (
 from implementation.policies import CHECKIN, PROGRESS
 from implementation.selectors import get_checkin_for
 from perfcycle import access
+from perfcycle.formatting import format_date, format_date_range
 from perfcycle.models import Cycle, Participation
 from perfcycle.selectors import Todo, current_participation
 
@@ -601,10 +602,10 @@ def progress_chart(
         plot_bottom=height - bottom,
         label_y=height - bottom + 18,
         actual_points=line(series),
-        dots=tuple((x(d), y(v), _number_text(v), date_format(d, "j M Y")) for d, v in series),
+        dots=tuple((x(d), y(v), _number_text(v), format_date(d)) for d, v in series),
         expected_points=line(expected),
         y_ticks=tuple(ChartTick(y(v), _number_text(v)) for v in y_values),
-        x_ticks=tuple(ChartTick(x(d), date_format(d, "j M Y")) for d in x_days),
+        x_ticks=tuple(ChartTick(x(d), format_date(d)) for d in x_days),
         today_x=x(today) if x0 <= today <= x1 else None,
     )
 
@@ -683,11 +684,8 @@ def _checkin_owner_todos(employee) -> list[Todo]:
     for checkin in pending:
         todos.append(
             Todo(
-                title=_("Fill in your check-in for %(start)s – %(end)s")
-                % {
-                    "start": date_format(checkin.period_start, "j M"),
-                    "end": date_format(checkin.period_end, "j M Y"),
-                },
+                title=_("Fill in your check-in for %(period)s")
+                % {"period": format_date_range(checkin.period_start, checkin.period_end)},
                 url=reverse("implementation:checkin-edit", args=[checkin.pk]),
                 action=_("Fill in"),
                 due=checkin.due_date,

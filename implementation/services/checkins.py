@@ -39,7 +39,6 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -65,6 +64,7 @@ from implementation.selectors.checkins import (
     may_respond_to_checkin,
 )
 from perfcycle.audit import Subject, changes, record_event, snapshot
+from perfcycle.formatting import format_date, format_date_range, format_number
 from perfcycle.models import Cycle, Participation
 from perfcycle.notifications import notify
 from perfcycle.workflow import (
@@ -250,10 +250,7 @@ def _require_editable(checkin: CheckIn) -> None:
 
 
 def _period_text(checkin: CheckIn) -> str:
-    return _("%(start)s – %(end)s") % {
-        "start": date_format(checkin.period_start),
-        "end": date_format(checkin.period_end),
-    }
+    return format_date_range(checkin.period_start, checkin.period_end)
 
 
 def _employee_user(checkin: CheckIn):
@@ -293,12 +290,10 @@ def value_problem(goal: Goal, value: Decimal | None) -> str | None:
         "Enter a value from %(lowest)s to %(highest)s%(unit)s: this is far outside what "
         "this goal measures (target %(target)s)."
     ) % {
-        "lowest": number_format(lowest.normalize(), use_l10n=True, force_grouping=True),
-        "highest": number_format(highest.normalize(), use_l10n=True, force_grouping=True),
+        "lowest": format_number(lowest),
+        "highest": format_number(highest),
         "unit": unit,
-        "target": "—"
-        if goal.target is None
-        else number_format(goal.target.normalize(), use_l10n=True, force_grouping=True),
+        "target": "—" if goal.target is None else format_number(goal.target),
     }
 
 
@@ -656,7 +651,7 @@ def add_progress_update(
             raise CheckinError(
                 {
                     "recorded_on": _("The cycle started on %(date)s.")
-                    % {"date": date_format(goal.cycle.start_date)}
+                    % {"date": format_date(goal.cycle.start_date)}
                 }
             )
         update = ProgressUpdate.objects.create(
