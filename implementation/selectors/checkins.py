@@ -10,11 +10,12 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from goals.models import Goal, GoalLevel, GoalStatus
+from goals import rules
+from goals.models import Direction, Goal, GoalLevel, GoalStatus
 from implementation import trajectory
 from implementation.models import (
     CheckIn,
@@ -30,6 +31,7 @@ from implementation.models import (
 from implementation.policies import CHECKIN, PROGRESS
 from implementation.selectors import get_checkin_for
 from perfcycle import access
+from perfcycle.formatting import format_date, format_date_range
 from perfcycle.models import Cycle, Participation
 from perfcycle.selectors import Todo, current_participation
 
@@ -525,16 +527,14 @@ def _expected_value(goal: Goal, *, start: dt.date, due: dt.date, day: dt.date) -
     )
 
 
-def _achieved_percent(goal: Goal, value: Decimal) -> Decimal | None:
-    """Share of the way from baseline to target (works for lower-is-better too)."""
+def _achieved_percent(goal: Goal, value: Decimal, *, direction: str) -> Decimal | None:
+    """Achievement % of the target, by the one rule the deviations and the tree use
+    (goals.rules.achievement_percent: lower-is-better and on-target included)."""
     if goal.target is None:
         return None
-    baseline = goal.baseline if goal.baseline is not None else Decimal("0")
-    if goal.target == baseline:
-        return None
-    return ((value - baseline) / (goal.target - baseline) * 100).quantize(
-        Decimal("1"), rounding=ROUND_HALF_UP
-    )
+    return rules.achievement_percent(
+        baseline=goal.baseline, target=goal.target, actual=value, direction=direction
+    ).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
 def _number_text(value: Decimal) -> str:
@@ -602,10 +602,10 @@ def progress_chart(
         plot_bottom=height - bottom,
         label_y=height - bottom + 18,
         actual_points=line(series),
-        dots=tuple((x(d), y(v), _number_text(v), date_format(d, "j M Y")) for d, v in series),
+        dots=tuple((x(d), y(v), _number_text(v), format_date(d)) for d, v in series),
         expected_points=line(expected),
         y_ticks=tuple(ChartTick(y(v), _number_text(v)) for v in y_values),
-        x_ticks=tuple(ChartTick(x(d), date_format(d, "j M Y")) for d in x_days),
+        x_ticks=tuple(ChartTick(x(d), format_date(d)) for d in x_days),
         today_x=x(today) if x0 <= today <= x1 else None,
     )
 
@@ -621,11 +621,12 @@ def goal_progress(goal: Goal, *, today: dt.date) -> GoalProgress:
         .select_related("recorded_by", "checkin")
         .order_by("recorded_on", "pk")
     )
+    direction = goal.indicator.direction if goal.indicator_id else Direction.HIGHER
     points = [
         ProgressPoint(
             update=u,
             expected=_expected_value(goal, start=start, due=due, day=u.recorded_on),
-            achieved_percent=_achieved_percent(goal, u.value),
+            achieved_percent=_achieved_percent(goal, u.value, direction=direction),
         )
         for u in updates
     ]
@@ -683,11 +684,8 @@ def _checkin_owner_todos(employee) -> list[Todo]:
     for checkin in pending:
         todos.append(
             Todo(
-                title=_("Fill in your check-in for %(start)s – %(end)s")
-                % {
-                    "start": date_format(checkin.period_start, "j M"),
-                    "end": date_format(checkin.period_end, "j M Y"),
-                },
+                title=_("Fill in your check-in for %(period)s")
+                % {"period": format_date_range(checkin.period_start, checkin.period_end)},
                 url=reverse("implementation:checkin-edit", args=[checkin.pk]),
                 action=_("Fill in"),
                 due=checkin.due_date,

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from goals.models import Direction, Indicator, RatingScale
 from implementation.models import (
     CheckIn,
     CheckinComment,
@@ -322,6 +323,45 @@ def test_bad_input_comes_back_with_errors_next_to_the_fields(org, current, goal)
     assert "Signed Acme" in html and "Two more in the pipeline" in html
     current.refresh_from_db()
     assert (current.status, current.went_well) == ("pending", "")
+
+
+@pytest.mark.parametrize("value", ["-12345678901.5", "-1", "1201"])
+def test_an_absurd_actual_value_is_refused_at_the_field(org, current, goal, value):
+    """A goal of 0 → 12 deals takes 0 to 1,200: −12,345,678,901.5 (once shown as
+    "−123456789015 % of target"), a negative count or 100× the target plus one is refused
+    at the value field, 400, the typed text kept, nothing saved or submitted."""
+    data = form_data(current, goal, **{f"goal_{goal.pk}_value": value})
+    response = login_as(org, "employee").post(url("checkin-submit", current.pk), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert field_error(html, f"goal_{goal.pk}_value") == (
+        "Enter a value from 0 to 1,200 deals: this is far outside what this goal measures "
+        "(target 12)."
+    )
+    assert f'value="{value}"' in html and "Signed Acme" in html
+    current.refresh_from_db()
+    assert (current.status, current.went_well) == ("pending", "")
+    assert not current.goal_progress.exists()
+    goal.refresh_from_db()
+    assert goal.current_value is None
+
+
+def test_the_largest_sane_value_is_accepted(org, current, goal):
+    """1,200 deals (100× the target) is still a value the goal takes."""
+    data = form_data(current, goal, **{f"goal_{goal.pk}_value": "1200"})
+    response = login_as(org, "employee").post(url("checkin-submit", current.pk), data)
+    assert response.status_code == 302
+    goal.refresh_from_db()
+    assert goal.current_value == Decimal("1200")
+
+
+def test_the_progress_form_refuses_an_absurd_value_at_the_field(org, goal):
+    """The goal progress page's own form applies the same bounds."""
+    client = login_as(org, "employee")
+    response = client.post(url("goal-progress", goal.pk), {"value": "-12345678901.5"})
+    assert response.status_code == 400
+    assert "Enter a value from 0 to 1,200 deals" in field_error(response.content.decode(), "value")
+    assert not ProgressUpdate.objects.exists()
 
 
 def test_submitting_without_confidence_says_so_at_the_field(org, current):
@@ -711,6 +751,40 @@ def test_whoever_sees_the_goal_sees_its_progress(org, goal, role):
     assert 'data-line="expected"' in html and 'data-line="actual"' in html
     assert len(response.context["progress"].points) == 2
     assert ('data-testid="progress-form"' in html) is (role in ["employee", "manager"])
+
+
+@pytest.mark.parametrize(
+    ("direction", "baseline", "target", "actual", "shown"),
+    [
+        (Direction.LOWER, None, "5", "10", "50 %"),  # was 200 %: direction ignored
+        (Direction.LOWER, "40", "20", "30", "50 %"),
+        (Direction.HIGHER, None, "12", "3", "25 %"),
+        (Direction.TARGET, None, "50", "55", "90 %"),
+    ],
+)
+def test_the_progress_page_says_the_same_achievement_as_the_deviations(
+    org, cycle, direction, baseline, target, actual, shown
+):
+    """The goal progress page computes achievement with goals.rules, by the indicator's
+    direction: lower-is-better with target 5 and actual 10 is 50 %, as the deviation and
+    the tree say."""
+    indicator = Indicator.objects.create(
+        name="Defects", direction=direction, scale=RatingScale.objects.create(name="Five")
+    )
+    goal = make_goal(
+        org["employee"],
+        cycle=cycle,
+        status="approved",
+        weight=100,
+        baseline=Decimal(baseline) if baseline else None,
+        target=Decimal(target),
+        indicator=indicator,
+    )
+    make_progress(goal, Decimal(actual), by=org["employee"], recorded_on=TODAY)
+    response = login_as(org, "employee").get(url("goal-progress", goal.pk))
+    [point] = response.context["progress"].points
+    assert f"{point.achieved_percent} %" == shown
+    assert f'<td class="num">{shown}</td>' in response.content.decode()
 
 
 @pytest.mark.parametrize("role", ["peer", "manager2"])
