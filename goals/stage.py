@@ -15,6 +15,7 @@ from perfcycle.stages import (
     RemovalGuard,
     Role,
     register_cycle_action,
+    register_health_provider,
     register_nav,
     register_nav_group,
     register_removal_guard,
@@ -118,6 +119,7 @@ def removal_blockers(participation) -> list[str]:
 
 def register() -> None:
     from goals.selectors import todos_for
+    from goals.selectors.team import planning_health
 
     register_nav_group(NavGroup("planning", _("Planning"), 20, stage=STAGE))
     for entry in NAV:
@@ -125,6 +127,7 @@ def register() -> None:
     for action in CYCLE_ACTIONS:
         register_cycle_action(action)
     register_todo_provider(todos_for)
+    register_health_provider(planning_health)
     register_removal_guard(RemovalGuard(stage=STAGE, guard=removal_blockers))
     register_audit_sentences()
 

@@ -26,6 +26,7 @@ from perfcycle.stages import (
     RemovalGuard,
     Role,
     register_cycle_action,
+    register_health_provider,
     register_nav,
     register_nav_group,
     register_removal_guard,
@@ -182,6 +183,7 @@ def register() -> None:
     from implementation.selectors.checkins import todos_for
     from implementation.selectors.deviations import deviation_todos
     from implementation.selectors.evidence import evidence_todos
+    from implementation.selectors.health import implementation_health
 
     register_nav_group(NavGroup("implementation", _("Implementation"), 30, stage=STAGE))
     for entry in NAV:
@@ -193,6 +195,7 @@ def register() -> None:
     register_todo_provider(todos_for)
     register_todo_provider(evidence_todos)
     register_todo_provider(deviation_todos)
+    register_health_provider(implementation_health)
     register_removal_guard(
         RemovalGuard(stage=STAGE, guard=removal_blockers, cleanup=remove_untouched_checkins)
     )

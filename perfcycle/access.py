@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
@@ -53,7 +54,20 @@ _REPORTS_SQL = """
 
 
 def is_hr(user) -> bool:
-    return bool(user.is_authenticated and user.has_perm(HR_PERMISSION))
+    """Whether the user holds the HR permission (directly or through a group): one query,
+    kept on the user for the request (``has_perm`` would load every permission in two)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    if not hasattr(user, "_perfcycle_is_hr"):
+        app_label, codename = HR_PERMISSION.split(".")
+        user._perfcycle_is_hr = (
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            .filter(Q(user=user) | Q(group__user=user))
+            .exists()
+        )
+    return user._perfcycle_is_hr
 
 
 def employee_of(user) -> Employee | None:
@@ -61,9 +75,20 @@ def employee_of(user) -> Employee | None:
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_perfcycle_employee"):
-        user._perfcycle_employee = (
-            Employee.objects.select_related("department").filter(user=user).first()
+        # Whether they manage anyone comes with it: every page's navigation asks.
+        employee = (
+            Employee.objects.select_related("department")
+            .annotate(
+                manages_anyone=Exists(
+                    Employee.objects.filter(manager=OuterRef("pk"), is_active=True)
+                )
+            )
+            .filter(user=user)
+            .first()
         )
+        user._perfcycle_employee = employee
+        if employee is not None:
+            user._perfcycle_is_manager = employee.manages_anyone
     return user._perfcycle_employee
 
 

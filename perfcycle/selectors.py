@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from perfcycle import access
 from perfcycle.models import Cycle, Employee, Notification, OrgImport, Participation
-from perfcycle.stages import registry
+from perfcycle.stages import choose_participation, open_participations, registry, running_first
 
 
 @dataclass(frozen=True)
@@ -28,17 +28,18 @@ class Todo:
         return self.due is not None and self.due < timezone.localdate()
 
 
-def current_participation(employee: Employee | None) -> Participation | None:
-    """The employee's participation in their most recent open cycle."""
-    if employee is None:
-        return None
-    return (
-        Participation.objects.with_people()
-        .filter(employee=employee)
-        .exclude(cycle__phase=Cycle.Phase.CLOSED)
-        .order_by("-cycle__start_date")
-        .first()
-    )
+def by_urgency(todos: list[Todo]) -> list[Todo]:
+    """Overdue first, then by due date (soonest first), undated last; stable otherwise."""
+    return sorted(todos, key=lambda todo: (todo.due is None, todo.due or date.max))
+
+
+def current_participation(
+    employee: Employee | None, cycle_id: int | None = None
+) -> Participation | None:
+    """The employee's participation in the open cycle ``cycle_id`` (404 unless theirs), else
+    the default one: the cycle that is running for them (``stages.running_first``, the same
+    rule as ``Viewer.current_participation``)."""
+    return choose_participation(open_participations(employee), cycle_id)
 
 
 def todos_for_employee(viewer) -> list[Todo]:
@@ -58,7 +59,7 @@ def todos_for_employee(viewer) -> list[Todo]:
                 action=_("Read"),
             )
         )
-    return todos
+    return by_urgency(todos)
 
 
 def team_rows(user, cycle: Cycle | None):
@@ -83,12 +84,17 @@ def cycles_overview():
     )
 
 
-def todos_for_hr(viewer) -> list[Todo]:
-    """HR's to-dos: cycles past a phase deadline, a validated import, then what stages
-    registered for HR (``register_todo_provider(..., audience="hr")``)."""
+def todos_for_hr(viewer, cycles=None) -> list[Todo]:
+    """HR's to-dos: cycles past a phase deadline (of ``cycles`` when the page has them
+    loaded already), a validated import, then what stages registered for HR
+    (``register_todo_provider(..., audience="hr")``)."""
     todos: list[Todo] = []
     today = timezone.localdate()
-    for cycle in Cycle.objects.exclude(phase=Cycle.Phase.CLOSED).order_by("start_date")[:20]:
+    if cycles is None:
+        cycles = Cycle.objects.exclude(phase=Cycle.Phase.CLOSED).order_by("start_date")[:20]
+    for cycle in cycles:
+        if cycle.phase == Cycle.Phase.CLOSED:
+            continue
         deadline = cycle.current_deadline
         if deadline and deadline < today:
             todos.append(
@@ -114,7 +120,32 @@ def todos_for_hr(viewer) -> list[Todo]:
                 action=_("Review import"),
             )
         )
-    return todos + registry.todos(viewer, audience="hr")
+    return by_urgency(todos + registry.todos(viewer, audience="hr"))
+
+
+HEALTH_CYCLES = 5
+
+
+def cycle_health(cycles, *, today: date) -> list[tuple[Cycle, list]]:
+    """HR home's health of the open ones of ``cycles`` (at most ``HEALTH_CYCLES``, the
+    running ones first): the lines every stage registered (``register_health_provider``),
+    a query or so per cycle and stage, none per person."""
+    open_cycles = [c for c in cycles if c.phase != Cycle.Phase.CLOSED]
+    return [
+        (cycle, registry.health(cycle, today=today))
+        for cycle in running_first(open_cycles, today=today)[:HEALTH_CYCLES]
+    ]
+
+
+def _in_no_open_cycle() -> Q:
+    return ~Q(
+        pk__in=Participation.objects.exclude(cycle__phase=Cycle.Phase.CLOSED).values("employee_id")
+    )
+
+
+def not_enrolled():
+    """Active employees in no open cycle (e.g. newly imported people)."""
+    return Employee.objects.filter(_in_no_open_cycle(), is_active=True)
 
 
 def failed_emails():
@@ -131,4 +162,5 @@ def org_counts() -> dict:
         active=Count("id", filter=Q(is_active=True), distinct=True),
         inactive=Count("id", filter=Q(is_active=False), distinct=True),
         managers=Count("id", filter=Q(reports__isnull=False), distinct=True),
+        not_enrolled=Count("id", filter=Q(is_active=True) & _in_no_open_cycle(), distinct=True),
     )

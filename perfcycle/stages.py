@@ -12,6 +12,8 @@ Every stage app (and the core itself, for its own entries) fills the registry fr
   phase of the timeline (``register_cycle_action``);
 - removal guards: why a participant may not leave a cycle, plus an optional cleanup of
   untouched system-made rows (``register_removal_guard``);
+- health providers for HR's home (``register_health_provider``): per open cycle, what
+  share of the stage's work is done and what is overdue, each with a link to its list;
 - exports, for the later stages' downloads (``register_export``).
 
 A new stage puts its registrations in ``<app>/stage.py`` and calls them from ready()
@@ -41,7 +43,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from perfcycle import access
@@ -81,6 +85,62 @@ AREA_ROLES = {
 AREA_ORDER = {area: index for index, area in enumerate(Area)}
 
 
+# --- Which cycle a page is about: one rule for every page ---------------------------------
+
+
+def running_first_key(cycle, today):
+    """The default-cycle rule, as a sort key: a cycle that has started (its current phase is
+    running for its people, e.g. implementation) before one whose start date is still in the
+    future (e.g. next year's cycle in planning); among started cycles the newest first,
+    among future ones the soonest first."""
+    if cycle.start_date <= today:
+        return (0, -cycle.start_date.toordinal(), -cycle.pk)
+    return (1, cycle.start_date.toordinal(), cycle.pk)
+
+
+def running_first(items: Iterable, *, cycle_of: Callable = lambda item: item, today=None) -> list:
+    """``items`` (cycles, or participations with ``cycle_of=lambda p: p.cycle``) in the
+    order of the default-cycle rule: the first is what a page shows unless asked."""
+    today = today or timezone.localdate()
+    return sorted(items, key=lambda item: running_first_key(cycle_of(item), today))
+
+
+def open_participations(employee) -> list:
+    """The employee's participations in open (not closed) cycles, with their people, in
+    the order of the default-cycle rule: one query."""
+    if employee is None:
+        return []
+    qs = (
+        Participation.objects.with_people()
+        .filter(employee=employee)
+        .exclude(cycle__phase=Cycle.Phase.CLOSED)
+    )
+    return running_first(qs, cycle_of=lambda p: p.cycle)
+
+
+def choose_participation(participations, cycle_id: int | None):
+    """From participations already in the rule's order: the one in ``cycle_id`` (404 if
+    none is), else the first; None when there is none."""
+    if cycle_id is None:
+        return participations[0] if participations else None
+    for participation in participations:
+        if participation.cycle_id == cycle_id:
+            return participation
+    raise Http404
+
+
+def pick_cycle(cycles: Iterable, cycle_id: int | None):
+    """The cycle ``cycle_id`` among ``cycles`` (404 if it is not one of them), else the
+    default by the rule; None when there is none."""
+    ordered = running_first(cycles)
+    if cycle_id is None:
+        return ordered[0] if ordered else None
+    for cycle in ordered:
+        if cycle.pk == cycle_id:
+            return cycle
+    raise Http404
+
+
 # --- The viewer: who is asking, computed once per request ---------------------------------
 
 
@@ -107,16 +167,9 @@ class Viewer:
 
     @cached_property
     def participations(self) -> tuple:
-        """Open (not closed) participations of the person, newest cycle first, with
-        their people: one query on first use."""
-        if self.employee is None:
-            return ()
-        return tuple(
-            Participation.objects.with_people()
-            .filter(employee=self.employee)
-            .exclude(cycle__phase=Cycle.Phase.CLOSED)
-            .order_by("-cycle__start_date", "-pk")
-        )
+        """Open (not closed) participations of the person, with their people, in the
+        order of the default-cycle rule (``running_first``): one query on first use."""
+        return tuple(open_participations(self.employee))
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -134,8 +187,19 @@ class Viewer:
 
     @property
     def current_participation(self):
-        """The participation in the person's most recent open cycle, or None."""
+        """The participation every page shows by default: the open cycle that is running
+        for the person (``running_first``), or None."""
         return self.participations[0] if self.participations else None
+
+    def participation_for(self, cycle_id: int | None):
+        """The participation in ``cycle_id`` (404 unless the person is in that open
+        cycle), else the default one."""
+        return choose_participation(self.participations, cycle_id)
+
+    @property
+    def cycle_choices(self) -> list:
+        """The person's open cycles for the cycle chooser, in the rule's order."""
+        return [p.cycle for p in self.participations]
 
     def participations_in(self, *phases) -> list:
         return [p for p in self.participations if p.cycle.phase in phases]
@@ -274,6 +338,27 @@ class RemovalGuard:
 
 
 @dataclass(frozen=True)
+class Health:
+    """One line of a cycle's health on HR's home: ``done`` of ``total`` (or just a count
+    when ``total`` is None), what is ``overdue`` of it, and the filtered list it links to.
+    ``parts`` break the count down (e.g. open deviations by severity) as (label, count, url)."""
+
+    key: str
+    label: Any
+    url: str
+    done: int
+    total: int | None = None
+    overdue: int = 0
+    parts: tuple = ()
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return round(100 * self.done / self.total)
+
+
+@dataclass(frozen=True)
 class Export:
     """A download a later stage offers (payroll CSV, …); listed, not yet rendered."""
 
@@ -313,6 +398,7 @@ class StageRegistry:
         self._exports: dict[str, Export] = {}
         self._todo_providers: dict[str, list[Callable]] = {"person": [], "hr": []}
         self._guards: dict[str, RemovalGuard] = {}
+        self._health_providers: list[Callable] = []
 
     @staticmethod
     def _put(store: dict, key: str, item) -> None:
@@ -342,6 +428,12 @@ class StageRegistry:
 
     def register_removal_guard(self, guard: RemovalGuard) -> None:
         self._put(self._guards, guard.stage, guard)
+
+    def register_health_provider(self, provider: Callable) -> None:
+        """``provider(cycle, *, today) -> list[Health]`` for one open cycle: nothing for a
+        phase the stage has no work in. A few queries per cycle, none per person."""
+        if provider not in self._health_providers:
+            self._health_providers.append(provider)
 
     # Reading -----------------------------------------------------------------------------
 
@@ -442,6 +534,12 @@ class StageRegistry:
     def todos(self, viewer: Viewer, *, audience: str = "person") -> list:
         return [todo for provider in self._todo_providers[audience] for todo in provider(viewer)]
 
+    def health(self, cycle, *, today) -> list[Health]:
+        """Every stage's health lines for ``cycle``, in registration (stage) order."""
+        return [
+            line for provider in self._health_providers for line in provider(cycle, today=today)
+        ]
+
     def removal_blockers(self, participation: Participation) -> list[str]:
         """Every stage's reasons why ``participation`` may not be deleted."""
         return [reason for g in self._guards.values() for reason in g.guard(participation)]
@@ -466,3 +564,4 @@ register_cycle_action = registry.register_cycle_action
 register_export = registry.register_export
 register_todo_provider = registry.register_todo_provider
 register_removal_guard = registry.register_removal_guard
+register_health_provider = registry.register_health_provider

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -48,6 +49,12 @@ def refusal_status(error: ValidationError) -> int:
     return 409 if isinstance(error, ConcurrentEditError) else 400
 
 
+def int_param(request, name: str) -> int | None:
+    """A whole-number GET parameter (e.g. ``?cycle=``), else None."""
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
 def home(request):
     if access.is_hr(request.user):
         return redirect("hr-home")
@@ -58,7 +65,7 @@ def home(request):
 
 def my_home(request):
     viewer = viewer_for(request)
-    participation = viewer.current_participation
+    participation = viewer.participation_for(int_param(request, "cycle"))
     return render(
         request,
         "perfcycle/my_home.html",
@@ -66,6 +73,7 @@ def my_home(request):
             "employee": viewer.employee,
             "participation": participation,
             "cycle": participation.cycle if participation else None,
+            "cycle_choices": viewer.cycle_choices,
             "todos": selectors.todos_for_employee(viewer),
         },
     )
@@ -75,13 +83,14 @@ def team_home(request):
     viewer = viewer_for(request)
     if not viewer.is_manager:
         raise Http404
-    participation = viewer.current_participation
+    participation = viewer.participation_for(int_param(request, "cycle"))
     cycle = participation.cycle if participation else None
     return render(
         request,
         "perfcycle/team_home.html",
         {
             "cycle": cycle,
+            "cycle_choices": viewer.cycle_choices,
             "team": selectors.team_rows(request.user, cycle),
             "all_reports": access.reports_of(request.user).filter(is_active=True).count(),
             "todos": selectors.todos_for_employee(viewer),
@@ -91,13 +100,17 @@ def team_home(request):
 
 @hr_required
 def hr_home(request):
+    cycles = list(selectors.cycles_overview()[:10])  # the newest: the open ones among them
+    counts = selectors.org_counts()
     return render(
         request,
         "perfcycle/hr_home.html",
         {
-            "cycles": selectors.cycles_overview()[:10],
-            "counts": selectors.org_counts(),
-            "todos": selectors.todos_for_hr(viewer_for(request)),
+            "cycles": cycles,
+            "counts": counts,
+            "todos": selectors.todos_for_hr(viewer_for(request), cycles),
+            "health": selectors.cycle_health(cycles, today=timezone.localdate()),
+            "not_enrolled": counts["not_enrolled"],
             "email_failures": selectors.failed_emails().count(),
         },
     )
@@ -223,6 +236,9 @@ def employee_list(request):
         )
     if department.isdigit():
         qs = qs.filter(department_id=int(department))
+    not_enrolled = request.GET.get("not_enrolled") == "1"
+    if not_enrolled:
+        qs = qs.filter(pk__in=selectors.not_enrolled().values("pk"))
     sort = request.GET.get("sort", "name")
     orderings = {
         "name": ["user__last_name", "user__first_name"],
@@ -241,6 +257,7 @@ def employee_list(request):
             "department": department,
             "departments": Department.objects.order_by("name"),
             "sort": sort,
+            "not_enrolled": not_enrolled,
         },
     )
 

@@ -1,12 +1,11 @@
 """Which cycle a page is about, and what the user may create or assign in it."""
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from goals.models import GoalLevel
 from perfcycle import access
 from perfcycle.models import Cycle, Participation
-from perfcycle.selectors import current_participation
+from perfcycle.stages import pick_cycle
 
 
 def open_cycles_for(user):
@@ -27,21 +26,6 @@ def current_cycle_for(user, cycle_id: int | None = None) -> Cycle | None:
     return qs.filter(phase=Cycle.Phase.PLANNING).first() or qs.first()
 
 
-def my_participation(user, cycle_id: int | None = None) -> Participation | None:
-    """The user's participation in the cycle asked for (404 if not theirs), else in their
-    current open cycle."""
-    employee = access.employee_of(user)
-    if cycle_id is None:
-        return current_participation(employee)
-    if employee is None:
-        raise Http404
-    return get_object_or_404(
-        Participation.objects.with_people().exclude(cycle__phase=Cycle.Phase.CLOSED),
-        employee=employee,
-        cycle_id=cycle_id,
-    )
-
-
 def reviewing_cycles(user):
     """Open cycles in which the user reviews somebody, or is one step up from a reviewer
     (who decides what that reviewer asks for), newest first."""
@@ -57,11 +41,8 @@ def reviewing_cycles(user):
 
 def reviewing_cycle_for(user, cycle_id: int | None = None) -> Cycle | None:
     """The cycle of the team page: the one asked for (404 unless the user reviews someone
-    in it), else the newest in planning, else the newest."""
-    qs = reviewing_cycles(user)
-    if cycle_id is not None:
-        return get_object_or_404(qs, pk=cycle_id)
-    return qs.filter(phase=Cycle.Phase.PLANNING).first() or qs.first()
+    in it), else the default by the one rule (``stages.pick_cycle``)."""
+    return pick_cycle(reviewing_cycles(user), cycle_id)
 
 
 def creatable_levels(user, cycle: Cycle) -> list[str]:

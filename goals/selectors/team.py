@@ -13,12 +13,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils.translation import gettext_lazy
+from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from goals.models import Goal, GoalLevel, GoalStatus
 from goals.selectors.pages import HUNDRED, ZERO, _with_pending_adjustment
 from perfcycle import access
 from perfcycle.models import Cycle, Participation
+from perfcycle.stages import Health
 
 
 class Readiness(TextChoices):
@@ -111,3 +113,29 @@ def team_goals(cycle: Cycle, owner_ids, *, status: str | None = None):
     return _with_pending_adjustment(
         qs.select_related("cycle", "parent", "owner__user").order_by("owner_id", "title", "pk")
     )
+
+
+def planning_health(cycle: Cycle, *, today) -> list[Health]:
+    """HR home's planning line for a cycle in planning: participants whose plan is ready
+    (goals approved, weights 100 %) of all, overdue once the planning deadline passed."""
+    if cycle.phase != Cycle.Phase.PLANNING:
+        return []
+    counts = readiness_counts(cycle)
+    url = f"{reverse('goals:planning-progress')}?cycle={cycle.pk}"
+    late = cycle.planning_deadline is not None and cycle.planning_deadline < today
+    open_count = counts["total"] - counts[Readiness.READY]
+    return [
+        Health(
+            key="planning",
+            label=gettext("Goals approved"),
+            url=url,
+            done=counts[Readiness.READY],
+            total=counts["total"],
+            overdue=open_count if late else 0,
+            parts=tuple(
+                (r.label, counts[r.value], f"{url}&status={r.value}")
+                for r in Readiness
+                if r != Readiness.READY and counts[r.value]
+            ),
+        )
+    ]

@@ -81,8 +81,7 @@ def todos_for(viewer) -> list[Todo]:
     employee = viewer.employee
     if employee is None:
         return todos
-    participation = viewer.current_participation
-    if participation is not None and participation.cycle.phase == Cycle.Phase.PLANNING:
+    for participation in viewer.participations_in(Cycle.Phase.PLANNING):
         todos += _owner_todos(employee, participation.cycle)
     if viewer.reviews_anyone or viewer.is_manager or viewer.is_hr:
         todos += _reviewer_todos(viewer.user, employee)
@@ -96,7 +95,7 @@ def _owner_todos(employee, cycle: Cycle) -> list[Todo]:
         returned=Count("pk", filter=Q(status=GoalStatus.RETURNED)),
         weight=Coalesce(Sum("weight"), Value(ZERO), output_field=DecimalField()),
     )
-    my_goals_url = reverse("goals:my-goals")
+    my_goals_url = f"{reverse('goals:my-goals')}?cycle={cycle.pk}"
     due = cycle.planning_deadline
     todos = []
     if counts["total"] == 0:

@@ -34,16 +34,13 @@ from goals.services import adjustments
 from goals.services import workflow as services
 from perfcycle import access
 from perfcycle.models import Cycle
+from perfcycle.stages import running_first, viewer_for
 from perfcycle.views import attach_errors, hr_required, refusal_status
+from perfcycle.views import int_param as _int_param
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-
-
-def _int_param(request, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def _back(request, default: str) -> str:
@@ -62,7 +59,8 @@ def _status(request) -> int:
 
 
 def my_goals(request):
-    participation = selectors.my_participation(request.user, _int_param(request, "cycle"))
+    viewer = viewer_for(request)
+    participation = viewer.participation_for(_int_param(request, "cycle"))
     cycle = participation.cycle if participation else None
     goals = list(selectors.my_goals(participation.employee, cycle)) if participation else []
     return render(
@@ -75,6 +73,7 @@ def my_goals(request):
             "weights": selectors.weight_summary(goals),
             "goal_count": len(goals),
             "can_plan": cycle is not None and cycle.phase == Cycle.Phase.PLANNING,
+            "cycle_choices": viewer.cycle_choices,
         },
     )
 
@@ -361,7 +360,7 @@ def _render_team(request, cycle, review_form, *, status: int = 200):
     goal_status = (filters.cleaned_data["status"] if filters.is_valid() else "") or None
     context = {
         "cycle": cycle,
-        "cycles": selectors.reviewing_cycles(request.user),
+        "cycle_choices": running_first(selectors.reviewing_cycles(request.user)),
         "filters": filters,
         "goal_status": goal_status or "",
         "review_form": review_form,

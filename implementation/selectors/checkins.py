@@ -34,6 +34,7 @@ from perfcycle import access
 from perfcycle.formatting import format_date, format_date_range
 from perfcycle.models import Cycle, Participation
 from perfcycle.selectors import Todo, current_participation
+from perfcycle.stages import running_first
 
 CHECKIN_EDITABLE = (CheckinStatus.PENDING, CheckinStatus.MISSED)
 CONFIDENCE_TREND_LENGTH = 6
@@ -167,28 +168,28 @@ def checkin_for_form(user, checkin_id: int) -> CheckIn:
 
 def my_checkin_participation(user, cycle_id: int | None = None) -> Participation | None:
     """The participation of the my-check-ins page: the cycle asked for (404 unless the user
-    takes part in it), else the user's current open cycle."""
+    takes part in it; a closed one too, for its history), else the default open one."""
     employee = access.employee_of(user)
-    if cycle_id is None:
-        return current_participation(employee)
-    if employee is None:
-        raise Http404
-    return get_object_or_404(
-        Participation.objects.with_people(), employee=employee, cycle_id=cycle_id
-    )
+    try:
+        return current_participation(employee, cycle_id)
+    except Http404:
+        if employee is None:
+            raise
+        return get_object_or_404(
+            Participation.objects.with_people(), employee=employee, cycle_id=cycle_id
+        )
 
 
 def my_checkin_cycles(user):
-    """Cycles in which the user has check-ins, newest first (for the cycle chooser)."""
+    """The cycle chooser's cycles: the user's open cycles and any with check-ins of theirs,
+    in the order of the default-cycle rule (``stages.running_first``)."""
     employee = access.employee_of(user)
     if employee is None:
-        return Cycle.objects.none()
-    return (
-        Cycle.objects.filter(
-            participations__employee=employee, participations__checkins__isnull=False
-        )
+        return []
+    return running_first(
+        Cycle.objects.filter(participations__employee=employee)
+        .filter(~Q(phase=Cycle.Phase.CLOSED) | Q(participations__checkins__isnull=False))
         .distinct()
-        .order_by("-start_date", "-pk")
     )
 
 
@@ -221,13 +222,6 @@ def checkin_reviewing_cycles(user):
         .filter(pk__in=reviewed.values("cycle_id"))
         .order_by("-start_date", "-pk")
     )
-
-
-def checkin_reviewing_cycle_for(user, cycle_id: int | None = None) -> Cycle | None:
-    cycles = checkin_reviewing_cycles(user)
-    if cycle_id is not None:
-        return get_object_or_404(cycles, pk=cycle_id)
-    return cycles.filter(phase=Cycle.Phase.IMPLEMENTATION).first() or cycles.first()
 
 
 @dataclass(frozen=True)

@@ -127,20 +127,29 @@ def deviation_actions(user, deviation: Deviation) -> DeviationActions:
 
 
 def deviation_todos(viewer) -> list[Todo]:
-    """For an owner: each open deviation needs a corrective action. For a reviewer: each
-    agreed action whose follow-up date has come. A few become one to-do linking the list.
-    Registered in implementation/stage.py; ``viewer``: perfcycle.stages.Viewer. Two
-    queries, one for someone who reviews nobody."""
+    """For an owner: each open deviation needs a corrective action. For a reviewer, named
+    by whose goal it is: each report's open deviation (no action yet) and each agreed action
+    whose follow-up date has come. Many become one to-do linking the filtered list.
+    Registered in implementation/stage.py; ``viewer``: perfcycle.stages.Viewer. One
+    query for both roles."""
     employee = viewer.employee
     if employee is None:
         return []
     in_implementation = Q(participation__cycle__phase=Cycle.Phase.IMPLEMENTATION)
     todos: list[Todo] = []
-    mine = list(
-        Deviation.objects.filter(in_implementation, owner=employee, status=DeviationStatus.OPEN)
-        .select_related("goal")
-        .order_by("detected_on", "pk")[:50]
+    today = timezone.localdate()
+    owner_q = Q(owner=employee, status=DeviationStatus.OPEN)
+    reviewer_q = Q(participation__reviewer=employee) & ~Q(owner=employee)
+    reviewer_q &= Q(status=DeviationStatus.OPEN) | Q(
+        status=DeviationStatus.ACTION_AGREED, follow_up_date__lte=today
     )
+    rows = list(
+        Deviation.objects.filter(in_implementation)
+        .filter(owner_q | reviewer_q if viewer.reviews_anyone else owner_q)
+        .select_related("goal", "owner__user")
+        .order_by(F("follow_up_date").asc(nulls_last=True), "detected_on", "pk")[:150]
+    )
+    mine = [d for d in rows if d.owner_id == employee.pk]
     if len(mine) > DEVIATION_TODO_LIMIT:
         todos.append(
             Todo(
@@ -164,20 +173,32 @@ def deviation_todos(viewer) -> list[Todo]:
             )
             for deviation in mine
         ]
-    if not viewer.reviews_anyone:
-        return todos
-    today = timezone.localdate()
-    follow_ups = list(
-        Deviation.objects.filter(
-            in_implementation,
-            participation__reviewer=employee,
-            status=DeviationStatus.ACTION_AGREED,
-            follow_up_date__lte=today,
+    theirs = [d for d in rows if d.owner_id != employee.pk]
+    needing_action = [d for d in theirs if d.status == DeviationStatus.OPEN]
+    follow_ups = [d for d in theirs if d.status == DeviationStatus.ACTION_AGREED]
+    if len(needing_action) > DEVIATION_TODO_LIMIT:
+        todos.append(
+            Todo(
+                title=ngettext(
+                    "%(count)s goal of your team is behind with no corrective action yet",
+                    "%(count)s goals of your team are behind with no corrective action yet",
+                    len(needing_action),
+                )
+                % {"count": len(needing_action)},
+                url=f"{reverse('implementation:team-deviations')}?status=open",
+                action=_("Review"),
+            )
         )
-        .exclude(owner=employee)
-        .select_related("goal", "owner__user")
-        .order_by("follow_up_date", "pk")[:50]
-    )
+    else:
+        todos += [
+            Todo(
+                title=_("%(name)s: “%(goal)s” is behind, no corrective action yet")
+                % {"name": deviation.owner.full_name, "goal": deviation.goal.title},
+                url=deviation.get_absolute_url(),
+                action=_("Review"),
+            )
+            for deviation in needing_action
+        ]
     if len(follow_ups) > DEVIATION_TODO_LIMIT:
         todos.append(
             Todo(
@@ -195,7 +216,7 @@ def deviation_todos(viewer) -> list[Todo]:
     else:
         todos += [
             Todo(
-                title=_("Follow up with %(name)s on “%(goal)s”")
+                title=_("%(name)s: follow up on “%(goal)s”")
                 % {"name": deviation.owner.full_name, "goal": deviation.goal.title},
                 url=deviation.get_absolute_url(),
                 action=_("Follow up"),

@@ -30,15 +30,12 @@ from implementation.selectors import checkins as checkin_selectors
 from implementation.services import checkins as services
 from perfcycle import access
 from perfcycle.models import Cycle
+from perfcycle.stages import pick_cycle, running_first
 from perfcycle.views import attach_errors, hr_required, refusal_status
+from perfcycle.views import int_param as _int_param
 from perfcycle.workflow import ConcurrentEditError
 
 PAGE_SIZE = 50
-
-
-def _int_param(request, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 def _status(request) -> int:
@@ -61,7 +58,7 @@ def my_checkins(request):
         {
             "participation": participation,
             "cycle": participation.cycle if participation else None,
-            "cycles": checkin_selectors.my_checkin_cycles(request.user),
+            "cycle_choices": checkin_selectors.my_checkin_cycles(request.user),
             "current": current,
             "history": history,
             "today": timezone.localdate(),
@@ -275,12 +272,10 @@ def checkin_comment(request, pk):
 
 
 def team_board(request):
-    cycles = checkin_selectors.checkin_reviewing_cycles(request.user)
-    if not cycles.exists():
+    cycles = running_first(checkin_selectors.checkin_reviewing_cycles(request.user))
+    if not cycles:
         raise Http404
-    cycle = checkin_selectors.checkin_reviewing_cycle_for(
-        request.user, _int_param(request, "cycle")
-    )
+    cycle = pick_cycle(cycles, _int_param(request, "cycle"))
     today = timezone.localdate()
     period = checkin_selectors.checkin_period(cycle, today)
     period_start = period[0] if period else None
@@ -295,7 +290,7 @@ def team_board(request):
         "implementation/team_board.html",
         {
             "cycle": cycle,
-            "cycles": cycles,
+            "cycle_choices": cycles,
             "period": period,
             "status": status,
             "statuses": filters.fields["status"].choices[1:],

@@ -479,11 +479,17 @@ def test_the_owner_cannot_accept_their_own_shortfall(org, deviation):
 
 @pytest.mark.django_db
 def test_owner_todo_is_to_agree_an_action(org, deviation):
-    """An open deviation asks its owner for an action; the reviewer has nothing yet."""
+    """An open deviation asks its owner for an action; the reviewer sees it too, named by
+    whose goal it is (issue 8: the manager's to-dos left out her reports' deviations)."""
     todos = deviation_selectors.deviation_todos(Viewer.of(org["employee"].user))
     assert [t.title for t in todos] == ["“Ship billing” is behind: agree a corrective action"]
     assert todos[0].url == deviation.get_absolute_url()
-    assert deviation_selectors.deviation_todos(Viewer.of(org["manager"].user)) == []
+    name = org["employee"].full_name
+    todos = deviation_selectors.deviation_todos(Viewer.of(org["manager"].user))
+    assert [t.title for t in todos] == [
+        f"{name}: “Ship billing” is behind, no corrective action yet"
+    ]
+    assert todos[0].url == deviation.get_absolute_url()
 
 
 @pytest.mark.django_db

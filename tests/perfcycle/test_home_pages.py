@@ -1,0 +1,192 @@
+"""Home pages show the work (issue 8, item 3): HR sees each open cycle's health and who is
+in no cycle; a manager's to-dos name whose goal an item is and include her reports'
+deviations; to-dos come in order of urgency; the pages' query counts do not grow with the
+organisation."""
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from goals.models import GoalStatus
+from implementation.models import CheckIn, Deviation, DeviationStatus, Severity
+from perfcycle.models import Cycle, Employee
+from tests.factories import enrol, make_cycle
+from tests.goals.factories import make_goal
+from tests.implementation.factories import make_checkin
+
+TODAY = timezone.localdate()
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def running(director, manager, employee, peer):
+    """A cycle in implementation since seven months; this month's check-ins are open."""
+    cycle = make_cycle(
+        "FY 2026", phase=Cycle.Phase.IMPLEMENTATION, start=TODAY - dt.timedelta(days=210)
+    )
+    enrol(cycle, manager, employee, peer)
+    return cycle
+
+
+def _deviation(participation, *, title="Ship billing", severity=Severity.HIGH, **fields):
+    goal = make_goal(
+        participation.employee, cycle=participation.cycle, title=title, status=GoalStatus.APPROVED
+    )
+    return Deviation.objects.create(
+        goal=goal,
+        participation=participation,
+        owner=participation.employee,
+        detected_on=TODAY - dt.timedelta(days=3),
+        expected_percent=50,
+        actual_percent=10,
+        severity=severity,
+        **fields,
+    )
+
+
+def _period_checkins(cycle, *, submitted: int):
+    """This period's check-in for each participant, the first ``submitted`` submitted."""
+    from implementation.selectors.checkins import checkin_period
+
+    start, end = checkin_period(cycle, TODAY)
+    for index, participation in enumerate(cycle.participations.order_by("pk")):
+        status = CheckIn.Status.SUBMITTED if index < submitted else CheckIn.Status.PENDING
+        make_checkin(participation, period_start=start, period_end=end, status=status)
+
+
+def test_hr_home_shows_each_open_cycles_health(running, hr_admin, employee, login):
+    """Check-ins in of those due, open deviations by severity, each linking to its list."""
+    _period_checkins(running, submitted=1)
+    _deviation(running.participations.get(employee=employee))
+    response = login(hr_admin).get(reverse("hr-home"))
+    lines = {line.key: line for line in dict(response.context["health"])[running]}
+    assert (lines["checkins"].done, lines["checkins"].total) == (1, 3)
+    assert lines["deviations"].done == 1
+    assert lines["deviations"].parts[0][:2] == (Severity.HIGH.label, 1)
+    html = response.content.decode()
+    assert "1 of 3" in html
+    assert f"{reverse('implementation:checkin-participation')}?cycle={running.pk}" in html
+    assert (
+        f"{reverse('implementation:team-deviations')}?status=unresolved&amp;severity=high" in html
+    )
+
+
+def test_hr_home_counts_the_planning_of_a_cycle_in_planning(
+    director, manager, employee, hr_admin, login
+):
+    """Planning: participants whose goals are approved, of all, linking planning progress."""
+    cycle = make_cycle("FY 2027", start=TODAY + dt.timedelta(days=150))
+    enrol(cycle, manager, employee)
+    response = login(hr_admin).get(reverse("hr-home"))
+    (line,) = dict(response.context["health"])[cycle]
+    assert (line.key, line.done, line.total) == ("planning", 0, 2)
+    assert f"{reverse('goals:planning-progress')}?cycle={cycle.pk}" in response.content.decode()
+
+
+def test_hr_home_names_people_in_no_open_cycle(running, hr_admin, intern, login):
+    """Newly imported people (here: the intern and HR) are counted, one click to the list."""
+    response = login(hr_admin).get(reverse("hr-home"))
+    assert response.context["not_enrolled"] == 3  # director, intern, HR
+    assert f"{reverse('employee-list')}?not_enrolled=1" in response.content.decode()
+    listed = login(hr_admin).get(reverse("employee-list"), {"not_enrolled": "1"})
+    names = {e.full_name for e in listed.context["page"].object_list}
+    assert intern.full_name in names and len(names) == 3
+
+
+def test_manager_todos_name_whose_deviation_it_is(running, manager, employee, login):
+    """A report's open deviation, and a follow-up that has come, are the manager's to-dos,
+    each starting with the report's name."""
+    _deviation(running.participations.get(employee=employee))
+    peer_participation = running.participations.exclude(employee__in=[employee, manager]).get()
+    _deviation(
+        peer_participation,
+        title="Cut costs",
+        status=DeviationStatus.ACTION_AGREED,
+        corrective_action="Weekly review",
+        follow_up_date=TODAY - dt.timedelta(days=1),
+    )
+    titles = [t.title for t in login(manager).get(reverse("team-home")).context["todos"]]
+    assert f"{peer_participation.employee.full_name}: follow up on “Cut costs”" in titles
+    assert f"{employee.full_name}: “Ship billing” is behind, no corrective action yet" in titles
+
+
+def test_todos_come_in_order_of_urgency(running, director, employee, login):
+    """Overdue first, then the soonest due, undated last: this month's check-in above the
+    goals to draft for next year's cycle, which carry its planning deadline."""
+    upcoming = make_cycle("FY 2027", start=TODAY + dt.timedelta(days=150))
+    enrol(upcoming, employee)
+    participation = running.participations.get(employee=employee)
+    make_checkin(
+        participation,
+        period_start=TODAY - dt.timedelta(days=60),
+        due_date=TODAY - dt.timedelta(days=30),
+        status=CheckIn.Status.MISSED,
+    )
+    make_checkin(participation, period_start=TODAY - dt.timedelta(days=5))
+    _deviation(participation)
+    todos = login(employee).get(reverse("my-home")).context["todos"]
+    dues = [t.due for t in todos]
+    dated = [d for d in dues if d is not None]
+    assert dated == sorted(dated) and dues[: len(dated)] == dated
+    draft = next(t for t in todos if "Draft your goals" in t.title)
+    assert draft.due == upcoming.planning_deadline
+    assert todos.index(draft) > next(i for i, t in enumerate(todos) if "Fill in" in t.title)
+
+
+# --- Query counts do not grow with the organisation ------------------------------------------
+
+
+def _grow(cycle, manager, count: int) -> None:
+    """``count`` more active people reporting to ``manager``, all in ``cycle`` with this
+    period's check-in; a third of them with an open deviation."""
+    User = get_user_model()
+    n = next(_seq)
+    users = User.objects.bulk_create(
+        User(username=f"bulk{n}_{i}", first_name="Bulk", last_name=f"P{i}") for i in range(count)
+    )
+    people = Employee.objects.bulk_create(
+        Employee(
+            user=u, employee_number=f"B{n}-{i}", manager=manager, department=manager.department
+        )
+        for i, u in enumerate(users)
+    )
+    from implementation.selectors.checkins import checkin_period
+
+    start, end = checkin_period(cycle, TODAY)
+    for index, participation in enumerate(enrol(cycle, *people)):
+        make_checkin(participation, period_start=start, period_end=end)
+        if index % 3 == 0:
+            _deviation(participation, title=f"Goal {index}")
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("page", "who", "most"),
+    # The team home is at 15: five stages' reviewer to-dos (goals to approve, adjustments,
+    # check-ins to review, evidence to verify, deviations) are a query each.
+    [("hr-home", "hr", 12), ("my-home", "employee", 12), ("team-home", "manager", 15)],
+)
+def test_home_query_counts_stay_flat_as_the_organisation_grows(
+    page, who, most, running, org, login
+):
+    """At 41 and at about 400 people: at most ``most`` queries, and the same number."""
+    make_cycle("FY 2027", start=TODAY + dt.timedelta(days=150))
+    _grow(running, org["manager"], 33)
+    client = login(org[who])
+    client.get(reverse(page))  # warm per-process caches (content types, groups)
+    small = _queries(client, reverse(page))
+    _grow(running, org["manager"], 360)
+    large = _queries(client, reverse(page))
+    assert small <= most, small
+    assert large == small
