@@ -637,25 +637,38 @@ def test_hr_edits_the_settings(org, cycle):
     response = client.get(url("checkin-settings", cycle.pk))
     assert response.status_code == 200
     assert 'value="3"' in response.content.decode()
+    assert 'name="deviation_grace_days" value="14"' in response.content.decode()
     response = client.post(
         url("checkin-settings", cycle.pk),
-        {"grace_days": "5", "reminder_days_before": "1", "deviation_margin": "12.5"},
+        {
+            "grace_days": "5",
+            "reminder_days_before": "1",
+            "deviation_margin": "12.5",
+            "deviation_grace_days": "7",
+        },
     )
     assert response.status_code == 302
     settings = CheckinSettings.objects.get(cycle=cycle)
     assert (settings.grace_days, settings.deviation_margin) == (5, Decimal("12.5"))
+    assert settings.deviation_grace_days == 7
 
 
 def test_bad_settings_come_back_with_errors_and_values(org, cycle):
     """A negative grace period or a margin over 100: 400 with the errors at the fields."""
     response = login_as(org, "hr").post(
         url("checkin-settings", cycle.pk),
-        {"grace_days": "-1", "reminder_days_before": "2", "deviation_margin": "150"},
+        {
+            "grace_days": "-1",
+            "reminder_days_before": "2",
+            "deviation_margin": "150",
+            "deviation_grace_days": "1000",
+        },
     )
     assert response.status_code == 400
     html = response.content.decode()
     assert field_error(html, "grace_days")
     assert field_error(html, "deviation_margin")
+    assert field_error(html, "deviation_grace_days")
     assert 'value="150"' in html
     assert not CheckinSettings.objects.exists()
 
