@@ -761,6 +761,16 @@ def test_the_progress_page_says_the_same_achievement_as_the_deviations(
     assert f'<td class="num">{shown}</td>' in response.content.decode()
 
 
+def test_a_goal_with_nothing_reported_shows_no_update_yet(org, cycle):
+    """No value yet: the latest actual reads "No update yet", not a number or 0 %."""
+    goal = make_goal(
+        org["employee"], cycle=cycle, status="approved", weight=100, target=Decimal("10")
+    )
+    html = login_as(org, "employee").get(url("goal-progress", goal.pk)).content.decode()
+    stat = html.split('data-testid="current-value">', 1)[1].split("</div>", 1)[0]
+    assert 'data-testid="no-update"' in stat and "No update yet" in stat
+
+
 @pytest.mark.parametrize("role", ["peer", "manager2"])
 def test_those_who_cannot_see_the_goal_do_not_find_its_progress(org, goal, role):
     """404 for a peer and another manager."""
