@@ -60,6 +60,31 @@ def expected_percent(*, start: dt.date, due: dt.date, today: dt.date) -> Decimal
     return (elapsed / total * HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def expected_value(
+    *, baseline: Decimal | None, target: Decimal | None, start: dt.date, due: dt.date, day: dt.date
+) -> Decimal | None:
+    """The value the linear trajectory expects on ``day``: from the baseline (0 without
+    one) at ``start`` to the target at ``due``; None without a target."""
+    if target is None:
+        return None
+    base = baseline if baseline is not None else Decimal("0")
+    share = expected_percent(start=start, due=due, today=day) / 100
+    return (base + (target - base) * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def expected_line(
+    *, baseline: Decimal | None, target: Decimal | None, start: dt.date, due: dt.date, last: dt.date
+) -> list[tuple[dt.date, Decimal]]:
+    """The corner points of the expected path to draw: baseline at ``start``, target at
+    ``due``, held flat until ``last`` when that is later; none without a target."""
+    if target is None:
+        return []
+    line = [(start, baseline if baseline is not None else Decimal("0")), (due, target)]
+    if last > due:
+        line.append((last, target))
+    return line
+
+
 def expected_from_milestones(
     milestones: list[tuple[dt.date, Decimal]], *, today: dt.date
 ) -> Decimal:

@@ -21,7 +21,6 @@ from implementation.models import (
     CheckinSettings,
     ProgressUpdate,
 )
-from implementation.selectors.checkins import nice_scale, progress_chart
 from perfcycle.models import Cycle, Participation
 from tests.factories import enrol, make_cycle, make_employee
 from tests.goals.factories import make_goal
@@ -809,33 +808,6 @@ def test_readers_who_may_not_record_get_404_on_post(org, goal, role):
     response = login_as(org, role).post(url("goal-progress", goal.pk), {"value": "1"})
     assert response.status_code == 404
     assert not ProgressUpdate.objects.exists()
-
-
-def test_the_chart_axis_is_on_round_numbers():
-    """The value axis runs on round steps that cover the data (1, 2, 2.5 or 5 × 10ⁿ)."""
-    assert nice_scale(Decimal("0.76"), Decimal("10")) == (0, 10, Decimal("2.5"))
-    assert nice_scale(Decimal("-5"), Decimal("120")) == (-50, 150, 50)
-    assert nice_scale(Decimal("3"), Decimal("3")) == (2, 4, Decimal("0.5"))
-
-
-def test_the_chart_puts_points_in_the_plot_and_marks_today():
-    """Dates map left to right, values bottom to top; today gets a marker inside the
-    range and none outside it; coordinates are plain strings with a dot."""
-    start, due = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
-    chart = progress_chart(
-        series=[(dt.date(2026, 3, 1), Decimal("2")), (dt.date(2026, 6, 1), Decimal("6"))],
-        expected=[(start, Decimal("0")), (due, Decimal("10"))],
-        today=dt.date(2026, 7, 1),
-    )
-    first, second = (point.split(",") for point in chart.actual_points.split())
-    assert float(first[0]) < float(second[0])
-    assert float(first[1]) > float(second[1])  # higher values are drawn higher up
-    assert chart.expected_points.split()[0] == f"{chart.left:.1f},{chart.plot_bottom:.1f}"
-    assert chart.today_x is not None and "." in chart.today_x
-    assert [t.label for t in chart.y_ticks] == ["0", "2.5", "5", "7.5", "10"]
-    outside = progress_chart(series=[], expected=[(start, 0), (due, 10)], today=dt.date(2027, 6, 1))
-    assert outside.today_x is None
-    assert progress_chart(series=[], expected=[], today=start) is None
 
 
 # --- home to-dos ---------------------------------------------------------------------------------
