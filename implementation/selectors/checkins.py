@@ -241,6 +241,7 @@ class BoardRow:
     current: CheckIn | None
     trend: Sparkline
     open_deviations: int
+    no_update: int = 0  # approved goals with a target and nothing reported yet
 
 
 def team_board_people(user, cycle: Cycle, *, period_start: dt.date | None, status: str = ""):
@@ -254,11 +255,28 @@ def team_board_people(user, cycle: Cycle, *, period_start: dt.date | None, statu
         .annotate(n=Count("pk"))
         .values("n")
     )
+    no_update = (
+        Goal.objects.filter(
+            cycle=OuterRef("cycle"),
+            owner=OuterRef("employee"),
+            level=GoalLevel.INDIVIDUAL,
+            status=GoalStatus.APPROVED,
+            target__isnull=False,
+            current_value__isnull=True,
+        )
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     qs = (
         access.participations_related(user, access.Relation.REVIEWER)
         .filter(cycle=cycle)
         .select_related("employee__user", "employee__department")
-        .annotate(open_deviations=Coalesce(Subquery(deviations), 0))
+        .annotate(
+            open_deviations=Coalesce(Subquery(deviations), 0),
+            no_update=Coalesce(Subquery(no_update), 0),
+        )
     )
     if status:
         qs = qs.filter(
@@ -304,6 +322,7 @@ def team_board_rows(participations, *, period_start: dt.date | None) -> list[Boa
                 current=current,
                 trend=sparkline([c.confidence for c in checkins]),
                 open_deviations=person.open_deviations,
+                no_update=getattr(person, "no_update", 0),
             )
         )
     return rows

@@ -527,6 +527,27 @@ def test_the_team_board_has_a_row_per_report_with_status_trend_and_deviations(
     assert (counts["total"], counts["submitted"], counts["pending"]) == (2, 1, 1)
 
 
+def test_the_team_board_marks_people_with_goals_with_no_update_yet(org, cycle, current):
+    """Two approved goals with nothing reported: "No update yet · 2 goals" by the name;
+    a goal with a value, a draft or a colleague's goal do not count."""
+    for title in ["Hire", "Train"]:
+        make_goal(org["employee"], cycle=cycle, status="approved", target=Decimal("5"), title=title)
+    make_goal(
+        org["employee"],
+        cycle=cycle,
+        status="approved",
+        target=Decimal("5"),
+        current_value=Decimal("1"),
+    )
+    make_goal(org["employee"], cycle=cycle, status="draft", target=Decimal("5"))
+    response = login_as(org, "manager").get(url("team-board"))
+    rows = {r.participation.employee.user.username: r for r in response.context["rows"]}
+    assert (rows["employee"].no_update, rows["peer"].no_update) == (2, 0)
+    html = response.content.decode()
+    assert html.count('data-testid="no-update"') == 1
+    assert "No update yet · 2 goals" in html
+
+
 def test_earlier_checkins_waiting_for_review_stay_on_the_board(org, submitted, current):
     """Last period's submitted check-in is listed for review even though a new period
     has started."""
