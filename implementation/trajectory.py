@@ -116,8 +116,6 @@ def severity(*, gap: Decimal, margin: Decimal) -> str | None:
 
 # --- Assessment of one goal against its trajectory ---------------------------------------
 
-DEFAULT_GRACE_DAYS = 14
-
 
 def grace_start(*, approved_on: dt.date | None, implementation_started_on: dt.date) -> dt.date:
     """The day a goal's grace period starts: the later of its approval and the start of

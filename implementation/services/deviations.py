@@ -97,7 +97,7 @@ class Rules:
     """A cycle's deviation settings (the defaults without a settings row)."""
 
     margin: Decimal = DEFAULT_MARGIN
-    grace_days: int = trajectory.DEFAULT_GRACE_DAYS
+    grace_days: int = CheckinSettings._meta.get_field("deviation_grace_days").default
 
 
 def rules_for(cycles) -> dict[int, Rules]:
@@ -108,10 +108,6 @@ def rules_for(cycles) -> dict[int, Rules]:
             "cycle_id", "deviation_margin", "deviation_grace_days"
         )
     }
-
-
-def margin_for(cycle: Cycle) -> Decimal:
-    return rules_for([cycle]).get(cycle.pk, Rules()).margin
 
 
 def implementation_started_on(cycle: Cycle) -> dt.date:
