@@ -23,7 +23,7 @@ MANAGE := $(BIN)/python manage.py
 # The tests use perfcycle/settings_test.py (PostgreSQL and Redis on 127.0.0.1).
 TEST_MANAGE := DJANGO_SETTINGS_MODULE=perfcycle.settings_test $(BIN)/python manage.py
 
-.PHONY: help venv run dev serve test check lint format migrate seed collectstatic services browser-deps
+.PHONY: help venv run dev serve test check lint format migrate seed collectstatic services browser-deps node-deps
 
 help: ## List the targets (this text)
 	@echo "PerfCycle — make targets:"
@@ -64,7 +64,22 @@ services: ## Start PostgreSQL and Redis on 127.0.0.1 if stopped; create the test
 browser-deps: ## Install Debian's chromium (/usr/bin/chromium) for the browser tests if missing
 	scripts/ensure_chromium.sh
 
-test: venv services browser-deps ## Run the whole test suite on PostgreSQL + Redis (PYTEST_ARGS=... to narrow)
+# The browser tests' JavaScript tools (axe-core, pinned in package-lock.json) from the npm
+# registry; npm ci writes node_modules/.package-lock.json, so this reruns only when the lock changes.
+NODE_STAMP := node_modules/.package-lock.json
+
+node-deps: $(NODE_STAMP) ## Install the browser tests' JavaScript tools (axe-core) with npm ci
+
+$(NODE_STAMP): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "node-deps: npm is missing (Debian: apt-get install -y nodejs npm)" >&2; \
+		if [ "$${CI:-}" = true ] || [ "$${CI:-}" = 1 ]; then exit 1; fi; \
+		echo "node-deps: WARNING: the accessibility checks will be skipped." >&2; exit 0; \
+	fi
+	npm ci --no-audit --no-fund
+	@touch $@
+
+test: venv services browser-deps node-deps ## Run the whole test suite on PostgreSQL + Redis (PYTEST_ARGS=... to narrow)
 	$(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 lint: venv ## ruff check, ruff format --check, and the layer contract (import-linter)

@@ -1,4 +1,5 @@
-"""Pure planning arithmetic (no ORM): achievement, scoring rules, weights, roll-up, tree checks.
+"""Pure planning arithmetic (no ORM): achievement, sane actual values, scoring rules, weights,
+roll-up, tree checks.
 
 Kept free of Django models so it is tested without a database and reused by the
 appraisal stage.
@@ -44,6 +45,40 @@ def achievement_percent(
         reached = actual <= target if direction == "lower" else actual >= target
         return HUNDRED if reached else Decimal("0")
     return q2(max(Decimal("0"), (actual - start) / span * HUNDRED))
+
+
+# A reported actual value may be up to this many times the larger of the goal's baseline
+# and target (or 1): generous for real overachievement (100× the target), while a typo
+# of eleven digits is refused. Without any reference the absolute cap applies.
+VALUE_FACTOR = Decimal("100")
+# The largest value the goal columns hold (max_digits=14, decimal_places=2).
+VALUE_CAP = Decimal("999999999999.99")
+UNREFERENCED_CAP = Decimal("1000000000")
+
+
+def actual_value_bounds(
+    *, baseline: Decimal | None, target: Decimal | None
+) -> tuple[Decimal, Decimal]:
+    """The sane range of an actual value reported on a goal, as (lowest, highest).
+
+    Negative values are allowed only when the goal itself has a negative baseline or
+    target (a quantity that can go below zero, e.g. a balance); a count, an amount or a
+    percentage with a baseline and target of 0 or more cannot be negative."""
+    known = [v for v in (baseline, target) if v is not None]
+    if known:
+        reference = max(max(abs(v) for v in known), Decimal("1"))
+        highest = min(reference * VALUE_FACTOR, VALUE_CAP)
+    else:
+        highest = UNREFERENCED_CAP
+    lowest = Decimal("0") if known and all(v >= 0 for v in known) else -highest
+    return lowest, highest
+
+
+def actual_value_in_bounds(
+    value: Decimal, *, baseline: Decimal | None, target: Decimal | None
+) -> bool:
+    lowest, highest = actual_value_bounds(baseline=baseline, target=target)
+    return lowest <= value <= highest
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from goals.models import Goal, Indicator
+from perfcycle.formatting import format_date
 from perfcycle.models import Cycle, Employee, Participation
 
 
@@ -140,7 +141,7 @@ class CheckIn(models.Model):
         ]
 
     def __str__(self):
-        return f"Check-in {self.period_start:%Y-%m-%d} of {self.participation.employee}"
+        return f"Check-in {format_date(self.period_start)} of {self.participation.employee}"
 
     def get_absolute_url(self):
         return reverse("implementation:checkin-detail", args=[self.pk])

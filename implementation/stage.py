@@ -47,7 +47,6 @@ NAV = (
         "implementation:team-board",
         Area.TEAM,
         30,
-        group="team",
         stage=STAGE,
     ),
     NavEntry(
@@ -56,7 +55,6 @@ NAV = (
         "implementation:team-deviations",
         Area.TEAM,
         40,
-        group="team",
         stage=STAGE,
     ),
     NavEntry(
@@ -66,7 +64,6 @@ NAV = (
         Area.TEAM,
         50,
         query="to_verify=1",
-        group="team",
         stage=STAGE,
     ),
     NavEntry(
@@ -75,7 +72,6 @@ NAV = (
         "implementation:checkin-participation",
         Area.HR,
         10,
-        group="implementation",
         stage=STAGE,
     ),
     NavEntry(
@@ -84,7 +80,6 @@ NAV = (
         "implementation:team-deviations",
         Area.HR,
         20,
-        group="implementation",
         stage=STAGE,
     ),
     NavEntry(
@@ -93,7 +88,6 @@ NAV = (
         "implementation:evidence-list",
         Area.HR,
         30,
-        group="implementation",
         stage=STAGE,
     ),
 )
@@ -189,7 +183,7 @@ def register() -> None:
     from implementation.selectors.deviations import deviation_todos
     from implementation.selectors.evidence import evidence_todos
 
-    register_nav_group(NavGroup("implementation", _("Implementation"), Area.HR, 40, stage=STAGE))
+    register_nav_group(NavGroup("implementation", _("Implementation"), 30, stage=STAGE))
     for entry in NAV:
         register_nav(entry)
     for action in CYCLE_ACTIONS:
@@ -201,4 +195,220 @@ def register() -> None:
     register_todo_provider(deviation_todos)
     register_removal_guard(
         RemovalGuard(stage=STAGE, guard=removal_blockers, cleanup=remove_untouched_checkins)
+    )
+    register_audit_sentences()
+
+
+# --- How implementation's events read in the audit log (perfcycle/audit.py) -------------
+
+
+def _checkins(ids):
+    from perfcycle.audit import Target
+    from perfcycle.formatting import format_date_range
+
+    rows = CheckIn.objects.filter(pk__in=ids).select_related("participation__employee__user")
+    return {
+        str(c.pk): Target(
+            format_date_range(c.period_start, c.period_end),
+            c.participation.employee.full_name,
+            c.get_absolute_url(),
+            c.participation.employee.user_id,
+        )
+        for c in rows
+    }
+
+
+def _evidence(ids):
+    from perfcycle.audit import Target
+
+    rows = Evidence.objects.filter(pk__in=ids).select_related("participation__employee__user")
+    return {
+        str(e.pk): Target(
+            f"“{e.title}”",
+            e.participation.employee.full_name,
+            e.get_absolute_url(),
+            e.participation.employee.user_id,
+        )
+        for e in rows
+    }
+
+
+def _deviations(ids):
+    from perfcycle.audit import Target
+
+    rows = Deviation.objects.filter(pk__in=ids).select_related("goal", "owner__user")
+    return {
+        str(d.pk): Target(
+            f"“{d.goal.title}”", d.owner.full_name, d.get_absolute_url(), d.owner.user_id
+        )
+        for d in rows
+    }
+
+
+def _count(key):
+    from perfcycle.formatting import format_number
+
+    return lambda event: {"count": format_number((event.after or {}).get(key) or 0)}
+
+
+def register_audit_sentences() -> None:
+    from perfcycle.audit import ObjectKind, register_sentences
+
+    register_sentences(
+        _("Implementation"),
+        kinds=[
+            ObjectKind("implementation.checkin", _("check-in"), load=_checkins),
+            ObjectKind("implementation.evidence", _("evidence"), load=_evidence),
+            ObjectKind("implementation.deviation", _("deviation"), load=_deviations),
+            ObjectKind("implementation.checkinsettings", _("check-in settings")),
+            ObjectKind("implementation.checkinquestion", _("check-in question")),
+        ],
+        verbs=[
+            (
+                "checkin.draft_saved",
+                _("Check-in draft saved"),
+                _("%(actor)s saved a draft of %(whose)s check-in for %(object)s"),
+            ),
+            (
+                "checkin.submitted",
+                _("Check-in submitted"),
+                _("%(actor)s submitted %(whose)s check-in for %(object)s"),
+            ),
+            (
+                "checkin.replied",
+                _("Check-in replied to"),
+                _("%(actor)s replied to %(whose)s check-in for %(object)s"),
+            ),
+            (
+                "checkin.reviewed",
+                _("Check-in reviewed"),
+                _("%(actor)s marked %(whose)s check-in for %(object)s reviewed"),
+            ),
+            (
+                "checkin.follow_up_asked",
+                _("Follow-up question asked"),
+                _("%(actor)s asked a follow-up question on %(whose)s check-in for %(object)s"),
+            ),
+            (
+                "checkin.commented",
+                _("Check-in commented on"),
+                _("%(actor)s commented on %(whose)s check-in for %(object)s"),
+            ),
+            (
+                "checkins.opened",
+                _("Check-ins opened"),
+                _("%(actor)s opened %(count)s check-ins in %(object)s"),
+                None,
+                _count("count"),
+            ),
+            (
+                "checkins.marked_missed",
+                _("Check-ins marked missed"),
+                _("%(actor)s marked %(count)s check-ins as missed"),
+                None,
+                _count("count"),
+            ),
+            (
+                "checkins.removed_with_participant",
+                _("Check-ins removed with a participant"),
+                _("%(actor)s removed the unstarted check-ins of %(owner)s"),
+                _("%(actor)s removed the unstarted check-ins of %(object)s"),
+            ),
+            (
+                "progress.recorded",
+                _("Progress recorded"),
+                _("%(actor)s recorded progress on %(whose)s goal %(object)s"),
+            ),
+            (
+                "checkin_settings.created",
+                _("Check-in settings created"),
+                _("%(actor)s set up check-ins: %(object)s"),
+            ),
+            (
+                "checkin_settings.updated",
+                _("Check-in settings changed"),
+                _("%(actor)s changed the check-in settings: %(object)s"),
+            ),
+            (
+                "checkin_question.added",
+                _("Check-in question added"),
+                _("%(actor)s added the check-in question %(object)s"),
+            ),
+            (
+                "checkin_question.moved",
+                _("Check-in question moved"),
+                _("%(actor)s moved the check-in question %(object)s"),
+            ),
+            (
+                "checkin_question.activated",
+                _("Check-in question switched on"),
+                _("%(actor)s switched on the check-in question %(object)s"),
+            ),
+            (
+                "checkin_question.deactivated",
+                _("Check-in question switched off"),
+                _("%(actor)s switched off the check-in question %(object)s"),
+            ),
+            (
+                "evidence.created",
+                _("Evidence recorded"),
+                _("%(actor)s recorded %(whose)s evidence %(object)s"),
+            ),
+            (
+                "evidence.updated",
+                _("Evidence edited"),
+                _("%(actor)s edited %(whose)s evidence %(object)s"),
+            ),
+            (
+                "evidence.deleted",
+                _("Evidence deleted"),
+                _("%(actor)s deleted %(whose)s evidence %(object)s"),
+                _("%(actor)s deleted the evidence %(object)s"),
+            ),
+            (
+                "evidence.verified",
+                _("Evidence verified"),
+                _("%(actor)s verified %(whose)s evidence %(object)s"),
+            ),
+            (
+                "evidence.unverified",
+                _("Evidence verification withdrawn"),
+                _("%(actor)s withdrew the verification of %(whose)s evidence %(object)s"),
+            ),
+            (
+                "deviation.detected",
+                _("Deviation detected"),
+                _("%(actor)s found %(whose)s goal %(object)s behind plan"),
+            ),
+            (
+                "deviation.action_agreed",
+                _("Corrective action agreed"),
+                _("%(actor)s agreed a corrective action on %(whose)s goal %(object)s"),
+            ),
+            (
+                "deviation.action_revised",
+                _("Corrective action revised"),
+                _("%(actor)s revised the corrective action on %(whose)s goal %(object)s"),
+            ),
+            (
+                "deviation.resolved",
+                _("Deviation resolved"),
+                _("%(actor)s resolved the deviation on %(whose)s goal %(object)s"),
+            ),
+            (
+                "deviation.accepted",
+                _("Shortfall accepted"),
+                _("%(actor)s accepted the shortfall on %(whose)s goal %(object)s"),
+            ),
+            (
+                "deviation.back_on_track",
+                _("Back on track"),
+                _("%(actor)s closed the deviation: %(whose)s goal %(object)s is back on track"),
+            ),
+            (
+                "deviations.checked",
+                _("Deviations checked"),
+                _("%(actor)s checked %(object)s for goals behind plan"),
+            ),
+        ],
     )

@@ -7,7 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
+
+from perfcycle.formatting import format_date
 
 
 @dataclass(frozen=True)
@@ -150,10 +152,10 @@ def progress_chart(
         plot_bottom=height - bottom,
         label_y=height - bottom + 18,
         actual_points=line(series),
-        dots=tuple((x(d), y(v), number_text(v), date_format(d, "j M Y")) for d, v in series),
+        dots=tuple((x(d), y(v), number_text(v), format_date(d)) for d, v in series),
         expected_points=line(expected),
         y_ticks=tuple(ChartTick(y(v), number_text(v)) for v in y_values),
-        x_ticks=tuple(ChartTick(x(d), date_format(d, "j M Y")) for d in x_days),
+        x_ticks=tuple(ChartTick(x(d), format_date(d)) for d in x_days),
         today_x=x(today) if x0 <= today <= x1 else None,
-        rows=tuple(ChartRow(d, date_format(d, "j M Y"), number_text(v)) for d, v in series),
+        rows=tuple(ChartRow(d, format_date(d), number_text(v)) for d, v in series),
     )

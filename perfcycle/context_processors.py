@@ -1,4 +1,4 @@
-from perfcycle.stages import Area, registry, viewer_for
+from perfcycle.stages import registry, viewer_for
 
 
 def navigation(request):
@@ -9,16 +9,14 @@ def navigation(request):
         return {"nav": None}
     viewer = viewer_for(request)
     match = getattr(request, "resolver_match", None)
-    areas = registry.navigation(
-        viewer, view_name=match.view_name if match else "", query=request.GET
-    )
+    bar = registry.menus(viewer, view_name=match.view_name if match else "", query=request.GET)
     return {
         "nav": {
             "viewer": viewer,
             "is_hr": viewer.is_hr,
             "is_manager": viewer.is_manager,
             "employee": viewer.employee,
-            "main": areas[Area.MY] + areas[Area.TEAM] + areas[Area.HR],
-            "account": areas[Area.ACCOUNT],
+            "menus": bar["menus"],
+            "account": bar["account"],
         }
     }

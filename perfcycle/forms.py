@@ -1,16 +1,32 @@
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from perfcycle.models import AuditEvent, Cycle
+from perfcycle import audit
+from perfcycle.models import Cycle
 from perfcycle.services import validate_cycle_dates
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker: its value is always ISO (the browser shows it in the
+    person's locale), including a date typed as dd/mm/yyyy shown again after an error."""
+
     input_type = "date"
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+    def format_value(self, value):
+        if isinstance(value, str) and value.strip():
+            for pattern in formats.get_format("DATE_INPUT_FORMATS"):
+                try:
+                    return dt.datetime.strptime(value.strip(), pattern).date().isoformat()
+                except ValueError:
+                    continue
+        return super().format_value(value)
 
 
 class CycleForm(forms.ModelForm):
@@ -67,20 +83,27 @@ class CycleForm(forms.ModelForm):
 
 
 class AuditFilterForm(forms.Form):
-    verb = forms.CharField(label=_("Action"), required=False)
-    object_type = forms.ChoiceField(label=_("Object type"), required=False)
-    actor = forms.CharField(label=_("Actor (username)"), required=False)
+    """Filters HR picks from lists: the kinds of event each stage registered (grouped by
+    stage), the kinds of record, a person and a date range. No free-text action."""
+
+    kind = forms.ChoiceField(label=_("Event"), required=False)
+    object_type = forms.ChoiceField(label=_("About"), required=False)
+    person = forms.CharField(
+        label=_("Person"),
+        required=False,
+        max_length=150,
+        help_text=_("Who acted: part of a name or a username."),
+    )
     date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        types = (
-            AuditEvent.objects.order_by("object_type")
-            .values_list("object_type", flat=True)
-            .distinct()
-        )
-        self.fields["object_type"].choices = [("", _("Any"))] + [(t, t) for t in types]
+        self.fields["kind"].choices = [("", _("Any event")), *audit.registry.verb_choices()]
+        self.fields["object_type"].choices = [
+            ("", _("Anything")),
+            *audit.registry.kind_choices(),
+        ]
 
     def clean(self):
         data = super().clean()

@@ -56,10 +56,10 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from perfcycle.audit import record_event
+from perfcycle.formatting import format_date
 from perfcycle.models import Cycle
 from perfcycle.notifications import claim_once, notify_many
 from perfcycle.workflow import SYSTEM, DomainError, is_system, lock_for_update, require_hr
@@ -350,7 +350,7 @@ def _report(cycle: Cycle, from_phase: str, to_phase, *, today, kind: str, reason
     )
     intro = (
         _("The %(phase)s phase ended on %(date)s, but:")
-        % {"phase": context["phase"], "date": date_format(deadline)}
+        % {"phase": context["phase"], "date": format_date(deadline)}
         if deadline
         else ""
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from perfcycle import access
 from perfcycle.audit import changes
+from perfcycle.formatting import format_date
 from perfcycle.models import Cycle, Notification, Participation
 from perfcycle.workflow import (
     DomainError,
@@ -259,7 +260,7 @@ def validate_cycle_dates(data: dict) -> None:
             label = Cycle._meta.get_field(previous_field).verbose_name
             errors[field] = _("Must be on or after %(label)s (%(date)s).") % {
                 "label": label,
-                "date": previous.isoformat(),
+                "date": format_date(previous),
             }
         if value:
             previous_field, previous = field, value

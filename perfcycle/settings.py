@@ -126,6 +126,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "perfcycle.context_processors.navigation",
             ],
+            # format_date, format_date_range, format_number… in every template, no {% load %}.
+            "builtins": ["perfcycle.templatetags.formatting"],
         },
     },
 ]
@@ -182,6 +184,11 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
+# One language until PerfCycle ships translations: without this list LocaleMiddleware
+# would follow the browser's Accept-Language to "en-us" and show "Dec. 17, 2026".
+LANGUAGES = [("en-gb", "English")]
+# PerfCycle's own en-GB formats (24-hour clock; ISO and dd/mm/yyyy both parse).
+FORMAT_MODULE_PATH = ["perfcycle.locale_formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -4,8 +4,8 @@ importing a stage.
 Every stage app (and the core itself, for its own entries) fills the registry from its
 ``AppConfig.ready()``:
 
-- navigation entries per area ("My work", "My team", HR) and the dropdown groups they
-  sit in (``register_nav_group``, ``register_nav``);
+- navigation entries per area ("My work", "My team", HR), each area one menu of the bar,
+  and the stage headings that section every menu (``register_nav_group``, ``register_nav``);
 - to-do providers for the home pages (``register_todo_provider``), each called with the
   one ``Viewer`` of the request;
 - cycle-page actions: buttons on the cycle page, links on the "My cycle" card and under a
@@ -17,6 +17,7 @@ Every stage app (and the core itself, for its own entries) fills the registry fr
 A new stage puts its registrations in ``<app>/stage.py`` and calls them from ready()
 (see goals/stage.py, implementation/stage.py)::
 
+    register_nav_group(NavGroup("appraisal", _("Appraisal"), 60, stage="appraisal"))
     register_nav(NavEntry("appraisal", _("Appraisal"), "appraisal:mine", Area.MY, 60,
                           stage="appraisal"))
     register_todo_provider(appraisal_todos)          # appraisal_todos(viewer) -> [Todo]
@@ -41,6 +42,7 @@ from urllib.parse import parse_qsl
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from perfcycle import access
 from perfcycle.models import Cycle, Notification, Participation
@@ -54,12 +56,20 @@ class Role(StrEnum):
 
 
 class Area(StrEnum):
-    """Where an entry sits in the bar, in this order; ACCOUNT is the right-hand side."""
+    """Where an entry sits in the bar, in this order: one menu each for MY, TEAM and HR (its
+    toggle's data-nav is ``area-<value>``); ACCOUNT's links sit on the right-hand side."""
 
     MY = "my"
     TEAM = "team"
     HR = "hr"
     ACCOUNT = "account"
+
+    @property
+    def label(self):
+        return AREA_LABELS.get(self, "")
+
+
+AREA_LABELS = {Area.MY: _("My work"), Area.TEAM: _("My team"), Area.HR: _("HR")}
 
 
 AREA_ROLES = {
@@ -173,11 +183,16 @@ def viewer_for(request) -> Viewer:
 
 @dataclass(frozen=True)
 class NavGroup:
-    """A dropdown in an area (e.g. "My team", HR's "Planning")."""
+    """A heading inside the area menus (e.g. "Planning"), sections in ``order``.
 
-    key: str  # the toggle's data-nav
+    A stage's entries sit under the group of their stage (the group whose ``stage`` is the
+    entry's), in whichever area they are, so each menu reads by stage: "My work" has
+    Planning › Goals and Implementation › Check-ins, HR has the same headings for its pages.
+    An entry may name another group (``NavEntry.group``). The core's own entries (and a
+    stage's without a group) open the menu, under no heading."""
+
+    key: str  # the heading's data-nav-section
     label: Any
-    area: Area
     order: int
     stage: str = "perfcycle"
 
@@ -197,7 +212,7 @@ class NavEntry:
     area: Area
     order: int
     query: str = ""  # e.g. "to_verify=1"
-    group: str = ""  # a NavGroup key, or "" for the top level of the area
+    group: str = ""  # a NavGroup key; "" for its stage's group (or none: the menu's top)
     roles: frozenset[Role] | None = None  # default: the area's role
     stage: str = "perfcycle"
     current_on: tuple[str, ...] = ()
@@ -274,7 +289,8 @@ class Export:
 
 @dataclass
 class NavItem:
-    """One rendered link (or dropdown, with ``children``) of the bar."""
+    """One rendered link of the bar, or (with ``children``) an area's menu or a section of
+    it (a section's ``label`` is its heading, "" for none)."""
 
     key: str
     label: Any
@@ -282,6 +298,11 @@ class NavItem:
     current: bool = False
     badge: int = 0
     children: list[NavItem] = field(default_factory=list)
+
+    @property
+    def links(self) -> list[NavItem]:
+        """A menu's links, through its sections."""
+        return [link for section in self.children for link in section.children]
 
 
 class StageRegistry:
@@ -305,8 +326,6 @@ class StageRegistry:
         self._put(self._groups, group.key, group)
 
     def register_nav(self, entry: NavEntry) -> None:
-        if entry.group and entry.group in self._nav:
-            raise ImproperlyConfigured(f"Stage registry: {entry.group!r} is an entry.")
         self._put(self._nav, entry.key, entry)
 
     def register_cycle_action(self, action: CycleAction) -> None:
@@ -330,19 +349,28 @@ class StageRegistry:
         entries = [e for e in self._nav.values() if viewer.has_any(e.visible_to_roles)]
         return sorted(entries, key=self._entry_position)
 
+    def _group_of(self, entry: NavEntry) -> NavGroup | None:
+        if entry.group:
+            if entry.group not in self._groups:
+                raise ImproperlyConfigured(f"Stage registry: no nav group {entry.group!r}.")
+            return self._groups[entry.group]
+        of_stage = [g for g in self._groups.values() if g.stage == entry.stage]
+        return min(of_stage, key=lambda g: (g.order, g.key)) if of_stage else None
+
     def _entry_position(self, entry: NavEntry):
-        group = self._groups.get(entry.group)
-        top_order = group.order if group else entry.order
-        inner = entry.order if group else 0
-        return (AREA_ORDER[entry.area], top_order, inner, entry.key)
+        group = self._group_of(entry)
+        section = (group.order, group.key) if group else (0, "")
+        return (AREA_ORDER[entry.area], section, entry.order, entry.key)
 
     def navigation(self, viewer: Viewer, *, view_name: str, query) -> dict[Area, list[NavItem]]:
         """The bar for ``viewer`` on the page ``view_name`` (resolver view name) with GET
-        ``query``: per area, its links and dropdowns in order, the current one marked."""
+        ``query``. Per area, its sections in order (each a NavItem whose children are the
+        links; the first has no heading when the core has entries there), except ACCOUNT:
+        its links, flat. The current link is marked, and so is its section."""
         entries = self.nav_entries(viewer)
         current = self._current_keys(entries, view_name, query)
         areas: dict[Area, list[NavItem]] = {area: [] for area in Area}
-        dropdowns: dict[str, NavItem] = {}
+        sections: dict[tuple[Area, str], NavItem] = {}
         for entry in entries:
             item = NavItem(
                 key=entry.key,
@@ -351,17 +379,35 @@ class StageRegistry:
                 current=entry.key in current,
                 badge=getattr(viewer, entry.badge) if entry.badge else 0,
             )
-            group = self._groups.get(entry.group)
-            if group is None:
+            if entry.area == Area.ACCOUNT:
                 areas[entry.area].append(item)
                 continue
-            if group.key not in dropdowns:
-                dropdowns[group.key] = NavItem(key=group.key, label=group.label)
-                areas[group.area].append(dropdowns[group.key])
-            dropdown = dropdowns[group.key]
-            dropdown.children.append(item)
-            dropdown.current = dropdown.current or item.current
+            group = self._group_of(entry)
+            place = (entry.area, group.key if group else "")
+            if place not in sections:
+                sections[place] = NavItem(key=place[1], label=group.label if group else "")
+                areas[entry.area].append(sections[place])
+            section = sections[place]
+            section.children.append(item)
+            section.current = section.current or item.current
         return areas
+
+    def menus(self, viewer: Viewer, *, view_name: str, query) -> dict[str, list[NavItem]]:
+        """What the bar renders: ``menus``, one per area the viewer has ("My work", "My
+        team", "HR"), each a NavItem whose children are its sections; ``account``, the
+        right-hand links."""
+        areas = self.navigation(viewer, view_name=view_name, query=query)
+        menus = [
+            NavItem(
+                key=f"area-{area.value}",
+                label=area.label,
+                current=any(section.current for section in areas[area]),
+                children=areas[area],
+            )
+            for area in (Area.MY, Area.TEAM, Area.HR)
+            if areas[area]
+        ]
+        return {"menus": menus, "account": areas[Area.ACCOUNT]}
 
     @staticmethod
     def _url(entry: NavEntry) -> str:

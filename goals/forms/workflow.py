@@ -6,12 +6,12 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from goals import selectors
 from goals.models import Goal, GoalLevel, GoalStatus, Indicator
 from perfcycle import access
+from perfcycle.formatting import format_date, format_date_range
 from perfcycle.forms import DateInput
 from perfcycle.models import Department
 
@@ -85,9 +85,8 @@ class GoalForm(forms.Form):
         super().__init__(data, initial=initial)
         self.level = level
         self.cycle = cycle
-        self.fields["due_date"].help_text = _("Within the cycle: %(start)s – %(end)s.") % {
-            "start": date_format(cycle.start_date),
-            "end": date_format(cycle.end_date),
+        self.fields["due_date"].help_text = _("Within the cycle: %(period)s.") % {
+            "period": format_date_range(cycle.start_date, cycle.end_date)
         }
         self._parents = {g.pk: g for g in selectors.parent_choices(user, cycle, goal)}
         self.fields["parent"].choices = self._grouped_parent_choices()
@@ -226,7 +225,7 @@ class AdjustmentForm(forms.Form):
             "new_due_date": goal.due_date,
         }
         for name, value in current.items():
-            shown = date_format(value) if hasattr(value, "isoformat") else value
+            shown = format_date(value) if hasattr(value, "isoformat") else value
             self.fields[name].help_text = _("Now: %(value)s. Leave empty to keep it.") % {
                 "value": "—" if shown is None else shown
             }

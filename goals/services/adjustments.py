@@ -18,7 +18,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from goals import selectors
@@ -35,6 +34,7 @@ from goals.services.workflow import (
     lock_goal,
 )
 from perfcycle.audit import record_event, snapshot
+from perfcycle.formatting import format_date_range
 from perfcycle.models import Cycle, Participation
 from perfcycle.workflow import lock_for_update, require_move, save_versioned
 
@@ -49,9 +49,9 @@ def _adjustment_errors(goal: Goal, values: dict[str, Any]) -> dict[str, str]:
     due: dt.date | None = values.get("new_due_date")
     cycle = goal.cycle
     if due is not None and not cycle.start_date <= due <= cycle.end_date:
-        errors["new_due_date"] = _(
-            "The due date must fall within the cycle (%(start)s – %(end)s)."
-        ) % {"start": date_format(cycle.start_date), "end": date_format(cycle.end_date)}
+        errors["new_due_date"] = _("The due date must fall within the cycle (%(period)s).") % {
+            "period": format_date_range(cycle.start_date, cycle.end_date)
+        }
     return errors
 
 

@@ -7,13 +7,13 @@ import datetime as dt
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from goals import selectors
 from goals.models import GoalStatus
 from perfcycle.audit import record_event
+from perfcycle.formatting import format_date
 from perfcycle.models import Cycle, Employee
 from perfcycle.notifications import claim_once, notify
 from perfcycle.workflow import lock_for_update, require_actor
@@ -64,7 +64,7 @@ def _reminder_lines(cycle: Cycle) -> dict[int, list[tuple[str, str]]]:
     """Who to remind of what: employee id → [(sentence, url)], most urgent first."""
     my_goals = f"{reverse('goals:my-goals')}?cycle={cycle.pk}"
     team = f"{reverse('goals:team-goals')}?cycle={cycle.pk}&status={GoalStatus.SUBMITTED}"
-    deadline = date_format(cycle.planning_deadline)
+    deadline = format_date(cycle.planning_deadline)
     lines: dict[int, list[tuple[str, str]]] = {}
     waiting: dict[int, int] = {}
     rows = (

@@ -31,7 +31,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -45,6 +44,7 @@ from goals.models import (
 )
 from perfcycle import access
 from perfcycle.audit import record_event, snapshot
+from perfcycle.formatting import format_date_range
 from perfcycle.models import Cycle, Employee, Participation
 from perfcycle.notifications import notify
 from perfcycle.workflow import (
@@ -221,9 +221,8 @@ def _clean_content(*, actor, cycle: Cycle, goal_id: int | None, data: dict[str, 
         errors["weight"] = _("The weight is a percentage from 0 to 100.")
     due = values["due_date"]
     if due is not None and not cycle.start_date <= due <= cycle.end_date:
-        errors["due_date"] = _("The due date must fall within the cycle (%(start)s – %(end)s).") % {
-            "start": date_format(cycle.start_date),
-            "end": date_format(cycle.end_date),
+        errors["due_date"] = _("The due date must fall within the cycle (%(period)s).") % {
+            "period": format_date_range(cycle.start_date, cycle.end_date)
         }
     parent_error = _parent_error(actor=actor, cycle=cycle, goal_id=goal_id, parent=values["parent"])
     if parent_error:

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from implementation.models import CheckIn, CheckinSettings
+from implementation.services.checkins import progress_field
 from perfcycle.forms import DateInput
 
 CONFIDENCE_CHOICES = [
@@ -88,7 +89,7 @@ class CheckinForm(forms.Form):
 
     @staticmethod
     def value_name(goal) -> str:
-        return f"goal_{goal.pk}_value"
+        return progress_field(goal.pk)
 
     @staticmethod
     def note_name(goal) -> str:

@@ -4,10 +4,10 @@ ValidationErrors that the views attach to these forms."""
 
 from django import forms
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from implementation.models import CheckIn, DeviationStatus, Severity
+from perfcycle.formatting import format_date
 from perfcycle.forms import DateInput
 from perfcycle.models import Department
 
@@ -54,7 +54,7 @@ class CorrectiveActionForm(forms.Form):
             (
                 pk,
                 _("Check-in of %(start)s (%(status)s)")
-                % {"start": date_format(c.period_start, "j M Y"), "status": c.get_status_display()},
+                % {"start": format_date(c.period_start), "status": c.get_status_display()},
             )
             for pk, c in self.checkins.items()
         ]

@@ -4,12 +4,12 @@ come back as ValidationErrors that the views attach to these forms."""
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from goals.models import Indicator
 from implementation import uploads
 from implementation.models import Evidence
+from perfcycle.formatting import format_date_range
 from perfcycle.forms import DateInput
 
 
@@ -267,7 +267,6 @@ class EvidenceFilterForm(forms.Form):
 
 
 def cycle_dates_help(cycle) -> str:
-    return _("Not in the future, and within the cycle: %(start)s – %(end)s.") % {
-        "start": date_format(cycle.start_date),
-        "end": date_format(cycle.end_date),
+    return _("Not in the future, and within the cycle: %(period)s.") % {
+        "period": format_date_range(cycle.start_date, cycle.end_date)
     }

@@ -10,7 +10,6 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -37,6 +36,7 @@ from perfcycle.charts import (
     progress_chart,
     sparkline,
 )
+from perfcycle.formatting import format_date_range
 from perfcycle.models import Cycle, Participation
 from perfcycle.selectors import Todo, current_participation
 
@@ -572,11 +572,8 @@ def _checkin_owner_todos(employee) -> list[Todo]:
     for checkin in pending:
         todos.append(
             Todo(
-                title=_("Fill in your check-in for %(start)s – %(end)s")
-                % {
-                    "start": date_format(checkin.period_start, "j M"),
-                    "end": date_format(checkin.period_end, "j M Y"),
-                },
+                title=_("Fill in your check-in for %(period)s")
+                % {"period": format_date_range(checkin.period_start, checkin.period_end)},
                 url=reverse("implementation:checkin-edit", args=[checkin.pk]),
                 action=_("Fill in"),
                 due=checkin.due_date,

@@ -39,10 +39,10 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from goals import rules
 from goals.models import Goal, GoalStatus
 from goals.services.progress import set_goal_current_value
 from goals.services.workflow import lock_goal
@@ -64,6 +64,7 @@ from implementation.selectors.checkins import (
     may_respond_to_checkin,
 )
 from perfcycle.audit import Subject, changes, record_event, snapshot
+from perfcycle.formatting import format_date, format_date_range, format_number
 from perfcycle.models import Cycle, Participation
 from perfcycle.notifications import notify
 from perfcycle.workflow import (
@@ -249,10 +250,7 @@ def _require_editable(checkin: CheckIn) -> None:
 
 
 def _period_text(checkin: CheckIn) -> str:
-    return _("%(start)s – %(end)s") % {
-        "start": date_format(checkin.period_start),
-        "end": date_format(checkin.period_end),
-    }
+    return format_date_range(checkin.period_start, checkin.period_end)
 
 
 def _employee_user(checkin: CheckIn):
@@ -274,15 +272,47 @@ def _notify(user, *, actor, title: str, body: str = "", url: str = "", email: bo
 # --- Filling in a check-in ------------------------------------------------------------
 
 
+def progress_field(goal_id: int) -> str:
+    """The form field a goal's reported value is typed in (errors are keyed by it)."""
+    return f"goal_{goal_id}_value"
+
+
+def value_problem(goal: Goal, value: Decimal | None) -> str | None:
+    """Why ``value`` cannot be this goal's actual value (goals.rules.actual_value_bounds),
+    or None when it can."""
+    if value is None or rules.actual_value_in_bounds(
+        value, baseline=goal.baseline, target=goal.target
+    ):
+        return None
+    lowest, highest = rules.actual_value_bounds(baseline=goal.baseline, target=goal.target)
+    unit = f" {goal.unit}" if goal.unit else ""
+    return _(
+        "Enter a value from %(lowest)s to %(highest)s%(unit)s: this is far outside what "
+        "this goal measures (target %(target)s)."
+    ) % {
+        "lowest": format_number(lowest),
+        "highest": format_number(highest),
+        "unit": unit,
+        "target": "—" if goal.target is None else format_number(goal.target),
+    }
+
+
 def _write_content(checkin: CheckIn, data: dict[str, Any]) -> dict:
     """Store the check-in's text, confidence, goal progress and answers; returns the
     audit payload. ``data["progress"]`` maps goal id → {"actual_value", "note"};
     ``data["answers"]`` maps question id → text."""
-    goal_ids = set(checkin_goals(checkin).values_list("pk", flat=True))
+    goals = {g.pk: g for g in checkin_goals(checkin).only("pk", "baseline", "target", "unit")}
     progress = data.get("progress") or {}
-    unknown = set(progress) - goal_ids
+    unknown = set(progress) - set(goals)
     if unknown:
         raise CheckinError(_("Progress can only be reported on your approved goals."))
+    errors = {
+        progress_field(goal_id): problem
+        for goal_id, item in progress.items()
+        if (problem := value_problem(goals[goal_id], item.get("actual_value")))
+    }
+    if errors:
+        raise CheckinError(errors)
     CheckinGoalProgress.objects.bulk_create(
         [
             CheckinGoalProgress(
@@ -615,11 +645,13 @@ def add_progress_update(
         _require_implementation(goal.cycle)
         if recorded_on > today:
             raise CheckinError({"recorded_on": _("Progress cannot be recorded in the future.")})
+        if problem := value_problem(goal, value):
+            raise CheckinError({"value": problem})
         if recorded_on < goal.cycle.start_date:
             raise CheckinError(
                 {
                     "recorded_on": _("The cycle started on %(date)s.")
-                    % {"date": date_format(goal.cycle.start_date)}
+                    % {"date": format_date(goal.cycle.start_date)}
                 }
             )
         update = ProgressUpdate.objects.create(

@@ -42,7 +42,6 @@ from django.db.models import CharField, F, OuterRef, Subquery
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -56,6 +55,7 @@ from implementation.models import (
 )
 from perfcycle import access
 from perfcycle.audit import Event, Subject, record_event, record_events, snapshot
+from perfcycle.formatting import format_date
 from perfcycle.models import AuditEvent, Cycle, Employee, Participation
 from perfcycle.notifications import Message, notify, notify_messages
 from perfcycle.workflow import (
@@ -412,7 +412,7 @@ def _raised_notice(owned: list[Deviation], *, titles: dict, user_id: int, email:
 
 def _close_back_on_track(goal_ids: list[int], *, today: dt.date) -> int:
     """Close the open deviations of these goals; an action agreed meanwhile keeps one open."""
-    resolution = _("Back on track on %(date)s.") % {"date": date_format(today)}
+    resolution = _("Back on track on %(date)s.") % {"date": format_date(today)}
     now = timezone.now()
     closed = []
     for chunk in _chunks(goal_ids):
@@ -551,7 +551,7 @@ def agree_corrective_action(
         elif follow_up_date > cycle.end_date:
             errors["follow_up_date"] = _(
                 "The follow-up date must fall within the cycle (until %(date)s)."
-            ) % {"date": date_format(cycle.end_date)}
+            ) % {"date": format_date(cycle.end_date)}
         if checkin is not None and checkin.participation_id != deviation.participation_id:
             errors["agreed_in"] = _("Choose one of this person's check-ins in this cycle.")
         if errors:
@@ -584,7 +584,7 @@ def agree_corrective_action(
             % {
                 "name": _actor_name(actor),
                 "goal": deviation.goal.title,
-                "date": date_format(follow_up_date),
+                "date": format_date(follow_up_date),
             },
             body=action,
             deviation=deviation,

@@ -32,7 +32,6 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -42,6 +41,7 @@ from implementation.models import Evidence, EvidenceAttachment
 from implementation.policies import EVIDENCE
 from implementation.selectors import evidence as evidence_selectors
 from perfcycle.audit import record_event, snapshot
+from perfcycle.formatting import format_date_range
 from perfcycle.models import Participation
 from perfcycle.notifications import notify
 from perfcycle.workflow import DomainError, check_version, lock_for_update, save_versioned
@@ -127,9 +127,8 @@ def _clean_content(*, participation: Participation, data: dict[str, Any], curren
     elif occurred_on > timezone.localdate():
         errors["occurred_on"] = _("The date of the work cannot be in the future.")
     elif not cycle.start_date <= occurred_on <= cycle.end_date:
-        errors["occurred_on"] = _("The work must fall within the cycle (%(start)s – %(end)s).") % {
-            "start": date_format(cycle.start_date),
-            "end": date_format(cycle.end_date),
+        errors["occurred_on"] = _("The work must fall within the cycle (%(period)s).") % {
+            "period": format_date_range(cycle.start_date, cycle.end_date)
         }
     goal = values["goal"]
     if goal is not None and not (

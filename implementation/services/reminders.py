@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -40,6 +39,7 @@ from implementation.models import (
     ReminderKind,
     Severity,
 )
+from perfcycle.formatting import format_date
 from perfcycle.models import Cycle, Participation
 from perfcycle.notifications import Message
 from perfcycle.notifications import send_once as core_send_once
@@ -124,7 +124,7 @@ def send_checkin_reminders(*, today: dt.date | None = None) -> int:
         else:
             title = _("%(cycle)s: your check-in is due on %(date)s") % {
                 "cycle": cycle_name,
-                "date": date_format(due),
+                "date": format_date(due),
             }
         messages[str(pk)] = [Message(user_id, email, title, text, _checkin_url(pk))]
     return send_once(ReminderKind.CHECKIN_DUE, messages)
@@ -178,7 +178,7 @@ def send_overdue_nudges(*, today: dt.date | None = None) -> int:
     for pk, due, user_id, email, cycle_name in _checkin_rows(overdue):
         title = _("%(cycle)s: your check-in was due on %(date)s") % {
             "cycle": cycle_name,
-            "date": date_format(due),
+            "date": format_date(due),
         }
         messages[str(pk)] = [Message(user_id, email, title, body, _checkin_url(pk))]
     return send_once(ReminderKind.CHECKIN_OVERDUE, messages)
@@ -215,7 +215,7 @@ def send_follow_up_reminders(*, today: dt.date | None = None) -> int:
     messages = {}
     for row in rows:
         url = _deviation_url(row["pk"])
-        goal, when = row["goal__title"], date_format(row["follow_up_date"])
+        goal, when = row["goal__title"], format_date(row["follow_up_date"])
         owner_name = _name(
             row["owner__user__first_name"],
             row["owner__user__last_name"],

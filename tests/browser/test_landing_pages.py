@@ -8,9 +8,9 @@ from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-HR_ITEMS = {"hr", "cycles", "planning", "implementation", "people", "import", "audit"}
-EVERYONE = {"my", "goals", "checkins", "evidence", "deviations", "notifications"}
-MANAGER_ITEMS = {"team"}
+HR_ITEMS = {"area-hr", "hr", "cycles", "progress", "participation", "people", "import", "audit"}
+EVERYONE = {"area-my", "my", "goals", "checkins", "evidence", "deviations", "notifications"}
+MANAGER_ITEMS = {"area-team", "teamhome", "teamcheckins"}
 
 
 def sign_in(page: Page, username: str, password: str) -> None:
@@ -21,12 +21,22 @@ def sign_in(page: Page, username: str, password: str) -> None:
 
 
 def visible_nav_items(page: Page) -> set[str]:
-    links = page.locator("[data-nav]")
-    return {
-        links.nth(i).get_attribute("data-nav")
-        for i in range(links.count())
-        if links.nth(i).is_visible()
-    }
+    """What the bar shows, with each area menu opened in turn."""
+
+    def visible(links):
+        return {
+            links.nth(i).get_attribute("data-nav")
+            for i in range(links.count())
+            if links.nth(i).is_visible()
+        }
+
+    shown = visible(page.locator("[data-nav]"))
+    menus = page.locator("[data-nav^=area-]")
+    for i in range(menus.count()):
+        menus.nth(i).click()
+        shown |= visible(page.locator(".pc-area-menu.show [data-nav]"))
+        page.keyboard.press("Escape")
+    return shown
 
 
 @pytest.mark.parametrize(

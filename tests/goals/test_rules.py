@@ -7,6 +7,8 @@ import pytest
 from goals.rules import (
     Threshold,
     achievement_percent,
+    actual_value_bounds,
+    actual_value_in_bounds,
     check_thresholds,
     goal_progress,
     level_for,
@@ -273,3 +275,35 @@ def test_a_new_goal_cannot_make_a_loop():
 def test_existing_loop_in_data_does_not_hang():
     """Bad data with a loop above the new parent still answers."""
     assert would_create_cycle(9, 1, {1: 2, 2: 1}) is False
+
+
+def test_actual_values_of_a_count_run_from_zero_to_a_hundred_times_the_target():
+    """0 → 12 deals: 0 to 1,200; negatives and 11-digit typos are out."""
+    assert actual_value_bounds(baseline=D("0"), target=D("12")) == (D("0"), D("1200"))
+    assert actual_value_in_bounds(D("1200"), baseline=D("0"), target=D("12"))
+    assert not actual_value_in_bounds(D("-1"), baseline=D("0"), target=D("12"))
+    assert not actual_value_in_bounds(D("-12345678901.5"), baseline=D("0"), target=D("12"))
+
+
+def test_actual_values_may_be_negative_when_the_goal_is():
+    """A balance from −50 to 20 may be reported below zero, within 100× its size."""
+    assert actual_value_bounds(baseline=D("-50"), target=D("20")) == (D("-5000"), D("5000"))
+
+
+def test_lower_is_better_bounds_follow_the_larger_of_baseline_and_target():
+    """Defects 40 → 5: up to 4,000 (100× the baseline), never negative."""
+    assert actual_value_bounds(baseline=D("40"), target=D("5")) == (D("0"), D("4000"))
+
+
+def test_small_targets_still_allow_a_sensible_range():
+    """A target of 0.5 (or 0) counts as 1: values up to 100."""
+    assert actual_value_bounds(baseline=None, target=D("0.5")) == (D("0"), D("100"))
+    assert actual_value_bounds(baseline=D("0"), target=D("0")) == (D("0"), D("100"))
+
+
+def test_a_goal_without_baseline_or_target_takes_a_billion_either_way():
+    assert actual_value_bounds(baseline=None, target=None) == (D("-1000000000"), D("1000000000"))
+
+
+def test_huge_goals_stop_at_what_the_column_holds():
+    assert actual_value_bounds(baseline=None, target=D("900000000000"))[1] == D("999999999999.99")

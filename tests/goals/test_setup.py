@@ -15,7 +15,6 @@ from goals.models import (
     Goal,
     GoalLevel,
     GoalStatus,
-    RatingLevel,
     RatingScale,
     Template,
     TemplateAssignment,
@@ -28,22 +27,6 @@ from perfcycle.workflow import SYSTEM
 from tests.factories import enrol, make_cycle, make_department, make_employee
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def scale(db):
-    scale = RatingScale.objects.create(name="Five levels", is_default=True)
-    for value in range(1, 6):
-        RatingLevel.objects.create(scale=scale, value=value, label=f"Level {value}")
-    return scale
-
-
-@pytest.fixture
-def templates(db):
-    return {
-        name: Template.objects.create(name=name, method=Template.Method.MIXED)
-        for name in ["Default", "Engineers", "Eng leads", "Leads", "Personal", "Old"]
-    }
 
 
 @pytest.fixture

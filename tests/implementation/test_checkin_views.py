@@ -324,6 +324,45 @@ def test_bad_input_comes_back_with_errors_next_to_the_fields(org, current, goal)
     assert (current.status, current.went_well) == ("pending", "")
 
 
+@pytest.mark.parametrize("value", ["-12345678901.5", "-1", "1201"])
+def test_an_absurd_actual_value_is_refused_at_the_field(org, current, goal, value):
+    """A goal of 0 → 12 deals takes 0 to 1,200: −12,345,678,901.5 (once shown as
+    "−123456789015 % of target"), a negative count or 100× the target plus one is refused
+    at the value field, 400, the typed text kept, nothing saved or submitted."""
+    data = form_data(current, goal, **{f"goal_{goal.pk}_value": value})
+    response = login_as(org, "employee").post(url("checkin-submit", current.pk), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert field_error(html, f"goal_{goal.pk}_value") == (
+        "Enter a value from 0 to 1,200 deals: this is far outside what this goal measures "
+        "(target 12)."
+    )
+    assert f'value="{value}"' in html and "Signed Acme" in html
+    current.refresh_from_db()
+    assert (current.status, current.went_well) == ("pending", "")
+    assert not current.goal_progress.exists()
+    goal.refresh_from_db()
+    assert goal.current_value is None
+
+
+def test_the_largest_sane_value_is_accepted(org, current, goal):
+    """1,200 deals (100× the target) is still a value the goal takes."""
+    data = form_data(current, goal, **{f"goal_{goal.pk}_value": "1200"})
+    response = login_as(org, "employee").post(url("checkin-submit", current.pk), data)
+    assert response.status_code == 302
+    goal.refresh_from_db()
+    assert goal.current_value == Decimal("1200")
+
+
+def test_the_progress_form_refuses_an_absurd_value_at_the_field(org, goal):
+    """The goal progress page's own form applies the same bounds."""
+    client = login_as(org, "employee")
+    response = client.post(url("goal-progress", goal.pk), {"value": "-12345678901.5"})
+    assert response.status_code == 400
+    assert "Enter a value from 0 to 1,200 deals" in field_error(response.content.decode(), "value")
+    assert not ProgressUpdate.objects.exists()
+
+
 def test_submitting_without_confidence_says_so_at_the_field(org, current):
     """A draft may skip confidence; a submission may not."""
     client = login_as(org, "employee")

@@ -68,14 +68,15 @@ def test_two_stages_cannot_claim_one_key():
         reg.register_nav(NavEntry("evidence", "Proof", "goals:my-goals", Area.MY, 40))
 
 
-def test_entries_are_ordered_by_area_then_order_and_groups_keep_their_place():
-    """Areas come in their fixed order whatever the registration order; a dropdown sits
-    at its group's order and lists its entries by theirs."""
+def test_entries_are_ordered_by_area_then_stage_section_then_order():
+    """Areas come in their fixed order whatever the registration order; inside an area the
+    core's entries open the menu under no heading, then each stage's entries under its
+    heading (the group of their stage), in the groups' order, each by its own order."""
     reg = StageRegistry()
     reg.register_nav(NavEntry("audit", "Audit", "audit-list", Area.HR, 100, roles=frozenset(Role)))
     reg.register_nav(
         NavEntry(
-            "lib", "Library", "goals:library", Area.HR, 20, group="plan", roles=frozenset(Role)
+            "lib", "Library", "goals:library", Area.HR, 20, stage="goals", roles=frozenset(Role)
         )
     )
     reg.register_nav(
@@ -85,20 +86,62 @@ def test_entries_are_ordered_by_area_then_order_and_groups_keep_their_place():
             "goals:planning-progress",
             Area.HR,
             10,
-            group="plan",
+            stage="goals",
             roles=frozenset(Role),
         )
     )
-    reg.register_nav_group(NavGroup("plan", "Planning", Area.HR, 30))
+    reg.register_nav_group(NavGroup("plan", "Planning", 30, stage="goals"))
+    reg.register_nav_group(NavGroup("impl", "Implementation", 40, stage="implementation"))
+    reg.register_nav(
+        NavEntry(
+            "checkins",
+            "Check-ins",
+            "implementation:my-checkins",
+            Area.MY,
+            30,
+            stage="implementation",
+        )
+    )
     reg.register_nav(NavEntry("hr", "HR", "hr-home", Area.HR, 10, roles=frozenset(Role)))
-    reg.register_nav(NavEntry("goals", "Goals", "goals:my-goals", Area.MY, 20))
+    reg.register_nav(NavEntry("goals", "Goals", "goals:my-goals", Area.MY, 20, stage="goals"))
     reg.register_nav(NavEntry("my", "My work", "my-home", Area.MY, 10))
     viewer = Viewer(user=None, employee=object(), is_hr=True, is_manager=True)
 
     areas = reg.navigation(viewer, view_name="", query=QueryDict())
 
-    assert keys(areas, Area.MY) == [("my", []), ("goals", [])]
-    assert keys(areas, Area.HR) == [("hr", []), ("plan", ["prog", "lib"]), ("audit", [])]
+    assert keys(areas, Area.MY) == [("", ["my"]), ("plan", ["goals"]), ("impl", ["checkins"])]
+    assert keys(areas, Area.HR) == [("", ["hr", "audit"]), ("plan", ["prog", "lib"])]
+    assert [section.label for section in areas[Area.HR]] == ["", "Planning"]
+
+
+def test_the_bar_has_one_menu_per_area_of_the_viewer():
+    """The bar renders "My work", "My team" and "HR" as menus, only those the viewer has,
+    the one holding the current page marked; the account links stay flat."""
+    reg = StageRegistry()
+    reg.register_nav(NavEntry("my", "My work", "my-home", Area.MY, 10))
+    reg.register_nav(NavEntry("teamhome", "Team", "team-home", Area.TEAM, 10))
+    reg.register_nav(NavEntry("hr", "HR", "hr-home", Area.HR, 10))
+    reg.register_nav(NavEntry("note", "Notes", "notification-list", Area.ACCOUNT, 10))
+
+    bar = reg.menus(MANAGER, view_name="team-home", query=QueryDict())
+
+    assert [(m.key, str(m.label), m.current) for m in bar["menus"]] == [
+        ("area-my", "My work", False),
+        ("area-team", "My team", True),
+    ]
+    assert [link.key for link in bar["menus"][1].links] == ["teamhome"]
+    assert [item.key for item in bar["account"]] == ["note"]
+    assert [m.key for m in reg.menus(HR_ONLY, view_name="", query=QueryDict())["menus"]] == [
+        "area-hr"
+    ]
+
+
+def test_an_entry_naming_an_unknown_group_is_a_configuration_error():
+    """A typo in ``group`` fails loudly instead of dropping the entry from the bar."""
+    reg = StageRegistry()
+    reg.register_nav(NavEntry("goals", "Goals", "goals:my-goals", Area.MY, 20, group="nope"))
+    with pytest.raises(ImproperlyConfigured):
+        reg.navigation(EMPLOYEE_ONLY, view_name="", query=QueryDict())
 
 
 def test_entries_show_only_to_their_roles():
@@ -119,22 +162,19 @@ def test_the_entry_with_a_matching_query_is_the_current_one():
     the plain one; their dropdown is marked when a child is."""
     reg = StageRegistry()
     url = "implementation:evidence-list"
-    reg.register_nav_group(NavGroup("team", "My team", Area.TEAM, 10))
     reg.register_nav(NavEntry("evidence", "Evidence", url, Area.MY, 40))
-    reg.register_nav(
-        NavEntry("verify", "To verify", url, Area.TEAM, 50, query="to_verify=1", group="team")
-    )
+    reg.register_nav(NavEntry("verify", "To verify", url, Area.TEAM, 50, query="to_verify=1"))
 
     def current(query):
-        areas = reg.navigation(MANAGER, view_name=url, query=QueryDict(query))
-        items = [i for area in areas.values() for i in area]
-        return {i.key for i in items if i.current} | {
-            c.key for i in items for c in i.children if c.current
+        bar = reg.menus(MANAGER, view_name=url, query=QueryDict(query))
+        menus = bar["menus"]
+        return {m.key for m in menus if m.current} | {
+            link.key for m in menus for link in m.links if link.current
         }
 
-    assert current("to_verify=1") == {"team", "verify"}
-    assert current("") == {"evidence"}
-    assert current("page=2") == {"evidence"}
+    assert current("to_verify=1") == {"area-team", "verify"}
+    assert current("") == {"area-my", "evidence"}
+    assert current("page=2") == {"area-my", "evidence"}
 
 
 def test_cycle_actions_follow_roles_and_phases():
@@ -200,7 +240,11 @@ def test_employee_sees_no_hr_entries_and_my_work_is_current(org, login):
     nav = set(re.findall(r'data-nav="([a-z]+)"', page))
     assert nav == {"my", "goals", "checkins", "evidence", "deviations", "notifications"}
     assert current_links(page) == ["my"]
-    assert 'class="nav-link active" href="/me/" data-nav="my" aria-current="page"' in page
+    assert 'class="dropdown-item active" href="/me/" data-nav="my" aria-current="page"' in page
+    assert (
+        'dropdown-toggle active" href="#" role="button" data-bs-toggle="dropdown" aria-expanded="false" data-nav="area-my"'
+        in page
+    )
 
 
 @pytest.mark.django_db
@@ -232,12 +276,12 @@ def test_cycles_stays_current_on_a_cycle_page(org, login):
 
 @pytest.mark.django_db
 def test_manager_on_evidence_to_verify_sees_that_entry_and_my_team_marked(org, login):
-    """The dropdown item is current and its "My team" toggle is styled active."""
+    """The menu item is current and its "My team" toggle is styled active."""
     client = login(org["manager"])
     page = client.get(reverse("implementation:evidence-list") + "?to_verify=1").content.decode()
     assert current_links(page) == ["verify"]
     assert (
-        'dropdown-toggle active" href="#" role="button" data-bs-toggle="dropdown" aria-expanded="false" data-nav="team"'
+        'dropdown-toggle active" href="#" role="button" data-bs-toggle="dropdown" aria-expanded="false" data-nav="area-team"'
         in page
     )
     plain = client.get(reverse("implementation:evidence-list")).content.decode()
