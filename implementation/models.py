@@ -31,6 +31,15 @@ class CheckinSettings(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("A goal more than this far behind its expected progress raises a deviation."),
     )
+    deviation_grace_days = models.PositiveSmallIntegerField(
+        _("deviation grace period (days)"),
+        default=14,
+        validators=[MaxValueValidator(366)],
+        help_text=_(
+            "A goal is not flagged as behind until this many days after its approval or the "
+            "start of implementation, whichever is later."
+        ),
+    )
 
     def __str__(self):
         return f"Check-in settings of {self.cycle}"

@@ -1,9 +1,13 @@
 """Pure arithmetic of the implementation stage (no ORM): cadence periods, expected
-trajectories and deviation severity."""
+trajectories (linear or through milestones), deviation severity from the gap, the grace
+period and the "no update yet" state, and the assessment of one goal."""
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from goals import rules
 
 HUNDRED = Decimal("100")
 
@@ -56,6 +60,31 @@ def expected_percent(*, start: dt.date, due: dt.date, today: dt.date) -> Decimal
     return (elapsed / total * HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def expected_value(
+    *, baseline: Decimal | None, target: Decimal | None, start: dt.date, due: dt.date, day: dt.date
+) -> Decimal | None:
+    """The value the linear trajectory expects on ``day``: from the baseline (0 without
+    one) at ``start`` to the target at ``due``; None without a target."""
+    if target is None:
+        return None
+    base = baseline if baseline is not None else Decimal("0")
+    share = expected_percent(start=start, due=due, today=day) / 100
+    return (base + (target - base) * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def expected_line(
+    *, baseline: Decimal | None, target: Decimal | None, start: dt.date, due: dt.date, last: dt.date
+) -> list[tuple[dt.date, Decimal]]:
+    """The corner points of the expected path to draw: baseline at ``start``, target at
+    ``due``, held flat until ``last`` when that is later; none without a target."""
+    if target is None:
+        return []
+    line = [(start, baseline if baseline is not None else Decimal("0")), (due, target)]
+    if last > due:
+        line.append((last, target))
+    return line
+
+
 def expected_from_milestones(
     milestones: list[tuple[dt.date, Decimal]], *, today: dt.date
 ) -> Decimal:
@@ -83,3 +112,89 @@ def severity(*, gap: Decimal, margin: Decimal) -> str | None:
     if gap <= margin * 3:
         return "medium"
     return "high"
+
+
+# --- Assessment of one goal against its trajectory ---------------------------------------
+
+
+def grace_start(*, approved_on: dt.date | None, implementation_started_on: dt.date) -> dt.date:
+    """The day a goal's grace period starts: the later of its approval and the start of
+    implementation (a goal approved during planning waits for implementation)."""
+    if approved_on is None:
+        return implementation_started_on
+    return max(approved_on, implementation_started_on)
+
+
+def is_assessable(
+    *,
+    has_value: bool,
+    due: dt.date,
+    today: dt.date,
+    grace_from: dt.date,
+    grace_days: int,
+) -> bool:
+    """Whether a goal can be behind today. "No update yet" is its own state, not 0 %: a
+    goal without a reported value is only judged once its due date has passed, and a
+    goal younger than the grace period (``grace_days`` from ``grace_from``) never is."""
+    if today < grace_from + dt.timedelta(days=grace_days):
+        return False
+    return has_value or today > due
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Where a goal stands today against its trajectory (percentages, 0–100).
+    ``severity`` is None when on track or not assessable (``assessable`` False: no update
+    yet, or still in its grace period); ``has_value`` False reads "No update yet"."""
+
+    expected: Decimal
+    actual: Decimal
+    severity: str | None
+    has_value: bool = True
+    assessable: bool = True
+
+    @property
+    def gap(self) -> Decimal:
+        return self.expected - self.actual
+
+
+def assess(
+    *,
+    baseline: Decimal | None,
+    target: Decimal | None,
+    current_value: Decimal | None,
+    direction: str | None,
+    start: dt.date,
+    due: dt.date,
+    today: dt.date,
+    margin: Decimal,
+    grace_from: dt.date | None = None,
+    grace_days: int = 0,
+    expected: Decimal | None = None,
+) -> Assessment:
+    """Expected and actual progress of one goal and how far behind it is. Without
+    ``grace_from`` there is no grace period; ``expected`` may be given precomputed (it
+    depends only on start, due and today)."""
+    if expected is None:
+        expected = expected_percent(start=start, due=due, today=today)
+    actual = rules.goal_progress(
+        baseline=baseline,
+        target=target,
+        actual=current_value,
+        direction=direction or "higher",
+    )
+    has_value = current_value is not None
+    assessable = is_assessable(
+        has_value=has_value,
+        due=due,
+        today=today,
+        grace_from=grace_from or start,
+        grace_days=grace_days if grace_from is not None else 0,
+    )
+    return Assessment(
+        expected=expected,
+        actual=actual,
+        severity=severity(gap=expected - actual, margin=margin) if assessable else None,
+        has_value=has_value,
+        assessable=assessable,
+    )

@@ -160,7 +160,7 @@ class CommentForm(forms.Form):
 class CheckinSettingsForm(forms.ModelForm):
     class Meta:
         model = CheckinSettings
-        fields = ["grace_days", "reminder_days_before", "deviation_margin"]
+        fields = ["grace_days", "reminder_days_before", "deviation_margin", "deviation_grace_days"]
         help_texts = {
             "reminder_days_before": _(
                 "Employees get one reminder this many days before a due date."

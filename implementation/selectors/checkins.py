@@ -10,7 +10,6 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -31,7 +30,13 @@ from implementation.models import (
 from implementation.policies import CHECKIN, PROGRESS
 from implementation.selectors import get_checkin_for
 from perfcycle import access
-from perfcycle.formatting import format_date, format_date_range
+from perfcycle.charts import (
+    ProgressChart,
+    Sparkline,
+    progress_chart,
+    sparkline,
+)
+from perfcycle.formatting import format_date_range
 from perfcycle.models import Cycle, Participation
 from perfcycle.selectors import Todo, current_participation
 from perfcycle.stages import running_first
@@ -224,45 +229,13 @@ def checkin_reviewing_cycles(user):
     )
 
 
-@dataclass(frozen=True)
-class Sparkline:
-    """A small line of values (confidence 1–5), oldest first; ``points`` for an SVG
-    polyline of ``width`` × ``height``."""
-
-    values: tuple
-    points: str
-    width: int = 96
-    height: int = 24
-
-    @property
-    def text(self) -> str:
-        return " ".join("–" if v is None else str(v) for v in self.values)
-
-    @property
-    def last(self):
-        known = [v for v in self.values if v is not None]
-        return known[-1] if known else None
-
-
-def sparkline(values, *, low: int = 1, high: int = 5, width: int = 96, height: int = 24):
-    values = tuple(values)
-    step = width / max(len(values) - 1, 1)
-    pad = 3
-    points = []
-    for index, value in enumerate(values):
-        if value is None:
-            continue
-        y = height - pad - (value - low) / (high - low) * (height - 2 * pad)
-        points.append(f"{index * step:.1f},{y:.1f}")
-    return Sparkline(values=values, points=" ".join(points), width=width, height=height)
-
-
 @dataclass
 class BoardRow:
     participation: Participation
     current: CheckIn | None
     trend: Sparkline
     open_deviations: int
+    no_update: int = 0  # approved goals with a target and nothing reported yet
 
 
 def team_board_people(user, cycle: Cycle, *, period_start: dt.date | None, status: str = ""):
@@ -276,11 +249,28 @@ def team_board_people(user, cycle: Cycle, *, period_start: dt.date | None, statu
         .annotate(n=Count("pk"))
         .values("n")
     )
+    no_update = (
+        Goal.objects.filter(
+            cycle=OuterRef("cycle"),
+            owner=OuterRef("employee"),
+            level=GoalLevel.INDIVIDUAL,
+            status=GoalStatus.APPROVED,
+            target__isnull=False,
+            current_value__isnull=True,
+        )
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     qs = (
         access.participations_related(user, access.Relation.REVIEWER)
         .filter(cycle=cycle)
         .select_related("employee__user", "employee__department")
-        .annotate(open_deviations=Coalesce(Subquery(deviations), 0))
+        .annotate(
+            open_deviations=Coalesce(Subquery(deviations), 0),
+            no_update=Coalesce(Subquery(no_update), 0),
+        )
     )
     if status:
         qs = qs.filter(
@@ -326,6 +316,7 @@ def team_board_rows(participations, *, period_start: dt.date | None) -> list[Boa
                 current=current,
                 trend=sparkline([c.confidence for c in checkins]),
                 open_deviations=person.open_deviations,
+                no_update=getattr(person, "no_update", 0),
             )
         )
     return rows
@@ -476,32 +467,6 @@ class ProgressPoint:
 
 
 @dataclass(frozen=True)
-class ChartTick:
-    position: str  # an SVG coordinate, formatted here so no locale touches it
-    label: str
-
-
-@dataclass(frozen=True)
-class ProgressChart:
-    """An SVG line chart of a goal's actual values against its expected trajectory. Every
-    coordinate is a ready string ("123.4"): a template filter would localise it."""
-
-    width: int
-    height: int
-    left: int
-    top: int
-    plot_right: int
-    plot_bottom: int
-    label_y: int
-    actual_points: str
-    dots: tuple  # (x, y, value text, date text)
-    expected_points: str
-    y_ticks: tuple
-    x_ticks: tuple
-    today_x: str | None
-
-
-@dataclass(frozen=True)
 class GoalProgress:
     goal: Goal
     start: dt.date
@@ -512,12 +477,8 @@ class GoalProgress:
 
 
 def _expected_value(goal: Goal, *, start: dt.date, due: dt.date, day: dt.date) -> Decimal | None:
-    if goal.target is None:
-        return None
-    baseline = goal.baseline if goal.baseline is not None else Decimal("0")
-    share = trajectory.expected_percent(start=start, due=due, today=day) / 100
-    return (baseline + (goal.target - baseline) * share).quantize(
-        Decimal("0.01"), rounding=ROUND_HALF_UP
+    return trajectory.expected_value(
+        baseline=goal.baseline, target=goal.target, start=start, due=due, day=day
     )
 
 
@@ -529,79 +490,6 @@ def _achieved_percent(goal: Goal, value: Decimal, *, direction: str) -> Decimal 
     return rules.achievement_percent(
         baseline=goal.baseline, target=goal.target, actual=value, direction=direction
     ).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-
-
-def _number_text(value: Decimal) -> str:
-    value = Decimal(value).quantize(Decimal("0.01")).normalize()
-    places = max(0, -value.as_tuple().exponent)
-    return number_format(value, decimal_pos=places, use_l10n=True)
-
-
-def nice_scale(low: Decimal, high: Decimal, *, ticks: int = 4) -> tuple[Decimal, Decimal, Decimal]:
-    """An axis from ``low`` to ``high`` on round numbers: (start, end, step), the step
-    1, 2, 2.5 or 5 times a power of ten, about ``ticks`` steps in all."""
-    low, high = Decimal(low), Decimal(high)
-    if low == high:
-        low, high = low - 1, high + 1
-    rough = (high - low) / ticks
-    power = Decimal(10) ** rough.adjusted()
-    step = next(
-        m * power
-        for m in (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
-        if m * power >= rough
-    )
-    start = (low / step).to_integral_value(rounding="ROUND_FLOOR") * step
-    end = (high / step).to_integral_value(rounding="ROUND_CEILING") * step
-    return start, end, step
-
-
-def progress_chart(
-    *,
-    series: list[tuple[dt.date, Decimal]],
-    expected: list[tuple[dt.date, Decimal]],
-    today: dt.date,
-    width: int = 640,
-    height: int = 260,
-) -> ProgressChart | None:
-    """Pure geometry of the chart: actual values (``series``) as a line with dots, the
-    expected trajectory (``expected``, its corner points) dashed, a marker for today."""
-    if not series and not expected:
-        return None
-    left, right, top, bottom = 64, 16, 20, 40
-    dates = [d for d, _v in series] + [d for d, _v in expected]
-    values = [Decimal(v) for _d, v in series] + [Decimal(v) for _d, v in expected]
-    x0, x1 = min(dates), max(dates)
-    if x1 == x0:
-        x1 = x0 + dt.timedelta(days=1)
-    y0, y1, step = nice_scale(min(values), max(values))
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def x(day: dt.date) -> str:
-        return f"{left + (day - x0).days / (x1 - x0).days * plot_w:.1f}"
-
-    def y(value: Decimal) -> str:
-        return f"{top + float((y1 - Decimal(value)) / (y1 - y0)) * plot_h:.1f}"
-
-    def line(points) -> str:
-        return " ".join(f"{x(d)},{y(v)}" for d, v in points)
-
-    y_values = [y0 + step * i for i in range(int((y1 - y0) / step) + 1)]
-    x_days = sorted({x0, x1, *(d for d, _v in expected)})
-    return ProgressChart(
-        width=width,
-        height=height,
-        left=left,
-        top=top,
-        plot_right=width - right,
-        plot_bottom=height - bottom,
-        label_y=height - bottom + 18,
-        actual_points=line(series),
-        dots=tuple((x(d), y(v), _number_text(v), format_date(d)) for d, v in series),
-        expected_points=line(expected),
-        y_ticks=tuple(ChartTick(y(v), _number_text(v)) for v in y_values),
-        x_ticks=tuple(ChartTick(x(d), format_date(d)) for d in x_days),
-        today_x=x(today) if x0 <= today <= x1 else None,
-    )
 
 
 def goal_progress(goal: Goal, *, today: dt.date) -> GoalProgress:
@@ -624,13 +512,13 @@ def goal_progress(goal: Goal, *, today: dt.date) -> GoalProgress:
         )
         for u in updates
     ]
-    expected = []
-    if goal.target is not None:
-        baseline = goal.baseline if goal.baseline is not None else Decimal("0")
-        expected = [(start, baseline), (due, goal.target)]
-        last = max([today, *(u.recorded_on for u in updates)])
-        if last > due:
-            expected.append((last, goal.target))
+    expected = trajectory.expected_line(
+        baseline=goal.baseline,
+        target=goal.target,
+        start=start,
+        due=due,
+        last=max([today, *(u.recorded_on for u in updates)]),
+    )
     chart = progress_chart(
         series=[(u.recorded_on, u.value) for u in updates], expected=expected, today=today
     )

@@ -100,7 +100,7 @@ __all__ = [
 DEFAULT_GRACE_DAYS = CheckinSettings._meta.get_field("grace_days").default
 BATCH_SIZE = 2000
 CHECKIN_FIELDS = ["status", "went_well", "blockers", "confidence", "is_late", "manager_reply"]
-SETTINGS_FIELDS = ["grace_days", "reminder_days_before", "deviation_margin"]
+SETTINGS_FIELDS = ["grace_days", "reminder_days_before", "deviation_margin", "deviation_grace_days"]
 EDITABLE = [CheckinStatus.PENDING, CheckinStatus.MISSED]
 
 

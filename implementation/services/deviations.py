@@ -6,8 +6,14 @@ target in the cycles in implementation. Rules decided here:
 - Expected progress is linear (``trajectory.expected_percent``) from the cycle's start to
   the goal's due date, or to the cycle's implementation deadline when it has none; 100 %
   from that date on. Actual progress is ``goals.rules.goal_progress`` of the goal's
-  current value (0 % without one) in its indicator's direction (higher is better when
-  it has no indicator; a target below the baseline then reads as "bring it down").
+  current value in its indicator's direction (higher is better when it has no
+  indicator; a target below the baseline then reads as "bring it down").
+- "No update yet" is its own state, not 0 %: a goal without a reported value (its
+  current value, kept by check-ins and progress updates) is judged only once its due
+  date has passed; and no goal is judged during its grace period
+  (``CheckinSettings.deviation_grace_days``, 14 days without a settings row, from the
+  later of its approval and the start of implementation). Such a goal raises nothing
+  and closes nothing (``trajectory.is_assessable``).
 - A goal more than the cycle's ``CheckinSettings.deviation_margin`` (10 points without a
   settings row) behind raises one deviation, owned by the goal's owner, on their
   participation in the cycle. The figures are those of the day it was detected; the
@@ -32,14 +38,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import CharField, F, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from goals import rules
-from goals.models import Direction, Goal, GoalLevel, GoalStatus
+from goals.models import Goal, GoalLevel, GoalStatus
 from implementation import trajectory
 from implementation.models import (
     CheckIn,
@@ -50,7 +56,7 @@ from implementation.models import (
 from perfcycle import access
 from perfcycle.audit import Event, Subject, record_event, record_events, snapshot
 from perfcycle.formatting import format_date
-from perfcycle.models import Cycle, Employee, Participation
+from perfcycle.models import AuditEvent, Cycle, Employee, Participation
 from perfcycle.notifications import Message, notify, notify_messages
 from perfcycle.workflow import (
     SYSTEM,
@@ -80,60 +86,79 @@ class DeviationWorkflowError(DomainError):
     """A deviation cannot move as asked (its state, or its cycle's phase)."""
 
 
-# --- Pure assessment ----------------------------------------------------------------------
+# --- Assessment (the arithmetic is in implementation.trajectory) --------------------------
+
+Assessment = trajectory.Assessment
+assess = trajectory.assess
 
 
 @dataclass(frozen=True)
-class Assessment:
-    """Where a goal stands today against its trajectory (percentages, 0–100)."""
+class Rules:
+    """A cycle's deviation settings (the defaults without a settings row)."""
 
-    expected: Decimal
-    actual: Decimal
-    severity: str | None
-
-    @property
-    def gap(self) -> Decimal:
-        return self.expected - self.actual
+    margin: Decimal = DEFAULT_MARGIN
+    grace_days: int = CheckinSettings._meta.get_field("deviation_grace_days").default
 
 
-def assess(
-    *,
-    baseline: Decimal | None,
-    target: Decimal | None,
-    current_value: Decimal | None,
-    direction: str | None,
-    start: dt.date,
-    due: dt.date,
-    today: dt.date,
-    margin: Decimal,
-) -> Assessment:
-    """Expected and actual progress of one goal and how far behind it is (no ORM)."""
-    expected = trajectory.expected_percent(start=start, due=due, today=today)
-    actual = rules.goal_progress(
-        baseline=baseline,
-        target=target,
-        actual=current_value,
-        direction=direction or Direction.HIGHER,
-    )
-    return Assessment(
-        expected=expected,
-        actual=actual,
-        severity=trajectory.severity(gap=expected - actual, margin=margin),
-    )
+def rules_for(cycles) -> dict[int, Rules]:
+    """Each cycle's margin and grace period by cycle id (one query)."""
+    return {
+        cycle_id: Rules(margin, grace)
+        for cycle_id, margin, grace in CheckinSettings.objects.filter(cycle__in=cycles).values_list(
+            "cycle_id", "deviation_margin", "deviation_grace_days"
+        )
+    }
 
 
-def margin_for(cycle: Cycle) -> Decimal:
-    margin = (
-        CheckinSettings.objects.filter(cycle=cycle)
-        .values_list("deviation_margin", flat=True)
+def implementation_started_on(cycle: Cycle) -> dt.date:
+    """When the cycle entered implementation: the day of its last phase change into it,
+    else (a cycle created in that phase) the day after its planning deadline."""
+    moved = (
+        AuditEvent.objects.filter(
+            object_type=Cycle._meta.label_lower,
+            object_id=str(cycle.pk),
+            verb="cycle.phase_changed",
+            after__phase=Cycle.Phase.IMPLEMENTATION,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
         .first()
     )
-    return DEFAULT_MARGIN if margin is None else margin
+    if moved is not None:
+        return timezone.localdate(moved)
+    return cycle.planning_deadline + dt.timedelta(days=1)
+
+
+def _approved_at():
+    """Subquery: when a goal was last approved (its ``goal.approved`` audit event)."""
+    return Subquery(
+        AuditEvent.objects.filter(
+            object_type=Goal._meta.label_lower,
+            object_id=Cast(OuterRef("pk"), CharField()),
+            verb="goal.approved",
+        )
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+
+
+def _local_date(moment) -> dt.date | None:
+    return None if moment is None else timezone.localdate(moment)
+
+
+def grace_from(cycle: Cycle, approved_at, *, started_on: dt.date | None = None) -> dt.date:
+    return trajectory.grace_start(
+        approved_on=_local_date(approved_at),
+        implementation_started_on=started_on or implementation_started_on(cycle),
+    )
 
 
 def assess_goal(goal: Goal, *, today: dt.date | None = None) -> Assessment:
-    """Today's figures of one goal (for its deviation's page)."""
+    """Today's figures of one goal (for its deviation's page). The reported value is the
+    goal's current value, kept by check-ins and progress updates: None is "No update yet"."""
     cycle = goal.cycle
+    settings = rules_for([cycle]).get(cycle.pk, Rules())
+    approved_at = Goal.objects.filter(pk=goal.pk).values_list(_approved_at(), flat=True).first()
     return assess(
         baseline=goal.baseline,
         target=goal.target,
@@ -142,7 +167,9 @@ def assess_goal(goal: Goal, *, today: dt.date | None = None) -> Assessment:
         start=cycle.start_date,
         due=goal.due_date or cycle.implementation_deadline,
         today=today or timezone.localdate(),
-        margin=margin_for(cycle),
+        margin=settings.margin,
+        grace_from=grace_from(cycle, approved_at),
+        grace_days=settings.grace_days,
     )
 
 
@@ -156,6 +183,7 @@ class DetectionResult:
     still_behind: int = 0  # behind, with an unresolved deviation already
     back_on_track: int = 0  # open deviations closed
     skipped: int = 0  # behind, but the owner does not take part in the cycle
+    not_assessed: int = 0  # no update yet, or still in the grace period
 
     def __iadd__(self, other: "DetectionResult") -> "DetectionResult":
         for name, value in asdict(other).items():
@@ -176,17 +204,16 @@ def detect_deviations(
     cycles = Cycle.objects.filter(phase=Cycle.Phase.IMPLEMENTATION).order_by("pk")
     if cycle_ids is not None:
         cycles = cycles.filter(pk__in=cycle_ids)
-    margins = dict(
-        CheckinSettings.objects.filter(cycle__in=cycles).values_list("cycle_id", "deviation_margin")
-    )
+    settings = rules_for(cycles)
     result = DetectionResult()
     for cycle in cycles:
-        result += _detect_in_cycle(cycle, margin=margins.get(cycle.pk, DEFAULT_MARGIN), today=today)
+        result += _detect_in_cycle(cycle, rules=settings.get(cycle.pk, Rules()), today=today)
     return result
 
 
-def _detect_in_cycle(cycle: Cycle, *, margin: Decimal, today: dt.date) -> DetectionResult:
+def _detect_in_cycle(cycle: Cycle, *, rules: Rules, today: dt.date) -> DetectionResult:
     result = DetectionResult()
+    started_on = implementation_started_on(cycle)
     with transaction.atomic():
         participation_of = dict(
             Participation.objects.filter(cycle=cycle).order_by().values_list("employee_id", "pk")
@@ -213,12 +240,13 @@ def _detect_in_cycle(cycle: Cycle, *, margin: Decimal, today: dt.date) -> Detect
                 "current_value",
                 "due_date",
                 "indicator__direction",
+                _approved_at(),
             )
         )
         expected_by_due: dict[dt.date, Decimal] = {}
         new: list[Deviation] = []
         back_on_track: list[int] = []  # goal ids
-        for pk, owner_id, baseline, target, current, due, direction in goals.iterator(
+        for pk, owner_id, baseline, target, current, due, direction, approved_at in goals.iterator(
             chunk_size=CHUNK
         ):
             result.checked += 1
@@ -227,14 +255,28 @@ def _detect_in_cycle(cycle: Cycle, *, margin: Decimal, today: dt.date) -> Detect
                 expected_by_due[due] = trajectory.expected_percent(
                     start=cycle.start_date, due=due, today=today
                 )
-            expected = expected_by_due[due]
-            actual = rules.goal_progress(
+            assessment = trajectory.assess(
                 baseline=baseline,
                 target=target,
-                actual=current,
-                direction=direction or Direction.HIGHER,
+                current_value=current,
+                direction=direction,
+                start=cycle.start_date,
+                due=due,
+                today=today,
+                margin=rules.margin,
+                grace_from=grace_from(cycle, approved_at, started_on=started_on),
+                grace_days=rules.grace_days,
+                expected=expected_by_due[due],
             )
-            severity = trajectory.severity(gap=expected - actual, margin=margin)
+            if not assessment.assessable:
+                # No update yet, or still in its grace period: neither behind nor back.
+                result.not_assessed += 1
+                continue
+            expected, actual, severity = (
+                assessment.expected,
+                assessment.actual,
+                assessment.severity,
+            )
             if severity is None:
                 if unresolved.get(pk) == DeviationStatus.OPEN:
                     back_on_track.append(pk)

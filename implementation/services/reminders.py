@@ -23,12 +23,13 @@ neither ten thousand ``.delay()`` calls nor a broker outage is involved.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from goals.models import GoalLevel, GoalStatus
 from implementation.models import (
     CheckIn,
     CheckinSettings,
@@ -112,8 +113,12 @@ def send_checkin_reminders(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     pending = CheckIn.objects.filter(_reminder_windows(today), status=CheckinStatus.PENDING)
     body = _("Tell your manager how your goals are going, what went well and what blocks you.")
+    no_update = _goals_without_update(pending)
     messages = {}
     for pk, due, user_id, email, cycle_name in _checkin_rows(pending):
+        text = body
+        if pk in no_update:
+            text = f"{body}\n\n{_no_update_line(no_update[pk])}"
         if due == today:
             title = _("%(cycle)s: your check-in is due today") % {"cycle": cycle_name}
         else:
@@ -121,8 +126,43 @@ def send_checkin_reminders(*, today: dt.date | None = None) -> int:
                 "cycle": cycle_name,
                 "date": format_date(due),
             }
-        messages[str(pk)] = [Message(user_id, email, title, body, _checkin_url(pk))]
+        messages[str(pk)] = [Message(user_id, email, title, text, _checkin_url(pk))]
     return send_once(ReminderKind.CHECKIN_DUE, messages)
+
+
+NO_UPDATE_NAMED = 3
+
+
+def _goals_without_update(checkins) -> dict[int, list[str]]:
+    """By check-in id, the titles of its owner's approved goals in the cycle with no
+    reported value yet (one query)."""
+    rows = (
+        checkins.filter(
+            participation__employee__goals__cycle=F("participation__cycle"),
+            participation__employee__goals__level=GoalLevel.INDIVIDUAL,
+            participation__employee__goals__status=GoalStatus.APPROVED,
+            participation__employee__goals__current_value__isnull=True,
+        )
+        .order_by("pk", "participation__employee__goals__title")
+        .values_list("pk", "participation__employee__goals__title")
+    )
+    titles: dict[int, list[str]] = {}
+    for pk, title in rows.iterator(chunk_size=5000):
+        titles.setdefault(pk, []).append(title)
+    return titles
+
+
+def _no_update_line(titles: list[str]) -> str:
+    """“No update yet on …”: a few goals by name, then how many more."""
+    named = ", ".join(f"“{t}”" for t in titles[:NO_UPDATE_NAMED])
+    more = len(titles) - NO_UPDATE_NAMED
+    if more > 0:
+        named += " " + ngettext("and %(count)s more", "and %(count)s more", more) % {"count": more}
+    return ngettext(
+        "No update yet on %(goals)s: record its progress in this check-in.",
+        "No update yet on %(goals)s: record their progress in this check-in.",
+        len(titles),
+    ) % {"goals": named}
 
 
 def send_overdue_nudges(*, today: dt.date | None = None) -> int:

@@ -240,6 +240,16 @@ def test_page_shows_weights_statuses_progress_text_and_shares(cycle, cascade, hr
     assert f'href="{cascade["mine"].get_absolute_url()}"' in page  # each title opens its goal
 
 
+def test_a_leaf_with_nothing_reported_reads_no_update_yet(cycle, cascade, org, login):
+    """An approved goal with a target and no value yet: "No update yet", not a 0 % bar; a
+    reported 0 keeps its bar."""
+    new = make_goal(cycle, "Employee new", owner=org["employee"], weight=40, target=5)
+    page = login(org["employee"]).get(tree_url(cycle)).content.decode()
+    node = page.split(f'id="goal-{new.pk}"', 1)[1].split('class="pc-node-progress"', 1)[1][:300]
+    assert 'data-testid="no-update"' in node and "data-progress" not in node
+    assert page.count('data-testid="no-update"') == 1
+
+
 # --- Visibility ----------------------------------------------------------------------
 
 

@@ -745,13 +745,23 @@ def test_hr_updates_the_settings_with_an_audit_of_what_changed(org, cycle):
     services.update_checkin_settings(
         actor=org["hr"].user,
         cycle=cycle,
-        data={"grace_days": 5, "reminder_days_before": 2, "deviation_margin": Decimal("15")},
+        data={
+            "grace_days": 5,
+            "reminder_days_before": 2,
+            "deviation_margin": Decimal("15"),
+            "deviation_grace_days": 21,
+        },
     )
     settings = CheckinSettings.objects.get(cycle=cycle)
     assert (settings.grace_days, settings.deviation_margin) == (5, Decimal("15"))
+    assert settings.deviation_grace_days == 21
     [event] = events("checkin_settings.updated")
-    assert event.before == {"grace_days": 3, "deviation_margin": "10.00"}
-    assert event.after == {"grace_days": 5, "deviation_margin": "15"}
+    assert event.before == {
+        "grace_days": 3,
+        "deviation_margin": "10.00",
+        "deviation_grace_days": 14,
+    }
+    assert event.after == {"grace_days": 5, "deviation_margin": "15", "deviation_grace_days": 21}
 
 
 @pytest.mark.parametrize("role", ["manager", "employee"])
@@ -763,7 +773,12 @@ def test_only_hr_manages_settings_and_questions(org, cycle, role):
         services.update_checkin_settings(
             actor=actor,
             cycle=cycle,
-            data={"grace_days": 5, "reminder_days_before": 2, "deviation_margin": 10},
+            data={
+                "grace_days": 5,
+                "reminder_days_before": 2,
+                "deviation_margin": 10,
+                "deviation_grace_days": 14,
+            },
         )
     with pytest.raises(PermissionDenied):
         services.add_checkin_question(actor=actor, cycle=cycle, text="Q?")

@@ -21,7 +21,6 @@ from implementation.models import (
     CheckinSettings,
     ProgressUpdate,
 )
-from implementation.selectors.checkins import nice_scale, progress_chart
 from perfcycle.models import Cycle, Participation
 from tests.factories import enrol, make_cycle, make_employee
 from tests.goals.factories import make_goal
@@ -567,6 +566,27 @@ def test_the_team_board_has_a_row_per_report_with_status_trend_and_deviations(
     assert (counts["total"], counts["submitted"], counts["pending"]) == (2, 1, 1)
 
 
+def test_the_team_board_marks_people_with_goals_with_no_update_yet(org, cycle, current):
+    """Two approved goals with nothing reported: "No update yet · 2 goals" by the name;
+    a goal with a value, a draft or a colleague's goal do not count."""
+    for title in ["Hire", "Train"]:
+        make_goal(org["employee"], cycle=cycle, status="approved", target=Decimal("5"), title=title)
+    make_goal(
+        org["employee"],
+        cycle=cycle,
+        status="approved",
+        target=Decimal("5"),
+        current_value=Decimal("1"),
+    )
+    make_goal(org["employee"], cycle=cycle, status="draft", target=Decimal("5"))
+    response = login_as(org, "manager").get(url("team-board"))
+    rows = {r.participation.employee.user.username: r for r in response.context["rows"]}
+    assert (rows["employee"].no_update, rows["peer"].no_update) == (2, 0)
+    html = response.content.decode()
+    assert html.count('data-testid="no-update"') == 1
+    assert "No update yet · 2 goals" in html
+
+
 def test_earlier_checkins_waiting_for_review_stay_on_the_board(org, submitted, current):
     """Last period's submitted check-in is listed for review even though a new period
     has started."""
@@ -676,25 +696,38 @@ def test_hr_edits_the_settings(org, cycle):
     response = client.get(url("checkin-settings", cycle.pk))
     assert response.status_code == 200
     assert 'value="3"' in response.content.decode()
+    assert 'name="deviation_grace_days" value="14"' in response.content.decode()
     response = client.post(
         url("checkin-settings", cycle.pk),
-        {"grace_days": "5", "reminder_days_before": "1", "deviation_margin": "12.5"},
+        {
+            "grace_days": "5",
+            "reminder_days_before": "1",
+            "deviation_margin": "12.5",
+            "deviation_grace_days": "7",
+        },
     )
     assert response.status_code == 302
     settings = CheckinSettings.objects.get(cycle=cycle)
     assert (settings.grace_days, settings.deviation_margin) == (5, Decimal("12.5"))
+    assert settings.deviation_grace_days == 7
 
 
 def test_bad_settings_come_back_with_errors_and_values(org, cycle):
     """A negative grace period or a margin over 100: 400 with the errors at the fields."""
     response = login_as(org, "hr").post(
         url("checkin-settings", cycle.pk),
-        {"grace_days": "-1", "reminder_days_before": "2", "deviation_margin": "150"},
+        {
+            "grace_days": "-1",
+            "reminder_days_before": "2",
+            "deviation_margin": "150",
+            "deviation_grace_days": "1000",
+        },
     )
     assert response.status_code == 400
     html = response.content.decode()
     assert field_error(html, "grace_days")
     assert field_error(html, "deviation_margin")
+    assert field_error(html, "deviation_grace_days")
     assert 'value="150"' in html
     assert not CheckinSettings.objects.exists()
 
@@ -787,6 +820,16 @@ def test_the_progress_page_says_the_same_achievement_as_the_deviations(
     assert f'<td class="num">{shown}</td>' in response.content.decode()
 
 
+def test_a_goal_with_nothing_reported_shows_no_update_yet(org, cycle):
+    """No value yet: the latest actual reads "No update yet", not a number or 0 %."""
+    goal = make_goal(
+        org["employee"], cycle=cycle, status="approved", weight=100, target=Decimal("10")
+    )
+    html = login_as(org, "employee").get(url("goal-progress", goal.pk)).content.decode()
+    stat = html.split('data-testid="current-value">', 1)[1].split("</div>", 1)[0]
+    assert 'data-testid="no-update"' in stat and "No update yet" in stat
+
+
 @pytest.mark.parametrize("role", ["peer", "manager2"])
 def test_those_who_cannot_see_the_goal_do_not_find_its_progress(org, goal, role):
     """404 for a peer and another manager."""
@@ -825,33 +868,6 @@ def test_readers_who_may_not_record_get_404_on_post(org, goal, role):
     response = login_as(org, role).post(url("goal-progress", goal.pk), {"value": "1"})
     assert response.status_code == 404
     assert not ProgressUpdate.objects.exists()
-
-
-def test_the_chart_axis_is_on_round_numbers():
-    """The value axis runs on round steps that cover the data (1, 2, 2.5 or 5 × 10ⁿ)."""
-    assert nice_scale(Decimal("0.76"), Decimal("10")) == (0, 10, Decimal("2.5"))
-    assert nice_scale(Decimal("-5"), Decimal("120")) == (-50, 150, 50)
-    assert nice_scale(Decimal("3"), Decimal("3")) == (2, 4, Decimal("0.5"))
-
-
-def test_the_chart_puts_points_in_the_plot_and_marks_today():
-    """Dates map left to right, values bottom to top; today gets a marker inside the
-    range and none outside it; coordinates are plain strings with a dot."""
-    start, due = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
-    chart = progress_chart(
-        series=[(dt.date(2026, 3, 1), Decimal("2")), (dt.date(2026, 6, 1), Decimal("6"))],
-        expected=[(start, Decimal("0")), (due, Decimal("10"))],
-        today=dt.date(2026, 7, 1),
-    )
-    first, second = (point.split(",") for point in chart.actual_points.split())
-    assert float(first[0]) < float(second[0])
-    assert float(first[1]) > float(second[1])  # higher values are drawn higher up
-    assert chart.expected_points.split()[0] == f"{chart.left:.1f},{chart.plot_bottom:.1f}"
-    assert chart.today_x is not None and "." in chart.today_x
-    assert [t.label for t in chart.y_ticks] == ["0", "2.5", "5", "7.5", "10"]
-    outside = progress_chart(series=[], expected=[(start, 0), (due, 10)], today=dt.date(2027, 6, 1))
-    assert outside.today_x is None
-    assert progress_chart(series=[], expected=[], today=start) is None
 
 
 # --- home to-dos ---------------------------------------------------------------------------------

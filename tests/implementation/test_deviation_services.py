@@ -16,9 +16,11 @@ from implementation.models import CheckIn, CheckinSettings, Deviation, Deviation
 from implementation.selectors import deviations as deviation_selectors
 from implementation.services import deviations
 from implementation.services.deviations import DeviationWorkflowError, assess
+from perfcycle.audit import record_event
 from perfcycle.models import AuditEvent, Cycle, Notification
 from perfcycle.services import ConcurrentEditError
 from perfcycle.stages import Viewer
+from perfcycle.workflow import SYSTEM
 from tests.factories import enrol, make_cycle, version_of
 from tests.goals.factories import make_goal
 
@@ -71,11 +73,27 @@ def test_target_below_baseline_reads_as_bringing_the_value_down():
         assert result.severity is None
 
 
-def test_no_current_value_counts_as_nothing_done():
-    """Without a reported value progress is 0 %."""
+def test_no_current_value_is_no_update_yet_not_a_deviation():
+    """Without a reported value the goal reads "no update yet": not behind, whatever the
+    expected progress, until its due date has passed."""
     result = figures(current_value=None)
+    assert (result.has_value, result.assessable, result.severity) == (False, False, None)
+
+
+def test_no_value_after_the_due_date_counts_as_nothing_done():
+    """Once the due date has passed, no reported value is 0 % done: a high deviation."""
+    result = figures(current_value=None, due=MID - dt.timedelta(days=1))
     assert result.actual == D("0")
-    assert result.severity == "high"  # 50 points behind, more than three margins
+    assert (result.assessable, result.severity) == (True, "high")
+
+
+def test_a_goal_in_its_grace_period_is_not_judged():
+    """Far behind but approved 13 days ago with 14 days' grace: not assessed; a day later
+    it is."""
+    young = figures(current_value=D("0"), grace_from=MID - dt.timedelta(days=13), grace_days=14)
+    assert (young.assessable, young.severity) == (False, None)
+    older = figures(current_value=D("0"), grace_from=MID - dt.timedelta(days=14), grace_days=14)
+    assert (older.assessable, older.severity) == (True, "high")
 
 
 def test_zero_length_time_span_expects_everything_at_once():
@@ -145,13 +163,81 @@ def test_a_goal_behind_raises_one_deviation(org, cycle):
 def test_an_owner_hears_once_however_many_goals_fell_behind(org, cycle):
     """Two goals behind the same night: one notification listing both, to the list."""
     approved_goal(org["employee"], cycle, D("20"), title="Ship billing")
-    approved_goal(org["employee"], cycle, None, title="Hire two engineers")
+    approved_goal(org["employee"], cycle, D("0"), title="Hire two engineers")
     assert deviations.detect_deviations(today=MID).raised == 2
     note = Notification.objects.get(recipient=org["employee"].user)
     assert note.title == "2 of your goals are behind their expected progress"
     assert "“Ship billing”: 20 % done, 50 % expected" in note.body
     assert "“Hire two engineers”: 0 % done, 50 % expected" in note.body
     assert note.url == reverse("implementation:my-deviations")
+
+
+@pytest.mark.django_db
+def test_a_goal_with_no_update_yet_raises_nothing(org, cycle):
+    """Halfway through and nothing reported: "no update yet", not a 0 % deviation."""
+    approved_goal(org["employee"], cycle, None, title="Hire two engineers")
+    result = deviations.detect_deviations(today=MID)
+    assert (result.checked, result.raised, result.not_assessed) == (1, 0, 1)
+    assert not Deviation.objects.exists()
+    assert titles(org["employee"]) == []
+
+
+@pytest.mark.django_db
+def test_no_update_by_the_due_date_is_a_deviation(org, cycle):
+    """Due yesterday and still nothing reported: 0 % done, 100 % expected, high."""
+    approved_goal(org["employee"], cycle, None, due_date=MID - dt.timedelta(days=1))
+    assert deviations.detect_deviations(today=MID).raised == 1
+    deviation = Deviation.objects.get()
+    assert (deviation.actual_percent, deviation.expected_percent) == (D("0"), D("100"))
+    assert deviation.severity == "high"
+
+
+@pytest.mark.django_db
+def test_a_reported_value_behind_is_a_deviation(org, cycle):
+    """A value reported (here 0, through a check-in) and behind: flagged."""
+    approved_goal(org["employee"], cycle, D("0"))
+    assert deviations.detect_deviations(today=MID).raised == 1
+    assert Deviation.objects.get().severity == "high"
+
+
+@pytest.mark.django_db
+def test_a_goal_approved_within_the_grace_period_is_not_flagged(org, cycle):
+    """Approved 13 days ago (14 days' grace by default) with nothing done: not yet; on the
+    14th day it is. HR's setting shortens the grace."""
+    goal = approved_goal(org["employee"], cycle, D("0"))
+    with time_machine.travel(dt.datetime(2026, 5, 18, 12, tzinfo=dt.UTC), tick=False):
+        record_event(actor=SYSTEM, verb="goal.approved", obj=goal)
+    young = MID - dt.timedelta(days=1)  # 30 May, 12 days after approval
+    assert deviations.detect_deviations(today=young).raised == 0
+    assert deviations.assess_goal(goal, today=young).assessable is False
+    CheckinSettings.objects.create(cycle=cycle, deviation_grace_days=7)
+    assert deviations.detect_deviations(today=young).raised == 1
+
+
+@pytest.mark.django_db
+def test_no_goal_is_flagged_in_the_first_days_of_implementation(org, cycle):
+    """Implementation started the day after planning ended (day 31); ten days later a goal
+    with nothing done is still in its grace period; after 14 days it is judged."""
+    approved_goal(org["employee"], cycle, D("0"))
+    planning_end = cycle.planning_deadline
+    assert deviations.detect_deviations(today=planning_end + dt.timedelta(days=10)).raised == 0
+    assert deviations.detect_deviations(today=planning_end + dt.timedelta(days=15)).raised == 1
+
+
+@pytest.mark.django_db
+def test_grace_counts_from_the_day_the_cycle_entered_implementation(org, cycle):
+    """HR moved the cycle into implementation late (audited): grace counts from then."""
+    approved_goal(org["employee"], cycle, D("0"))
+    with time_machine.travel(dt.datetime(2026, 5, 25, 9, tzinfo=dt.UTC), tick=False):
+        record_event(
+            actor=SYSTEM,
+            verb="cycle.phase_changed",
+            obj=cycle,
+            before={"phase": "planning"},
+            after={"phase": "implementation"},
+        )
+    assert deviations.detect_deviations(today=MID).raised == 0  # 6 days in
+    assert deviations.detect_deviations(today=MID + dt.timedelta(days=9)).raised == 1
 
 
 @pytest.mark.django_db

@@ -184,6 +184,18 @@ def test_team_deviations_query_count_does_not_grow(org, cycle, login):
     assert count_queries(client, url) == few
 
 
+def test_a_deviation_on_a_goal_with_no_update_reads_no_update_yet(org, cycle, login):
+    """Due and nothing reported: the list and the page say "No update yet", not 0 %."""
+    deviation = behind(cycle, org["employee"], actual_percent=D("0"), expected_percent=D("100"))
+    type(deviation.goal).objects.filter(pk=deviation.goal_id).update(current_value=None)
+    client = login(org["employee"])
+    listing = client.get(reverse("implementation:my-deviations")).content.decode()
+    assert 'data-testid="no-update"' in listing and ">0 %" not in listing
+    page = client.get(deviation.get_absolute_url()).content.decode()
+    assert page.count('data-testid="no-update"') == 2  # when detected and today
+    assert ">0.00 %" not in page
+
+
 # --- deviation-detail -------------------------------------------------------------------------
 
 

@@ -104,6 +104,36 @@ def test_pending_checkins_due_soon_are_reminded_once(org, cycle):
 
 
 @pytest.mark.django_db
+def test_the_reminder_names_the_goals_with_no_update_yet(org, cycle):
+    """The check-in reminder nudges the goals nothing was reported on yet (this cycle's,
+    approved, of that person), not those with a value, nor a colleague's."""
+    make_goal(org["employee"], cycle=cycle, status="approved", title="Hire two engineers")
+    make_goal(org["employee"], cycle=cycle, status="approved", title="Cut churn", target=D("5"))
+    make_goal(
+        org["employee"], cycle=cycle, status="approved", title="Ship billing", current_value=D("3")
+    )
+    make_goal(org["employee"], cycle=cycle, status="draft", title="Draft idea")
+    make_goal(org["peer"], cycle=cycle, status="approved", title="Peer goal")
+    checkin(cycle, org["employee"], due=TODAY)
+    checkin(cycle, org["peer"], due=TODAY + dt.timedelta(days=5))  # not due: no reminder
+    assert reminders.send_checkin_reminders(today=TODAY) == 1
+    note = Notification.objects.get(recipient=org["employee"].user)
+    assert note.body.endswith(
+        "No update yet on “Cut churn”, “Hire two engineers”: record their progress in this "
+        "check-in."
+    )
+
+
+@pytest.mark.django_db
+def test_a_reminder_without_goals_lacking_updates_says_nothing_of_them(org, cycle):
+    """Everything reported: the plain reminder."""
+    make_goal(org["employee"], cycle=cycle, status="approved", current_value=D("3"))
+    checkin(cycle, org["employee"], due=TODAY)
+    reminders.send_checkin_reminders(today=TODAY)
+    assert "No update yet" not in Notification.objects.get().body
+
+
+@pytest.mark.django_db
 def test_the_cycle_sets_how_early_reminders_go(org, cycle):
     """With reminder_days_before = 5, a check-in due in 4 days is reminded."""
     CheckinSettings.objects.create(cycle=cycle, reminder_days_before=5)
@@ -308,6 +338,7 @@ def test_detection_and_reminders_on_a_real_worker(implementation_worker, org, cy
         "still_behind": 1,
         "back_on_track": 0,
         "skipped": 0,
+        "not_assessed": 0,
     }
     for expected in (1, 0):
         sent = tasks.send_checkin_reminders_task.apply_async(kwargs={"today": day}, queue=QUEUE)

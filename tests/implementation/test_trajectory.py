@@ -213,3 +213,79 @@ def test_no_milestones_expect_nothing():
 def test_severity_grows_with_the_gap_in_multiples_of_the_margin(gap, expected):
     """Within the margin no deviation; up to twice it low, three times medium, then high."""
     assert trajectory.severity(gap=Decimal(gap), margin=Decimal("10")) == expected
+
+
+# --- expected values and the line to draw -------------------------------------------------
+
+
+def test_the_expected_value_moves_from_baseline_to_target():
+    """Baseline 10, target 30 over 100 days: 20 halfway, 30 from the due date on; no
+    target, no expectation; no baseline counts from 0."""
+    start, due = D(2026, 1, 1), D(2026, 4, 11)
+    half = D(2026, 2, 20)
+    value = trajectory.expected_value
+    assert value(baseline=Decimal("10"), target=Decimal("30"), start=start, due=due, day=half) == (
+        Decimal("20.00")
+    )
+    assert value(baseline=Decimal("10"), target=Decimal("30"), start=start, due=due, day=due) == (
+        Decimal("30.00")
+    )
+    assert value(baseline=None, target=Decimal("30"), start=start, due=due, day=half) == Decimal(
+        "15.00"
+    )
+    assert value(baseline=Decimal("1"), target=None, start=start, due=due, day=half) is None
+
+
+def test_the_expected_line_is_held_flat_after_the_due_date():
+    """Two corners to the due date, a third when today (or a late update) is later."""
+    start, due = D(2026, 1, 1), D(2026, 6, 30)
+    line = trajectory.expected_line
+    assert line(baseline=None, target=Decimal("8"), start=start, due=due, last=due) == [
+        (start, Decimal("0")),
+        (due, Decimal("8")),
+    ]
+    assert line(
+        baseline=Decimal("2"), target=Decimal("8"), start=start, due=due, last=D(2026, 7, 9)
+    )[-1] == (D(2026, 7, 9), Decimal("8"))
+    assert line(baseline=None, target=None, start=start, due=due, last=due) == []
+
+
+# --- grace period and "no update yet" -------------------------------------------------------
+
+
+def test_grace_starts_at_the_later_of_approval_and_implementation():
+    """Approved in planning: grace waits for implementation; approved later: from then."""
+    started = D(2026, 2, 1)
+    assert trajectory.grace_start(
+        approved_on=D(2026, 1, 20), implementation_started_on=started
+    ) == (started)
+    assert trajectory.grace_start(approved_on=D(2026, 3, 5), implementation_started_on=started) == (
+        D(2026, 3, 5)
+    )
+    assert trajectory.grace_start(approved_on=None, implementation_started_on=started) == started
+
+
+@pytest.mark.parametrize(
+    ("has_value", "today", "assessable"),
+    [
+        (True, D(2026, 2, 14), False),  # day 13 of 14: still in grace
+        (True, D(2026, 2, 15), True),  # grace over, a value reported
+        (False, D(2026, 5, 1), False),  # no update yet, not due
+        (False, D(2026, 6, 30), False),  # due today: not yet passed
+        (False, D(2026, 7, 1), True),  # due date passed without a value
+    ],
+)
+def test_a_goal_is_judged_with_a_value_or_once_overdue_and_never_in_grace(
+    has_value, today, assessable
+):
+    """Grace 14 days from 1 Feb, due 30 Jun."""
+    assert (
+        trajectory.is_assessable(
+            has_value=has_value,
+            due=D(2026, 6, 30),
+            today=today,
+            grace_from=D(2026, 2, 1),
+            grace_days=14,
+        )
+        is assessable
+    )
