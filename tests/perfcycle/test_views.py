@@ -417,3 +417,12 @@ def test_landing_page_queries_do_not_grow_with_headcount(
         make_cycle(phase=Cycle.Phase.CLOSED)
     assert count() == small
     assert small <= 20
+
+
+def test_every_page_names_a_favicon_that_exists(client, db):
+    """Browsers ask for an icon on every page: PerfCycle names its own (no 404 in the log)."""
+    from django.contrib.staticfiles import finders
+
+    html = client.get(reverse("login")).content.decode()
+    assert 'rel="icon"' in html and "img/favicon.svg" in html
+    assert finders.find("img/favicon.svg")
