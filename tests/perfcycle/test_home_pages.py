@@ -190,3 +190,12 @@ def test_home_query_counts_stay_flat_as_the_organisation_grows(
     large = _queries(client, reverse(page))
     assert small <= most, small
     assert large == small
+
+
+def test_hr_without_to_dos_is_pointed_at_the_cycle_health(org, client):
+    """HR with nothing to decide is not told "all caught up" above a health section that
+    may show open work; an employee with nothing to do still is."""
+    client.force_login(org["hr"].user)
+    html = client.get(reverse("hr-home")).content.decode()
+    assert "all caught up" not in html
+    assert "The cycle health below shows where everyone" in html
