@@ -126,6 +126,14 @@ def deviation_actions(user, deviation: Deviation) -> DeviationActions:
     )
 
 
+def _each_or_summary(deviations, *, each, summary) -> list[Todo]:
+    """One to-do per deviation, or one summary to-do when there are more than a home page
+    should list (DEVIATION_TODO_LIMIT)."""
+    if len(deviations) > DEVIATION_TODO_LIMIT:
+        return [summary(len(deviations))]
+    return [each(d) for d in deviations]
+
+
 def deviation_todos(viewer) -> list[Todo]:
     """For an owner: each open deviation needs a corrective action. For a reviewer, named
     by whose goal it is: each report's open deviation (no action yet) and each agreed action
@@ -150,78 +158,65 @@ def deviation_todos(viewer) -> list[Todo]:
         .order_by(F("follow_up_date").asc(nulls_last=True), "detected_on", "pk")[:150]
     )
     mine = [d for d in rows if d.owner_id == employee.pk]
-    if len(mine) > DEVIATION_TODO_LIMIT:
-        todos.append(
-            Todo(
-                title=ngettext(
-                    "%(count)s goal is behind: agree a corrective action",
-                    "%(count)s goals are behind: agree a corrective action for each",
-                    len(mine),
-                )
-                % {"count": len(mine)},
-                url=f"{reverse('implementation:my-deviations')}?status=open",
-                action=_("Agree actions"),
-            )
-        )
-    else:
-        todos += [
-            Todo(
-                title=_("“%(goal)s” is behind: agree a corrective action")
-                % {"goal": deviation.goal.title},
-                url=deviation.get_absolute_url(),
-                action=_("Agree an action"),
-            )
-            for deviation in mine
-        ]
     theirs = [d for d in rows if d.owner_id != employee.pk]
     needing_action = [d for d in theirs if d.status == DeviationStatus.OPEN]
     follow_ups = [d for d in theirs if d.status == DeviationStatus.ACTION_AGREED]
-    if len(needing_action) > DEVIATION_TODO_LIMIT:
-        todos.append(
-            Todo(
-                title=ngettext(
-                    "%(count)s goal of your team is behind with no corrective action yet",
-                    "%(count)s goals of your team are behind with no corrective action yet",
-                    len(needing_action),
-                )
-                % {"count": len(needing_action)},
-                url=f"{reverse('implementation:team-deviations')}?status=open",
-                action=_("Review"),
+    todos += _each_or_summary(
+        mine,
+        each=lambda d: Todo(
+            title=_("“%(goal)s” is behind: agree a corrective action") % {"goal": d.goal.title},
+            url=d.get_absolute_url(),
+            action=_("Agree an action"),
+        ),
+        summary=lambda count: Todo(
+            title=ngettext(
+                "%(count)s goal is behind: agree a corrective action",
+                "%(count)s goals are behind: agree a corrective action for each",
+                count,
             )
-        )
-    else:
-        todos += [
-            Todo(
-                title=_("%(name)s: “%(goal)s” is behind, no corrective action yet")
-                % {"name": deviation.owner.full_name, "goal": deviation.goal.title},
-                url=deviation.get_absolute_url(),
-                action=_("Review"),
+            % {"count": count},
+            url=f"{reverse('implementation:my-deviations')}?status=open",
+            action=_("Agree actions"),
+        ),
+    )
+    todos += _each_or_summary(
+        needing_action,
+        each=lambda d: Todo(
+            title=_("%(name)s: “%(goal)s” is behind, no corrective action yet")
+            % {"name": d.owner.full_name, "goal": d.goal.title},
+            url=d.get_absolute_url(),
+            action=_("Review"),
+        ),
+        summary=lambda count: Todo(
+            title=ngettext(
+                "%(count)s goal of your team is behind with no corrective action yet",
+                "%(count)s goals of your team are behind with no corrective action yet",
+                count,
             )
-            for deviation in needing_action
-        ]
-    if len(follow_ups) > DEVIATION_TODO_LIMIT:
-        todos.append(
-            Todo(
-                title=ngettext(
-                    "%(count)s corrective action to follow up",
-                    "%(count)s corrective actions to follow up",
-                    len(follow_ups),
-                )
-                % {"count": len(follow_ups)},
-                url=f"{reverse('implementation:team-deviations')}?status=action_agreed",
-                action=_("Follow up"),
-                due=follow_ups[0].follow_up_date,
+            % {"count": count},
+            url=f"{reverse('implementation:team-deviations')}?status=open",
+            action=_("Review"),
+        ),
+    )
+    todos += _each_or_summary(
+        follow_ups,
+        each=lambda d: Todo(
+            title=_("%(name)s: follow up on “%(goal)s”")
+            % {"name": d.owner.full_name, "goal": d.goal.title},
+            url=d.get_absolute_url(),
+            action=_("Follow up"),
+            due=d.follow_up_date,
+        ),
+        summary=lambda count: Todo(
+            title=ngettext(
+                "%(count)s corrective action to follow up",
+                "%(count)s corrective actions to follow up",
+                count,
             )
-        )
-    else:
-        todos += [
-            Todo(
-                title=_("%(name)s: follow up on “%(goal)s”")
-                % {"name": deviation.owner.full_name, "goal": deviation.goal.title},
-                url=deviation.get_absolute_url(),
-                action=_("Follow up"),
-                due=deviation.follow_up_date,
-            )
-            for deviation in follow_ups
-        ]
+            % {"count": count},
+            url=f"{reverse('implementation:team-deviations')}?status=action_agreed",
+            action=_("Follow up"),
+            due=follow_ups[0].follow_up_date,
+        ),
+    )
     return todos
