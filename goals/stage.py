@@ -86,6 +86,14 @@ CYCLE_ACTIONS = (
         stage=STAGE,
     ),
     CycleAction(
+        "cycle-people",
+        _("Participants"),
+        "goals:cycle-setup-people",
+        35,
+        roles=HR,
+        stage=STAGE,
+    ),
+    CycleAction(
         "my-goals",
         _("My goals"),
         "goals:my-goals",
@@ -286,6 +294,11 @@ def register_audit_sentences() -> None:
                 "cycle.population_enrolled",
                 _("Population enrolled"),
                 _("%(actor)s enrolled the chosen population in %(object)s"),
+            ),
+            (
+                "cycle.people_enrolled",
+                _("Chosen people enrolled"),
+                _("%(actor)s added the people they chose to %(object)s"),
             ),
             (
                 "participation.removed",

@@ -147,6 +147,11 @@ def register_audit_sentences() -> None:
                 _("%(actor)s failed to move %(object)s on"),
             ),
             (
+                "participation.reviewer_changed",
+                _("Reviewer changed"),
+                _("%(actor)s changed the reviewer of %(object)s"),
+            ),
+            (
                 "org_import.validated",
                 _("Organisation file checked"),
                 _("%(actor)s uploaded and checked %(object)s"),

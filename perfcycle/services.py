@@ -17,11 +17,13 @@ from django.core.mail.message import make_msgid
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from perfcycle import access
-from perfcycle.audit import changes
+from perfcycle.audit import Event, changes, record_events
 from perfcycle.formatting import format_date
-from perfcycle.models import Cycle, Notification, Participation
+from perfcycle.models import Cycle, Employee, Notification, Participation
+from perfcycle.notifications import Message, notify_messages
 from perfcycle.workflow import (
     DomainError,
     check_version,
@@ -318,3 +320,156 @@ def enrol_employees(*, actor, cycle: Cycle, employees) -> int:
         Participation.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
         record_event(actor=actor, verb="cycle.enrolled", obj=cycle, after={"added": len(rows)})
     return len(rows)
+
+
+# --- Reviewers ---------------------------------------------------------------------------
+
+# How many names a "you now review …" notification lists before "and N more".
+NAMES_LISTED = 20
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:NAMES_LISTED])
+    more = len(names) - NAMES_LISTED
+    if more > 0:
+        shown += " " + _("and %(count)s more") % {"count": more}
+    return shown
+
+
+def change_reviewer(*, actor, cycle: Cycle, participation_ids, reviewer) -> int:
+    """HR makes ``reviewer`` the reviewer of the participations ``participation_ids`` of
+    ``cycle`` (one person, or a selection); returns how many changed.
+
+    All or nothing: the reviewer must be an active employee and cannot review
+    themself, the cycle must be open and every participation still in it. Nothing else
+    moves: whatever waits for the reviewer (goals to approve, check-ins to review,
+    evidence to verify) is reached through the participation's reviewer
+    (perfcycle.access), so it follows the new reviewer, and the former reviewer loses
+    the reviewer's access (unless they are above the person in the management chain).
+    One audit event per participation changed; the participant, the former and the new
+    reviewer are notified (one message per person, however many were changed)."""
+    require_hr(actor)
+    ids = sorted({int(pk) for pk in participation_ids})
+    if not ids:
+        raise DomainError({"participations": _("Choose at least one person.")})
+    if reviewer is None:
+        raise DomainError({"reviewer": _("Choose the reviewer.")})
+    with transaction.atomic():
+        cycle = lock_for_update(Cycle, cycle.pk)
+        if cycle.phase == Cycle.Phase.CLOSED:
+            raise DomainError(_("The cycle is closed; its reviewers no longer change."))
+        reviewer = lock_for_update(Employee.objects.select_related("user"), reviewer.pk)
+        if not reviewer.is_active:
+            raise DomainError(
+                {
+                    "reviewer": _("%(name)s has left the organisation; choose an active employee.")
+                    % {"name": reviewer.full_name}
+                }
+            )
+        rows = list(
+            Participation.objects.select_for_update(of=("self",))
+            .filter(cycle=cycle, pk__in=ids)
+            .select_related("employee__user", "reviewer__user")
+            .order_by("employee__user__last_name", "employee__user__first_name", "pk")
+        )
+        if len(rows) != len(ids):
+            raise DomainError(
+                _("Someone chosen is no longer in this cycle. Reload the page and choose again.")
+            )
+        if any(p.employee_id == reviewer.pk for p in rows):
+            raise DomainError(
+                {
+                    "reviewer": _(
+                        "%(name)s cannot review themself; choose someone else, or leave "
+                        "%(name)s out of the selection."
+                    )
+                    % {"name": reviewer.full_name}
+                }
+            )
+        changed = [p for p in rows if p.reviewer_id != reviewer.pk]
+        if not changed:
+            return 0
+        former = {p.pk: p.reviewer for p in changed}
+        Participation.objects.filter(pk__in=[p.pk for p in changed]).update(reviewer=reviewer)
+        record_events(
+            [
+                Event(
+                    actor=actor,
+                    verb="participation.reviewer_changed",
+                    obj=p,
+                    before={"reviewer": p.reviewer_id},
+                    after={"reviewer": reviewer.pk},
+                )
+                for p in changed
+            ]
+        )
+        notify_messages(_reviewer_messages(cycle, changed, former, reviewer, actor), enqueue=True)
+    return len(changed)
+
+
+def _reviewer_messages(cycle, changed, former, reviewer, actor) -> list[Message]:
+    """The participant, each former reviewer and the new one, told once each."""
+    from django.urls import reverse
+
+    query = f"?cycle={cycle.pk}"
+    name = reviewer.full_name
+    messages = []
+    for p in changed:
+        old = former[p.pk]
+        body = _(
+            "%(name)s now approves your goals and reviews your check-ins and evidence in %(cycle)s."
+        ) % {"name": name, "cycle": cycle.name}
+        if old is not None:
+            body += " " + _("Before, that was %(old)s.") % {"old": old.full_name}
+        messages.append(
+            Message(
+                p.employee.user_id,
+                p.employee.user.email,
+                _("Your reviewer in %(cycle)s is now %(name)s")
+                % {"cycle": cycle.name, "name": name},
+                body,
+                reverse("my-home") + query,
+            )
+        )
+    by_former: dict[int, tuple[Employee, list[str]]] = {}
+    for p in changed:
+        old = former[p.pk]
+        if old is not None:
+            by_former.setdefault(old.pk, (old, []))[1].append(p.employee.full_name)
+    for old, people in by_former.values():
+        messages.append(
+            Message(
+                old.user_id,
+                old.user.email,
+                ngettext(
+                    "You no longer review %(people)s in %(cycle)s",
+                    "You no longer review %(count)s people in %(cycle)s",
+                    len(people),
+                )
+                % {"people": people[0], "count": len(people), "cycle": cycle.name},
+                _("HR made %(name)s the reviewer of: %(people)s.")
+                % {"name": name, "people": _names(people)},
+            )
+        )
+    people = [p.employee.full_name for p in changed]
+    messages.append(
+        Message(
+            reviewer.user_id,
+            reviewer.user.email,
+            ngettext(
+                "You now review %(people)s in %(cycle)s",
+                "You now review %(count)s more people in %(cycle)s",
+                len(people),
+            )
+            % {"people": people[0], "count": len(people), "cycle": cycle.name},
+            _(
+                "You approve their goals and review their check-ins and evidence in "
+                "%(cycle)s: %(people)s. Anything already waiting for their reviewer is "
+                "now on your list."
+            )
+            % {"cycle": cycle.name, "people": _names(people)},
+            reverse("home"),
+        )
+    )
+    # Whoever made the change knows it already (HR may be a participant or reviewer).
+    return [m for m in messages if m.user_id != actor.pk]

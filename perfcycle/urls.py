@@ -16,6 +16,7 @@ urlpatterns = [
     path("cycles/<int:pk>/advance/", views.cycle_advance, name="cycle-advance"),
     path("cycles/<int:pk>/enrol/", views.cycle_enrol, name="cycle-enrol"),
     path("people/", views.employee_list, name="employee-list"),
+    path("people/find/", views.person_search, name="person-search"),
     path("org/", include("perfcycle.org_import.urls")),
     path("planning/", include("goals.urls")),
     path("implementation/", include("implementation.urls")),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from perfcycle import access, audit, phases, selectors, services
 from perfcycle.forms import AuditFilterForm, CycleForm
-from perfcycle.models import AuditEvent, Cycle, Department, Notification
+from perfcycle.models import AuditEvent, Cycle, Department, Employee, Notification
 from perfcycle.stages import viewer_for
 from perfcycle.workflow import ConcurrentEditError
 
@@ -259,6 +259,46 @@ def employee_list(request):
             "sort": sort,
             "not_enrolled": not_enrolled,
         },
+    )
+
+
+PERSON_SUGGESTIONS = 15
+
+
+@hr_required
+def person_search(request):
+    """Suggestions for a "choose a person" field (HR): active people whose name, number
+    or email contain every word typed, as JSON ``[{"value": number, "label": text}]``."""
+    words = request.GET.get("q", "").split()[:4]
+    if not words or len("".join(words)) < 2:
+        return JsonResponse({"results": []})
+    people = Employee.objects.filter(is_active=True).select_related("user", "department")
+    for word in words:
+        people = people.filter(
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(user__email__icontains=word)
+            | Q(employee_number__icontains=word)
+        )
+    people = people.order_by("user__last_name", "user__first_name", "pk")[:PERSON_SUGGESTIONS]
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "value": person.employee_number,
+                    "label": " · ".join(
+                        part
+                        for part in (
+                            person.full_name,
+                            person.job_title,
+                            person.department.name if person.department else "",
+                        )
+                        if part
+                    ),
+                }
+                for person in people
+            ]
+        }
     )
 
 

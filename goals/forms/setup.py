@@ -81,44 +81,126 @@ class TemplateAssignmentForm(forms.Form):
         return data
 
 
-class DepartmentChoices(forms.ModelMultipleChoiceField):
+class DepartmentChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
 
 
+def departments_for_choice():
+    return Department.objects.select_related("parent").order_by("name")
+
+
 class EnrolForm(forms.Form):
-    everyone = forms.BooleanField(
-        label=_("Everyone active in the organisation"),
+    """Add people by population: everyone not yet in the cycle, or one department (with
+    or without its sub-departments), optionally narrowed to one job title."""
+
+    everyone = forms.BooleanField(label=_("Everyone active not yet in the cycle"), required=False)
+    department = DepartmentChoice(
+        label=_("Department"),
+        queryset=departments_for_choice(),
         required=False,
-    )
-    departments = DepartmentChoices(
-        label=_("Departments"),
-        queryset=Department.objects.select_related("parent").order_by("name"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
+        empty_label=_("— choose a department —"),
     )
     include_subdepartments = forms.BooleanField(
-        label=_("Include their sub-departments"), required=False, initial=True
+        label=_("Include its sub-departments"), required=False, initial=True
     )
-    job_titles = forms.MultipleChoiceField(
-        label=_("Job titles"),
+    job_title = forms.CharField(
+        label=_("Only this job title"),
+        max_length=120,
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("With departments too: only people matching both."),
+        help_text=_("Optional. Exact title; upper or lower case does not matter."),
+        widget=forms.TextInput(attrs={"list": "job-titles", "autocomplete": "off"}),
     )
-
-    def __init__(self, *args, job_titles=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["job_titles"].choices = [(t, t) for t in job_titles]
 
     def clean(self):
         data = super().clean()
-        chosen = data.get("departments") or data.get("job_titles")
+        chosen = data.get("department") or (data.get("job_title") or "").strip()
         if data.get("everyone") and chosen:
             raise forms.ValidationError(
-                _("Choose either everyone or departments and job titles, not both.")
+                _("Choose either everyone or a department and job title, not both.")
             )
         if not data.get("everyone") and not chosen and not self.errors:
-            self.add_error("departments", _("Choose departments, job titles, or everyone."))
+            self.add_error("department", _("Choose a department, a job title, or everyone."))
         return data
+
+
+class IdListField(forms.Field):
+    """Ticked rows of a list: whole numbers, each at most once."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        try:
+            return sorted({int(v) for v in value})
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Choose people from the list.")) from None
+
+
+class ChosenPeopleForm(forms.Form):
+    """Add the people ticked in the searchable list, or everyone the search matches."""
+
+    employees = IdListField(label=_("People"), required=False)
+    matching = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("matching") and not data.get("employees") and not self.errors:
+            self.add_error("employees", _("Tick the people to add, or add everyone listed."))
+        return data
+
+
+def find_person(text: str) -> Employee | None:
+    """The person an HR admin typed: an employee number, a work email or a username."""
+    text = text.strip()
+    people = Employee.objects.select_related("user")
+    return (
+        people.filter(employee_number__iexact=text).first()
+        or people.filter(user__email__iexact=text).first()
+        or people.filter(user__username__iexact=text).first()
+    )
+
+
+class PersonField(forms.CharField):
+    """A person typed as an employee number or work email (the page's search suggests
+    them by name); cleans to the Employee."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        person = find_person(value)
+        if person is None:
+            raise forms.ValidationError(
+                _("Nobody has the employee number or email “%(text)s”."), params={"text": value}
+            )
+        return person
+
+
+class ReviewerForm(forms.Form):
+    reviewer = PersonField(
+        label=_("New reviewer"),
+        help_text=_("Employee number or work email; type part of a name to search."),
+        error_messages={"required": _("Choose the reviewer.")},
+    )
+
+    def __init__(self, *args, search_url: str = "", list_id: str = "reviewer-options", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].widget.attrs.update(
+            {"list": list_id, "autocomplete": "off", "data-person-search": search_url}
+        )
+        self.list_id = list_id
+
+
+class BulkReviewerForm(ReviewerForm):
+    participations = IdListField(
+        label=_("People"),
+        error_messages={"required": _("Tick the people whose reviewer changes.")},
+    )

@@ -13,7 +13,7 @@ later stages use); its names are importable from here too for the setup pages.
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 
 from goals.models import CyclePlan, RatingScale, Template, TemplateAssignment
@@ -270,14 +270,7 @@ def enrol_population(
         raise DomainError(_("Choose departments, job titles, or everyone active."))
     with transaction.atomic():
         cycle = lock_for_update(Cycle, cycle.pk)
-        _require_phase(
-            cycle,
-            ENROL_PHASES,
-            _(
-                "People can join a cycle only until its implementation phase ends; this "
-                "cycle is in its %(phase)s phase."
-            ),
-        )
+        _require_enrol_open(cycle)
         employees = Employee.objects.filter(is_active=True)
         if not everyone:
             if departments:
@@ -301,6 +294,81 @@ def enrol_population(
             },
         )
     return added
+
+
+def enrolment_candidates(cycle: Cycle, *, query: str = "", department_id: int | None = None):
+    """Active people not in ``cycle`` yet, narrowed by a search (every word in a name,
+    number, email or job title) and a department (with its sub-departments): the
+    "Add people" list, filtered and paginated in the database."""
+    people = Employee.objects.filter(is_active=True).exclude(
+        pk__in=Participation.objects.filter(cycle=cycle).values("employee_id")
+    )
+    for word in query.split():
+        people = people.filter(
+            Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(user__email__icontains=word)
+            | Q(employee_number__icontains=word)
+            | Q(job_title__icontains=word)
+        )
+    if department_id is not None:
+        people = people.filter(
+            department_id__in=department_ids_with_subdepartments([department_id])
+        )
+    return people
+
+
+def enrol_people(
+    *,
+    actor,
+    cycle: Cycle,
+    employee_ids: Iterable[int] = (),
+    matching: bool = False,
+    query: str = "",
+    department: Department | None = None,
+) -> int:
+    """Enrol the people HR ticked (``employee_ids``), or with ``matching`` everyone the
+    list's search (``query``, ``department``) finds. Bulk and idempotent: people already
+    in the cycle or no longer active are skipped. Returns how many joined."""
+    require_hr(actor)
+    employee_ids = sorted(set(employee_ids))
+    if not matching and not employee_ids:
+        raise DomainError({"employees": _("Tick the people to add, or add everyone listed.")})
+    with transaction.atomic():
+        cycle = lock_for_update(Cycle, cycle.pk)
+        _require_enrol_open(cycle)
+        people = enrolment_candidates(
+            cycle,
+            query=query if matching else "",
+            department_id=department.pk if matching and department else None,
+        )
+        if not matching:
+            people = people.filter(pk__in=employee_ids)
+        added = enrol_employees(actor=actor, cycle=cycle, employees=people)
+        record_event(
+            actor=actor,
+            verb="cycle.people_enrolled",
+            obj=cycle,
+            after={
+                "chosen": len(employee_ids),
+                "matching": matching,
+                "search": query if matching else "",
+                "department": department.name if matching and department else "",
+                "added": added,
+            },
+        )
+    return added
+
+
+def _require_enrol_open(cycle: Cycle) -> None:
+    _require_phase(
+        cycle,
+        ENROL_PHASES,
+        _(
+            "People can join a cycle only until its implementation phase ends; this "
+            "cycle is in its %(phase)s phase."
+        ),
+    )
 
 
 class RemovalRefused(DomainError):

@@ -8,16 +8,28 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from goals.forms.setup import CyclePlanForm, EnrolForm, TemplateAssignmentForm
+from goals.forms.setup import (
+    BulkReviewerForm,
+    ChosenPeopleForm,
+    CyclePlanForm,
+    EnrolForm,
+    ReviewerForm,
+    TemplateAssignmentForm,
+    departments_for_choice,
+)
 from goals.models import Goal, RatingLevel, RatingScale, TemplateAssignment
 from goals.services import setup
 from perfcycle import access
+from perfcycle.formatting import format_number
 from perfcycle.models import Department, Employee, Participation
+from perfcycle.services import change_reviewer
 from perfcycle.views import attach_errors, hr_required, refusal_status
 
 PAGE_SIZE = 50
@@ -169,7 +181,11 @@ def cycle_assignment_remove(request, cycle_id, assignment_id):
 # --- Participants ---------------------------------------------------------------------
 
 
-def _render_people(request, cycle, *, enrol_form=None, refused=None, status=200):
+def _search_url():
+    return reverse("person-search")
+
+
+def _render_people(request, cycle, *, bulk_form=None, refused=None, status=200):
     participations = Participation.objects.filter(cycle=cycle).with_people()
     query = request.GET.get("q", "").strip()
     department = request.GET.get("department", "")
@@ -206,10 +222,14 @@ def _render_people(request, cycle, *, enrol_form=None, refused=None, status=200)
         cycle,
         people=[(p.employee_id, p.employee.department_id, p.employee.job_title) for p in rows],
     )
+    ticked = set(bulk_form["participations"].value() or []) if bulk_form is not None else set()
+    ticked = {str(pk) for pk in ticked}
     for p in rows:
         p.goal_count = goal_counts.get(p.employee_id, 0)
         p.resolution = resolved[p.employee_id]
         p.removal_refused = (refused or {}).get(p.pk, [])
+        p.ticked = str(p.pk) in ticked
+    enrol_open = cycle.phase in setup.ENROL_PHASES
     return render(
         request,
         "goals/cycle_setup_people.html",
@@ -222,9 +242,11 @@ def _render_people(request, cycle, *, enrol_form=None, refused=None, status=200)
             "without_template": without_template,
             "departments": Department.objects.order_by("name"),
             "participant_count": Participation.objects.filter(cycle=cycle).count(),
-            "enrol_form": enrol_form or EnrolForm(job_titles=_job_titles()),
-            "enrol_open": cycle.phase in setup.ENROL_PHASES,
+            "not_enrolled_count": setup.enrolment_candidates(cycle).count() if enrol_open else 0,
+            "enrol_open": enrol_open,
             "remove_open": cycle.phase in setup.SETUP_PHASES,
+            "reviewer_open": cycle.is_open,
+            "bulk_form": bulk_form or BulkReviewerForm(search_url=_search_url()),
             "tab": "people",
         },
         status=status,
@@ -237,28 +259,121 @@ def cycle_setup_people(request, cycle_id):
     return _render_people(request, cycle)
 
 
+# --- Adding people: by population, or chosen from a searchable list --------------------
+
+
+def _candidate_filter(data) -> tuple[str, Department | None]:
+    """The list's search and department, from the page's query (or the posted form)."""
+    query = " ".join(data.get("q", "").split())[:100]
+    department = data.get("department", "")
+    chosen = Department.objects.filter(pk=int(department)).first() if department.isdigit() else None
+    return query, chosen
+
+
+def _render_add(request, cycle, *, enrol_form=None, chosen_form=None, data=None, status=200):
+    data = request.GET if data is None else data
+    query, department = _candidate_filter(data)
+    enrol_open = cycle.phase in setup.ENROL_PHASES
+    everyone = setup.enrolment_candidates(cycle)
+    candidates = setup.enrolment_candidates(
+        cycle, query=query, department_id=department.pk if department else None
+    ).select_related("user", "department")
+    page = Paginator(
+        candidates.order_by("user__last_name", "user__first_name", "pk"), PAGE_SIZE
+    ).get_page(data.get("page"))
+    ticked = set()
+    if chosen_form is not None:
+        ticked = {str(pk) for pk in (chosen_form["employees"].value() or [])}
+    rows = list(page.object_list)
+    for person in rows:
+        person.ticked = str(person.pk) in ticked
+    departments = list(departments_for_choice())
+    return render(
+        request,
+        "goals/cycle_setup_people_add.html",
+        {
+            "cycle": cycle,
+            "enrol_open": enrol_open,
+            "not_enrolled_count": everyone.count() if enrol_open else 0,
+            "enrol_form": enrol_form or EnrolForm(),
+            "chosen_form": chosen_form or ChosenPeopleForm(),
+            "job_titles": _job_titles(),
+            "departments": departments,
+            "query": query,
+            "department_id": department.pk if department else None,
+            "page": page,
+            "rows": rows,
+            "filtered": bool(query or department),
+            "tab": "people",
+        },
+        status=status,
+    )
+
+
+@hr_required
+def cycle_setup_people_add(request, cycle_id):
+    cycle = access.get_cycle_for(request.user, cycle_id)
+    return _render_add(request, cycle)
+
+
 @hr_required
 @require_POST
 def cycle_enrol_population(request, cycle_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
-    form = EnrolForm(request.POST, job_titles=_job_titles())
+    form = EnrolForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        title = data["job_title"].strip()
         try:
             added = setup.enrol_population(
                 actor=request.user,
                 cycle=cycle,
-                departments=data["departments"],
-                job_titles=data["job_titles"],
+                departments=[data["department"]] if data["department"] else [],
+                job_titles=[title] if title else [],
                 everyone=data["everyone"],
                 include_subdepartments=data["include_subdepartments"],
             )
         except ValidationError as error:
             attach_errors(form, error)
         else:
-            messages.success(request, _("%(count)s people added to the cycle.") % {"count": added})
+            messages.success(request, _added(added))
             return redirect("goals:cycle-setup-people", cycle.pk)
-    return _render_people(request, cycle, enrol_form=form, status=400)
+    return _render_add(request, cycle, enrol_form=form, status=400)
+
+
+def _added(count: int) -> str:
+    if not count:
+        return _("Nobody was added: everyone who matches is in the cycle already.")
+    return ngettext(
+        "%(count)s person added to the cycle.", "%(count)s people added to the cycle.", count
+    ) % {"count": format_number(count)}
+
+
+@hr_required
+@require_POST
+def cycle_enrol_chosen(request, cycle_id):
+    cycle = access.get_cycle_for(request.user, cycle_id)
+    form = ChosenPeopleForm(request.POST)
+    query, department = _candidate_filter(request.POST)
+    if form.is_valid():
+        try:
+            added = setup.enrol_people(
+                actor=request.user,
+                cycle=cycle,
+                employee_ids=form.cleaned_data["employees"],
+                matching=form.cleaned_data["matching"],
+                query=query,
+                department=department,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, _added(added))
+            back = {"q": query, "department": department.pk if department else ""}
+            back = urlencode({k: v for k, v in back.items() if v})
+            url = reverse("goals:cycle-setup-people-add", args=[cycle.pk])
+            return redirect(f"{url}?{back}#choose" if back else f"{url}#choose")
+    return _render_add(request, cycle, chosen_form=form, data=request.POST, status=400)
 
 
 @hr_required
@@ -280,6 +395,83 @@ def cycle_participant_remove(request, cycle_id, participation_id):
     return redirect("goals:cycle-setup-people", cycle.pk)
 
 
+# --- Reviewers ------------------------------------------------------------------------
+
+
+def _reviewer_changed(count: int, reviewer) -> str:
+    if not count:
+        return _("%(name)s already reviews everyone chosen; nothing changed.") % {
+            "name": reviewer.full_name
+        }
+    return ngettext(
+        "%(name)s is now the reviewer of %(count)s person.",
+        "%(name)s is now the reviewer of %(count)s people.",
+        count,
+    ) % {"name": reviewer.full_name, "count": format_number(count)}
+
+
+@hr_required
+def participant_reviewer(request, cycle_id, participation_id):
+    """One participant's reviewer: who it is, what a change moves, and the form."""
+    cycle = access.get_cycle_for(request.user, cycle_id)
+    participation = get_object_or_404(
+        Participation.objects.with_people(), cycle=cycle, pk=participation_id
+    )
+    form = ReviewerForm(request.POST or None, search_url=_search_url())
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            reviewer = form.cleaned_data["reviewer"]
+            try:
+                changed = change_reviewer(
+                    actor=request.user,
+                    cycle=cycle,
+                    participation_ids=[participation.pk],
+                    reviewer=reviewer,
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+                status = refusal_status(error)
+            else:
+                messages.success(request, _reviewer_changed(changed, reviewer))
+                return redirect("goals:cycle-setup-people", cycle.pk)
+    return render(
+        request,
+        "goals/participant_reviewer.html",
+        {
+            "cycle": cycle,
+            "participation": participation,
+            "form": form,
+            "reviewer_open": cycle.is_open,
+            "tab": "people",
+        },
+        status=status,
+    )
+
+
+@hr_required
+@require_POST
+def participants_reviewer_bulk(request, cycle_id):
+    cycle = access.get_cycle_for(request.user, cycle_id)
+    form = BulkReviewerForm(request.POST, search_url=_search_url())
+    if form.is_valid():
+        reviewer = form.cleaned_data["reviewer"]
+        try:
+            changed = change_reviewer(
+                actor=request.user,
+                cycle=cycle,
+                participation_ids=form.cleaned_data["participations"],
+                reviewer=reviewer,
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            return _render_people(request, cycle, bulk_form=form, status=refusal_status(error))
+        messages.success(request, _reviewer_changed(changed, reviewer))
+        return redirect("goals:cycle-setup-people", cycle.pk)
+    return _render_people(request, cycle, bulk_form=form, status=400)
+
+
 urlpatterns = [
     path("cycles/<int:cycle_id>/setup/", cycle_setup, name="cycle-setup"),
     path("cycles/<int:cycle_id>/setup/plan/", cycle_plan_set, name="cycle-plan-set"),
@@ -295,9 +487,29 @@ urlpatterns = [
     ),
     path("cycles/<int:cycle_id>/setup/people/", cycle_setup_people, name="cycle-setup-people"),
     path(
+        "cycles/<int:cycle_id>/setup/people/add/",
+        cycle_setup_people_add,
+        name="cycle-setup-people-add",
+    ),
+    path(
         "cycles/<int:cycle_id>/setup/people/enrol/",
         cycle_enrol_population,
         name="cycle-enrol-population",
+    ),
+    path(
+        "cycles/<int:cycle_id>/setup/people/enrol/chosen/",
+        cycle_enrol_chosen,
+        name="cycle-enrol-chosen",
+    ),
+    path(
+        "cycles/<int:cycle_id>/setup/people/reviewer/",
+        participants_reviewer_bulk,
+        name="cycle-reviewer-bulk",
+    ),
+    path(
+        "cycles/<int:cycle_id>/setup/people/<int:participation_id>/reviewer/",
+        participant_reviewer,
+        name="participant-reviewer",
     ),
     path(
         "cycles/<int:cycle_id>/setup/people/<int:participation_id>/remove/",

@@ -560,7 +560,7 @@ def test_hr_enrols_and_removes_in_the_page(org, login, engineering):
     client = login(org["hr"])
     response = client.post(
         reverse("goals:cycle-enrol-population", args=[cycle.pk]),
-        {"departments": [engineering.pk], "include_subdepartments": "on"},
+        {"department": engineering.pk, "include_subdepartments": "on"},
     )
     assert response.status_code == 302
     assert Participation.objects.filter(cycle=cycle).count() == 5
@@ -578,10 +578,10 @@ def test_bad_enrol_input_is_a_400_with_the_error_at_the_field(org, login, engine
     response = client.post(reverse("goals:cycle-enrol-population", args=[cycle.pk]), {})
     assert response.status_code == 400
     page = response.content.decode()
-    assert 'href="#id_departments"' in page and "is-invalid" in page
+    assert 'href="#id_department"' in page and "is-invalid" in page
     response = client.post(
         reverse("goals:cycle-enrol-population", args=[cycle.pk]),
-        {"everyone": "on", "departments": [engineering.pk]},
+        {"everyone": "on", "department": engineering.pk},
     )
     assert response.status_code == 400
     assert "not both" in response.content.decode()
