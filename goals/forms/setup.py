@@ -81,9 +81,10 @@ class TemplateAssignmentForm(forms.Form):
         return data
 
 
-class DepartmentChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+def department_label(department) -> str:
+    if department.parent_id:
+        return f"{department.parent.name} › {department.name}"
+    return department.name
 
 
 def departments_for_choice():
@@ -95,11 +96,8 @@ class EnrolForm(forms.Form):
     or without its sub-departments), optionally narrowed to one job title."""
 
     everyone = forms.BooleanField(label=_("Everyone active not yet in the cycle"), required=False)
-    department = DepartmentChoice(
-        label=_("Department"),
-        queryset=departments_for_choice(),
-        required=False,
-        empty_label=_("— choose a department —"),
+    department = forms.TypedChoiceField(
+        label=_("Department"), required=False, coerce=int, empty_value=None
     )
     include_subdepartments = forms.BooleanField(
         label=_("Include its sub-departments"), required=False, initial=True
@@ -111,6 +109,19 @@ class EnrolForm(forms.Form):
         help_text=_("Optional. Exact title; upper or lower case does not matter."),
         widget=forms.TextInput(attrs={"list": "job-titles", "autocomplete": "off"}),
     )
+
+    def __init__(self, *args, departments=(), **kwargs):
+        """``departments``: the page's list (one query for the page, not one per use)."""
+        super().__init__(*args, **kwargs)
+        self.departments = {d.pk: d for d in departments}
+        self.fields["department"].choices = [
+            ("", _("— choose a department —")),
+            *((d.pk, department_label(d)) for d in departments),
+        ]
+
+    def clean_department(self):
+        chosen = self.cleaned_data["department"]
+        return None if chosen is None else self.departments[chosen]
 
     def clean(self):
         data = super().clean()

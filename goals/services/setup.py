@@ -296,10 +296,11 @@ def enrol_population(
     return added
 
 
-def enrolment_candidates(cycle: Cycle, *, query: str = "", department_id: int | None = None):
+def enrolment_candidates(cycle: Cycle, *, query: str = "", department_ids=None):
     """Active people not in ``cycle`` yet, narrowed by a search (every word in a name,
     number, email or job title) and a department (with its sub-departments): the
-    "Add people" list, filtered and paginated in the database."""
+    "Add people" list, filtered and paginated in the database. ``department_ids``: a
+    department and its sub-departments (``department_ids_with_subdepartments``)."""
     people = Employee.objects.filter(is_active=True).exclude(
         pk__in=Participation.objects.filter(cycle=cycle).values("employee_id")
     )
@@ -311,10 +312,8 @@ def enrolment_candidates(cycle: Cycle, *, query: str = "", department_id: int | 
             | Q(employee_number__icontains=word)
             | Q(job_title__icontains=word)
         )
-    if department_id is not None:
-        people = people.filter(
-            department_id__in=department_ids_with_subdepartments([department_id])
-        )
+    if department_ids is not None:
+        people = people.filter(department_id__in=department_ids)
     return people
 
 
@@ -337,11 +336,10 @@ def enrol_people(
     with transaction.atomic():
         cycle = lock_for_update(Cycle, cycle.pk)
         _require_enrol_open(cycle)
-        people = enrolment_candidates(
-            cycle,
-            query=query if matching else "",
-            department_id=department.pk if matching and department else None,
-        )
+        chosen = None
+        if matching and department is not None:
+            chosen = department_ids_with_subdepartments([department.pk])
+        people = enrolment_candidates(cycle, query=query if matching else "", department_ids=chosen)
         if not matching:
             people = people.filter(pk__in=employee_ids)
         added = enrol_employees(actor=actor, cycle=cycle, employees=people)

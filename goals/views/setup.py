@@ -7,7 +7,7 @@ service and redirects, or renders the page again with the errors (400).
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import urlencode
@@ -28,7 +28,7 @@ from goals.models import Goal, RatingLevel, RatingScale, TemplateAssignment
 from goals.services import setup
 from perfcycle import access
 from perfcycle.formatting import format_number
-from perfcycle.models import Department, Employee, Participation
+from perfcycle.models import Cycle, Department, Employee, Participation
 from perfcycle.services import change_reviewer
 from perfcycle.views import attach_errors, hr_required, refusal_status
 
@@ -185,39 +185,76 @@ def _search_url():
     return reverse("person-search")
 
 
+def _count(queryset):
+    """``SELECT COUNT(*)`` of ``queryset`` as a subquery: a number in another query."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Subquery(counted, output_field=IntegerField())
+
+
+def _counted(cycles):
+    """The cycles with their participant count and how many active people are not in
+    them yet, in the same query."""
+    return cycles.annotate(
+        participant_total=_count(Participation.objects.filter(cycle_id=OuterRef("pk"))),
+        not_enrolled=_count(
+            Employee.objects.filter(is_active=True).filter(
+                ~Exists(
+                    Participation.objects.filter(
+                        cycle_id=OuterRef(OuterRef("pk")), employee_id=OuterRef("pk")
+                    )
+                )
+            )
+        ),
+    )
+
+
 def _render_people(request, cycle, *, bulk_form=None, refused=None, status=200):
-    participations = Participation.objects.filter(cycle=cycle).with_people()
+    if not hasattr(cycle, "participant_total"):
+        cycle = _counted(Cycle.objects.all()).get(pk=cycle.pk)
+    participations = (
+        Participation.objects.filter(cycle=cycle)
+        .with_people()
+        .annotate(
+            goal_count=_count(
+                Goal.objects.filter(cycle_id=OuterRef("cycle_id"), owner_id=OuterRef("employee_id"))
+            )
+        )
+    )
     query = request.GET.get("q", "").strip()
     department = request.GET.get("department", "")
+    filtered = False
     if query:
+        filtered = True
         participations = participations.filter(
             Q(employee__user__first_name__icontains=query)
             | Q(employee__user__last_name__icontains=query)
             | Q(employee__employee_number__icontains=query)
             | Q(employee__job_title__icontains=query)
         )
+    departments = list(Department.objects.order_by("name"))
     if department.isdigit():
+        filtered = True
+        # The list of departments gives the tree too: no second query for it.
+        chains = setup.department_chains({d.pk: d.parent_id for d in departments})
         participations = participations.filter(
-            employee__department_id__in=setup.department_ids_with_subdepartments([int(department)])
+            employee__department_id__in=[
+                d for d, chain in chains.items() if int(department) in chain
+            ]
         )
     without_template = request.GET.get("template") == "none"
     if without_template:
+        filtered = True
         participations = participations.filter(
             employee_id__in=setup.template_preview(cycle).without_template
         )
     participations = participations.order_by(
         "employee__user__last_name", "employee__user__first_name", "pk"
     )
-    page = Paginator(participations, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(participations, PAGE_SIZE)
+    if not filtered:
+        paginator.count = cycle.participant_total  # counted with the cycle already
+    page = paginator.get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    owners = [p.employee_id for p in rows]
-    goal_counts = dict(
-        Goal.objects.filter(cycle=cycle, owner_id__in=owners)
-        .order_by()
-        .values("owner_id")
-        .annotate(n=Count("id"))
-        .values_list("owner_id", "n")
-    )
     resolved = setup.resolutions_for_participants(
         cycle,
         people=[(p.employee_id, p.employee.department_id, p.employee.job_title) for p in rows],
@@ -225,7 +262,6 @@ def _render_people(request, cycle, *, bulk_form=None, refused=None, status=200):
     ticked = set(bulk_form["participations"].value() or []) if bulk_form is not None else set()
     ticked = {str(pk) for pk in ticked}
     for p in rows:
-        p.goal_count = goal_counts.get(p.employee_id, 0)
         p.resolution = resolved[p.employee_id]
         p.removal_refused = (refused or {}).get(p.pk, [])
         p.ticked = str(p.pk) in ticked
@@ -240,9 +276,9 @@ def _render_people(request, cycle, *, bulk_form=None, refused=None, status=200):
             "query": query,
             "department": department,
             "without_template": without_template,
-            "departments": Department.objects.order_by("name"),
-            "participant_count": Participation.objects.filter(cycle=cycle).count(),
-            "not_enrolled_count": setup.enrolment_candidates(cycle).count() if enrol_open else 0,
+            "departments": departments,
+            "participant_count": cycle.participant_total,
+            "not_enrolled_count": cycle.not_enrolled,
             "enrol_open": enrol_open,
             "remove_open": cycle.phase in setup.SETUP_PHASES,
             "reviewer_open": cycle.is_open,
@@ -255,47 +291,56 @@ def _render_people(request, cycle, *, bulk_form=None, refused=None, status=200):
 
 @hr_required
 def cycle_setup_people(request, cycle_id):
-    cycle = access.get_cycle_for(request.user, cycle_id)
+    cycle = get_object_or_404(_counted(access.cycles_visible_to(request.user)), pk=cycle_id)
     return _render_people(request, cycle)
 
 
 # --- Adding people: by population, or chosen from a searchable list --------------------
 
 
-def _candidate_filter(data) -> tuple[str, Department | None]:
-    """The list's search and department, from the page's query (or the posted form)."""
+def _candidate_filter(data, departments) -> tuple[str, Department | None, list | None]:
+    """The list's search, department and that department's tree (ids), from the page's
+    query or the posted form; ``departments`` is the page's list of them."""
     query = " ".join(data.get("q", "").split())[:100]
     department = data.get("department", "")
-    chosen = Department.objects.filter(pk=int(department)).first() if department.isdigit() else None
-    return query, chosen
+    chosen = next((d for d in departments if str(d.pk) == department), None)
+    if chosen is None:
+        return query, None, None
+    chains = setup.department_chains({d.pk: d.parent_id for d in departments})
+    return query, chosen, [d for d, chain in chains.items() if chosen.pk in chain]
 
 
 def _render_add(request, cycle, *, enrol_form=None, chosen_form=None, data=None, status=200):
+    if not hasattr(cycle, "not_enrolled"):
+        cycle = _counted(Cycle.objects.all()).get(pk=cycle.pk)
     data = request.GET if data is None else data
-    query, department = _candidate_filter(data)
-    enrol_open = cycle.phase in setup.ENROL_PHASES
-    everyone = setup.enrolment_candidates(cycle)
-    candidates = setup.enrolment_candidates(
-        cycle, query=query, department_id=department.pk if department else None
-    ).select_related("user", "department")
-    page = Paginator(
-        candidates.order_by("user__last_name", "user__first_name", "pk"), PAGE_SIZE
-    ).get_page(data.get("page"))
+    departments = list(departments_for_choice())
+    query, department, tree = _candidate_filter(data, departments)
+    candidates = setup.enrolment_candidates(cycle, query=query, department_ids=tree)
+    paginator = Paginator(
+        candidates.select_related("user", "department").order_by(
+            "user__last_name", "user__first_name", "pk"
+        ),
+        PAGE_SIZE,
+    )
+    filtered = bool(query or department)
+    if not filtered:
+        paginator.count = cycle.not_enrolled  # counted with the cycle already
+    page = paginator.get_page(data.get("page"))
     ticked = set()
     if chosen_form is not None:
         ticked = {str(pk) for pk in (chosen_form["employees"].value() or [])}
     rows = list(page.object_list)
     for person in rows:
         person.ticked = str(person.pk) in ticked
-    departments = list(departments_for_choice())
     return render(
         request,
         "goals/cycle_setup_people_add.html",
         {
             "cycle": cycle,
-            "enrol_open": enrol_open,
-            "not_enrolled_count": everyone.count() if enrol_open else 0,
-            "enrol_form": enrol_form or EnrolForm(),
+            "enrol_open": cycle.phase in setup.ENROL_PHASES,
+            "not_enrolled_count": cycle.not_enrolled,
+            "enrol_form": enrol_form or EnrolForm(departments=departments),
             "chosen_form": chosen_form or ChosenPeopleForm(),
             "job_titles": _job_titles(),
             "departments": departments,
@@ -303,7 +348,7 @@ def _render_add(request, cycle, *, enrol_form=None, chosen_form=None, data=None,
             "department_id": department.pk if department else None,
             "page": page,
             "rows": rows,
-            "filtered": bool(query or department),
+            "filtered": filtered,
             "tab": "people",
         },
         status=status,
@@ -312,7 +357,7 @@ def _render_add(request, cycle, *, enrol_form=None, chosen_form=None, data=None,
 
 @hr_required
 def cycle_setup_people_add(request, cycle_id):
-    cycle = access.get_cycle_for(request.user, cycle_id)
+    cycle = get_object_or_404(_counted(access.cycles_visible_to(request.user)), pk=cycle_id)
     return _render_add(request, cycle)
 
 
@@ -320,7 +365,7 @@ def cycle_setup_people_add(request, cycle_id):
 @require_POST
 def cycle_enrol_population(request, cycle_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
-    form = EnrolForm(request.POST)
+    form = EnrolForm(request.POST, departments=departments_for_choice())
     if form.is_valid():
         data = form.cleaned_data
         title = data["job_title"].strip()
@@ -354,7 +399,7 @@ def _added(count: int) -> str:
 def cycle_enrol_chosen(request, cycle_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
     form = ChosenPeopleForm(request.POST)
-    query, department = _candidate_filter(request.POST)
+    query, department, _tree = _candidate_filter(request.POST, departments_for_choice())
     if form.is_valid():
         try:
             added = setup.enrol_people(
