@@ -148,6 +148,24 @@ def not_enrolled():
     return Employee.objects.filter(_in_no_open_cycle(), is_active=True)
 
 
+def matching_people(people, text: str, *, job_title: bool = True, path: str = ""):
+    """``people`` (employees, or records reaching them at ``path``) narrowed to those whose
+    first or last name, email, employee number (or job title) contain every word of
+    ``text``: "hannah cla" finds Hannah Clarke."""
+    p = f"{path}__" if path else ""
+    for word in text.split():
+        condition = (
+            Q(**{f"{p}user__first_name__icontains": word})
+            | Q(**{f"{p}user__last_name__icontains": word})
+            | Q(**{f"{p}user__email__icontains": word})
+            | Q(**{f"{p}employee_number__icontains": word})
+        )
+        if job_title:
+            condition |= Q(**{f"{p}job_title__icontains": word})
+        people = people.filter(condition)
+    return people
+
+
 def failed_emails():
     """Outbox emails that gave up after every attempt, the latest failure first."""
     return (

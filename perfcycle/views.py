@@ -226,14 +226,7 @@ def employee_list(request):
     qs = access.employees_visible_to(request.user).with_org()
     query = request.GET.get("q", "").strip()
     department = request.GET.get("department", "")
-    if query:
-        qs = qs.filter(
-            Q(user__first_name__icontains=query)
-            | Q(user__last_name__icontains=query)
-            | Q(user__email__icontains=query)
-            | Q(employee_number__icontains=query)
-            | Q(job_title__icontains=query)
-        )
+    qs = selectors.matching_people(qs, query)
     if department.isdigit():
         qs = qs.filter(department_id=int(department))
     not_enrolled = request.GET.get("not_enrolled") == "1"
@@ -272,14 +265,11 @@ def person_search(request):
     words = request.GET.get("q", "").split()[:4]
     if not words or len("".join(words)) < 2:
         return JsonResponse({"results": []})
-    people = Employee.objects.filter(is_active=True).select_related("user", "department")
-    for word in words:
-        people = people.filter(
-            Q(user__first_name__icontains=word)
-            | Q(user__last_name__icontains=word)
-            | Q(user__email__icontains=word)
-            | Q(employee_number__icontains=word)
-        )
+    people = selectors.matching_people(
+        Employee.objects.filter(is_active=True).select_related("user", "department"),
+        " ".join(words),
+        job_title=False,
+    )
     people = people.order_by("user__last_name", "user__first_name", "pk")[:PERSON_SUGGESTIONS]
     return JsonResponse(
         {

@@ -13,7 +13,7 @@ later stages use); its names are importable from here too for the setup pages.
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import ProtectedError, Q
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
 from goals.models import CyclePlan, RatingScale, Template, TemplateAssignment
@@ -32,6 +32,7 @@ from goals.plans import (  # noqa: F401 - the setup pages read these through thi
 from perfcycle import stages
 from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Department, Employee, Participation
+from perfcycle.selectors import matching_people
 from perfcycle.services import enrol_employees
 from perfcycle.workflow import ConcurrentEditError, DomainError, lock_for_update, require_hr
 
@@ -304,14 +305,7 @@ def enrolment_candidates(cycle: Cycle, *, query: str = "", department_ids=None):
     people = Employee.objects.filter(is_active=True).exclude(
         pk__in=Participation.objects.filter(cycle=cycle).values("employee_id")
     )
-    for word in query.split():
-        people = people.filter(
-            Q(user__first_name__icontains=word)
-            | Q(user__last_name__icontains=word)
-            | Q(user__email__icontains=word)
-            | Q(employee_number__icontains=word)
-            | Q(job_title__icontains=word)
-        )
+    people = matching_people(people, query)
     if department_ids is not None:
         people = people.filter(department_id__in=department_ids)
     return people

@@ -7,7 +7,7 @@ service and redirects, or renders the page again with the errors (400).
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.http import urlencode
@@ -29,6 +29,7 @@ from goals.services import setup
 from perfcycle import access
 from perfcycle.formatting import format_number
 from perfcycle.models import Cycle, Department, Employee, Participation
+from perfcycle.selectors import matching_people
 from perfcycle.services import change_reviewer
 from perfcycle.views import attach_errors, hr_required, refusal_status
 
@@ -225,12 +226,7 @@ def _render_people(request, cycle, *, bulk_form=None, refused=None, status=200):
     filtered = False
     if query:
         filtered = True
-        participations = participations.filter(
-            Q(employee__user__first_name__icontains=query)
-            | Q(employee__user__last_name__icontains=query)
-            | Q(employee__employee_number__icontains=query)
-            | Q(employee__job_title__icontains=query)
-        )
+        participations = matching_people(participations, query, path="employee")
     departments = list(Department.objects.order_by("name"))
     if department.isdigit():
         filtered = True
