@@ -377,15 +377,13 @@ def change_reviewer(*, actor, cycle: Cycle, participation_ids, reviewer) -> int:
                 _("Someone chosen is no longer in this cycle. Reload the page and choose again.")
             )
         if any(p.employee_id == reviewer.pk for p in rows):
-            raise DomainError(
-                {
-                    "reviewer": _(
-                        "%(name)s cannot review themself; choose someone else, or leave "
-                        "%(name)s out of the selection."
-                    )
-                    % {"name": reviewer.full_name}
-                }
-            )
+            message = _("%(name)s cannot be their own reviewer; choose someone else.")
+            if len(rows) > 1:
+                message = _(
+                    "%(name)s cannot be their own reviewer; choose someone else, or leave "
+                    "%(name)s out of the selection."
+                )
+            raise DomainError({"reviewer": message % {"name": reviewer.full_name}})
         changed = [p for p in rows if p.reviewer_id != reviewer.pk]
         if not changed:
             return 0

@@ -93,6 +93,11 @@ def detail_pages(role: str, cycle) -> list[str]:
         reverse("cycle-create"),
         reverse("goals:cycle-setup", args=[cycle.pk]),
         reverse("goals:cycle-setup-people", args=[cycle.pk]),
+        reverse("goals:cycle-setup-people-add", args=[cycle.pk]),
+        *[
+            reverse("goals:participant-reviewer", args=[cycle.pk, pk])
+            for pk in cycle.participations.order_by("pk").values_list("pk", flat=True)[:1]
+        ],
         reverse("implementation:checkin-settings", args=[cycle.pk]),
         reverse("goals:indicator-list"),
         reverse("goals:scale-list"),

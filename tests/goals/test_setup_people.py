@@ -83,7 +83,7 @@ def test_hr_changes_one_reviewer_from_the_row(org, cycle, login):
     [
         ("", "Choose the reviewer."),
         ("E99999", "Nobody has the employee number or email"),
-        ("self", "cannot review themself"),
+        ("self", "cannot be their own reviewer"),
         ("gone", "has left the organisation"),
     ],
 )
@@ -144,7 +144,7 @@ def test_a_bad_selection_is_a_400_and_keeps_the_ticks(org, cycle, login):
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "cannot review themself" in page and "is-invalid" in page
+    assert "cannot be their own reviewer" in page and "is-invalid" in page
     assert page.count(" checked>") == 2  # the rows stay ticked for the next try
     assert part(cycle, org["employee"]).reviewer == org["manager"]
 

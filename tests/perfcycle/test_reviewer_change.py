@@ -117,7 +117,7 @@ def test_a_reviewer_who_left_is_refused_at_the_field(org, cycle):
 def test_nobody_reviews_themself_and_the_whole_selection_is_refused(org, cycle):
     """The manager is in the selection: nothing changes, not even for the others."""
     ids = [part(cycle, org["employee"]).pk, part(cycle, org["manager"]).pk]
-    error = refused(org, cycle, ids, org["manager"], "cannot review themself")
+    error = refused(org, cycle, ids, org["manager"], "cannot be their own reviewer")
     assert "reviewer" in error.error_dict
 
 
