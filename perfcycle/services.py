@@ -336,7 +336,9 @@ def _names(names: list[str]) -> str:
     return shown
 
 
-def change_reviewer(*, actor, cycle: Cycle, participation_ids, reviewer) -> int:
+def change_reviewer(
+    *, actor, cycle: Cycle, participation_ids, reviewer, expected_reviewers=None
+) -> int:
     """HR makes ``reviewer`` the reviewer of the participations ``participation_ids`` of
     ``cycle`` (one person, or a selection); returns how many changed.
 
@@ -346,6 +348,8 @@ def change_reviewer(*, actor, cycle: Cycle, participation_ids, reviewer) -> int:
     evidence to verify) is reached through the participation's reviewer
     (perfcycle.access), so it follows the new reviewer, and the former reviewer loses
     the reviewer's access (unless they are above the person in the management chain).
+    ``expected_reviewers`` ({participation id: reviewer id or None}, what the page showed):
+    if one was changed by someone else meanwhile, ConcurrentEditError and nothing changes.
     One audit event per participation changed; the participant, the former and the new
     reviewer are notified (one message per person, however many were changed)."""
     require_hr(actor)
@@ -376,6 +380,19 @@ def change_reviewer(*, actor, cycle: Cycle, participation_ids, reviewer) -> int:
             raise DomainError(
                 _("Someone chosen is no longer in this cycle. Reload the page and choose again.")
             )
+        expected = expected_reviewers or {}
+        for p in rows:
+            if p.pk in expected and p.reviewer_id != expected[p.pk]:
+                raise ConcurrentEditError(
+                    _(
+                        "Someone changed the reviewer of %(name)s while you were "
+                        "choosing; it is %(now)s now. Check it, then choose again."
+                    )
+                    % {
+                        "name": p.employee.full_name,
+                        "now": p.reviewer.full_name if p.reviewer else _("nobody"),
+                    }
+                )
         if any(p.employee_id == reviewer.pk for p in rows):
             message = _("%(name)s cannot be their own reviewer; choose someone else.")
             if len(rows) > 1:

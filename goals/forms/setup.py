@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from goals.models import RatingScale, Template
 from perfcycle.models import Department, Employee
+from perfcycle.workflow import ConcurrentEditError
 
 
 class CyclePlanForm(forms.Form):
@@ -208,6 +209,36 @@ class ReviewerForm(forms.Form):
             {"list": list_id, "autocomplete": "off", "data-person-search": search_url}
         )
         self.list_id = list_id
+
+
+NOBODY = "none"
+
+
+class OneReviewerForm(ReviewerForm):
+    """One participant's reviewer; ``current`` is the reviewer the page showed (their id,
+    or "none"), so that a change someone made meanwhile is not overwritten unseen. A form
+    without it is refused like an out-of-date one (never overwrite blindly)."""
+
+    current = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    stale = False
+
+    def clean_current(self):
+        value = self.cleaned_data["current"].strip()
+        if value == NOBODY:
+            return None
+        if not value.isdigit():
+            self.stale = True
+            return None
+        return int(value)
+
+    def clean(self):
+        data = super().clean()
+        if self.stale:
+            raise ConcurrentEditError(
+                _("This form is out of date. Reload the page, then choose the reviewer again.")
+            )
+        return data
 
 
 class BulkReviewerForm(ReviewerForm):

@@ -20,7 +20,7 @@ from goals.forms.setup import (
     ChosenPeopleForm,
     CyclePlanForm,
     EnrolForm,
-    ReviewerForm,
+    OneReviewerForm,
     TemplateAssignmentForm,
     departments_for_choice,
 )
@@ -237,6 +237,10 @@ def _render_people(request, cycle, *, bulk_form=None, refused=None, status=200):
                 d for d, chain in chains.items() if int(department) in chain
             ]
         )
+    without_reviewer = request.GET.get("reviewer") == "none"
+    if without_reviewer:
+        filtered = True
+        participations = participations.filter(reviewer__isnull=True)
     without_template = request.GET.get("template") == "none"
     if without_template:
         filtered = True
@@ -272,6 +276,7 @@ def _render_people(request, cycle, *, bulk_form=None, refused=None, status=200):
             "query": query,
             "department": department,
             "without_template": without_template,
+            "without_reviewer": without_reviewer,
             "departments": departments,
             "participant_count": cycle.participant_total,
             "not_enrolled_count": cycle.not_enrolled,
@@ -458,10 +463,10 @@ def participant_reviewer(request, cycle_id, participation_id):
     participation = get_object_or_404(
         Participation.objects.with_people(), cycle=cycle, pk=participation_id
     )
-    form = ReviewerForm(request.POST or None, search_url=_search_url())
+    form = OneReviewerForm(request.POST or None, search_url=_search_url())
     status = 200
     if request.method == "POST":
-        status = 400
+        status = 409 if not form.is_valid() and form.stale else 400
         if form.is_valid():
             reviewer = form.cleaned_data["reviewer"]
             try:
@@ -470,6 +475,7 @@ def participant_reviewer(request, cycle_id, participation_id):
                     cycle=cycle,
                     participation_ids=[participation.pk],
                     reviewer=reviewer,
+                    expected_reviewers={participation.pk: form.cleaned_data["current"]},
                 )
             except ValidationError as error:
                 attach_errors(form, error)

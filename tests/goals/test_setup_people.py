@@ -71,7 +71,10 @@ def test_hr_changes_one_reviewer_from_the_row(org, cycle, login):
     assert response.status_code == 200
     assert org["manager"].full_name in response.content.decode()
 
-    response = client.post(reviewer_url(cycle, p), {"reviewer": org["manager2"].user.email})
+    response = client.post(
+        reviewer_url(cycle, p),
+        {"reviewer": org["manager2"].user.email, "current": org["manager"].pk},
+    )
     assert response.status_code == 302
     assert part(cycle, org["employee"]).reviewer == org["manager2"]
     page = client.get(response["Location"]).content.decode()
@@ -95,7 +98,9 @@ def test_bad_reviewer_input_is_a_400_with_the_message_at_the_field(
         typed, typed
     )
     p = part(cycle, org["employee"])
-    response = login(org["hr"]).post(reviewer_url(cycle, p), {"reviewer": typed})
+    response = login(org["hr"]).post(
+        reviewer_url(cycle, p), {"reviewer": typed, "current": org["manager"].pk}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert 'href="#id_reviewer"' in page  # the summary links to the field
@@ -160,7 +165,7 @@ def test_reviewers_are_fixed_once_the_cycle_is_closed(org, login):
     assert 'id="bulk-reviewer"' not in page
     response = client.post(
         reverse("goals:participant-reviewer", args=[closed.pk, p.pk]),
-        {"reviewer": org["manager2"].employee_number},
+        {"reviewer": org["manager2"].employee_number, "current": org["manager"].pk},
     )
     assert response.status_code == 400
     assert part(closed, org["employee"]).reviewer == org["manager"]
@@ -277,3 +282,50 @@ def test_the_pages_take_at_most_12_queries_whatever_the_size(org, cycle, login, 
     enrol(cycle, *team[:30])
     assert queries(client, url()) == small
     assert small <= 12
+
+
+def test_a_reviewer_changed_meanwhile_is_not_overwritten(org, cycle, login):
+    """The form carries the reviewer the page showed: a change made since is a 409 with
+    a message, the other change stays, and the page shows the reviewer as it is now."""
+    client = login(org["hr"])
+    p = part(cycle, org["employee"])
+    shown = org["manager"].pk
+    Participation.objects.filter(pk=p.pk).update(reviewer=org["director"])  # someone else
+    response = client.post(
+        reviewer_url(cycle, p), {"reviewer": org["manager2"].employee_number, "current": shown}
+    )
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Someone changed the reviewer" in page
+    assert f'name="current" value="{org["director"].pk}"' in page
+    assert part(cycle, org["employee"]).reviewer == org["director"]
+    response = client.post(
+        reviewer_url(cycle, p),
+        {"reviewer": org["manager2"].employee_number, "current": org["director"].pk},
+    )
+    assert response.status_code == 302
+    assert part(cycle, org["employee"]).reviewer == org["manager2"]
+
+
+def test_a_form_without_the_reviewer_it_showed_is_refused(org, cycle, login):
+    p = part(cycle, org["employee"])
+    response = login(org["hr"]).post(
+        reviewer_url(cycle, p), {"reviewer": org["manager2"].employee_number}
+    )
+    assert response.status_code == 409
+    assert "This form is out of date" in response.content.decode()
+    assert part(cycle, org["employee"]).reviewer == org["manager"]
+    (p2,) = enrol(make_cycle("FY2030"), org["director"])  # nobody reviews the director
+    page = login(org["hr"]).get(reviewer_url(p2.cycle, p2)).content.decode()
+    assert 'name="current" value="none"' in page
+    response = login(org["hr"]).post(
+        reviewer_url(p2.cycle, p2), {"reviewer": org["hr"].employee_number, "current": "none"}
+    )
+    assert response.status_code == 302
+
+
+def test_people_without_a_reviewer_are_found_with_one_tick(org, cycle, login):
+    enrol(cycle, org["director"])  # the top of the chart: nobody reviews him
+    response = login(org["hr"]).get(people_url(cycle) + "?reviewer=none")
+    assert [p.employee_id for p in response.context["rows"]] == [org["director"].pk]
+    assert "No reviewer" in response.content.decode()
