@@ -307,6 +307,7 @@ def test_cycle_page_actions_come_from_the_stages(org, login):
         "tree",
         "planning-progress",
         "cycle-setup",
+        "cycle-people",
         "checkin-settings",
         "cycle-edit",
     ]
@@ -315,6 +316,7 @@ def test_cycle_page_actions_come_from_the_stages(org, login):
     assert action_keys(hr.get(closed.get_absolute_url()).content.decode()) == [
         "tree",
         "planning-progress",
+        "cycle-people",
     ]
     employee_page = login(org["employee"]).get(cycle.get_absolute_url()).content.decode()
     assert action_keys(employee_page) == ["tree"]
