@@ -173,7 +173,8 @@ class EvidenceForm(forms.Form):
             choices = [
                 (
                     group[0].cycle.name,
-                    [(p.pk, participation_label(p, me=me, cycle=False)) for p in group],
+                    # The cycle in the option too: a closed select shows no group label.
+                    [(p.pk, participation_label(p, me=me)) for p in group],
                 )
                 for group in by_cycle.values()
             ]
