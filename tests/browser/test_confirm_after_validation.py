@@ -10,19 +10,13 @@ from playwright.sync_api import Page, expect
 from implementation.models import CheckIn, Deviation
 from implementation.services import checkins
 from perfcycle.models import Cycle, Participation
-from tests.factories import PASSWORD, enrol, make_cycle
+from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_goal
 from tests.implementation.factories import make_deviation
 
+from .conftest import sign_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, person, landing: str = "**/me/**") -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", person.user.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(landing)
 
 
 @pytest.fixture
@@ -32,6 +26,16 @@ def running(org):
     cycle = make_cycle("FY now", phase=Cycle.Phase.IMPLEMENTATION, start=start)
     enrol(cycle, org["employee"], org["peer"])
     return cycle
+
+
+def open_checkin_form(page: Page, org, cycle) -> tuple[CheckIn, list[str]]:
+    """The employee's open check-in, its form on screen, and the questions asked so far."""
+    checkins.open_checkins(cycle=cycle, today=timezone.localdate())
+    checkin = CheckIn.objects.get(participation__employee=org["employee"])
+    asked = record_dialogs(page)
+    sign_in(page, org["employee"])
+    page.goto(f"/implementation/checkins/{checkin.pk}/edit/")
+    return checkin, asked
 
 
 def record_dialogs(page: Page) -> list[str]:
@@ -50,11 +54,7 @@ def test_submitting_a_checkin_without_confidence_says_so_before_asking(
 ):
     """Submit with no confidence: the message is at the field, no dialog, nothing sent and
     the typed text is still there; with a confidence, the question comes, then it is sent."""
-    checkins.open_checkins(cycle=running, today=timezone.localdate())
-    checkin = CheckIn.objects.get(participation__employee=org["employee"])
-    asked = record_dialogs(page)
-    sign_in(page, org["employee"])
-    page.goto(f"/implementation/checkins/{checkin.pk}/edit/")
+    checkin, asked = open_checkin_form(page, org, running)
     page.get_by_label("What went well").fill("Shipped the importer")
     page.get_by_test_id("submit-checkin").click()
 
@@ -86,11 +86,7 @@ def test_submitting_a_checkin_without_confidence_says_so_before_asking(
 
 def test_saving_a_draft_needs_no_confidence_and_asks_nothing(page, org, running):
     """Only Submit needs a confidence: Save draft goes straight through."""
-    checkins.open_checkins(cycle=running, today=timezone.localdate())
-    checkin = CheckIn.objects.get(participation__employee=org["employee"])
-    asked = record_dialogs(page)
-    sign_in(page, org["employee"])
-    page.goto(f"/implementation/checkins/{checkin.pk}/edit/")
+    checkin, asked = open_checkin_form(page, org, running)
     page.get_by_label("What went well").fill("Half done")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status")).to_contain_text("Draft saved")
@@ -106,7 +102,7 @@ def test_closing_a_deviation_without_a_reason_says_so_before_asking(page, org, r
     goal = make_goal(org["employee"], cycle=running, status="approved", weight=100, target=10)
     deviation = make_deviation(goal, participation=participation)
     asked = record_dialogs(page)
-    sign_in(page, org["manager"], landing="**/team/**")
+    sign_in(page, org["manager"])
     page.goto(f"/implementation/deviations/{deviation.pk}/")
     accept = page.get_by_test_id("accept-form")
     accept.get_by_role("button", name="Accept the shortfall").click()

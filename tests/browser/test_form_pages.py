@@ -16,10 +16,11 @@ from playwright.sync_api import Page
 from goals.models import CyclePlan, RatingLevel, RatingScale
 from implementation.models import CheckIn
 from perfcycle.models import Cycle, Participation
-from tests.factories import PASSWORD, enrol, make_cycle
+from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_adjustment, make_goal
 from tests.implementation.factories import make_deviation
 
+from .conftest import sign_in
 from .test_layout_and_accessibility import (  # noqa: F401 (axe_source is a fixture)
     LAPTOP,
     PHONE,
@@ -29,15 +30,6 @@ from .test_layout_and_accessibility import (  # noqa: F401 (axe_source is a fixt
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page: Page, person) -> None:
-    page.context.clear_cookies()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", person.user.username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 @pytest.fixture
@@ -116,49 +108,32 @@ def test_the_redesigned_forms_are_accessible_and_fit_a_phone(
     results_dir,
     axe_source,  # noqa: F811 (the imported fixture)
 ):
-    problems = []
-    sign_in(page, org["manager"])
-    problems += look(
-        page, world["checkin"].get_absolute_url(), "checkin-review", results_dir, axe_source
-    )
-    problems += look(
-        page,
-        world["goal"].get_absolute_url(),
-        "goal-decision",
-        results_dir,
-        axe_source,
-        before=open_all_disclosures,
-    )
-    problems += look(
-        page,
-        world["approved"].get_absolute_url(),
-        "adjustment-decision",
-        results_dir,
-        axe_source,
-        before=open_all_disclosures,
-    )
-    problems += look(
-        page, world["deviation"].get_absolute_url(), "deviation-reviewer", results_dir, axe_source
-    )
-    problems += look(
-        page, reverse("implementation:evidence-create"), "evidence-manager", results_dir, axe_source
-    )
-
-    sign_in(page, org["employee"])
-    problems += look(
-        page, world["deviation"].get_absolute_url(), "deviation-owner", results_dir, axe_source
-    )
-    problems += look(
-        page,
-        reverse("implementation:evidence-create"),
-        "evidence-employee",
-        results_dir,
-        axe_source,
-    )
-
-    sign_in(page, org["hr"])
-    for cycle, name in ((world["running"], "setup-saved"), (world["planning"], "setup-unsaved")):
-        url = reverse("goals:cycle-setup", args=[cycle.pk])
-        problems += look(page, url, name, results_dir, axe_source)
-
+    urls = {
+        "checkin": world["checkin"].get_absolute_url(),
+        "goal": world["goal"].get_absolute_url(),
+        "approved": world["approved"].get_absolute_url(),
+        "deviation": world["deviation"].get_absolute_url(),
+        "evidence": reverse("implementation:evidence-create"),
+        "setup-saved": reverse("goals:cycle-setup", args=[world["running"].pk]),
+        "setup-unsaved": reverse("goals:cycle-setup", args=[world["planning"].pk]),
+    }
+    visits = [
+        ("manager", "checkin", "checkin-review"),
+        ("manager", "goal", "goal-decision"),
+        ("manager", "approved", "adjustment-decision"),
+        ("manager", "deviation", "deviation-reviewer"),
+        ("manager", "evidence", "evidence-manager"),
+        ("employee", "deviation", "deviation-owner"),
+        ("employee", "evidence", "evidence-employee"),
+        ("hr", "setup-saved", "setup-saved"),
+        ("hr", "setup-unsaved", "setup-unsaved"),
+    ]
+    problems, signed_in = [], None
+    for role, key, name in visits:
+        if role != signed_in:
+            sign_in(page, org[role])
+            signed_in = role
+        problems += look(
+            page, urls[key], name, results_dir, axe_source, before=open_all_disclosures
+        )
     assert problems == []
