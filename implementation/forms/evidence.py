@@ -116,6 +116,10 @@ class EvidenceForm(forms.Form):
         self._participations = {p.pk: p for p in participations}
         self._goals = {g.pk: g for g in goals}
         self.chooses_person = False
+        # Whether every record on offer is the user's own (the texts then say "your").
+        self.all_mine = me is not None and all(
+            p.employee_id == me.pk for p in self._participations.values()
+        )
         self._setup_participation(me)
         self._setup_goal()
         self._setup_date_help()
@@ -211,10 +215,10 @@ class EvidenceForm(forms.Form):
                 if pk in groups
             ]
         self.fields["goal"].choices = choices
-        if self.chooses_person:
-            self.fields["goal"].help_text = _("One of the person's own goals in the same cycle.")
-        else:
+        if self.all_mine:
             self.fields["goal"].help_text = _("One of your own goals in the same cycle.")
+        else:
+            self.fields["goal"].help_text = _("One of the person's own goals in the same cycle.")
 
     def _setup_date_help(self) -> None:
         if self.evidence is not None:
@@ -223,13 +227,13 @@ class EvidenceForm(forms.Form):
             cycles = {p.cycle_id: p.cycle for p in self._participations.values()}
         if len(cycles) == 1:
             self.fields["occurred_on"].help_text = cycle_dates_help(next(iter(cycles.values())))
-        elif self.chooses_person:
+        elif self.all_mine:
             self.fields["occurred_on"].help_text = _(
-                "Not in the future, and within the person's cycle."
+                "Not in the future, and within the chosen cycle."
             )
         else:
             self.fields["occurred_on"].help_text = _(
-                "Not in the future, and within the chosen cycle."
+                "Not in the future, and within the person's cycle."
             )
 
     @property

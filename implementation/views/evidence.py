@@ -217,6 +217,7 @@ def evidence_edit(request, pk):
         request.FILES or None,
         participations=[evidence.participation],
         goals=list(evidence_selectors.evidence_goal_options(scope)),
+        me=access.employee_of(request.user),
         evidence=evidence,
     )
     status = _status(request)

@@ -386,6 +386,27 @@ def test_a_manager_in_two_cycles_chooses_a_person_grouped_by_cycle(
     assert f'<optgroup label="{employee} — FY next">' in goals
 
 
+def test_the_goal_help_says_your_goals_only_to_their_owner(org, parts, login):
+    """Editing a record made for someone else speaks of "the person's" goals; the owner
+    editing their own reads "your own goals"."""
+    theirs = services.create_evidence(
+        actor=org["manager"].user,
+        participation=parts["employee"],
+        data={"title": "Demo for the board", "occurred_on": YESTERDAY},
+        files=[],
+    )
+    mine = services.create_evidence(
+        actor=org["employee"].user,
+        participation=parts["employee"],
+        data={"title": "Runbook", "occurred_on": YESTERDAY},
+        files=[],
+    )
+    manager = login(org["manager"]).get(url("evidence-edit", theirs.pk)).content.decode()
+    assert "One of the person's own goals" in manager and "your own goals" not in manager
+    owner = login(org["employee"]).get(url("evidence-edit", mine.pk)).content.decode()
+    assert "One of your own goals in the same cycle." in owner
+
+
 def test_recording_in_the_chosen_cycle_and_its_query_budget(org, parts, cycle, next_cycle, login):
     """The employee records in the cycle chosen; a goal of the other cycle is refused at
     the goal field; the form is within 12 queries."""
