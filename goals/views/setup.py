@@ -47,11 +47,15 @@ def _job_titles():
     )
 
 
-def _plan_form(cycle, plan):
-    default_scale = RatingScale.objects.filter(is_default=True).values_list("pk", flat=True)
+def _proposed_scale(plan):
+    """What the form offers before the cycle has a plan: the default scale (not saved)."""
+    return None if plan else RatingScale.objects.filter(is_default=True).first()
+
+
+def _plan_form(cycle, plan, proposed=None):
     return CyclePlanForm(
         initial={
-            "rating_scale": plan.rating_scale_id if plan else default_scale.first(),
+            "rating_scale": plan.rating_scale_id if plan else getattr(proposed, "pk", None),
             "default_template": plan.default_template_id if plan else None,
             "token": setup.plan_token(plan),
         }
@@ -60,6 +64,7 @@ def _plan_form(cycle, plan):
 
 def _render_setup(request, cycle, *, plan_form=None, assignment_form=None, status=200):
     plan = setup.plan_of(cycle)
+    proposed = _proposed_scale(plan)
     preview = setup.template_preview(cycle)
     assignments = list(
         TemplateAssignment.objects.filter(cycle=cycle).select_related(
@@ -98,7 +103,8 @@ def _render_setup(request, cycle, *, plan_form=None, assignment_form=None, statu
             "plan": plan,
             "levels": levels,
             "setup_open": cycle.phase in setup.SETUP_PHASES,
-            "plan_form": plan_form or _plan_form(cycle, plan),
+            "plan_form": plan_form or _plan_form(cycle, plan, proposed),
+            "proposed_scale": proposed,
             "assignment_form": assignment_form or TemplateAssignmentForm(),
             "assignments": assignments,
             "preview": preview,

@@ -129,23 +129,25 @@ class CheckinForm(forms.Form):
         }
 
 
-class ReplyForm(forms.Form):
+class ResponseForm(forms.Form):
+    """The reviewer's one reply to a submitted check-in, sent with "Send reply" (it needs
+    text) or with "Mark reviewed" (optional there: an earlier reply is kept when empty)."""
+
     manager_reply = _text(
         _("Your reply"),
         rows=4,
-        required=True,
-        help_text=_("The employee is told and reads it on the check-in."),
+        help_text=_(
+            "The employee is told and reads it on the check-in. Mark reviewed sends it too; "
+            "after that nobody edits the check-in, and the conversation can go on."
+        ),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-
-class ReviewForm(forms.Form):
-    reply = _text(
-        _("Last word (optional)"),
-        rows=2,
-        help_text=_("Replaces your reply if you write one. After review nobody edits."),
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    def __init__(self, *args, sending: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if sending:
+            self.fields["manager_reply"].required = True
+            self.fields["manager_reply"].error_messages["required"] = _("Write your reply.")
 
 
 class CommentForm(forms.Form):

@@ -20,7 +20,7 @@ class CorrectiveActionForm(forms.Form):
         label=_("Corrective action"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=4000,
-        help_text=_("What will be done to catch up, by whom. Agreed between you and your manager."),
+        help_text=_("What will be done to catch up, by whom."),
     )
     follow_up_date = forms.DateField(
         label=_("Follow-up date"),
@@ -36,7 +36,9 @@ class CorrectiveActionForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, data=None, *, deviation, **kwargs):
+    def __init__(self, data=None, *, deviation, owner_viewing: bool = True, **kwargs):
+        """``owner_viewing``: the goal's owner sees the form (else their reviewer): the help
+        texts name the other side."""
         initial = {
             "corrective_action": deviation.corrective_action,
             "follow_up_date": deviation.follow_up_date,
@@ -58,6 +60,18 @@ class CorrectiveActionForm(forms.Form):
             )
             for pk, c in self.checkins.items()
         ]
+
+        reviewer = deviation.participation.reviewer
+        if owner_viewing:
+            agreed = (
+                _("Agreed between you and %(name)s.") % {"name": reviewer.full_name}
+                if reviewer is not None
+                else _("Agreed between you and your manager.")
+            )
+        else:
+            agreed = _("Agreed between you and %(name)s.") % {"name": deviation.owner.full_name}
+        field = self.fields["corrective_action"]
+        field.help_text = f"{field.help_text} {agreed}"
 
     def clean_follow_up_date(self):
         # The service enforces this too; checking it here as well shows it together with

@@ -35,11 +35,11 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
-def participation_label(participation, *, me=None) -> str:
+def participation_label(participation, *, me=None, cycle: bool = True) -> str:
     name = participation.employee.full_name
     if me is not None and participation.employee_id == me.pk:
         name = _("%(name)s (you)") % {"name": name}
-    return f"{name} — {participation.cycle.name}"
+    return f"{name} — {participation.cycle.name}" if cycle else name
 
 
 def goal_label(goal) -> str:
@@ -115,6 +115,11 @@ class EvidenceForm(forms.Form):
         self.evidence = evidence
         self._participations = {p.pk: p for p in participations}
         self._goals = {g.pk: g for g in goals}
+        self.chooses_person = False
+        # Whether every record on offer is the user's own (the texts then say "your").
+        self.all_mine = me is not None and all(
+            p.employee_id == me.pk for p in self._participations.values()
+        )
         self._setup_participation(me)
         self._setup_goal()
         self._setup_date_help()
@@ -145,16 +150,45 @@ class EvidenceForm(forms.Form):
                 del self.fields["remove_attachments"]
 
     def _setup_participation(self, me) -> None:
+        """Who and which cycle the record is for. A person is chosen only by someone who
+        may record for others (a reviewer); someone recording only for themself in several
+        open cycles chooses the cycle. Either way the first (the running cycle, yourself)
+        is the default, so there is nothing to choose in the usual case."""
         field = self.fields["participation"]
-        if self.evidence is not None or len(self._participations) <= 1:
+        participations = list(self._participations.values())
+        if self.evidence is not None or len(participations) <= 1:
             del self.fields["participation"]
             return
-        field.choices = [("", _("— Choose a person —"))] + [
-            (p.pk, participation_label(p, me=me)) for p in self._participations.values()
-        ]
+        mine = [p for p in participations if me is not None and p.employee_id == me.pk]
+        self.chooses_person = len(mine) < len(participations)
+        if mine and not self.initial.get("participation"):
+            self.initial["participation"] = mine[0].pk
+        if not self.chooses_person:
+            field.label = _("Cycle")
+            field.choices = [(p.pk, p.cycle.name) for p in participations]
+            field.help_text = _("The cycle this work counts in; the goals below follow it.")
+            return
+        by_cycle: dict[int, list] = {}
+        for p in participations:
+            by_cycle.setdefault(p.cycle_id, []).append(p)
+        if len(by_cycle) == 1:
+            choices = [(p.pk, participation_label(p, me=me, cycle=False)) for p in participations]
+        else:
+            choices = [
+                (
+                    group[0].cycle.name,
+                    # The cycle in the option too: a closed select shows no group label.
+                    [(p.pk, participation_label(p, me=me)) for p in group],
+                )
+                for group in by_cycle.values()
+            ]
+        empty = [] if mine else [("", _("— Choose a person —"))]
+        field.choices = empty + choices
         field.help_text = _("Yourself, or one of the people you review.")
 
     def _setup_goal(self) -> None:
+        """The goals of the participations on offer: one flat list for one participation,
+        else grouped under the cycle's name (and the person's, for a reviewer)."""
         groups: dict[int, list] = {}
         for goal in self._goals.values():
             key = next(
@@ -171,12 +205,20 @@ class EvidenceForm(forms.Form):
             choices += [item for items in groups.values() for item in items]
         else:
             choices += [
-                (participation_label(participation), groups[pk])
+                (
+                    participation_label(participation)
+                    if self.chooses_person
+                    else participation.cycle.name,
+                    groups[pk],
+                )
                 for pk, participation in self._participations.items()
                 if pk in groups
             ]
         self.fields["goal"].choices = choices
-        self.fields["goal"].help_text = _("One of the person's own goals in the same cycle.")
+        if self.all_mine:
+            self.fields["goal"].help_text = _("One of your own goals in the same cycle.")
+        else:
+            self.fields["goal"].help_text = _("One of the person's own goals in the same cycle.")
 
     def _setup_date_help(self) -> None:
         if self.evidence is not None:
@@ -185,10 +227,20 @@ class EvidenceForm(forms.Form):
             cycles = {p.cycle_id: p.cycle for p in self._participations.values()}
         if len(cycles) == 1:
             self.fields["occurred_on"].help_text = cycle_dates_help(next(iter(cycles.values())))
+        elif self.all_mine:
+            self.fields["occurred_on"].help_text = _(
+                "Not in the future, and within the chosen cycle."
+            )
         else:
             self.fields["occurred_on"].help_text = _(
                 "Not in the future, and within the person's cycle."
             )
+
+    @property
+    def single_cycle(self):
+        """The one cycle every participation on offer is in, else None."""
+        cycles = {p.cycle_id: p.cycle for p in self._participations.values()}
+        return next(iter(cycles.values())) if len(cycles) == 1 else None
 
     @property
     def chooses_participation(self) -> bool:

@@ -21,8 +21,7 @@ from implementation.forms.checkins import (
     CommentForm,
     ProgressUpdateForm,
     QuestionForm,
-    ReplyForm,
-    ReviewForm,
+    ResponseForm,
     TeamBoardFilterForm,
 )
 from implementation.models import CheckinQuestion
@@ -33,7 +32,6 @@ from perfcycle.models import Cycle
 from perfcycle.stages import pick_cycle, running_first
 from perfcycle.views import attach_errors, hr_required, refusal_status
 from perfcycle.views import int_param as _int_param
-from perfcycle.workflow import ConcurrentEditError
 
 PAGE_SIZE = 50
 
@@ -76,9 +74,10 @@ def _render_checkin(request, checkin, *, status: int = 200, **forms):
         "cycle": checkin.participation.cycle,
         "actions": actions,
         "is_participant": checkin_selectors.is_checkin_participant(request.user, checkin),
-        "reply_form": forms.get("reply_form")
-        or ReplyForm(initial={"manager_reply": checkin.manager_reply, "version": checkin.version}),
-        "review_form": forms.get("review_form") or ReviewForm(initial={"version": checkin.version}),
+        "response_form": forms.get("response_form")
+        or ResponseForm(
+            initial={"manager_reply": checkin.manager_reply, "version": checkin.version}
+        ),
         "comment_form": forms.get("comment_form") or CommentForm(),
         **checkin_selectors.checkin_thread(checkin),
     }
@@ -194,34 +193,35 @@ def _respondable(request, pk):
 
 @require_POST
 def checkin_review(request, pk):
+    """Mark reviewed, with the reply in the box (if any) as the reviewer's reply."""
     checkin = _respondable(request, pk)
-    form = ReviewForm(request.POST)
+    form = ResponseForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {}
     try:
         services.review_checkin(
             actor=request.user,
             checkin=checkin,
-            reply=data.get("reply", ""),
+            reply=data.get("manager_reply", ""),
             expected_version=data.get("version"),
         )
-    except ConcurrentEditError as error:
-        messages.error(request, " ".join(error.messages))
-        return _render_checkin(request, checkin, status=409, review_form=form)
     except ValidationError as error:
+        # The page comes back with the reason and the typed reply (nothing is lost).
         messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("Check-in marked reviewed. %(name)s has been told.")
-            % {"name": checkin.participation.employee.full_name},
-        )
+        checkin = selectors.get_checkin_for(request.user, pk)  # as it is now
+        return _render_checkin(request, checkin, status=refusal_status(error), response_form=form)
+    messages.success(
+        request,
+        _("Check-in marked reviewed. %(name)s has been told.")
+        % {"name": checkin.participation.employee.full_name},
+    )
     return redirect(checkin)
 
 
 @require_POST
 def checkin_reply(request, pk):
+    """Send the reply and keep the check-in open for review."""
     checkin = _respondable(request, pk)
-    form = ReplyForm(request.POST)
+    form = ResponseForm(request.POST, sending=True)
     if form.is_valid():
         try:
             services.reply_to_checkin(
@@ -232,14 +232,16 @@ def checkin_reply(request, pk):
             )
         except ValidationError as error:
             attach_errors(form, error)
-            return _render_checkin(request, checkin, status=refusal_status(error), reply_form=form)
+            return _render_checkin(
+                request, checkin, status=refusal_status(error), response_form=form
+            )
         messages.success(
             request,
-            _("Reply saved. %(name)s has been told.")
+            _("Reply sent. %(name)s has been told.")
             % {"name": checkin.participation.employee.full_name},
         )
         return redirect(checkin)
-    return _render_checkin(request, checkin, status=400, reply_form=form)
+    return _render_checkin(request, checkin, status=400, response_form=form)
 
 
 @require_POST

@@ -89,6 +89,7 @@ def _render_detail(request, deviation, *, status: int = 200, **forms):
     goal = deviation.goal
     goal.cycle = deviation.participation.cycle  # the same cycle: saves a query
     actions = deviation_selectors.deviation_actions(request.user, deviation)
+    is_owner = services.is_owner(request.user, deviation)
     today = timezone.localdate()
     history = list(deviation_selectors.deviation_history(deviation))
     for event in history:
@@ -99,13 +100,20 @@ def _render_detail(request, deviation, *, status: int = 200, **forms):
         "goal": goal,
         "cycle": goal.cycle,
         "today": today,
-        "is_owner": services.is_owner(request.user, deviation),
+        "is_owner": is_owner,
+        "reviewer_name": deviation.participation.reviewer.full_name
+        if deviation.participation.reviewer
+        else _("the reviewer"),
         "gap_detected": deviation.expected_percent - deviation.actual_percent,
         "now": services.assess_goal(goal, today=today),
         "history": history,
         "actions": actions,
         "agree_form": forms.get("agree_form")
-        or (CorrectiveActionForm(deviation=deviation) if actions.agree else None),
+        or (
+            CorrectiveActionForm(deviation=deviation, owner_viewing=is_owner)
+            if actions.agree
+            else None
+        ),
         "resolve_form": forms.get("resolve_form")
         or ResolveForm(initial={"version": deviation.version}),
         "accept_form": forms.get("accept_form")
@@ -149,7 +157,11 @@ def deviation_agree(request, pk):
     return _act(
         request,
         deviation,
-        CorrectiveActionForm(request.POST, deviation=deviation),
+        CorrectiveActionForm(
+            request.POST,
+            deviation=deviation,
+            owner_viewing=services.is_owner(request.user, deviation),
+        ),
         lambda form: services.agree_corrective_action(
             actor=request.user,
             deviation=deviation,

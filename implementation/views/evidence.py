@@ -24,6 +24,7 @@ from implementation.selectors import evidence as evidence_selectors
 from implementation.services import evidence as services
 from perfcycle import access
 from perfcycle.models import Participation
+from perfcycle.stages import running_first
 from perfcycle.views import attach_errors, refusal_status
 from perfcycle.workflow import ConcurrentEditError
 
@@ -152,7 +153,7 @@ def _prefill(request, participations, goals):
 def evidence_create(request):
     user = request.user
     scope = evidence_selectors.evidence_recordable_participations(user)
-    participations = list(scope)
+    participations = running_first(scope, cycle_of=lambda p: p.cycle)
     if not participations:
         messages.info(
             request,
@@ -216,6 +217,7 @@ def evidence_edit(request, pk):
         request.FILES or None,
         participations=[evidence.participation],
         goals=list(evidence_selectors.evidence_goal_options(scope)),
+        me=access.employee_of(request.user),
         evidence=evidence,
     )
     status = _status(request)

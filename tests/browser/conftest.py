@@ -95,3 +95,16 @@ def results_dir():
     """Where screenshots go (gitignored)."""
     RESULTS_DIR.mkdir(exist_ok=True)
     return RESULTS_DIR
+
+
+def sign_in(page, person) -> None:
+    """Sign ``person`` in (a factory-made Employee, password tests.factories.PASSWORD) and wait
+    until the home page they land on has loaded."""
+    from tests.factories import PASSWORD
+
+    page.context.clear_cookies()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", person.user.username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

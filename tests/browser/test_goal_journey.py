@@ -58,6 +58,7 @@ def test_goals_are_drafted_submitted_approved_and_returned(page, org, results_di
     page.get_by_test_id("team-goals").get_by_role(
         "link", name="Write the API guide", exact=True
     ).click()
+    page.get_by_text("Return for changes…").click()  # opens the return form under Approve
     page.get_by_role("button", name="Return for changes").click()  # without a comment first
     expect(page.locator("#error_1_id_comment")).to_contain_text("Say what needs to change")
     page.get_by_label("What needs to change?").fill("Name the three endpoints it covers.")

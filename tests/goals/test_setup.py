@@ -432,6 +432,43 @@ def test_hr_saves_the_plan_in_the_form(cycle, org, login, scale, templates):
     assert CyclePlan.objects.get(cycle=cycle).default_template == templates["Default"]
 
 
+def _plan_status(page: str) -> str:
+    import re
+
+    return re.search(r'data-testid="plan-status">(.*?)</p>', page, re.DOTALL).group(1)
+
+
+def test_the_plan_says_truthfully_whether_it_is_saved(cycle, org, login, scale, templates):
+    """Before a save the preselected default scale is "only proposed" and "Not saved yet";
+    once saved, the same page says "Saved" and what the cycle uses, never "Not saved"."""
+    client = login(org["hr"])
+    url = reverse("goals:cycle-setup", args=[cycle.pk])
+    before = _plan_status(client.get(url).content.decode())
+    assert "Not saved yet" in before and "“Five levels” is only proposed" in before
+
+    client.post(
+        reverse("goals:cycle-plan-set", args=[cycle.pk]),
+        {"rating_scale": scale.pk, "default_template": templates["Default"].pk, "token": "new"},
+    )
+    assert CyclePlan.objects.filter(cycle=cycle).exists()
+    after = _plan_status(client.get(url).content.decode())
+    assert "Saved" in after and "Not saved" not in after
+    assert "This cycle uses “Five levels”, with “Default” as its default template." in after
+
+
+def test_a_refused_plan_change_says_what_the_cycle_still_uses(cycle, org, login, scale):
+    """A change that comes back with an error is "Not saved", naming the saved scale."""
+    setup.set_cycle_plan(
+        actor=hr(org), cycle=cycle, rating_scale=scale, expected_token=setup.NO_PLAN_TOKEN
+    )
+    response = login(org["hr"]).post(
+        reverse("goals:cycle-plan-set", args=[cycle.pk]), {"rating_scale": "999999"}
+    )
+    assert response.status_code == 400
+    status = _plan_status(response.content.decode())
+    assert "Not saved: the cycle still uses “Five levels”." in status
+
+
 def test_bad_plan_input_is_a_400_with_the_error_at_the_field(cycle, org, login, scale):
     response = login(org["hr"]).post(
         reverse("goals:cycle-plan-set", args=[cycle.pk]), {"rating_scale": "999999"}

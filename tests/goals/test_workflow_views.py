@@ -318,6 +318,65 @@ def test_employee_sees_the_return_comment(org, cycle, login, submitted):
     assert 'data-testid="returned-note"' in html
 
 
+def _form(html: str, testid: str) -> str:
+    return re.search(rf'<form[^>]*data-testid="{testid}".*?</form>', html, re.DOTALL).group(0)
+
+
+def test_approving_asks_for_nothing_and_the_return_comment_is_behind_its_own_button(
+    org, cycle, login, submitted
+):
+    """The approve form has no field; "What needs to change?" (required) is only in the
+    folded "Return for changes…" part, which opens by itself when a return was refused."""
+    html = login(org["manager"]).get(submitted.get_absolute_url()).content.decode()
+    approve = _form(html, "approve-form")
+    assert "<textarea" not in approve and "required" not in approve
+    details = re.search(r'<details[^>]*data-testid="return-details"[^>]*>', html).group(0)
+    assert " open" not in details
+    folded = html[html.index('data-testid="return-details"') : html.index("</details>")]
+    assert "What needs to change?" in folded and "Return for changes" in folded
+
+    refused = login(org["manager"]).post(goal_url("goal-return", submitted), {"comment": ""})
+    details = re.search(
+        r'<details[^>]*data-testid="return-details"[^>]*>', refused.content.decode()
+    ).group(0)
+    assert " open" in details
+
+
+def test_declining_an_adjustment_asks_for_a_reason_only_behind_decline(org, cycle, login):
+    """Approving an adjustment needs no reason; "Why is the change declined?" is folded
+    behind "Decline…"."""
+    goal = make_goal(org["employee"], cycle=cycle, status="approved", title="Grow")
+    make_adjustment(goal, by=org["employee"], new_target=Decimal("5"))
+    html = login(org["manager"]).get(goal.get_absolute_url()).content.decode()
+    folded = html[html.index('data-testid="decline-details"') :]
+    folded = folded[: folded.index("</details>")]
+    assert "Why is the change declined?" in folded
+    before = html[: html.index('data-testid="decline-details"')]
+    assert "Why is the change declined?" not in before
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("employee", "Edit the goal and submit it again."),
+        ("manager", "Employee Tester{n} edits it and submits it again for approval."),
+        ("hr", "Employee Tester{n} edits it and submits it again for approval."),
+    ],
+)
+def test_the_returned_note_is_addressed_to_whoever_reads_it(
+    org, cycle, login, submitted, role, expected
+):
+    """The owner is told to edit and resubmit; the reviewer and HR are told the owner
+    will."""
+    login(org["manager"]).post(goal_url("goal-return", submitted), {"comment": "Add a number"})
+    html = login(org[role]).get(submitted.get_absolute_url()).content.decode()
+    note = re.search(r'data-testid="returned-note">(.*?)</div>', html, re.DOTALL).group(1)
+    expected = expected.replace("Employee Tester{n}", org["employee"].full_name)
+    assert expected in note
+    if role != "employee":
+        assert "Edit the goal and submit it again." not in note
+
+
 def test_owner_deletes_a_draft_and_others_get_404(org, cycle, login):
     """Delete is POST-only and the owner's."""
     goal = make_goal(org["employee"], cycle=cycle)

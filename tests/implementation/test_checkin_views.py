@@ -432,7 +432,7 @@ def test_an_empty_reply_comes_back_with_the_error_at_the_field(org, submitted):
         url("checkin-reply", submitted.pk), {"manager_reply": "", "version": submitted.version}
     )
     assert response.status_code == 400
-    assert field_error(response.content.decode(), "manager_reply") == "This field is required."
+    assert field_error(response.content.decode(), "manager_reply") == "Write your reply."
 
 
 def test_a_stale_reply_is_a_conflict_at_409(org, submitted):
@@ -448,7 +448,8 @@ def test_a_stale_reply_is_a_conflict_at_409(org, submitted):
 def test_the_reviewer_marks_it_reviewed(org, submitted):
     """Mark reviewed moves it on and tells the employee."""
     response = login_as(org, "manager").post(
-        url("checkin-review", submitted.pk), {"reply": "Well done", "version": submitted.version}
+        url("checkin-review", submitted.pk),
+        {"manager_reply": "Well done", "version": submitted.version},
     )
     assert response.status_code == 302
     submitted.refresh_from_db()
@@ -463,6 +464,83 @@ def test_reviewing_a_pending_checkin_is_refused_with_a_message(org, current):
     assert "cannot be marked reviewed" in response.content.decode()
     current.refresh_from_db()
     assert current.status == "pending"
+
+
+def _outside_details(html: str) -> str:
+    return re.sub(r"<details.*?</details>", "", html, flags=re.DOTALL)
+
+
+def test_the_reviewer_gets_one_reply_box_with_send_and_mark_reviewed(org, submitted):
+    """One text box (the reply) in one form with "Send reply" and "Mark reviewed"; no
+    "Last word"; the comment box is folded away while the review is pending; the reply
+    comes after the employee's check-in."""
+    html = login_as(org, "manager").get(url("checkin-detail", submitted.pk)).content.decode()
+    assert _outside_details(html).count("<textarea") == 1
+    assert "Last word" not in html
+    form = re.search(r'<form[^>]*data-testid="reply-form".*?</form>', html, re.DOTALL).group(0)
+    assert form.count("<textarea") == 1
+    assert "Send reply" in form and "Mark reviewed" in form
+    assert 'data-confirm="Mark this check-in reviewed?' in form
+    assert html.index('id="how-heading"') < html.index('id="respond-heading"')
+    assert 'data-testid="comment-details"' in html
+
+
+def test_the_reviewer_marks_it_reviewed_with_the_reply_in_the_box(org, submitted):
+    """The reply typed in the one box goes with Mark reviewed: audited, and the employee
+    is told with the reply's text."""
+    from perfcycle.models import AuditEvent, Notification
+
+    response = login_as(org, "manager").post(
+        url("checkin-review", submitted.pk),
+        {"manager_reply": "Keep it up", "version": submitted.version},
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.manager_reply) == ("reviewed", "Keep it up")
+    event = AuditEvent.objects.get(verb="checkin.reviewed")
+    assert event.after["manager_reply"] == "Keep it up"
+    note = Notification.objects.get(recipient=org["employee"].user)
+    assert "was reviewed" in note.title and note.body == "Keep it up"
+
+
+def test_mark_reviewed_with_an_empty_box_keeps_the_reply_already_sent(org, submitted):
+    """Clearing the box and marking reviewed never loses the reply the employee has."""
+    CheckIn.objects.filter(pk=submitted.pk).update(manager_reply="Sent before")
+    response = login_as(org, "manager").post(
+        url("checkin-review", submitted.pk), {"manager_reply": "", "version": submitted.version}
+    )
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.manager_reply) == ("reviewed", "Sent before")
+
+
+def test_a_refused_review_keeps_the_typed_reply_on_the_page(org, submitted):
+    """Someone reviewed it meanwhile: 409, the reason, and what was typed is still shown."""
+    CheckIn.objects.filter(pk=submitted.pk).update(version=5, status="reviewed")
+    response = login_as(org, "manager").post(
+        url("checkin-review", submitted.pk), {"manager_reply": "My words", "version": "1"}
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else changed this check-in" in html
+    assert 'data-testid="unsent-reply"' in html and "My words" in html
+
+
+def test_the_employee_reads_the_reply_and_the_reviewer_sees_it_as_theirs(org, submitted):
+    """After review the employee sees "Reply from <reviewer>"; the reviewer, "Your reply";
+    neither gets a reply box."""
+    CheckIn.objects.filter(pk=submitted.pk).update(status="reviewed", manager_reply="Nice work")
+    employee = login_as(org, "employee").get(url("checkin-detail", submitted.pk)).content.decode()
+    manager = login_as(org, "manager").get(url("checkin-detail", submitted.pk)).content.decode()
+    assert f"Reply from {org['manager'].full_name}" in employee and "Nice work" in employee
+    assert "Your reply</h2>" in manager and "Reply from" not in manager
+    assert 'data-testid="reply-form"' not in employee + manager
+
+
+def test_the_checkin_page_stays_within_its_query_budget(org, submitted, goal):
+    """The reviewer's page, with the reply box, is a daily page: at most 12 queries."""
+    assert count_queries(login_as(org, "manager"), url("checkin-detail", submitted.pk)) <= 12
+    assert count_queries(login_as(org, "employee"), url("checkin-detail", submitted.pk)) <= 12
 
 
 @pytest.mark.parametrize("role", ["employee", *OUTSIDERS])

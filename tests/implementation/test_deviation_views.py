@@ -390,3 +390,48 @@ def test_accept_is_not_found_for_owner_and_others(org, deviation, login, who):
         reverse("implementation:deviation-accept", args=[deviation.pk]), {"reason": "Meh"}
     )
     assert response.status_code == 404
+
+
+# --- texts addressed to whoever reads them ------------------------------------------------------
+
+
+def _note(html: str, testid: str) -> str:
+    return re.search(rf'data-testid="{testid}">(.*?)</div>', html, re.DOTALL).group(1)
+
+
+def test_the_agree_texts_name_the_other_side_for_owner_and_reviewer(org, deviation, login):
+    """The owner agrees "with <reviewer>" and "between you and <reviewer>"; the reviewer
+    "with <owner>" and "between you and <owner>": nobody is told about "your manager" when
+    they are the manager."""
+    owner, manager = org["employee"].full_name, org["manager"].full_name
+    mine = login(org["employee"]).get(deviation.get_absolute_url()).content.decode()
+    assert f"Your goal is behind its expected progress. Agree with {manager}" in _note(
+        mine, "agree-note"
+    )
+    assert f"Agreed between you and {manager}." in mine
+    theirs = login(org["manager"]).get(deviation.get_absolute_url()).content.decode()
+    assert f"Agree with {owner} what will be done" in _note(theirs, "agree-note")
+    assert f"Agreed between you and {owner}." in theirs
+    assert "your manager" not in theirs
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("employee", "talk with Manager Tester{m} about how the action went"),
+        ("manager", "Resolve the deviation, revise the action, or accept the shortfall."),
+        ("hr", "Resolve the deviation, revise the action, or accept the shortfall."),
+        ("director", "Employee Tester{e} and Manager Tester{m} look at how the action went."),
+    ],
+)
+def test_the_follow_up_note_is_addressed_to_each_reader(org, agreed, login, role, expected):
+    """Owner, reviewer, HR and the next one up each read the follow-up prompt meant for
+    them: only the owner hears about their manager."""
+    expected = expected.replace("Employee Tester{e}", org["employee"].full_name).replace(
+        "Manager Tester{m}", org["manager"].full_name
+    )
+    html = login(org[role]).get(agreed.get_absolute_url()).content.decode()
+    note = _note(html, "follow-up-due")
+    assert expected in note
+    if role != "employee":
+        assert "your manager" not in note

@@ -325,6 +325,106 @@ def test_manager_chooses_among_the_people_they_review(org, parts, login):
     assert Evidence.objects.count() == 1
 
 
+@pytest.fixture
+def next_cycle(org, parts):
+    """Next year's cycle, in planning and starting in five months: its people are in two
+    open cycles."""
+    from tests.factories import make_cycle
+
+    cycle = make_cycle("FY next", start=TODAY + dt.timedelta(days=150))
+    enrol(cycle, org["employee"], org["manager"], org["peer"])
+    return cycle
+
+
+def _select(html: str, name: str) -> str:
+    match = re.search(rf'<select name="{name}".*?</select>', html, re.DOTALL)
+    return match.group(0) if match else ""
+
+
+def test_an_employee_in_two_cycles_chooses_a_cycle_not_a_person(
+    org, parts, cycle, next_cycle, login
+):
+    """No reports: no person field; the cycle is chosen (the running one by default) and
+    the goals are grouped under their cycle's name."""
+    make_goal(org["employee"], cycle=cycle, status="approved", title="Cut churn")
+    make_goal(org["employee"], cycle=next_cycle, title="Grow abroad")
+    html = login(org["employee"]).get(url("evidence-create")).content.decode()
+    assert "Choose a person" not in html and ">For<" not in html
+    chooser = _select(html, "participation")
+    assert re.search(r'<label\s+for="id_participation"[^>]*>\s*Cycle', html)
+    selected = re.search(r'<option value="(\d+)" selected>([^<]*)<', chooser)
+    assert selected.groups() == (str(parts["employee"].pk), "FY now")
+    assert "FY next" in chooser
+    goals = _select(html, "goal")
+    assert re.search(r'<optgroup label="FY now">\s*<option[^>]*>Cut churn<', goals)
+    assert re.search(r'<optgroup label="FY next">\s*<option[^>]*>Grow abroad<', goals)
+
+
+def test_an_employee_in_one_cycle_chooses_nothing_and_sees_the_cycle(org, parts, cycle, login):
+    """One cycle, no reports: neither a person nor a cycle to choose; the cycle is named."""
+    html = login(org["employee"]).get(url("evidence-create")).content.decode()
+    assert 'name="participation"' not in html and "Choose a person" not in html
+    assert "FY now" in re.search(r'data-testid="form-cycle">(.*?)</p>', html, re.DOTALL).group(1)
+
+
+def test_a_manager_in_two_cycles_chooses_a_person_grouped_by_cycle(
+    org, parts, cycle, next_cycle, login
+):
+    """A reviewer chooses a person, grouped by cycle, themself in the running cycle by
+    default; the goals are grouped by person and cycle."""
+    make_goal(org["employee"], cycle=cycle, status="approved", title="Cut churn")
+    make_goal(org["employee"], cycle=next_cycle, title="Grow abroad")
+    response = login(org["manager"]).get(url("evidence-create"))
+    html = response.content.decode()
+    chooser = _select(html, "participation")
+    assert '<optgroup label="FY now">' in chooser and '<optgroup label="FY next">' in chooser
+    assert response.context["form"].initial["participation"] == parts["manager"].pk
+    assert "Choose a person" not in chooser  # the manager themself is the default
+    goals = _select(html, "goal")
+    employee = org["employee"].full_name
+    assert f'<optgroup label="{employee} — FY now">' in goals
+    assert f'<optgroup label="{employee} — FY next">' in goals
+
+
+def test_the_goal_help_says_your_goals_only_to_their_owner(org, parts, login):
+    """Editing a record made for someone else speaks of "the person's" goals; the owner
+    editing their own reads "your own goals"."""
+    theirs = services.create_evidence(
+        actor=org["manager"].user,
+        participation=parts["employee"],
+        data={"title": "Demo for the board", "occurred_on": YESTERDAY},
+        files=[],
+    )
+    mine = services.create_evidence(
+        actor=org["employee"].user,
+        participation=parts["employee"],
+        data={"title": "Runbook", "occurred_on": YESTERDAY},
+        files=[],
+    )
+    manager = login(org["manager"]).get(url("evidence-edit", theirs.pk)).content.decode()
+    assert "One of the person's own goals" in manager and "your own goals" not in manager
+    owner = login(org["employee"]).get(url("evidence-edit", mine.pk)).content.decode()
+    assert "One of your own goals in the same cycle." in owner
+
+
+def test_recording_in_the_chosen_cycle_and_its_query_budget(org, parts, cycle, next_cycle, login):
+    """The employee records in the cycle chosen; a goal of the other cycle is refused at
+    the goal field; the form is within 12 queries."""
+    other = make_goal(org["employee"], cycle=next_cycle, title="Grow abroad")
+    client = login(org["employee"])
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url("evidence-create")).status_code == 200
+    assert len(ctx.captured_queries) <= 12
+    refused = client.post(
+        url("evidence-create"), form_data(participation=parts["employee"].pk, goal=other.pk)
+    )
+    assert refused.status_code == 400
+    assert "FY now" in field_error(refused.content.decode(), "goal")
+    response = client.post(url("evidence-create"), form_data(participation=parts["employee"].pk))
+    assert response.status_code == 302
+    assert Evidence.objects.get().participation == parts["employee"]
+
+
 def test_the_goal_pages_evidence_link_works_for_a_goal_without_evidence(org, parts, cycle, login):
     """The goal page's "Evidence" button lists that goal's evidence, none yet, instead of
     refusing the goal as a bad filter (400); a goal the user cannot read is still refused."""

@@ -149,7 +149,10 @@ def test_checkin_submit_without_version_is_refused(org, login, pending, goal):
 def test_checkin_review_without_version_is_refused(org, login, submitted):
     """Marking reviewed without a version: 409, still submitted, the reply kept."""
     post_without_version(
-        login(org["manager"]), url("checkin-review", submitted), submitted, {"reply": "Mine"}
+        login(org["manager"]),
+        url("checkin-review", submitted),
+        submitted,
+        {"manager_reply": "Mine"},
     )
 
 
