@@ -113,8 +113,18 @@ def evidence_actions(user, evidence: Evidence) -> EvidenceActions:
 
 
 def evidence_for_list(user):
-    """The list page's rows: people, cycle, goal and the attachment count in one query."""
-    return evidence_visible_to(user).with_people().annotate(attachment_count=Count("attachments"))
+    """The evidence the list page may show (filter and sort it with ``filter_evidence``)."""
+    return evidence_visible_to(user)
+
+
+def evidence_rows():
+    """What a row of the list shows: people, cycle, goal and the attachment count (read
+    for one page of ids at a time: perfcycle.paging)."""
+    return Evidence.objects.with_people().annotate(attachment_count=Count("attachments"))
+
+
+def evidence_order(sort: str) -> list[str]:
+    return EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[EVIDENCE_DEFAULT_SORT])
 
 
 def _routed_for_verification(user) -> Q:
@@ -176,7 +186,13 @@ def filter_evidence(qs, *, user, filters: dict, sort: str = EVIDENCE_DEFAULT_SOR
     newest first."""
     query = (filters.get("q") or "").strip()
     if query:
-        qs = qs.filter(Q(title__icontains=query) | Q(description__icontains=query))
+        person = "participation__employee__user__"
+        qs = qs.filter(
+            Q(title__icontains=query)
+            | Q(description__icontains=query)
+            | Q(**{f"{person}first_name__icontains": query})
+            | Q(**{f"{person}last_name__icontains": query})
+        )
     if filters.get("person") is not None:
         qs = qs.filter(participation__employee=filters["person"])
     if filters.get("cycle") is not None:
@@ -193,7 +209,7 @@ def filter_evidence(qs, *, user, filters: dict, sort: str = EVIDENCE_DEFAULT_SOR
         qs = qs.filter(occurred_on__lte=filters["date_to"])
     if filters.get("to_verify"):
         qs = qs.filter(pk__in=evidence_to_verify(user).values("pk"))
-    return qs.order_by(*EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[EVIDENCE_DEFAULT_SORT]))
+    return qs.order_by(*evidence_order(sort))
 
 
 def evidence_people(user):

@@ -7,7 +7,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path
@@ -22,7 +21,7 @@ from implementation.forms.evidence import EvidenceFilterForm, EvidenceForm, Unve
 from implementation.models import EvidenceAttachment
 from implementation.selectors import evidence as evidence_selectors
 from implementation.services import evidence as services
-from perfcycle import access
+from perfcycle import access, paging
 from perfcycle.models import Participation
 from perfcycle.views import attach_errors, refusal_status
 from perfcycle.workflow import ConcurrentEditError
@@ -84,7 +83,12 @@ def evidence_list(request):
         filters=form.valid_filters(),
         sort=sort,
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paging.get_page(
+        rows,
+        evidence_selectors.evidence_rows(),
+        request.GET.get("page"),
+        per_page=PAGE_SIZE,
+    )
     for row in page.object_list:
         row.actions = evidence_selectors.evidence_actions(user, row)
     keep = request.GET.copy()
