@@ -85,6 +85,26 @@ def may_verify_anyone(user) -> bool:
     return access.participations_related(user, Relation.REVIEWER | Relation.NEXT_UP).exists()
 
 
+def evidence_list_flags(user) -> tuple[bool, bool]:
+    """For the list page, in one query: whether the user verifies anyone's evidence
+    (``may_verify_anyone``) and whether they may record any
+    (``evidence_recordable_participations`` is not empty)."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return access.is_hr(user), False
+    verifying = access.participations_related(user, Relation.REVIEWER | Relation.NEXT_UP)
+    recording = access.participations_related(user, EVIDENCE.act["record"]).filter(
+        cycle__phase__in=EVIDENCE_RECORDING_PHASES
+    )
+    verifies, records = (
+        Employee.objects.filter(pk=employee.pk)
+        .annotate(verifies=Exists(verifying.values("pk")), records=Exists(recording.values("pk")))
+        .values_list("verifies", "records")
+        .get()
+    )
+    return access.is_hr(user) or verifies, records
+
+
 def evidence_is_open(evidence: Evidence) -> bool:
     return evidence.participation.cycle.phase in EVIDENCE_RECORDING_PHASES
 

@@ -66,7 +66,7 @@ def capped_uploads(view):
 
 def evidence_list(request):
     user = request.user
-    can_verify = evidence_selectors.may_verify_anyone(user)
+    can_verify, can_record = evidence_selectors.evidence_list_flags(user)
     form = EvidenceFilterForm(
         request.GET or None,
         people=evidence_selectors.evidence_people(user) if can_verify else None,
@@ -108,7 +108,7 @@ def evidence_list(request):
             "to_verify_count": evidence_selectors.evidence_to_verify(user).count()
             if can_verify
             else 0,
-            "can_record": evidence_selectors.evidence_recordable_participations(user).exists(),
+            "can_record": can_record,
         },
         status=400 if form.errors else 200,
     )
