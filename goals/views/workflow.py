@@ -423,11 +423,12 @@ def team_goals_review(request):
 
 @hr_required
 def planning_progress(request):
-    cycle = selectors.current_cycle_for(request.user, _int_param(request, "cycle"))
+    cycles = list(selectors.open_cycles_for(request.user).order_by("-start_date", "-pk"))
+    cycle = selectors.current_cycle_among(cycles, _int_param(request, "cycle"))
     form = PlanningProgressFilterForm(request.GET or None)
     context = {
         "cycle": cycle,
-        "cycles": selectors.open_cycles_for(request.user).order_by("-start_date", "-pk"),
+        "cycles": cycles,
         "form": form,
         "page": None,
     }
