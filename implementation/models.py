@@ -274,6 +274,8 @@ class Evidence(models.Model):
         verbose_name_plural = "evidence"
         indexes = [
             models.Index(fields=["participation", "occurred_on"], name="evidence_part_date_idx"),
+            # HR's list, newest first, without sorting every record
+            models.Index(fields=["occurred_on", "id"], name="evidence_date_idx"),
         ]
 
     def __str__(self):
@@ -373,6 +375,12 @@ class Deviation(models.Model):
 
     class Meta:
         ordering = ["-detected_on", "-id"]
+        indexes = [
+            # HR's list, newest first, and its counts per status and severity (read from
+            # the index alone)
+            models.Index(fields=["detected_on", "id"], name="deviation_detected_idx"),
+            models.Index(fields=["status", "severity"], name="deviation_status_severity_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=DeviationStatus.values), name="deviation_status_valid"

@@ -311,7 +311,9 @@ def _value(field, value, targets) -> str:
 
 
 def _short(text: str | None) -> str | None:
-    return None if text is None else Truncator(text).chars(_LONG_TEXT)
+    if text is None or len(text) <= _LONG_TEXT:  # most values: no Truncator needed
+        return text
+    return Truncator(text).chars(_LONG_TEXT)
 
 
 def _changes(event, targets) -> list[Change]:

@@ -12,6 +12,7 @@ Callers keep ``from goals import selectors; selectors.X``: everything is re-expo
 from goals.selectors.cycles import (
     assignable_participants,
     creatable_levels,
+    current_cycle_among,
     current_cycle_for,
     open_cycles_for,
     reviewing_cycle_for,
@@ -74,6 +75,7 @@ __all__ = [
     "alignment_chain",
     "assignable_participants",
     "creatable_levels",
+    "current_cycle_among",
     "current_cycle_for",
     "get_adjustment_for",
     "get_goal_for",

@@ -1,5 +1,6 @@
 """Which cycle a page is about, and what the user may create or assign in it."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from goals.models import GoalLevel
@@ -24,6 +25,19 @@ def current_cycle_for(user, cycle_id: int | None = None) -> Cycle | None:
     if cycle_id is not None:
         return get_object_or_404(qs, pk=cycle_id)
     return qs.filter(phase=Cycle.Phase.PLANNING).first() or qs.first()
+
+
+def current_cycle_among(cycles: list[Cycle], cycle_id: int | None = None) -> Cycle | None:
+    """``current_cycle_for`` over the user's open cycles already loaded (newest first):
+    no query."""
+    if cycle_id is not None:
+        chosen = next((c for c in cycles if c.pk == cycle_id), None)
+        if chosen is None:
+            raise Http404
+        return chosen
+    return next((c for c in cycles if c.phase == Cycle.Phase.PLANNING), None) or next(
+        iter(cycles), None
+    )
 
 
 def reviewing_cycles(user):

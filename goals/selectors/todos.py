@@ -8,6 +8,7 @@ from django.db.models import (
     Q,
     Sum,
     Value,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -39,12 +40,13 @@ def planning_blockers(cycle: Cycle) -> list[str]:
         .exclude(approved_weight=HUNDRED)
         .order_by("employee__user__last_name", "employee__user__first_name", "pk")
     )
-    off_count = off.count()
+    first = list(off.annotate(off_count=Window(Count("pk")))[:GUARD_NAMES_SHOWN])
+    off_count = first[0].off_count if first else 0
     if off_count:
         shown = [
             _("%(name)s %(weight)s %%")
             % {"name": p.employee.full_name, "weight": percent_text(p.approved_weight)}
-            for p in off[:GUARD_NAMES_SHOWN]
+            for p in first
         ]
         if off_count > GUARD_NAMES_SHOWN:
             shown.append("…")

@@ -32,8 +32,8 @@ from goals.forms.workflow import (
 from goals.models import AdjustmentStatus, GoalLevel
 from goals.services import adjustments
 from goals.services import workflow as services
-from perfcycle import access
-from perfcycle.models import Cycle
+from perfcycle import access, paging
+from perfcycle.models import Cycle, Participation
 from perfcycle.stages import running_first, viewer_for
 from perfcycle.views import attach_errors, hr_required, refusal_status
 from perfcycle.views import int_param as _int_param
@@ -423,32 +423,45 @@ def team_goals_review(request):
 
 @hr_required
 def planning_progress(request):
-    cycle = selectors.current_cycle_for(request.user, _int_param(request, "cycle"))
+    cycles = list(selectors.open_cycles_for(request.user).order_by("-start_date", "-pk"))
+    cycle = selectors.current_cycle_among(cycles, _int_param(request, "cycle"))
     form = PlanningProgressFilterForm(request.GET or None)
     context = {
         "cycle": cycle,
-        "cycles": selectors.open_cycles_for(request.user).order_by("-start_date", "-pk"),
+        "cycles": cycles,
         "form": form,
         "page": None,
     }
     if cycle is not None:
-        rows = selectors.planning_readiness(cycle)
-        sort = "name"
+        sort, data = "name", {}
         if form.is_valid():
             data = form.cleaned_data
-            if data["q"]:
-                rows = rows.filter(
-                    Q(employee__user__first_name__icontains=data["q"])
-                    | Q(employee__user__last_name__icontains=data["q"])
-                )
-            if data["status"]:
-                rows = rows.filter(readiness=data["status"])
-            if data["department"]:
-                rows = rows.filter(employee__department=data["department"])
             sort = data["sort"] or sort
+        # The readiness of every participant is worked out only when the list is filtered
+        # or sorted by it; a page by name or department reads 50 people's goals.
+        by_readiness = bool(data.get("status")) or sort in ("goals", "weight", "pending")
+        rows = (
+            selectors.planning_readiness(cycle)
+            if by_readiness
+            else Participation.objects.filter(cycle=cycle)
+        )
+        if data.get("q"):
+            rows = rows.filter(
+                Q(employee__user__first_name__icontains=data["q"])
+                | Q(employee__user__last_name__icontains=data["q"])
+            )
+        if data.get("status"):
+            rows = rows.filter(readiness=data["status"])
+        if data.get("department"):
+            rows = rows.filter(employee__department=data["department"])
         rows = rows.order_by(*PlanningProgressFilterForm.SORTS[sort])
         context.update(
-            page=Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+            page=paging.get_page(
+                rows,
+                selectors.planning_readiness(cycle),
+                request.GET.get("page"),
+                per_page=PAGE_SIZE,
+            ),
             counts=selectors.readiness_counts(cycle),
             blockers=(
                 selectors.planning_blockers(cycle) if cycle.phase == Cycle.Phase.PLANNING else []

@@ -291,17 +291,33 @@ class EvidenceFilterForm(forms.Form):
     date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
     to_verify = forms.BooleanField(label=_("Only what I am to verify"), required=False)
 
+    # A select with more options than this is no help (HR's 10,000 people): the filter is
+    # still applied from a link (?person=…, ?goal=…), and the search box finds people by name.
+    CHOICES_SHOWN = 200
+
     def __init__(self, data=None, *, people, cycles, goals, can_verify: bool):
         super().__init__(data)
-        self.fields["person"].queryset = people
-        self.fields["person"].label_from_instance = lambda e: e.full_name
         self.fields["cycle"].queryset = cycles
-        self.fields["goal"].queryset = goals
-        self.fields["goal"].label_from_instance = goal_label
-        if people is None:
-            del self.fields["person"]
+        self._capped_choices("person", people, lambda e: e.full_name, _("Everyone"))
+        self._capped_choices("goal", goals, goal_label, _("Any goal"))
         if not can_verify:
             del self.fields["to_verify"]
+
+    def _capped_choices(self, name, queryset, label, empty_label) -> None:
+        """Offer ``queryset`` as the choices of ``name`` (one query, at most CHOICES_SHOWN
+        + 1 rows); past that, keep the field for the value a link gives but show no select."""
+        if queryset is None:
+            del self.fields[name]
+            return
+        field = self.fields[name]
+        field.queryset = queryset
+        rows = list(queryset[: self.CHOICES_SHOWN + 1])
+        if len(rows) > self.CHOICES_SHOWN:
+            field.widget = forms.HiddenInput()
+            field.capped = True
+        else:
+            field.widget.choices = [("", empty_label)] + [(row.pk, label(row)) for row in rows]
+            field.capped = False
 
     def clean(self):
         data = super().clean()

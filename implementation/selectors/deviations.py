@@ -29,7 +29,7 @@ def my_deviations(user):
     employee = access.employee_of(user)
     if employee is None:
         return Deviation.objects.none()
-    return deviations_visible_to(user).filter(owner=employee).with_people()
+    return deviations_visible_to(user).filter(owner=employee)
 
 
 def team_deviations(user):
@@ -39,7 +39,12 @@ def team_deviations(user):
         qs = qs.filter(DEVIATION.q(user, access.Relation.REVIEWER)).exclude(
             DEVIATION.q(user, access.Relation.SELF)
         )
-    return qs.with_people().select_related("owner__department")
+    return qs
+
+
+def deviation_rows():
+    """What a row of the lists shows (read for one page of ids: perfcycle.paging)."""
+    return Deviation.objects.with_people().select_related("owner__department")
 
 
 def filter_deviations(qs, *, status: str = "", severity: str = "", department=None):

@@ -85,6 +85,26 @@ def may_verify_anyone(user) -> bool:
     return access.participations_related(user, Relation.REVIEWER | Relation.NEXT_UP).exists()
 
 
+def evidence_list_flags(user) -> tuple[bool, bool]:
+    """For the list page, in one query: whether the user verifies anyone's evidence
+    (``may_verify_anyone``) and whether they may record any
+    (``evidence_recordable_participations`` is not empty)."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return access.is_hr(user), False
+    verifying = access.participations_related(user, Relation.REVIEWER | Relation.NEXT_UP)
+    recording = access.participations_related(user, EVIDENCE.act["record"]).filter(
+        cycle__phase__in=EVIDENCE_RECORDING_PHASES
+    )
+    verifies, records = (
+        Employee.objects.filter(pk=employee.pk)
+        .annotate(verifies=Exists(verifying.values("pk")), records=Exists(recording.values("pk")))
+        .values_list("verifies", "records")
+        .get()
+    )
+    return access.is_hr(user) or verifies, records
+
+
 def evidence_is_open(evidence: Evidence) -> bool:
     return evidence.participation.cycle.phase in EVIDENCE_RECORDING_PHASES
 
@@ -113,8 +133,18 @@ def evidence_actions(user, evidence: Evidence) -> EvidenceActions:
 
 
 def evidence_for_list(user):
-    """The list page's rows: people, cycle, goal and the attachment count in one query."""
-    return evidence_visible_to(user).with_people().annotate(attachment_count=Count("attachments"))
+    """The evidence the list page may show (filter and sort it with ``filter_evidence``)."""
+    return evidence_visible_to(user)
+
+
+def evidence_rows():
+    """What a row of the list shows: people, cycle, goal and the attachment count (read
+    for one page of ids at a time: perfcycle.paging)."""
+    return Evidence.objects.with_people().annotate(attachment_count=Count("attachments"))
+
+
+def evidence_order(sort: str) -> list[str]:
+    return EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[EVIDENCE_DEFAULT_SORT])
 
 
 def _routed_for_verification(user) -> Q:
@@ -176,7 +206,13 @@ def filter_evidence(qs, *, user, filters: dict, sort: str = EVIDENCE_DEFAULT_SOR
     newest first."""
     query = (filters.get("q") or "").strip()
     if query:
-        qs = qs.filter(Q(title__icontains=query) | Q(description__icontains=query))
+        person = "participation__employee__user__"
+        qs = qs.filter(
+            Q(title__icontains=query)
+            | Q(description__icontains=query)
+            | Q(**{f"{person}first_name__icontains": query})
+            | Q(**{f"{person}last_name__icontains": query})
+        )
     if filters.get("person") is not None:
         qs = qs.filter(participation__employee=filters["person"])
     if filters.get("cycle") is not None:
@@ -193,7 +229,7 @@ def filter_evidence(qs, *, user, filters: dict, sort: str = EVIDENCE_DEFAULT_SOR
         qs = qs.filter(occurred_on__lte=filters["date_to"])
     if filters.get("to_verify"):
         qs = qs.filter(pk__in=evidence_to_verify(user).values("pk"))
-    return qs.order_by(*EVIDENCE_SORTS.get(sort, EVIDENCE_SORTS[EVIDENCE_DEFAULT_SORT]))
+    return qs.order_by(*evidence_order(sort))
 
 
 def evidence_people(user):

@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -24,7 +23,7 @@ from implementation.forms.deviations import (
 )
 from implementation.selectors import deviations as deviation_selectors
 from implementation.services import deviations as services
-from perfcycle import access
+from perfcycle import access, paging
 from perfcycle.views import attach_errors
 from perfcycle.workflow import ConcurrentEditError
 
@@ -41,7 +40,9 @@ def _list(request, qs, *, template: str, hr: bool = False, **context):
     rows = deviation_selectors.sort_deviations(
         deviation_selectors.filter_deviations(qs, **chosen), sort
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paging.get_page(
+        rows, deviation_selectors.deviation_rows(), request.GET.get("page"), per_page=PAGE_SIZE
+    )
     query = request.GET.copy()
     for name in ("sort", "page"):
         query.pop(name, None)

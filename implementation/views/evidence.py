@@ -7,7 +7,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path
@@ -22,7 +21,7 @@ from implementation.forms.evidence import EvidenceFilterForm, EvidenceForm, Unve
 from implementation.models import EvidenceAttachment
 from implementation.selectors import evidence as evidence_selectors
 from implementation.services import evidence as services
-from perfcycle import access
+from perfcycle import access, paging
 from perfcycle.models import Participation
 from perfcycle.stages import running_first
 from perfcycle.views import attach_errors, refusal_status
@@ -68,7 +67,7 @@ def capped_uploads(view):
 
 def evidence_list(request):
     user = request.user
-    can_verify = evidence_selectors.may_verify_anyone(user)
+    can_verify, can_record = evidence_selectors.evidence_list_flags(user)
     form = EvidenceFilterForm(
         request.GET or None,
         people=evidence_selectors.evidence_people(user) if can_verify else None,
@@ -85,7 +84,12 @@ def evidence_list(request):
         filters=form.valid_filters(),
         sort=sort,
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paging.get_page(
+        rows,
+        evidence_selectors.evidence_rows(),
+        request.GET.get("page"),
+        per_page=PAGE_SIZE,
+    )
     for row in page.object_list:
         row.actions = evidence_selectors.evidence_actions(user, row)
     keep = request.GET.copy()
@@ -105,7 +109,7 @@ def evidence_list(request):
             "to_verify_count": evidence_selectors.evidence_to_verify(user).count()
             if can_verify
             else 0,
-            "can_record": evidence_selectors.evidence_recordable_participations(user).exists(),
+            "can_record": can_record,
         },
         status=400 if form.errors else 200,
     )

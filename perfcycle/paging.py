@@ -1,0 +1,41 @@
+"""Long lists, one page at a time, at any size of organisation.
+
+A list page's rows come with their people, cycle, goal … (``select_related``) and
+annotations. Sorting and cutting the whole filtered list with all those joins makes the
+database join every row before it keeps 50 (past eight joins PostgreSQL no longer reorders
+them, so the filter that keeps a handful of rows may be applied after the joins). So a page
+is read in two steps: the ids of the page, with the size of the whole list, from the lean
+filtered queryset (a window count: one query), then the full rows of only those ids.
+"""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Window
+
+
+def get_page(lean, full, number, *, per_page: int) -> Page:
+    """Page ``number`` (as given, e.g. ``request.GET.get("page")``; not a number is the
+    first page, past the end the last) of ``lean``, an ordered queryset; its rows are read
+    from ``full`` (the same model with what the template needs), in ``lean``'s order. Two
+    queries (three for a page past the end)."""
+    paginator = Paginator(lean, per_page)
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    ids, total = _ids_and_total(lean, number, per_page)
+    if not ids and number > 1:  # past the end: the last page, as Paginator.get_page does
+        number = max(1, -(-lean.count() // per_page))
+        ids, total = _ids_and_total(lean, number, per_page)
+    paginator.count = total  # a cached_property: no COUNT query
+    by_id = {row.pk: row for row in full.filter(pk__in=ids)} if ids else {}
+    return Page([by_id[pk] for pk in ids if pk in by_id], number, paginator)
+
+
+def _ids_and_total(lean, number: int, per_page: int) -> tuple[list, int]:
+    start = (number - 1) * per_page
+    rows = list(
+        lean.annotate(_list_total=Window(Count("pk"))).values_list("pk", "_list_total")[
+            start : start + per_page
+        ]
+    )
+    return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
