@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from perfcycle.models import Cycle, Employee, Participation
+from perfcycle.models import Cycle, Employee, Notification, Participation
 
 HR_PERMISSION = "perfcycle.manage_performance"
 
@@ -53,35 +53,55 @@ _REPORTS_SQL = """
 """
 
 
+def _hr_permission():
+    app_label, codename = HR_PERMISSION.split(".")
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+
+
 def is_hr(user) -> bool:
-    """Whether the user holds the HR permission (directly or through a group): one query,
-    kept on the user for the request (``has_perm`` would load every permission in two)."""
+    """Whether the user holds the HR permission (directly or through a group), kept on the
+    user for the request (``has_perm`` would load every permission in two queries). It
+    comes with the employee record (``employee_of``); one query of its own for a login
+    without one."""
     if not (user.is_authenticated and user.is_active):
         return False
     if user.is_superuser:
         return True
     if not hasattr(user, "_perfcycle_is_hr"):
-        app_label, codename = HR_PERMISSION.split(".")
-        user._perfcycle_is_hr = (
-            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            .filter(Q(user=user) | Q(group__user=user))
-            .exists()
-        )
+        employee = employee_of(user)
+        if employee is not None:
+            user._perfcycle_is_hr = employee.holds_hr
+        else:
+            user._perfcycle_is_hr = (
+                _hr_permission().filter(Q(user=user) | Q(group__user=user)).exists()
+            )
     return user._perfcycle_is_hr
 
 
 def employee_of(user) -> Employee | None:
-    """The Employee record of a login, or None (e.g. a pure HR service account)."""
+    """The Employee record of a login, or None (e.g. a pure HR service account). What
+    every page's navigation asks comes with it in the one query: whether they manage
+    anyone, hold the HR permission and how many notifications they have not read
+    (``unread_notifications``)."""
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_perfcycle_employee"):
-        # Whether they manage anyone comes with it: every page's navigation asks.
+        own = Q(user=OuterRef("user_id"))
         employee = (
             Employee.objects.select_related("department")
             .annotate(
                 manages_anyone=Exists(
                     Employee.objects.filter(manager=OuterRef("pk"), is_active=True)
-                )
+                ),
+                holds_hr=Exists(_hr_permission().filter(own))
+                | Exists(_hr_permission().filter(group__user=OuterRef("user_id"))),
+                unread_count=Subquery(
+                    Notification.objects.filter(recipient=OuterRef("user_id"), read_at=None)
+                    .order_by()
+                    .values("recipient")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
             )
             .filter(user=user)
             .first()
@@ -90,6 +110,17 @@ def employee_of(user) -> Employee | None:
         if employee is not None:
             user._perfcycle_is_manager = employee.manages_anyone
     return user._perfcycle_employee
+
+
+def unread_notifications(user) -> int:
+    """How many of the user's notifications are unread: from the employee record's query
+    when there is one, else a query of its own."""
+    employee = employee_of(user)
+    if employee is not None:
+        return employee.unread_count or 0
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def is_manager(user) -> bool:

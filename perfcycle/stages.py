@@ -43,13 +43,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from perfcycle import access
-from perfcycle.models import Cycle, Notification, Participation
+from perfcycle.models import Cycle, Employee, Participation
 
 
 class Role(StrEnum):
@@ -217,20 +218,47 @@ class Viewer:
         return frozenset(access.reports_of(self.user).values_list("pk", flat=True))
 
     @cached_property
+    def reviewed(self) -> tuple[dict, ...]:
+        """The participations of open cycles that the person reviews, and those whose
+        reviewer they manage (next up, for four-eyes), as rows (``pk``, ``cycle_id``,
+        ``phase``, ``employee_id``, ``reviewer_id``, ``reviewer_user_id``): one query on
+        first use, so reviewer to-dos filter by these ids (an index each) instead of
+        joining every participation, and need no query at all for the many who review
+        nobody."""
+        if self.employee is None:
+            return ()
+        reviewers = Employee.objects.filter(Q(pk=self.employee.pk) | Q(manager=self.employee))
+        rows = (
+            Participation.objects.filter(reviewer__in=reviewers.values("pk"))
+            .exclude(cycle__phase=Cycle.Phase.CLOSED)
+            .annotate(phase=F("cycle__phase"), reviewer_user_id=F("reviewer__user_id"))
+            .values("pk", "cycle_id", "phase", "employee_id", "reviewer_id", "reviewer_user_id")
+            .order_by("pk")
+        )
+        return tuple(rows)
+
+    def reviewed_ids(self, *phases) -> list[int]:
+        """Ids of the participations the person reviews in cycles in ``phases``."""
+        mine = self.employee.pk if self.employee else None
+        return [r["pk"] for r in self.reviewed if r["reviewer_id"] == mine and r["phase"] in phases]
+
+    def next_up_rows(self, *phases) -> list[dict]:
+        """``reviewed`` rows whose reviewer the person manages, in cycles in ``phases``."""
+        mine = self.employee.pk if self.employee else None
+        return [r for r in self.reviewed if r["reviewer_id"] != mine and r["phase"] in phases]
+
+    @property
     def reviews_anyone(self) -> bool:
         """Whether the person reviews a participation of an open cycle: reviewer to-dos
         need no query of their own for the many who review nobody."""
-        if self.employee is None:
-            return False
-        return (
-            Participation.objects.filter(reviewer=self.employee)
-            .exclude(cycle__phase=Cycle.Phase.CLOSED)
-            .exists()
-        )
+        return bool(self.reviewed_ids(*OPEN_PHASES))
+
+    def own_participation_ids(self, *phases) -> list[int]:
+        return [p.pk for p in self.participations if p.cycle.phase in phases]
 
     @cached_property
     def unread_notifications(self) -> int:
-        return Notification.objects.filter(recipient=self.user, read_at__isnull=True).count()
+        return access.unread_notifications(self.user)
 
 
 def viewer_for(request) -> Viewer:

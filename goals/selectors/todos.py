@@ -19,7 +19,7 @@ from goals.selectors.pages import HUNDRED, ZERO, percent_text
 from goals.selectors.scopes import adjustments_routed_to
 from goals.selectors.team import planning_readiness
 from perfcycle.models import Cycle
-from perfcycle.selectors import Todo
+from perfcycle.selectors import Todo, due_after
 
 GUARD_NAMES_SHOWN = 5
 
@@ -76,15 +76,16 @@ def todos_for(viewer) -> list[Todo]:
     owner: goals to submit or revise and weights to fix in a cycle in planning; as a
     reviewer (or the next person up, for four-eyes): goals awaiting approval and
     adjustment requests to decide. None of the reviewer queries for a person who
-    reviews nobody and manages nobody."""
+    reviews nobody and has no reviewer below them (``Viewer.reviewed``), and no query for
+    goals awaiting approval unless someone they review is in a cycle in planning."""
     todos: list[Todo] = []
     employee = viewer.employee
     if employee is None:
         return todos
     for participation in viewer.participations_in(Cycle.Phase.PLANNING):
         todos += _owner_todos(employee, participation.cycle)
-    if viewer.reviews_anyone or viewer.is_manager or viewer.is_hr:
-        todos += _reviewer_todos(viewer.user, employee)
+    if viewer.reviewed or viewer.is_hr:
+        todos += _reviewer_todos(viewer)
     return todos
 
 
@@ -149,22 +150,23 @@ def _owner_todos(employee, cycle: Cycle) -> list[Todo]:
     return todos
 
 
-def _reviewer_todos(user, employee) -> list[Todo]:
+def _reviewer_todos(viewer) -> list[Todo]:
     todos = []
     team_url = reverse("goals:team-goals")
+    in_planning = viewer.reviewed_ids(Cycle.Phase.PLANNING)
     awaiting = (
         Goal.objects.filter(
             level=GoalLevel.INDIVIDUAL,
             status=GoalStatus.SUBMITTED,
             cycle__phase=Cycle.Phase.PLANNING,
-            owner__participations__reviewer=employee,
+            owner__participations__in=in_planning,
             owner__participations__cycle=F("cycle"),
         )
         .values("cycle_id", "cycle__planning_deadline")
         .annotate(count=Count("pk"))
         .order_by("cycle__planning_deadline", "cycle_id")
     )
-    for row in awaiting:
+    for row in awaiting if in_planning else ():
         todos.append(
             Todo(
                 title=ngettext(
@@ -179,10 +181,10 @@ def _reviewer_todos(user, employee) -> list[Todo]:
             )
         )
     adjustments = (
-        adjustments_routed_to(user)
+        adjustments_routed_to(viewer.user)
         .filter(goal__cycle__in=Cycle.objects.exclude(phase=Cycle.Phase.CLOSED))
         .values("goal__cycle_id")
-        .annotate(count=Count("pk"), goal_id=Min("goal_id"))
+        .annotate(count=Count("pk"), goal_id=Min("goal_id"), oldest=Min("requested_at"))
         .order_by("goal__cycle_id")
     )
     for row in adjustments:
@@ -202,6 +204,7 @@ def _reviewer_todos(user, employee) -> list[Todo]:
                 % {"count": row["count"]},
                 url=url,
                 action=_("Decide"),
+                due=due_after("adjustment_decision", row["oldest"]),
             )
         )
     return todos

@@ -38,7 +38,7 @@ from perfcycle.charts import (
 )
 from perfcycle.formatting import format_date_range
 from perfcycle.models import Cycle, Participation
-from perfcycle.selectors import Todo, current_participation
+from perfcycle.selectors import Todo, current_participation, due_after
 from perfcycle.stages import running_first
 
 CHECKIN_EDITABLE = (CheckinStatus.PENDING, CheckinStatus.MISSED)
@@ -539,27 +539,35 @@ def todos_for(viewer) -> list[Todo]:
     """Implementation to-dos for the home pages (registered in implementation/stage.py;
     ``viewer``: perfcycle.stages.Viewer). Check-ins: as a participant, the open check-in
     to fill in (and missed ones that can still be submitted late); as a reviewer,
-    submitted check-ins awaiting review. Two queries at most, none for someone outside
-    implementation who reviews nobody."""
+    submitted check-ins awaiting review. One query for both, by participation ids (the
+    viewer's own and ``Viewer.reviewed``); none for someone outside implementation who
+    reviews nobody."""
     employee = viewer.employee
     if employee is None:
         return []
-    todos = []
-    if viewer.participations_in(Cycle.Phase.IMPLEMENTATION):
-        todos += _checkin_owner_todos(employee)
-    if viewer.reviews_anyone:
-        todos += _checkin_reviewer_todos(employee)
-    return todos
-
-
-def _checkin_owner_todos(employee) -> list[Todo]:
-    open_checkins = list(
+    own = viewer.own_participation_ids(Cycle.Phase.IMPLEMENTATION)
+    reviewed = viewer.reviewed_ids(Cycle.Phase.IMPLEMENTATION, Cycle.Phase.APPRAISAL)
+    if not own and not reviewed:
+        return []
+    rows = list(
         CheckIn.objects.filter(
-            participation__employee=employee,
-            participation__cycle__phase=Cycle.Phase.IMPLEMENTATION,
-            status__in=CHECKIN_EDITABLE,
-        ).order_by("due_date", "pk")
+            Q(participation_id__in=own, status__in=CHECKIN_EDITABLE)
+            | Q(participation_id__in=reviewed, status=CheckinStatus.SUBMITTED)
+        )
+        .select_related("participation")
+        .order_by("due_date", "pk")
     )
+    own_ids = set(own)
+    mine = [c for c in rows if c.participation_id in own_ids and c.status in CHECKIN_EDITABLE]
+    theirs = [
+        c
+        for c in rows
+        if c.participation_id not in own_ids and c.participation.employee_id != employee.pk
+    ]
+    return _checkin_owner_todos(mine) + _checkin_reviewer_todos(theirs)
+
+
+def _checkin_owner_todos(open_checkins) -> list[Todo]:
     todos = []
     pending = [c for c in open_checkins if c.status == CheckinStatus.PENDING]
     missed = [c for c in open_checkins if c.status == CheckinStatus.MISSED]
@@ -590,18 +598,26 @@ def _checkin_owner_todos(employee) -> list[Todo]:
     return todos
 
 
-def _checkin_reviewer_todos(employee) -> list[Todo]:
-    rows = (
-        CheckIn.objects.filter(
-            status=CheckinStatus.SUBMITTED,
-            participation__reviewer=employee,
-            participation__cycle__phase__in=[Cycle.Phase.IMPLEMENTATION, Cycle.Phase.APPRAISAL],
+def review_due(checkin: CheckIn) -> dt.date | None:
+    """When a submitted check-in should be reviewed by: ``checkin_review`` days after it
+    was submitted (the policy setting PERFCYCLE_TODO_DUE_DAYS)."""
+    return due_after("checkin_review", checkin.submitted_at)
+
+
+def _checkin_reviewer_todos(submitted) -> list[Todo]:
+    """One to-do per cycle: "N check-ins await your review", due REVIEW_DAYS after the
+    earliest of them was submitted."""
+    rows = {}
+    for checkin in submitted:
+        row = rows.setdefault(
+            checkin.participation.cycle_id,
+            {"participation__cycle_id": checkin.participation.cycle_id, "count": 0, "due": None},
         )
-        .exclude(participation__employee=employee)
-        .values("participation__cycle_id")
-        .annotate(count=Count("pk"))
-        .order_by("participation__cycle_id")
-    )
+        row["count"] += 1
+        due = review_due(checkin)
+        if due is not None and (row["due"] is None or due < row["due"]):
+            row["due"] = due
+    rows = [rows[key] for key in sorted(rows)]
     url = reverse("implementation:team-board")
     return [
         Todo(
@@ -613,6 +629,7 @@ def _checkin_reviewer_todos(employee) -> list[Todo]:
             % {"count": row["count"]},
             url=f"{url}?cycle={row['participation__cycle_id']}&status={CheckinStatus.SUBMITTED}",
             action=_("Review check-ins"),
+            due=row["due"],
         )
         for row in rows
     ]
