@@ -171,11 +171,16 @@ def checkin_for_form(user, checkin_id: int) -> CheckIn:
 # --- My check-ins -------------------------------------------------------------------------
 
 
-def my_checkin_participation(user, cycle_id: int | None = None) -> Participation | None:
+def my_checkin_participation(
+    user, cycle_id: int | None = None, *, viewer=None
+) -> Participation | None:
     """The participation of the my-check-ins page: the cycle asked for (404 unless the user
-    takes part in it; a closed one too, for its history), else the default open one."""
+    takes part in it; a closed one too, for its history), else the default open one. With
+    the request's ``viewer`` (perfcycle.stages.Viewer), its open participations serve."""
     employee = access.employee_of(user)
     try:
+        if viewer is not None:
+            return viewer.participation_for(cycle_id)
         return current_participation(employee, cycle_id)
     except Http404:
         if employee is None:
@@ -191,11 +196,11 @@ def my_checkin_cycles(user):
     employee = access.employee_of(user)
     if employee is None:
         return []
-    return running_first(
-        Cycle.objects.filter(participations__employee=employee)
-        .filter(~Q(phase=Cycle.Phase.CLOSED) | Q(participations__checkins__isnull=False))
-        .distinct()
+    theirs = Participation.objects.filter(employee=employee).filter(
+        ~Q(cycle__phase=Cycle.Phase.CLOSED)
+        | Exists(CheckIn.objects.filter(participation=OuterRef("pk")))
     )
+    return running_first(Cycle.objects.filter(pk__in=theirs.values("cycle_id")))
 
 
 def my_checkins(participation: Participation, *, today: dt.date):
