@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
@@ -137,6 +138,27 @@ def is_manager(user) -> bool:
 def report_ids(manager: Employee) -> RawSQL:
     """A subquery of the ids of every direct and indirect report of ``manager``."""
     return RawSQL(_REPORTS_SQL, [manager.pk])
+
+
+_ACTIVE_REPORT_COUNT_SQL = """
+    WITH RECURSIVE chain(id, is_active) AS (
+        SELECT id, is_active FROM perfcycle_employee WHERE manager_id = %s
+        UNION
+        SELECT e.id, e.is_active FROM perfcycle_employee e JOIN chain c ON e.manager_id = c.id
+    )
+    SELECT COUNT(*) FROM chain WHERE is_active
+"""
+
+
+def active_report_count(user) -> int:
+    """How many active people are below the user at any depth: one query, counted inside
+    the walk down the chart (no join of its result back onto every employee)."""
+    employee = employee_of(user)
+    if employee is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(_ACTIVE_REPORT_COUNT_SQL, [employee.pk])
+        return cursor.fetchone()[0]
 
 
 def employees_visible_to(user):

@@ -92,7 +92,7 @@ def team_home(request):
             "cycle": cycle,
             "cycle_choices": viewer.cycle_choices,
             "team": selectors.team_rows(request.user, cycle),
-            "all_reports": access.reports_of(request.user).filter(is_active=True).count(),
+            "all_reports": access.active_report_count(request.user),
             "todos": selectors.todos_for_employee(viewer),
         },
     )

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from goals.models import Goal, GoalLevel, GoalStatus
+from goals.models import AdjustmentRequest, AdjustmentStatus, Goal, GoalLevel, GoalStatus
 from goals.selectors.pages import HUNDRED, ZERO, percent_text
 from goals.selectors.scopes import adjustments_routed_to
 from goals.selectors.team import planning_readiness
@@ -150,11 +150,9 @@ def _owner_todos(employee, cycle: Cycle) -> list[Todo]:
     return todos
 
 
-def _reviewer_todos(viewer) -> list[Todo]:
-    todos = []
-    team_url = reverse("goals:team-goals")
-    in_planning = viewer.reviewed_ids(Cycle.Phase.PLANNING)
-    awaiting = (
+def _awaiting_approval(in_planning):
+    """Submitted goals of the people with these participations, per cycle (one query)."""
+    return (
         Goal.objects.filter(
             level=GoalLevel.INDIVIDUAL,
             status=GoalStatus.SUBMITTED,
@@ -166,7 +164,36 @@ def _reviewer_todos(viewer) -> list[Todo]:
         .annotate(count=Count("pk"))
         .order_by("cycle__planning_deadline", "cycle_id")
     )
-    for row in awaiting if in_planning else ():
+
+
+def _adjustments_routed(viewer):
+    """``adjustments_routed_to`` for the viewer; for anyone but HR by the (cycle, person)
+    pairs of ``Viewer.reviewed`` (what the owner asked, where they review; what a reviewer
+    asked, one step up) instead of the policy's subqueries over every participation."""
+    if viewer.is_hr:
+        return adjustments_routed_to(viewer.user)
+    mine = viewer.employee.pk
+    owners: dict[tuple, list[int]] = {}
+    for row in viewer.reviewed:
+        asker = None if row["reviewer_id"] == mine else row["reviewer_user_id"]
+        owners.setdefault((row["cycle_id"], asker), []).append(row["employee_id"])
+    routed = Q(pk__in=[])
+    for (cycle_id, asker), people in sorted(owners.items(), key=str):
+        pairs = Q(goal__cycle_id=cycle_id, goal__owner_id__in=people)
+        if asker is None:  # asked by the owner (or HR): the reviewer decides
+            routed |= pairs & ~Q(requested_by_id=viewer.user.pk)
+        else:  # asked by the reviewer: their manager decides
+            routed |= pairs & Q(requested_by_id=asker)
+    qs = AdjustmentRequest.objects.filter(routed, status=AdjustmentStatus.PENDING)
+    return qs.exclude(requested_by_id=viewer.user.pk).exclude(goal__owner_id=mine)
+
+
+def _reviewer_todos(viewer) -> list[Todo]:
+    todos = []
+    team_url = reverse("goals:team-goals")
+    in_planning = viewer.reviewed_ids(Cycle.Phase.PLANNING)
+    awaiting = _awaiting_approval(in_planning) if in_planning else ()
+    for row in awaiting:
         todos.append(
             Todo(
                 title=ngettext(
@@ -181,7 +208,7 @@ def _reviewer_todos(viewer) -> list[Todo]:
             )
         )
     adjustments = (
-        adjustments_routed_to(viewer.user)
+        _adjustments_routed(viewer)
         .filter(goal__cycle__in=Cycle.objects.exclude(phase=Cycle.Phase.CLOSED))
         .values("goal__cycle_id")
         .annotate(count=Count("pk"), goal_id=Min("goal_id"), oldest=Min("requested_at"))
