@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
@@ -79,6 +79,27 @@ def is_hr(user) -> bool:
     return user._perfcycle_is_hr
 
 
+# What every page's navigation asks about the signed-in person, as SQL written once (the
+# ORM's Exists/Subquery cost more to compile than these take to run).
+_MANAGES_ANYONE_SQL = """EXISTS (
+    SELECT 1 FROM perfcycle_employee AS r
+    WHERE r.manager_id = perfcycle_employee.id AND r.is_active)"""
+_PERMISSION_ID_SQL = """(
+    SELECT p.id FROM auth_permission AS p
+    JOIN django_content_type AS ct ON ct.id = p.content_type_id
+    WHERE ct.app_label = %s AND p.codename = %s)"""
+_HOLDS_HR_SQL = f"""(EXISTS (
+    SELECT 1 FROM perfcycle_user_user_permissions AS up
+    WHERE up.user_id = perfcycle_employee.user_id AND up.permission_id = {_PERMISSION_ID_SQL})
+  OR EXISTS (
+    SELECT 1 FROM perfcycle_user_groups AS ug
+    JOIN auth_group_permissions AS gp ON gp.group_id = ug.group_id
+    WHERE ug.user_id = perfcycle_employee.user_id AND gp.permission_id = {_PERMISSION_ID_SQL}))"""
+_UNREAD_SQL = """(
+    SELECT COUNT(*) FROM perfcycle_notification AS n
+    WHERE n.recipient_id = perfcycle_employee.user_id AND n.read_at IS NULL)"""
+
+
 def employee_of(user) -> Employee | None:
     """The Employee record of a login, or None (e.g. a pure HR service account). What
     every page's navigation asks comes with it in the one query: whether they manage
@@ -87,28 +108,19 @@ def employee_of(user) -> Employee | None:
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_perfcycle_employee"):
-        own = Q(user=OuterRef("user_id"))
         employee = (
             Employee.objects.select_related("department")
             .annotate(
-                manages_anyone=Exists(
-                    Employee.objects.filter(manager=OuterRef("pk"), is_active=True)
-                ),
-                holds_hr=Exists(_hr_permission().filter(own))
-                | Exists(_hr_permission().filter(group__user=OuterRef("user_id"))),
-                unread_count=Subquery(
-                    Notification.objects.filter(recipient=OuterRef("user_id"), read_at=None)
-                    .order_by()
-                    .values("recipient")
-                    .annotate(n=Count("pk"))
-                    .values("n")
-                ),
+                manages_anyone=RawSQL(_MANAGES_ANYONE_SQL, []),
+                holds_hr=RawSQL(_HOLDS_HR_SQL, HR_PERMISSION.split(".") * 2),
+                unread_count=RawSQL(_UNREAD_SQL, []),
             )
             .filter(user=user)
             .first()
         )
         user._perfcycle_employee = employee
         if employee is not None:
+            employee.user = user  # the login in hand: no query for the person's name
             user._perfcycle_is_manager = employee.manages_anyone
     return user._perfcycle_employee
 

@@ -107,16 +107,20 @@ def running_first(items: Iterable, *, cycle_of: Callable = lambda item: item, to
 
 
 def open_participations(employee) -> list:
-    """The employee's participations in open (not closed) cycles, with their people, in
-    the order of the default-cycle rule: one query."""
+    """The employee's participations in open (not closed) cycles, with their cycle and
+    reviewer (the person is ``employee`` itself), in the order of the default-cycle rule:
+    one query."""
     if employee is None:
         return []
     qs = (
-        Participation.objects.with_people()
+        Participation.objects.select_related("cycle", "reviewer__user")
         .filter(employee=employee)
         .exclude(cycle__phase=Cycle.Phase.CLOSED)
     )
-    return running_first(qs, cycle_of=lambda p: p.cycle)
+    participations = list(qs)
+    for participation in participations:  # the person is the one in hand: no join for them
+        participation.employee = employee
+    return running_first(participations, cycle_of=lambda p: p.cycle)
 
 
 def choose_participation(participations, cycle_id: int | None):

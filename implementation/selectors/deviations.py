@@ -163,6 +163,20 @@ def deviation_todos(viewer) -> list[Todo]:
     rows = list(
         Deviation.objects.filter(owner_q | reviewer_q)
         .select_related("goal", "owner__user")
+        .only(
+            "pk",
+            "status",
+            "detected_on",
+            "follow_up_date",
+            "goal",
+            "owner",
+            "owner__user",
+            "participation_id",
+            "goal__title",
+            "owner__user__first_name",
+            "owner__user__last_name",
+            "owner__user__username",
+        )
         .order_by(F("follow_up_date").asc(nulls_last=True), "detected_on", "pk")[:150]
     )
     mine = [d for d in rows if d.owner_id == employee.pk]
