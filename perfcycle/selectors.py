@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
@@ -79,18 +80,27 @@ def todos_for_employee(viewer) -> list[Todo]:
     return by_urgency(todos)
 
 
+_ACTIVE_REPORTS_SQL = """(
+    SELECT COUNT(*) FROM perfcycle_employee AS r
+    WHERE r.manager_id = perfcycle_employee.id AND r.is_active)"""
+_IN_CYCLE_SQL = """(
+    SELECT COUNT(*) FROM perfcycle_participation AS p
+    WHERE p.employee_id = perfcycle_employee.id AND p.cycle_id = %s)"""
+
+
 def team_rows(user, cycle: Cycle | None):
-    """Direct reports with their participation in ``cycle``: one query whatever the size."""
+    """Direct reports with their participation in ``cycle``: one query whatever the size
+    (the two counts as SQL written once: the ORM's grouped joins cost more to compile)."""
     employee = access.employee_of(user)
     if employee is None:
         return Employee.objects.none()
     qs = (
-        Employee.objects.with_org()
+        Employee.objects.select_related("user", "department")
         .filter(manager=employee, is_active=True)
-        .annotate(report_count=Count("reports", filter=Q(reports__is_active=True)))
+        .annotate(report_count=RawSQL(_ACTIVE_REPORTS_SQL, []))
     )
     if cycle is not None:
-        qs = qs.annotate(in_cycle=Count("participations", filter=Q(participations__cycle=cycle)))
+        qs = qs.annotate(in_cycle=RawSQL(_IN_CYCLE_SQL, [cycle.pk]))
     return qs.order_by("user__last_name", "user__first_name")
 
 

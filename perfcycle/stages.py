@@ -225,7 +225,8 @@ class Viewer:
     def reviewed(self) -> tuple[dict, ...]:
         """The participations of open cycles that the person reviews, and those whose
         reviewer they manage (next up, for four-eyes), as rows (``pk``, ``cycle_id``,
-        ``phase``, ``employee_id``, ``reviewer_id``, ``reviewer_user_id``): one query on
+        ``phase``, ``appraisal_deadline``, ``employee_id``, ``reviewer_id``,
+        ``reviewer_user_id``): one query on
         first use, so reviewer to-dos filter by these ids (an index each) instead of
         joining every participation, and need no query at all for the many who review
         nobody."""
@@ -235,8 +236,20 @@ class Viewer:
         rows = (
             Participation.objects.filter(reviewer__in=reviewers.values("pk"))
             .exclude(cycle__phase=Cycle.Phase.CLOSED)
-            .annotate(phase=F("cycle__phase"), reviewer_user_id=F("reviewer__user_id"))
-            .values("pk", "cycle_id", "phase", "employee_id", "reviewer_id", "reviewer_user_id")
+            .annotate(
+                phase=F("cycle__phase"),
+                appraisal_deadline=F("cycle__appraisal_deadline"),
+                reviewer_user_id=F("reviewer__user_id"),
+            )
+            .values(
+                "pk",
+                "cycle_id",
+                "phase",
+                "appraisal_deadline",
+                "employee_id",
+                "reviewer_id",
+                "reviewer_user_id",
+            )
             .order_by("pk")
         )
         return tuple(rows)

@@ -559,16 +559,15 @@ def todos_for(viewer) -> list[Todo]:
             Q(participation_id__in=own, status__in=CHECKIN_EDITABLE)
             | Q(participation_id__in=reviewed, status=CheckinStatus.SUBMITTED)
         )
-        .select_related("participation")
+        .only(
+            "participation_id", "period_start", "period_end", "due_date", "status", "submitted_at"
+        )
         .order_by("due_date", "pk")
     )
     own_ids = set(own)
+    cycle_of = {r["pk"]: r["cycle_id"] for r in viewer.reviewed if r["employee_id"] != employee.pk}
     mine = [c for c in rows if c.participation_id in own_ids and c.status in CHECKIN_EDITABLE]
-    theirs = [
-        c
-        for c in rows
-        if c.participation_id not in own_ids and c.participation.employee_id != employee.pk
-    ]
+    theirs = [(c, cycle_of[c.participation_id]) for c in rows if c.participation_id in cycle_of]
     return _checkin_owner_todos(mine) + _checkin_reviewer_todos(theirs)
 
 
@@ -610,13 +609,12 @@ def review_due(checkin: CheckIn) -> dt.date | None:
 
 
 def _checkin_reviewer_todos(submitted) -> list[Todo]:
-    """One to-do per cycle: "N check-ins await your review", due REVIEW_DAYS after the
-    earliest of them was submitted."""
+    """From (check-in, cycle id) pairs, one to-do per cycle: "N check-ins await your
+    review", due ``review_due`` of the earliest submitted."""
     rows = {}
-    for checkin in submitted:
+    for checkin, cycle_id in submitted:
         row = rows.setdefault(
-            checkin.participation.cycle_id,
-            {"participation__cycle_id": checkin.participation.cycle_id, "count": 0, "due": None},
+            cycle_id, {"participation__cycle_id": cycle_id, "count": 0, "due": None}
         )
         row["count"] += 1
         due = review_due(checkin)

@@ -1,5 +1,6 @@
 """Evidence: who may record and act, the list page, history and to-dos."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
@@ -249,6 +250,34 @@ def _routed_by_ids(viewer) -> Q | None:
     return routed if any_routed else None
 
 
+def _per_cycle(viewer, per_participation) -> list[dict]:
+    """Rows per participation (``count``, ``oldest``) summed per cycle, with the cycle's
+    appraisal deadline from ``Viewer.reviewed``: no join of participations and cycles."""
+    known = {row["pk"]: row for row in viewer.reviewed}
+    cycles: dict[int, dict] = {}
+    for row in per_participation:
+        of = known[row["participation_id"]]
+        cycle = cycles.setdefault(
+            of["cycle_id"],
+            {
+                "participation__cycle_id": of["cycle_id"],
+                "participation__cycle__appraisal_deadline": of["appraisal_deadline"],
+                "count": 0,
+                "oldest": row["oldest"],
+            },
+        )
+        cycle["count"] += row["count"]
+        cycle["oldest"] = min(cycle["oldest"], row["oldest"])
+    return sorted(
+        cycles.values(),
+        key=lambda c: (
+            c["participation__cycle__appraisal_deadline"] is None,
+            c["participation__cycle__appraisal_deadline"] or dt.date.max,
+            c["participation__cycle_id"],
+        ),
+    )
+
+
 def evidence_todos(viewer) -> list[Todo]:
     """For a verifier (this cycle's reviewer; one step up for what the reviewer recorded;
     HR when that reviewer has no manager): "N evidence records to verify", one to-do per
@@ -261,22 +290,28 @@ def evidence_todos(viewer) -> list[Todo]:
     if viewer.employee is None and not viewer.is_hr:
         return []
     if viewer.is_hr:
-        routed = _routed_for_verification(user)
+        waiting = Evidence.objects.filter(
+            _routed_for_verification(user),
+            verified_at__isnull=True,
+            participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES,
+        )
+        rows = list(
+            _not_own(waiting, user)
+            .values("participation__cycle_id", "participation__cycle__appraisal_deadline")
+            .annotate(count=Count("pk"), oldest=Min("created_at"))
+            .order_by("participation__cycle__appraisal_deadline", "participation__cycle_id")
+        )
     else:
         routed = _routed_by_ids(viewer)
         if routed is None:
             return []
-    waiting = Evidence.objects.filter(
-        routed,
-        verified_at__isnull=True,
-        participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES,
-    )
-    rows = (
-        _not_own(waiting, user)
-        .values("participation__cycle_id", "participation__cycle__appraisal_deadline")
-        .annotate(count=Count("pk"), oldest=Min("created_at"))
-        .order_by("participation__cycle__appraisal_deadline", "participation__cycle_id")
-    )
+        rows = _per_cycle(
+            viewer,
+            _not_own(Evidence.objects.filter(routed, verified_at__isnull=True), user)
+            .values("participation_id")
+            .annotate(count=Count("pk"), oldest=Min("created_at"))
+            .order_by(),
+        )
     url = reverse("implementation:evidence-list")
     todos = []
     for row in rows:
