@@ -239,7 +239,15 @@ def _queries(client, url) -> int:
 
 @pytest.mark.parametrize(
     ("page", "who", "most"),
-    [("hr-home", "hr", 12), ("my-home", "employee", 12), ("team-home", "manager", 12)],
+    [
+        ("hr-home", "hr", 12),
+        ("my-home", "employee", 12),
+        ("team-home", "manager", 12),
+        ("goals:my-goals", "employee", 12),
+        ("goals:team-goals", "manager", 12),
+        ("implementation:my-checkins", "employee", 12),
+        ("implementation:team-board", "manager", 12),
+    ],
 )
 def test_home_query_counts_stay_flat_as_the_organisation_grows(
     page, who, most, running, org, login
