@@ -38,6 +38,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
+from perfcycle import rollups
 from perfcycle.models import Cycle, Employee, Notification, Participation
 
 HR_PERMISSION = "perfcycle.manage_performance"
@@ -163,14 +164,25 @@ _ACTIVE_REPORT_COUNT_SQL = """
 
 
 def active_report_count(user) -> int:
-    """How many active people are below the user at any depth: one query, counted inside
-    the walk down the chart (no join of its result back onto every employee)."""
+    """How many active people are below the user at any depth, counted inside the walk
+    down the chart. A stored roll-up (perfcycle/rollups.py) until the next write to the
+    employee table: one query when stored, two when not."""
     employee = employee_of(user)
     if employee is None:
         return 0
-    with connection.cursor() as cursor:
-        cursor.execute(_ACTIVE_REPORT_COUNT_SQL, [employee.pk])
-        return cursor.fetchone()[0]
+
+    def compute() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(_ACTIVE_REPORT_COUNT_SQL, [employee.pk])
+            return cursor.fetchone()[0]
+
+    return rollups.cached_sql(
+        f"active-reports:{employee.pk}",
+        _ACTIVE_REPORT_COUNT_SQL,
+        [employee.pk],
+        sources=("perfcycle_employee",),
+        compute=compute,
+    )
 
 
 def employees_visible_to(user):

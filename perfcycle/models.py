@@ -397,10 +397,14 @@ class DataChange(models.Model):
     it there: see perfcycle/rollups.py). Append-only apart from the hourly pruning."""
 
     id = models.BigAutoField(primary_key=True)
+    source = models.CharField(max_length=63)  # the table written
     at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        indexes = [models.Index(fields=["source", "id"], name="datachange_source_id_idx")]
+
     def __str__(self):
-        return f"change {self.pk}"
+        return f"change {self.pk} of {self.source}"
 
 
 class Rollup(models.Model):

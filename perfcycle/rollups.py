@@ -4,12 +4,14 @@ each cycle's health) computed once and kept until a table they read changes.
 Invalidation is the database's, not the code's: a statement-level trigger on every table a
 roll-up reads appends a row to ``perfcycle_datachange`` (any INSERT, UPDATE, DELETE or
 TRUNCATE, whoever runs it: services, bulk seeds, the admin, a psql session). A roll-up is
-stored with the change log's stamp (lowest id, highest id, row count) read *before* it was
-computed, and served only while the stamp is unchanged:
+stored with the change log's stamp (lowest id, highest id, row count; of the rows of the
+tables it reads, or of all) read *before* it was computed, and served only while the stamp
+is unchanged:
 
 - a write committed after the stamp was read adds a row, so the stamp moves on;
 - a transaction that started earlier but commits later still adds to the count;
-- pruning (``prune``, hourly) raises the lowest id.
+- pruning (``prune``, hourly) replaces a table's old rows with one new one, so its
+  stamp never comes back to an earlier one.
 
 So a stored value is never older than the data it was computed from, and reading it is one
 query (``cached``). Within a transaction that writes, its own change rows are visible to it
@@ -27,13 +29,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, migrations
+from django.db import connection, migrations, transaction
 from django.utils import timezone
 
 FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION perfcycle_note_change() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO perfcycle_datachange (at) VALUES (now());
+    INSERT INTO perfcycle_datachange (source, at) VALUES (TG_TABLE_NAME, clock_timestamp());
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -47,21 +49,23 @@ CREATE TRIGGER perfcycle_note_change
 """
 DROP_TRIGGER_SQL = "DROP TRIGGER IF EXISTS perfcycle_note_change ON {table};"
 
+STAMP_SQL = """
+    SELECT COALESCE(MIN(id), 0) AS low, COALESCE(MAX(id), 0) AS high, COUNT(*) AS count
+    FROM perfcycle_datachange {where}
+"""
 READ_SQL = """
 SELECT stamp.low, stamp.high, stamp.count, rollup.data
-FROM (
-    SELECT COALESCE(MIN(id), 0) AS low, COALESCE(MAX(id), 0) AS high, COUNT(*) AS count
-    FROM perfcycle_datachange
-) AS stamp
+FROM ({stamp}) AS stamp
 LEFT JOIN perfcycle_rollup AS rollup
     ON rollup.key = %s AND rollup.low = stamp.low AND rollup.high = stamp.high
     AND rollup.count = stamp.count
 """
 WRITE_SQL = """
 INSERT INTO perfcycle_rollup (key, low, high, count, data, computed_at)
-VALUES (%s, %s, %s, %s, %s, now())
+VALUES (%s, %s, %s, %s, {value}, now())
 ON CONFLICT (key) DO UPDATE SET low = EXCLUDED.low, high = EXCLUDED.high,
     count = EXCLUDED.count, data = EXCLUDED.data, computed_at = EXCLUDED.computed_at
+RETURNING data
 """
 
 # How long change rows are kept (pruning moves every stamp on: each roll-up is computed
@@ -74,31 +78,63 @@ def enabled() -> bool:
     return connection.vendor == "postgresql"
 
 
-def cached(key: str, compute: Callable[[], Any]) -> Any:
+def _read(cursor, key: str, sources):
+    where, params = ("", []) if sources is None else ("WHERE source = ANY(%s)", [list(sources)])
+    cursor.execute(READ_SQL.format(stamp=STAMP_SQL.format(where=where)), [*params, key])
+    return cursor.fetchone()
+
+
+def _decoded(data):
+    return json.loads(data) if isinstance(data, str) else data  # Django reads jsonb raw
+
+
+def cached(key: str, compute: Callable[[], Any], *, sources=None) -> Any:
     """The stored value of ``key`` if nothing it may depend on changed since it was
     computed (one query), else ``compute()`` (a JSON-serialisable value), stored. The key
-    must name everything else the value depends on: the day, the language, the ids."""
+    must name everything else the value depends on: the day, the language, the ids.
+    ``sources``: the tables it reads (each tracked), or None for every tracked table."""
     if not enabled():
         return compute()
     with connection.cursor() as cursor:
-        cursor.execute(READ_SQL, [key])
-        low, high, count, data = cursor.fetchone()
+        low, high, count, data = _read(cursor, key, sources)
     if data is not None:
-        return json.loads(data) if isinstance(data, str) else data  # Django reads jsonb raw
+        return _decoded(data)
     value = compute()
     encoded = DjangoJSONEncoder().encode(value)
     with connection.cursor() as cursor:
-        cursor.execute(WRITE_SQL, [key, low, high, count, encoded])
+        cursor.execute(WRITE_SQL.format(value="%s"), [key, low, high, count, encoded])
     return value
 
 
+def cached_sql(key: str, sql: str, params, *, sources, compute: Callable[[], Any]) -> Any:
+    """``cached`` for a value one SQL expression computes (``sql`` with ``params``): when
+    it is not stored, computed and stored in one statement, so two queries at most. Off
+    PostgreSQL, ``compute()``."""
+    if not enabled():
+        return compute()
+    with connection.cursor() as cursor:
+        low, high, count, data = _read(cursor, key, sources)
+        if data is None:
+            cursor.execute(
+                WRITE_SQL.format(value=f"to_jsonb(({sql}))"), [key, low, high, count, *params]
+            )
+            (data,) = cursor.fetchone()
+    return _decoded(data)
+
+
 def prune(*, now=None) -> int:
-    """Drop change rows older than KEEP_CHANGES (stored roll-ups are computed again once)
-    and roll-ups unused for KEEP_ROLLUPS; the change rows removed."""
+    """Drop change rows older than KEEP_CHANGES and roll-ups unused for KEEP_ROLLUPS; the
+    change rows removed. Each table whose rows went gets one new row in their place, so its
+    stamp moves on (its roll-ups are computed again once) and can never come back to one a
+    roll-up was stored with."""
     from perfcycle.models import DataChange, Rollup
 
     now = now or timezone.now()
-    removed, _ = DataChange.objects.filter(at__lt=now - KEEP_CHANGES).delete()
+    with transaction.atomic():
+        old = DataChange.objects.filter(at__lt=now - KEEP_CHANGES)
+        sources = sorted(set(old.values_list("source", flat=True)))
+        removed, _ = old.delete()
+        DataChange.objects.bulk_create(DataChange(source=source) for source in sources)
     Rollup.objects.filter(computed_at__lt=now - KEEP_ROLLUPS).delete()
     return removed
 

@@ -17,8 +17,14 @@ class Migration(migrations.Migration):
             name='DataChange',
             fields=[
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
+                ('source', models.CharField(max_length=63)),
                 ('at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
+            options={
+                'indexes': [
+                    models.Index(fields=['source', 'id'], name='datachange_source_id_idx')
+                ],
+            },
         ),
         migrations.CreateModel(
             name='Rollup',
@@ -31,6 +37,6 @@ class Migration(migrations.Migration):
                 ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
-        # HR home's roll-ups read these (head counts, participants per cycle).
+        # The core's roll-ups read these (HR home's counts, a manager's people below them).
         track_tables("perfcycle_employee", "perfcycle_participation", "perfcycle_cycle"),
     ]

@@ -112,3 +112,36 @@ def test_hr_home_shows_a_new_deviation_and_person_at_once(
     (lines,) = [lines for c, lines in after.context["health"] if c == cycle]
     assert {line.key: line.done for line in lines}["deviations"] == 1
     assert after.context["cycles"][0].participant_count == 1
+
+
+def test_a_pruned_log_never_comes_back_to_a_stored_stamp(employee):
+    """Stored on an empty log, then a write, then pruning removes that write's row: the
+    stamp must not read as the empty log's again (the value would be stale)."""
+    DataChange.objects.all().delete()
+    calls, compute = _counter()
+    rollups.cached("test:key", compute)
+    make_employee("newcomer")
+    DataChange.objects.update(at=timezone.now() - dt.timedelta(hours=2))
+    rollups.prune()
+    assert rollups.cached("test:key", compute) == {"n": 2}
+
+
+def test_a_roll_up_of_some_tables_ignores_writes_to_others(employee, manager):
+    """A manager's people below them are counted again after a write to the employee table
+    only, not after every check-in or deviation."""
+    calls, compute = _counter()
+    rollups.cached("test:key", compute, sources=("perfcycle_employee",))
+    make_cycle("FY 2026")  # the cycle table
+    assert rollups.cached("test:key", compute, sources=("perfcycle_employee",)) == {"n": 1}
+    make_employee("newcomer", manager=manager)
+    assert rollups.cached("test:key", compute, sources=("perfcycle_employee",)) == {"n": 2}
+
+
+def test_the_people_below_a_manager_are_counted_afresh_after_a_change(manager, employee, login):
+    client = login(manager)
+    assert client.get(reverse("team-home")).context["all_reports"] == 1
+    newcomer = make_employee("newcomer", manager=employee)
+    assert client.get(reverse("team-home")).context["all_reports"] == 2
+    newcomer.is_active = False
+    newcomer.save()
+    assert client.get(reverse("team-home")).context["all_reports"] == 1
