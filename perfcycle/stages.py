@@ -45,8 +45,9 @@ from urllib.parse import parse_qsl
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Q
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from perfcycle import access
@@ -444,6 +445,9 @@ class StageRegistry:
         self._todo_providers: dict[str, list[Callable]] = {"person": [], "hr": []}
         self._guards: dict[str, RemovalGuard] = {}
         self._health_providers: list[Callable] = []
+        # The bar's layout per (roles, language, URL prefix): entries in order with their
+        # labels, URLs and section headings resolved once per process (see ``_layout``).
+        self._layouts: dict[tuple, list[tuple]] = {}
 
     @staticmethod
     def _put(store: dict, key: str, item) -> None:
@@ -455,9 +459,11 @@ class StageRegistry:
 
     def register_nav_group(self, group: NavGroup) -> None:
         self._put(self._groups, group.key, group)
+        self._layouts.clear()
 
     def register_nav(self, entry: NavEntry) -> None:
         self._put(self._nav, entry.key, entry)
+        self._layouts.clear()
 
     def register_cycle_action(self, action: CycleAction) -> None:
         self._put(self._actions, action.key, action)
@@ -504,30 +510,45 @@ class StageRegistry:
         ``query``. Per area, its sections in order (each a NavItem whose children are the
         links; the first has no heading when the core has entries there), except ACCOUNT:
         its links, flat. The current link is marked, and so is its section."""
-        entries = self.nav_entries(viewer)
-        current = self._current_keys(entries, view_name, query)
+        layout = self._layout(viewer)
+        current = self._current_keys([row[0] for row in layout], view_name, query)
         areas: dict[Area, list[NavItem]] = {area: [] for area in Area}
         sections: dict[tuple[Area, str], NavItem] = {}
-        for entry in entries:
+        for entry, label, url, group, group_label in layout:
             item = NavItem(
                 key=entry.key,
-                label=entry.label,
-                url=self._url(entry),
+                label=label,
+                url=url,
                 current=entry.key in current,
                 badge=getattr(viewer, entry.badge) if entry.badge else 0,
             )
             if entry.area == Area.ACCOUNT:
                 areas[entry.area].append(item)
                 continue
-            group = self._group_of(entry)
             place = (entry.area, group.key if group else "")
             if place not in sections:
-                sections[place] = NavItem(key=place[1], label=group.label if group else "")
+                sections[place] = NavItem(key=place[1], label=group_label)
                 areas[entry.area].append(sections[place])
             section = sections[place]
             section.children.append(item)
             section.current = section.current or item.current
         return areas
+
+    def _layout(self, viewer: Viewer) -> list[tuple]:
+        """The entries ``viewer``'s roles see, in order, as (entry, label, URL, group, group
+        label): the same for everyone with those roles, so built once per process and
+        language (labels translated, URLs reversed), never per request. Registering an
+        entry or a group starts it afresh."""
+        key = (viewer.roles, get_language(), get_script_prefix())
+        layout = self._layouts.get(key)
+        if layout is None:
+            layout = []
+            for entry in self.nav_entries(viewer):
+                group = None if entry.area == Area.ACCOUNT else self._group_of(entry)
+                group_label = str(group.label) if group else ""
+                layout.append((entry, str(entry.label), self._url(entry), group, group_label))
+            self._layouts[key] = layout
+        return layout
 
     def menus(self, viewer: Viewer, *, view_name: str, query) -> dict[str, list[NavItem]]:
         """What the bar renders: ``menus``, one per area the viewer has ("My work", "My
@@ -537,7 +558,7 @@ class StageRegistry:
         menus = [
             NavItem(
                 key=f"area-{area.value}",
-                label=area.label,
+                label=str(area.label),
                 current=any(section.current for section in areas[area]),
                 children=areas[area],
             )
