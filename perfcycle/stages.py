@@ -482,7 +482,10 @@ class StageRegistry:
 
     def register_health_provider(self, provider: Callable) -> None:
         """``provider(cycle, *, today) -> list[Health]`` for one open cycle: nothing for a
-        phase the stage has no work in. A few queries per cycle, none per person."""
+        phase the stage has no work in. A few queries per cycle, none per person. HR's home
+        stores what the providers return (perfcycle/rollups.py) until a tracked table
+        changes: a stage tracks the tables its provider reads with ``rollups.track_tables``
+        in a migration of its own (see implementation/migrations/0005_…)."""
         if provider not in self._health_providers:
             self._health_providers.append(provider)
 
