@@ -38,7 +38,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
-from perfcycle.models import Cycle, Employee, Participation
+from perfcycle import rollups
+from perfcycle.models import Cycle, Employee, Notification, Participation
 
 HR_PERMISSION = "perfcycle.manage_performance"
 
@@ -71,43 +72,86 @@ _REPORTS_SQL_POSTGRESQL = """
 """
 
 
+def _hr_permission():
+    app_label, codename = HR_PERMISSION.split(".")
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+
+
 def is_hr(user) -> bool:
-    """Whether the user holds the HR permission (directly or through a group): one query,
-    kept on the user for the request (``has_perm`` would load every permission in two)."""
+    """Whether the user holds the HR permission (directly or through a group), kept on the
+    user for the request (``has_perm`` would load every permission in two queries). It
+    comes with the employee record (``employee_of``); one query of its own for a login
+    without one."""
     if not (user.is_authenticated and user.is_active):
         return False
     if user.is_superuser:
         return True
     if not hasattr(user, "_perfcycle_is_hr"):
-        app_label, codename = HR_PERMISSION.split(".")
-        user._perfcycle_is_hr = (
-            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            .filter(Q(user=user) | Q(group__user=user))
-            .exists()
-        )
+        employee = employee_of(user)
+        if employee is not None:
+            user._perfcycle_is_hr = employee.holds_hr
+        else:
+            user._perfcycle_is_hr = (
+                _hr_permission().filter(Q(user=user) | Q(group__user=user)).exists()
+            )
     return user._perfcycle_is_hr
 
 
+# What every page's navigation asks about the signed-in person, as SQL written once (the
+# ORM's Exists/Subquery cost more to compile than these take to run).
+_MANAGES_ANYONE_SQL = """EXISTS (
+    SELECT 1 FROM perfcycle_employee AS r
+    WHERE r.manager_id = perfcycle_employee.id AND r.is_active)"""
+_PERMISSION_ID_SQL = """(
+    SELECT p.id FROM auth_permission AS p
+    JOIN django_content_type AS ct ON ct.id = p.content_type_id
+    WHERE ct.app_label = %s AND p.codename = %s)"""
+_HOLDS_HR_SQL = f"""(EXISTS (
+    SELECT 1 FROM perfcycle_user_user_permissions AS up
+    WHERE up.user_id = perfcycle_employee.user_id AND up.permission_id = {_PERMISSION_ID_SQL})
+  OR EXISTS (
+    SELECT 1 FROM perfcycle_user_groups AS ug
+    JOIN auth_group_permissions AS gp ON gp.group_id = ug.group_id
+    WHERE ug.user_id = perfcycle_employee.user_id AND gp.permission_id = {_PERMISSION_ID_SQL}))"""
+_UNREAD_SQL = """(
+    SELECT COUNT(*) FROM perfcycle_notification AS n
+    WHERE n.recipient_id = perfcycle_employee.user_id AND n.read_at IS NULL)"""
+
+
 def employee_of(user) -> Employee | None:
-    """The Employee record of a login, or None (e.g. a pure HR service account)."""
+    """The Employee record of a login, or None (e.g. a pure HR service account). What
+    every page's navigation asks comes with it in the one query: whether they manage
+    anyone, hold the HR permission and how many notifications they have not read
+    (``unread_notifications``)."""
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_perfcycle_employee"):
-        # Whether they manage anyone comes with it: every page's navigation asks.
         employee = (
             Employee.objects.select_related("department")
             .annotate(
-                manages_anyone=Exists(
-                    Employee.objects.filter(manager=OuterRef("pk"), is_active=True)
-                )
+                manages_anyone=RawSQL(_MANAGES_ANYONE_SQL, []),
+                holds_hr=RawSQL(_HOLDS_HR_SQL, HR_PERMISSION.split(".") * 2),
+                unread_count=RawSQL(_UNREAD_SQL, []),
             )
             .filter(user=user)
             .first()
         )
         user._perfcycle_employee = employee
         if employee is not None:
+            employee.user = user  # the login in hand: no query for the person's name
             user._perfcycle_is_manager = employee.manages_anyone
     return user._perfcycle_employee
+
+
+def unread_notifications(user) -> int:
+    """How many of the user's notifications are unread: from the employee record's query
+    when there is one, else a query of its own."""
+    employee = employee_of(user)
+    if employee is not None:
+        return employee.unread_count or 0
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def is_manager(user) -> bool:
@@ -125,6 +169,38 @@ def report_ids(manager: Employee) -> RawSQL:
     """A subquery of the ids of every direct and indirect report of ``manager``."""
     sql = _REPORTS_SQL_POSTGRESQL if connection.vendor == "postgresql" else _REPORTS_SQL
     return RawSQL(sql, [manager.pk])
+
+
+_ACTIVE_REPORT_COUNT_SQL = """
+    WITH RECURSIVE chain(id, is_active) AS (
+        SELECT id, is_active FROM perfcycle_employee WHERE manager_id = %s
+        UNION
+        SELECT e.id, e.is_active FROM perfcycle_employee e JOIN chain c ON e.manager_id = c.id
+    )
+    SELECT COUNT(*) FROM chain WHERE is_active
+"""
+
+
+def active_report_count(user) -> int:
+    """How many active people are below the user at any depth, counted inside the walk
+    down the chart. A stored roll-up (perfcycle/rollups.py) until the next write to the
+    employee table: one query when stored, two when not."""
+    employee = employee_of(user)
+    if employee is None:
+        return 0
+
+    def compute() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(_ACTIVE_REPORT_COUNT_SQL, [employee.pk])
+            return cursor.fetchone()[0]
+
+    return rollups.cached_sql(
+        f"active-reports:{employee.pk}",
+        _ACTIVE_REPORT_COUNT_SQL,
+        [employee.pk],
+        sources=("perfcycle_employee",),
+        compute=compute,
+    )
 
 
 def employees_visible_to(user):

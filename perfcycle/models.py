@@ -390,3 +390,33 @@ class SentReminder(models.Model):
 
     def __str__(self):
         return f"{self.kind}:{self.key}"
+
+
+class DataChange(models.Model):
+    """One row per statement that wrote a table a roll-up reads (PostgreSQL triggers put
+    it there: see perfcycle/rollups.py). Append-only apart from the hourly pruning."""
+
+    id = models.BigAutoField(primary_key=True)
+    source = models.CharField(max_length=63)  # the table written
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["source", "id"], name="datachange_source_id_idx")]
+
+    def __str__(self):
+        return f"change {self.pk} of {self.source}"
+
+
+class Rollup(models.Model):
+    """A stored roll-up (e.g. HR home's counts) and the change-log stamp it was computed
+    at: valid while the stamp is the log's current one (perfcycle/rollups.py)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    low = models.BigIntegerField()
+    high = models.BigIntegerField()
+    count = models.BigIntegerField()
+    data = models.JSONField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.key

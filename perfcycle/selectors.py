@@ -1,17 +1,25 @@
 """Read side of the core app: what each role's pages show."""
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from perfcycle import access
+from perfcycle import access, rollups
 from perfcycle.models import Cycle, Employee, Notification, OrgImport, Participation
-from perfcycle.stages import choose_participation, open_participations, registry, running_first
+from perfcycle.stages import (
+    Health,
+    choose_participation,
+    open_participations,
+    registry,
+    running_first,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,16 @@ class Todo:
     @property
     def overdue(self) -> bool:
         return self.due is not None and self.due < timezone.localdate()
+
+
+def due_after(kind: str, start: date | datetime | None) -> date | None:
+    """When a to-do of ``kind`` started on ``start`` (a date, or a moment in the local
+    time zone) is due: ``PERFCYCLE_TODO_DUE_DAYS[kind]`` days later (a policy setting)."""
+    if start is None:
+        return None
+    if isinstance(start, datetime):
+        start = timezone.localdate(start)
+    return start + timedelta(days=settings.PERFCYCLE_TODO_DUE_DAYS[kind])
 
 
 def by_urgency(todos: list[Todo]) -> list[Todo]:
@@ -62,18 +80,27 @@ def todos_for_employee(viewer) -> list[Todo]:
     return by_urgency(todos)
 
 
+_ACTIVE_REPORTS_SQL = """(
+    SELECT COUNT(*) FROM perfcycle_employee AS r
+    WHERE r.manager_id = perfcycle_employee.id AND r.is_active)"""
+_IN_CYCLE_SQL = """(
+    SELECT COUNT(*) FROM perfcycle_participation AS p
+    WHERE p.employee_id = perfcycle_employee.id AND p.cycle_id = %s)"""
+
+
 def team_rows(user, cycle: Cycle | None):
-    """Direct reports with their participation in ``cycle``: one query whatever the size."""
+    """Direct reports with their participation in ``cycle``: one query whatever the size
+    (the two counts as SQL written once: the ORM's grouped joins cost more to compile)."""
     employee = access.employee_of(user)
     if employee is None:
         return Employee.objects.none()
     qs = (
-        Employee.objects.with_org()
+        Employee.objects.select_related("user", "department")
         .filter(manager=employee, is_active=True)
-        .annotate(report_count=Count("reports", filter=Q(reports__is_active=True)))
+        .annotate(report_count=RawSQL(_ACTIVE_REPORTS_SQL, []))
     )
     if cycle is not None:
-        qs = qs.annotate(in_cycle=Count("participations", filter=Q(participations__cycle=cycle)))
+        qs = qs.annotate(in_cycle=RawSQL(_IN_CYCLE_SQL, [cycle.pk]))
     return qs.order_by("user__last_name", "user__first_name")
 
 
@@ -118,23 +145,76 @@ def todos_for_hr(viewer, cycles=None) -> list[Todo]:
                 title=_("An organisation import is validated and waiting for confirmation"),
                 url=reverse("org-import-detail", args=[pending.pk]),
                 action=_("Review import"),
+                due=due_after("import_confirmation", pending.uploaded_at),
             )
         )
     return by_urgency(todos + registry.todos(viewer, audience="hr"))
 
 
 HEALTH_CYCLES = 5
+HR_HOME_CYCLES = 10
+
+
+def health_cycles(cycles, *, today: date) -> list[Cycle]:
+    """The open ones of ``cycles`` whose health HR's home shows: at most ``HEALTH_CYCLES``,
+    the running ones first."""
+    open_cycles = [c for c in cycles if c.phase != Cycle.Phase.CLOSED]
+    return running_first(open_cycles, today=today)[:HEALTH_CYCLES]
 
 
 def cycle_health(cycles, *, today: date) -> list[tuple[Cycle, list]]:
-    """HR home's health of the open ones of ``cycles`` (at most ``HEALTH_CYCLES``, the
-    running ones first): the lines every stage registered (``register_health_provider``),
-    a query or so per cycle and stage, none per person."""
-    open_cycles = [c for c in cycles if c.phase != Cycle.Phase.CLOSED]
+    """HR home's health of the open ones of ``cycles`` (``health_cycles``): the lines every
+    stage registered (``register_health_provider``), a query or so per cycle and stage,
+    none per person. Computed afresh: HR's home reads it stored (``hr_overview``)."""
     return [
-        (cycle, registry.health(cycle, today=today))
-        for cycle in running_first(open_cycles, today=today)[:HEALTH_CYCLES]
+        (cycle, registry.health(cycle, today=today)) for cycle in health_cycles(cycles, today=today)
     ]
+
+
+def _health_from_json(line: dict) -> Health:
+    return Health(**{**line, "parts": tuple(tuple(part) for part in line["parts"])})
+
+
+def hr_overview(*, today: date) -> dict:
+    """Everything on HR's home that aggregates whole tables, as a stored roll-up
+    (perfcycle/rollups.py: computed again only after a write to a table it reads, so never
+    stale; one query when nothing changed): the newest ``HR_HOME_CYCLES`` cycles with
+    their participant counts, the head counts (``org_counts``) and the health of the open
+    cycles among them (``cycle_health``). Two queries in all when stored."""
+    cycles = list(Cycle.objects.order_by("-start_date", "name")[:HR_HOME_CYCLES])
+    shown = health_cycles(cycles, today=today)
+    key = "hr-home:{day}:{lang}:{ids}".format(
+        day=today.isoformat(),
+        lang=get_language() or "",
+        ids=",".join(str(c.pk) for c in cycles),
+    )
+
+    def compute() -> dict:
+        participants = dict(
+            Participation.objects.filter(cycle__in=cycles)
+            .order_by()
+            .values_list("cycle_id")
+            .annotate(n=Count("pk"))
+        )
+        return {
+            "counts": org_counts(),
+            "participants": {str(c.pk): participants.get(c.pk, 0) for c in cycles},
+            "health": {
+                str(c.pk): [asdict(line) for line in registry.health(c, today=today)] for c in shown
+            },
+        }
+
+    data = rollups.cached(key, compute)
+    for cycle in cycles:
+        cycle.participant_count = data["participants"].get(str(cycle.pk), 0)
+    return {
+        "cycles": cycles,
+        "counts": data["counts"],
+        "health": [
+            (c, [_health_from_json(line) for line in data["health"].get(str(c.pk), [])])
+            for c in shown
+        ],
+    }
 
 
 def _in_no_open_cycle() -> Q:

@@ -284,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "perfcycle.tasks.deliver_pending_emails",
         "schedule": 60.0,
     },
+    # HR home's stored roll-ups: drop the change log's old rows (perfcycle/rollups.py).
+    "prune-rollup-changes": {
+        "task": "perfcycle.tasks.prune_rollup_changes",
+        "schedule": crontab(minute=17),
+    },
     "health-check": {
         "task": "perfcycle.tasks.health_check",
         "schedule": crontab(minute="*/15"),
@@ -402,3 +407,14 @@ CONTENT_SECURITY_POLICY = {
 }
 
 PERFCYCLE_HR_GROUP = "HR admins"
+
+# Policy: when a to-do the workflow gives no date of its own is due, in days after what
+# started it (perfcycle.selectors.due_after). Every to-do on a home page has a due date,
+# so the list sorts by urgency.
+PERFCYCLE_TODO_DUE_DAYS = {
+    "checkin_review": 7,  # a submitted check-in is reviewed within a week of submission
+    "evidence_verification": 14,  # recorded evidence is verified within two weeks
+    "deviation_action": 7,  # a corrective action is agreed within a week of detection
+    "adjustment_decision": 7,  # a goal adjustment request is decided within a week
+    "import_confirmation": 3,  # a validated organisation import is confirmed or discarded
+}

@@ -43,13 +43,15 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F, Q
 from django.http import Http404
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from perfcycle import access
-from perfcycle.models import Cycle, Notification, Participation
+from perfcycle.models import Cycle, Employee, Participation
 
 
 class Role(StrEnum):
@@ -106,16 +108,20 @@ def running_first(items: Iterable, *, cycle_of: Callable = lambda item: item, to
 
 
 def open_participations(employee) -> list:
-    """The employee's participations in open (not closed) cycles, with their people, in
-    the order of the default-cycle rule: one query."""
+    """The employee's participations in open (not closed) cycles, with their cycle and
+    reviewer (the person is ``employee`` itself), in the order of the default-cycle rule:
+    one query."""
     if employee is None:
         return []
     qs = (
-        Participation.objects.with_people()
+        Participation.objects.select_related("cycle", "reviewer__user")
         .filter(employee=employee)
         .exclude(cycle__phase=Cycle.Phase.CLOSED)
     )
-    return running_first(qs, cycle_of=lambda p: p.cycle)
+    participations = list(qs)
+    for participation in participations:  # the person is the one in hand: no join for them
+        participation.employee = employee
+    return running_first(participations, cycle_of=lambda p: p.cycle)
 
 
 def choose_participation(participations, cycle_id: int | None):
@@ -217,20 +223,60 @@ class Viewer:
         return frozenset(access.reports_of(self.user).values_list("pk", flat=True))
 
     @cached_property
+    def reviewed(self) -> tuple[dict, ...]:
+        """The participations of open cycles that the person reviews, and those whose
+        reviewer they manage (next up, for four-eyes), as rows (``pk``, ``cycle_id``,
+        ``phase``, ``appraisal_deadline``, ``employee_id``, ``reviewer_id``,
+        ``reviewer_user_id``): one query on
+        first use, so reviewer to-dos filter by these ids (an index each) instead of
+        joining every participation, and need no query at all for the many who review
+        nobody."""
+        if self.employee is None:
+            return ()
+        reviewers = Employee.objects.filter(Q(pk=self.employee.pk) | Q(manager=self.employee))
+        rows = (
+            Participation.objects.filter(reviewer__in=reviewers.values("pk"))
+            .exclude(cycle__phase=Cycle.Phase.CLOSED)
+            .annotate(
+                phase=F("cycle__phase"),
+                appraisal_deadline=F("cycle__appraisal_deadline"),
+                reviewer_user_id=F("reviewer__user_id"),
+            )
+            .values(
+                "pk",
+                "cycle_id",
+                "phase",
+                "appraisal_deadline",
+                "employee_id",
+                "reviewer_id",
+                "reviewer_user_id",
+            )
+            .order_by("pk")
+        )
+        return tuple(rows)
+
+    def reviewed_ids(self, *phases) -> list[int]:
+        """Ids of the participations the person reviews in cycles in ``phases``."""
+        mine = self.employee.pk if self.employee else None
+        return [r["pk"] for r in self.reviewed if r["reviewer_id"] == mine and r["phase"] in phases]
+
+    def next_up_rows(self, *phases) -> list[dict]:
+        """``reviewed`` rows whose reviewer the person manages, in cycles in ``phases``."""
+        mine = self.employee.pk if self.employee else None
+        return [r for r in self.reviewed if r["reviewer_id"] != mine and r["phase"] in phases]
+
+    @property
     def reviews_anyone(self) -> bool:
         """Whether the person reviews a participation of an open cycle: reviewer to-dos
         need no query of their own for the many who review nobody."""
-        if self.employee is None:
-            return False
-        return (
-            Participation.objects.filter(reviewer=self.employee)
-            .exclude(cycle__phase=Cycle.Phase.CLOSED)
-            .exists()
-        )
+        return bool(self.reviewed_ids(*OPEN_PHASES))
+
+    def own_participation_ids(self, *phases) -> list[int]:
+        return [p.pk for p in self.participations if p.cycle.phase in phases]
 
     @cached_property
     def unread_notifications(self) -> int:
-        return Notification.objects.filter(recipient=self.user, read_at__isnull=True).count()
+        return access.unread_notifications(self.user)
 
 
 def viewer_for(request) -> Viewer:
@@ -399,6 +445,9 @@ class StageRegistry:
         self._todo_providers: dict[str, list[Callable]] = {"person": [], "hr": []}
         self._guards: dict[str, RemovalGuard] = {}
         self._health_providers: list[Callable] = []
+        # The bar's layout per (roles, language, URL prefix): entries in order with their
+        # labels, URLs and section headings resolved once per process (see ``_layout``).
+        self._layouts: dict[tuple, list[tuple]] = {}
 
     @staticmethod
     def _put(store: dict, key: str, item) -> None:
@@ -410,9 +459,11 @@ class StageRegistry:
 
     def register_nav_group(self, group: NavGroup) -> None:
         self._put(self._groups, group.key, group)
+        self._layouts.clear()
 
     def register_nav(self, entry: NavEntry) -> None:
         self._put(self._nav, entry.key, entry)
+        self._layouts.clear()
 
     def register_cycle_action(self, action: CycleAction) -> None:
         self._put(self._actions, action.key, action)
@@ -431,7 +482,10 @@ class StageRegistry:
 
     def register_health_provider(self, provider: Callable) -> None:
         """``provider(cycle, *, today) -> list[Health]`` for one open cycle: nothing for a
-        phase the stage has no work in. A few queries per cycle, none per person."""
+        phase the stage has no work in. A few queries per cycle, none per person. HR's home
+        stores what the providers return (perfcycle/rollups.py) until a tracked table
+        changes: a stage tracks the tables its provider reads with ``rollups.track_tables``
+        in a migration of its own (see implementation/migrations/0005_…)."""
         if provider not in self._health_providers:
             self._health_providers.append(provider)
 
@@ -459,30 +513,45 @@ class StageRegistry:
         ``query``. Per area, its sections in order (each a NavItem whose children are the
         links; the first has no heading when the core has entries there), except ACCOUNT:
         its links, flat. The current link is marked, and so is its section."""
-        entries = self.nav_entries(viewer)
-        current = self._current_keys(entries, view_name, query)
+        layout = self._layout(viewer)
+        current = self._current_keys([row[0] for row in layout], view_name, query)
         areas: dict[Area, list[NavItem]] = {area: [] for area in Area}
         sections: dict[tuple[Area, str], NavItem] = {}
-        for entry in entries:
+        for entry, label, url, group, group_label in layout:
             item = NavItem(
                 key=entry.key,
-                label=entry.label,
-                url=self._url(entry),
+                label=label,
+                url=url,
                 current=entry.key in current,
                 badge=getattr(viewer, entry.badge) if entry.badge else 0,
             )
             if entry.area == Area.ACCOUNT:
                 areas[entry.area].append(item)
                 continue
-            group = self._group_of(entry)
             place = (entry.area, group.key if group else "")
             if place not in sections:
-                sections[place] = NavItem(key=place[1], label=group.label if group else "")
+                sections[place] = NavItem(key=place[1], label=group_label)
                 areas[entry.area].append(sections[place])
             section = sections[place]
             section.children.append(item)
             section.current = section.current or item.current
         return areas
+
+    def _layout(self, viewer: Viewer) -> list[tuple]:
+        """The entries ``viewer``'s roles see, in order, as (entry, label, URL, group, group
+        label): the same for everyone with those roles, so built once per process and
+        language (labels translated, URLs reversed), never per request. Registering an
+        entry or a group starts it afresh."""
+        key = (viewer.roles, get_language(), get_script_prefix())
+        layout = self._layouts.get(key)
+        if layout is None:
+            layout = []
+            for entry in self.nav_entries(viewer):
+                group = None if entry.area == Area.ACCOUNT else self._group_of(entry)
+                group_label = str(group.label) if group else ""
+                layout.append((entry, str(entry.label), self._url(entry), group, group_label))
+            self._layouts[key] = layout
+        return layout
 
     def menus(self, viewer: Viewer, *, view_name: str, query) -> dict[str, list[NavItem]]:
         """What the bar renders: ``menus``, one per area the viewer has ("My work", "My
@@ -492,7 +561,7 @@ class StageRegistry:
         menus = [
             NavItem(
                 key=f"area-{area.value}",
-                label=area.label,
+                label=str(area.label),
                 current=any(section.current for section in areas[area]),
                 children=areas[area],
             )

@@ -9,7 +9,7 @@ from django.core.mail import get_connection
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 
-from perfcycle import phases, services
+from perfcycle import phases, rollups, services
 from perfcycle.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -117,6 +117,12 @@ def advance_due_phases(self, today: str | None = None) -> dict:
     nothing. Returns the counts (advanced, blocked, failed, skipped)."""
     day = dt.date.fromisoformat(today) if today else None
     return phases.advance_due_phases(today=day).as_dict()
+
+
+@shared_task(ignore_result=True)
+def prune_rollup_changes() -> int:
+    """Keep the roll-ups' change log short (perfcycle/rollups.py): hourly."""
+    return rollups.prune()
 
 
 @shared_task

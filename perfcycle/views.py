@@ -92,7 +92,7 @@ def team_home(request):
             "cycle": cycle,
             "cycle_choices": viewer.cycle_choices,
             "team": selectors.team_rows(request.user, cycle),
-            "all_reports": access.reports_of(request.user).filter(is_active=True).count(),
+            "all_reports": access.active_report_count(request.user),
             "todos": selectors.todos_for_employee(viewer),
         },
     )
@@ -100,17 +100,17 @@ def team_home(request):
 
 @hr_required
 def hr_home(request):
-    cycles = list(selectors.cycles_overview()[:10])  # the newest: the open ones among them
-    counts = selectors.org_counts()
+    overview = selectors.hr_overview(today=timezone.localdate())
+    cycles = overview["cycles"]  # the newest: the open ones among them
     return render(
         request,
         "perfcycle/hr_home.html",
         {
             "cycles": cycles,
-            "counts": counts,
+            "counts": overview["counts"],
             "todos": selectors.todos_for_hr(viewer_for(request), cycles),
-            "health": selectors.cycle_health(cycles, today=timezone.localdate()),
-            "not_enrolled": counts["not_enrolled"],
+            "health": overview["health"],
+            "not_enrolled": overview["counts"]["not_enrolled"],
             "email_failures": selectors.failed_emails().count(),
         },
     )

@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from goals.models import Goal, GoalLevel, GoalStatus
+from goals.models import AdjustmentRequest, AdjustmentStatus, Goal, GoalLevel, GoalStatus
 from goals.selectors.pages import HUNDRED, ZERO, percent_text
 from goals.selectors.scopes import adjustments_routed_to
 from goals.selectors.team import planning_readiness
 from perfcycle.models import Cycle
-from perfcycle.selectors import Todo
+from perfcycle.selectors import Todo, due_after
 
 GUARD_NAMES_SHOWN = 5
 
@@ -78,15 +78,16 @@ def todos_for(viewer) -> list[Todo]:
     owner: goals to submit or revise and weights to fix in a cycle in planning; as a
     reviewer (or the next person up, for four-eyes): goals awaiting approval and
     adjustment requests to decide. None of the reviewer queries for a person who
-    reviews nobody and manages nobody."""
+    reviews nobody and has no reviewer below them (``Viewer.reviewed``), and no query for
+    goals awaiting approval unless someone they review is in a cycle in planning."""
     todos: list[Todo] = []
     employee = viewer.employee
     if employee is None:
         return todos
     for participation in viewer.participations_in(Cycle.Phase.PLANNING):
         todos += _owner_todos(employee, participation.cycle)
-    if viewer.reviews_anyone or viewer.is_manager or viewer.is_hr:
-        todos += _reviewer_todos(viewer.user, employee)
+    if viewer.reviewed or viewer.is_hr:
+        todos += _reviewer_todos(viewer)
     return todos
 
 
@@ -151,21 +152,49 @@ def _owner_todos(employee, cycle: Cycle) -> list[Todo]:
     return todos
 
 
-def _reviewer_todos(user, employee) -> list[Todo]:
-    todos = []
-    team_url = reverse("goals:team-goals")
-    awaiting = (
+def _awaiting_approval(in_planning):
+    """Submitted goals of the people with these participations, per cycle (one query)."""
+    return (
         Goal.objects.filter(
             level=GoalLevel.INDIVIDUAL,
             status=GoalStatus.SUBMITTED,
             cycle__phase=Cycle.Phase.PLANNING,
-            owner__participations__reviewer=employee,
+            owner__participations__in=in_planning,
             owner__participations__cycle=F("cycle"),
         )
         .values("cycle_id", "cycle__planning_deadline")
         .annotate(count=Count("pk"))
         .order_by("cycle__planning_deadline", "cycle_id")
     )
+
+
+def _adjustments_routed(viewer):
+    """``adjustments_routed_to`` for the viewer; for anyone but HR by the (cycle, person)
+    pairs of ``Viewer.reviewed`` (what the owner asked, where they review; what a reviewer
+    asked, one step up) instead of the policy's subqueries over every participation."""
+    if viewer.is_hr:
+        return adjustments_routed_to(viewer.user)
+    mine = viewer.employee.pk
+    owners: dict[tuple, list[int]] = {}
+    for row in viewer.reviewed:
+        asker = None if row["reviewer_id"] == mine else row["reviewer_user_id"]
+        owners.setdefault((row["cycle_id"], asker), []).append(row["employee_id"])
+    routed = Q(pk__in=[])
+    for (cycle_id, asker), people in sorted(owners.items(), key=str):
+        pairs = Q(goal__cycle_id=cycle_id, goal__owner_id__in=people)
+        if asker is None:  # asked by the owner (or HR): the reviewer decides
+            routed |= pairs & ~Q(requested_by_id=viewer.user.pk)
+        else:  # asked by the reviewer: their manager decides
+            routed |= pairs & Q(requested_by_id=asker)
+    qs = AdjustmentRequest.objects.filter(routed, status=AdjustmentStatus.PENDING)
+    return qs.exclude(requested_by_id=viewer.user.pk).exclude(goal__owner_id=mine)
+
+
+def _reviewer_todos(viewer) -> list[Todo]:
+    todos = []
+    team_url = reverse("goals:team-goals")
+    in_planning = viewer.reviewed_ids(Cycle.Phase.PLANNING)
+    awaiting = _awaiting_approval(in_planning) if in_planning else ()
     for row in awaiting:
         todos.append(
             Todo(
@@ -181,10 +210,10 @@ def _reviewer_todos(user, employee) -> list[Todo]:
             )
         )
     adjustments = (
-        adjustments_routed_to(user)
+        _adjustments_routed(viewer)
         .filter(goal__cycle__in=Cycle.objects.exclude(phase=Cycle.Phase.CLOSED))
         .values("goal__cycle_id")
-        .annotate(count=Count("pk"), goal_id=Min("goal_id"))
+        .annotate(count=Count("pk"), goal_id=Min("goal_id"), oldest=Min("requested_at"))
         .order_by("goal__cycle_id")
     )
     for row in adjustments:
@@ -204,6 +233,7 @@ def _reviewer_todos(user, employee) -> list[Todo]:
                 % {"count": row["count"]},
                 url=url,
                 action=_("Decide"),
+                due=due_after("adjustment_decision", row["oldest"]),
             )
         )
     return todos

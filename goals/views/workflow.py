@@ -355,12 +355,22 @@ def adjustment_reject(request, pk):
 # --- The team page ------------------------------------------------------------------------
 
 
-def _render_team(request, cycle, review_form, *, status: int = 200):
+def _team_cycles(request) -> tuple:
+    """The team page's cycles (once per request) and the one it shows."""
+    cycles = list(selectors.reviewing_cycles(request.user, viewer=viewer_for(request)))
+    return cycles, selectors.reviewing_cycle_for(
+        request.user, _int_param(request, "cycle"), cycles=cycles
+    )
+
+
+def _render_team(request, cycle, review_form, *, status: int = 200, cycles=None):
     filters = TeamFilterForm(request.GET or None)
     goal_status = (filters.cleaned_data["status"] if filters.is_valid() else "") or None
+    if cycles is None:
+        cycles = selectors.reviewing_cycles(request.user, viewer=viewer_for(request))
     context = {
         "cycle": cycle,
-        "cycle_choices": running_first(selectors.reviewing_cycles(request.user)),
+        "cycle_choices": running_first(cycles),
         "filters": filters,
         "goal_status": goal_status or "",
         "review_form": review_form,
@@ -386,18 +396,18 @@ def _render_team(request, cycle, review_form, *, status: int = 200):
 def team_goals(request):
     if not selectors.is_reviewer(request.user):
         raise Http404
-    cycle = selectors.reviewing_cycle_for(request.user, _int_param(request, "cycle"))
-    return _render_team(request, cycle, BulkReviewForm())
+    cycles, cycle = _team_cycles(request)
+    return _render_team(request, cycle, BulkReviewForm(), cycles=cycles)
 
 
 @require_POST
 def team_goals_review(request):
     if not selectors.is_reviewer(request.user):
         raise Http404
-    cycle = selectors.reviewing_cycle_for(request.user, _int_param(request, "cycle"))
+    cycles, cycle = _team_cycles(request)
     form = BulkReviewForm(request.POST)
     if not form.is_valid():
-        return _render_team(request, cycle, form, status=400)
+        return _render_team(request, cycle, form, status=400, cycles=cycles)
     data = form.cleaned_data
     if data["action"] == BulkReviewForm.APPROVE:
         outcome = services.bulk_approve_goals(actor=request.user, goal_ids=data["goal"])

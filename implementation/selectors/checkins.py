@@ -38,7 +38,7 @@ from perfcycle.charts import (
 )
 from perfcycle.formatting import format_date_range
 from perfcycle.models import Cycle, Participation
-from perfcycle.selectors import Todo, current_participation
+from perfcycle.selectors import Todo, current_participation, due_after
 from perfcycle.stages import running_first
 
 CHECKIN_EDITABLE = (CheckinStatus.PENDING, CheckinStatus.MISSED)
@@ -171,11 +171,16 @@ def checkin_for_form(user, checkin_id: int) -> CheckIn:
 # --- My check-ins -------------------------------------------------------------------------
 
 
-def my_checkin_participation(user, cycle_id: int | None = None) -> Participation | None:
+def my_checkin_participation(
+    user, cycle_id: int | None = None, *, viewer=None
+) -> Participation | None:
     """The participation of the my-check-ins page: the cycle asked for (404 unless the user
-    takes part in it; a closed one too, for its history), else the default open one."""
+    takes part in it; a closed one too, for its history), else the default open one. With
+    the request's ``viewer`` (perfcycle.stages.Viewer), its open participations serve."""
     employee = access.employee_of(user)
     try:
+        if viewer is not None:
+            return viewer.participation_for(cycle_id)
         return current_participation(employee, cycle_id)
     except Http404:
         if employee is None:
@@ -191,11 +196,11 @@ def my_checkin_cycles(user):
     employee = access.employee_of(user)
     if employee is None:
         return []
-    return running_first(
-        Cycle.objects.filter(participations__employee=employee)
-        .filter(~Q(phase=Cycle.Phase.CLOSED) | Q(participations__checkins__isnull=False))
-        .distinct()
+    theirs = Participation.objects.filter(employee=employee).filter(
+        ~Q(cycle__phase=Cycle.Phase.CLOSED)
+        | Exists(CheckIn.objects.filter(participation=OuterRef("pk")))
     )
+    return running_first(Cycle.objects.filter(pk__in=theirs.values("cycle_id")))
 
 
 def my_checkins(participation: Participation, *, today: dt.date):
@@ -539,27 +544,34 @@ def todos_for(viewer) -> list[Todo]:
     """Implementation to-dos for the home pages (registered in implementation/stage.py;
     ``viewer``: perfcycle.stages.Viewer). Check-ins: as a participant, the open check-in
     to fill in (and missed ones that can still be submitted late); as a reviewer,
-    submitted check-ins awaiting review. Two queries at most, none for someone outside
-    implementation who reviews nobody."""
+    submitted check-ins awaiting review. One query for both, by participation ids (the
+    viewer's own and ``Viewer.reviewed``); none for someone outside implementation who
+    reviews nobody."""
     employee = viewer.employee
     if employee is None:
         return []
-    todos = []
-    if viewer.participations_in(Cycle.Phase.IMPLEMENTATION):
-        todos += _checkin_owner_todos(employee)
-    if viewer.reviews_anyone:
-        todos += _checkin_reviewer_todos(employee)
-    return todos
-
-
-def _checkin_owner_todos(employee) -> list[Todo]:
-    open_checkins = list(
+    own = viewer.own_participation_ids(Cycle.Phase.IMPLEMENTATION)
+    reviewed = viewer.reviewed_ids(Cycle.Phase.IMPLEMENTATION, Cycle.Phase.APPRAISAL)
+    if not own and not reviewed:
+        return []
+    rows = list(
         CheckIn.objects.filter(
-            participation__employee=employee,
-            participation__cycle__phase=Cycle.Phase.IMPLEMENTATION,
-            status__in=CHECKIN_EDITABLE,
-        ).order_by("due_date", "pk")
+            Q(participation_id__in=own, status__in=CHECKIN_EDITABLE)
+            | Q(participation_id__in=reviewed, status=CheckinStatus.SUBMITTED)
+        )
+        .only(
+            "participation_id", "period_start", "period_end", "due_date", "status", "submitted_at"
+        )
+        .order_by("due_date", "pk")
     )
+    own_ids = set(own)
+    cycle_of = {r["pk"]: r["cycle_id"] for r in viewer.reviewed if r["employee_id"] != employee.pk}
+    mine = [c for c in rows if c.participation_id in own_ids and c.status in CHECKIN_EDITABLE]
+    theirs = [(c, cycle_of[c.participation_id]) for c in rows if c.participation_id in cycle_of]
+    return _checkin_owner_todos(mine) + _checkin_reviewer_todos(theirs)
+
+
+def _checkin_owner_todos(open_checkins) -> list[Todo]:
     todos = []
     pending = [c for c in open_checkins if c.status == CheckinStatus.PENDING]
     missed = [c for c in open_checkins if c.status == CheckinStatus.MISSED]
@@ -590,18 +602,25 @@ def _checkin_owner_todos(employee) -> list[Todo]:
     return todos
 
 
-def _checkin_reviewer_todos(employee) -> list[Todo]:
-    rows = (
-        CheckIn.objects.filter(
-            status=CheckinStatus.SUBMITTED,
-            participation__reviewer=employee,
-            participation__cycle__phase__in=[Cycle.Phase.IMPLEMENTATION, Cycle.Phase.APPRAISAL],
+def review_due(checkin: CheckIn) -> dt.date | None:
+    """When a submitted check-in should be reviewed by: ``checkin_review`` days after it
+    was submitted (the policy setting PERFCYCLE_TODO_DUE_DAYS)."""
+    return due_after("checkin_review", checkin.submitted_at)
+
+
+def _checkin_reviewer_todos(submitted) -> list[Todo]:
+    """From (check-in, cycle id) pairs, one to-do per cycle: "N check-ins await your
+    review", due ``review_due`` of the earliest submitted."""
+    rows = {}
+    for checkin, cycle_id in submitted:
+        row = rows.setdefault(
+            cycle_id, {"participation__cycle_id": cycle_id, "count": 0, "due": None}
         )
-        .exclude(participation__employee=employee)
-        .values("participation__cycle_id")
-        .annotate(count=Count("pk"))
-        .order_by("participation__cycle_id")
-    )
+        row["count"] += 1
+        due = review_due(checkin)
+        if due is not None and (row["due"] is None or due < row["due"]):
+            row["due"] = due
+    rows = [rows[key] for key in sorted(rows)]
     url = reverse("implementation:team-board")
     return [
         Todo(
@@ -613,6 +632,7 @@ def _checkin_reviewer_todos(employee) -> list[Todo]:
             % {"count": row["count"]},
             url=f"{url}?cycle={row['participation__cycle_id']}&status={CheckinStatus.SUBMITTED}",
             action=_("Review check-ins"),
+            due=row["due"],
         )
         for row in rows
     ]

@@ -13,7 +13,7 @@ from implementation.policies import DEVIATION
 from implementation.selectors import deviations_visible_to
 from perfcycle import access
 from perfcycle.models import AuditEvent, Cycle
-from perfcycle.selectors import Todo
+from perfcycle.selectors import Todo, due_after
 from perfcycle.workflow import may_move
 
 DEVIATION_TODO_LIMIT = 3
@@ -131,6 +131,12 @@ def deviation_actions(user, deviation: Deviation) -> DeviationActions:
     )
 
 
+def action_due(deviation: Deviation):
+    """When a corrective action on an open deviation should be agreed by:
+    ``deviation_action`` days after it was detected (PERFCYCLE_TODO_DUE_DAYS)."""
+    return due_after("deviation_action", deviation.detected_on)
+
+
 def _each_or_summary(deviations, *, each, summary) -> list[Todo]:
     """One to-do per deviation, or one summary to-do when there are more than a home page
     should list (DEVIATION_TODO_LIMIT)."""
@@ -148,18 +154,34 @@ def deviation_todos(viewer) -> list[Todo]:
     employee = viewer.employee
     if employee is None:
         return []
-    in_implementation = Q(participation__cycle__phase=Cycle.Phase.IMPLEMENTATION)
+    own = viewer.own_participation_ids(Cycle.Phase.IMPLEMENTATION)
+    reviewed = viewer.reviewed_ids(Cycle.Phase.IMPLEMENTATION)
+    if not own and not reviewed:
+        return []
     todos: list[Todo] = []
     today = timezone.localdate()
-    owner_q = Q(owner=employee, status=DeviationStatus.OPEN)
-    reviewer_q = Q(participation__reviewer=employee) & ~Q(owner=employee)
+    owner_q = Q(participation_id__in=own, owner=employee, status=DeviationStatus.OPEN)
+    reviewer_q = Q(participation_id__in=reviewed) & ~Q(owner=employee)
     reviewer_q &= Q(status=DeviationStatus.OPEN) | Q(
         status=DeviationStatus.ACTION_AGREED, follow_up_date__lte=today
     )
     rows = list(
-        Deviation.objects.filter(in_implementation)
-        .filter(owner_q | reviewer_q if viewer.reviews_anyone else owner_q)
+        Deviation.objects.filter(owner_q | reviewer_q)
         .select_related("goal", "owner__user")
+        .only(
+            "pk",
+            "status",
+            "detected_on",
+            "follow_up_date",
+            "goal",
+            "owner",
+            "owner__user",
+            "participation_id",
+            "goal__title",
+            "owner__user__first_name",
+            "owner__user__last_name",
+            "owner__user__username",
+        )
         .order_by(F("follow_up_date").asc(nulls_last=True), "detected_on", "pk")[:150]
     )
     mine = [d for d in rows if d.owner_id == employee.pk]
@@ -172,6 +194,7 @@ def deviation_todos(viewer) -> list[Todo]:
             title=_("“%(goal)s” is behind: agree a corrective action") % {"goal": d.goal.title},
             url=d.get_absolute_url(),
             action=_("Agree an action"),
+            due=action_due(d),
         ),
         summary=lambda count: Todo(
             title=ngettext(
@@ -182,6 +205,7 @@ def deviation_todos(viewer) -> list[Todo]:
             % {"count": count},
             url=f"{reverse('implementation:my-deviations')}?status=open",
             action=_("Agree actions"),
+            due=action_due(mine[0]),
         ),
     )
     todos += _each_or_summary(
@@ -191,6 +215,7 @@ def deviation_todos(viewer) -> list[Todo]:
             % {"name": d.owner.full_name, "goal": d.goal.title},
             url=d.get_absolute_url(),
             action=_("Review"),
+            due=action_due(d),
         ),
         summary=lambda count: Todo(
             title=ngettext(
@@ -201,6 +226,7 @@ def deviation_todos(viewer) -> list[Todo]:
             % {"count": count},
             url=f"{reverse('implementation:team-deviations')}?status=open",
             action=_("Review"),
+            due=min(action_due(d) for d in needing_action),
         ),
     )
     todos += _each_or_summary(

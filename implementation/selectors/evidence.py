@@ -1,8 +1,9 @@
 """Evidence: who may record and act, the list page, history and to-dos."""
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,7 +16,7 @@ from implementation.selectors import evidence_visible_to, participations_followe
 from perfcycle import access
 from perfcycle.access import Relation
 from perfcycle.models import AuditEvent, Cycle, Employee
-from perfcycle.selectors import Todo
+from perfcycle.selectors import Todo, due_after
 
 # Evidence is recorded while the work is planned, done and appraised; once the cycle has
 # moved on to feedback its record is what the appraisal cited, so it is read-only.
@@ -268,40 +269,103 @@ def evidence_history(evidence: Evidence):
     ).select_related("actor")
 
 
+def _routed_by_ids(viewer) -> Q | None:
+    """``_routed_for_verification`` for a non-HR viewer, by participation ids
+    (``Viewer.reviewed``): what the participant recorded where the viewer reviews, what a
+    reviewer recorded one step up. None when nothing can be routed to them."""
+    reviewed = viewer.reviewed_ids(*EVIDENCE_RECORDING_PHASES)
+    routed = Q(participation_id__in=reviewed)  # what they recorded themselves: _not_own
+    any_routed = bool(reviewed)
+    by_reviewer: dict[int, list[int]] = {}
+    for row in viewer.next_up_rows(*EVIDENCE_RECORDING_PHASES):
+        if row["reviewer_user_id"] is not None:
+            by_reviewer.setdefault(row["reviewer_user_id"], []).append(row["pk"])
+    for reviewer_user_id, ids in sorted(by_reviewer.items()):
+        routed |= Q(participation_id__in=ids, created_by_id=reviewer_user_id)
+        any_routed = True
+    return routed if any_routed else None
+
+
+def _per_cycle(viewer, per_participation) -> list[dict]:
+    """Rows per participation (``count``, ``oldest``) summed per cycle, with the cycle's
+    appraisal deadline from ``Viewer.reviewed``: no join of participations and cycles."""
+    known = {row["pk"]: row for row in viewer.reviewed}
+    cycles: dict[int, dict] = {}
+    for row in per_participation:
+        of = known[row["participation_id"]]
+        cycle = cycles.setdefault(
+            of["cycle_id"],
+            {
+                "participation__cycle_id": of["cycle_id"],
+                "participation__cycle__appraisal_deadline": of["appraisal_deadline"],
+                "count": 0,
+                "oldest": row["oldest"],
+            },
+        )
+        cycle["count"] += row["count"]
+        cycle["oldest"] = min(cycle["oldest"], row["oldest"])
+    return sorted(
+        cycles.values(),
+        key=lambda c: (
+            c["participation__cycle__appraisal_deadline"] is None,
+            c["participation__cycle__appraisal_deadline"] or dt.date.max,
+            c["participation__cycle_id"],
+        ),
+    )
+
+
 def evidence_todos(viewer) -> list[Todo]:
     """For a verifier (this cycle's reviewer; one step up for what the reviewer recorded;
     HR when that reviewer has no manager): "N evidence records to verify", one to-do per
-    open cycle, due when the cycle's appraisal ends (ratings cite verified evidence).
-    Registered in implementation/stage.py; ``viewer``: perfcycle.stages.Viewer. One
-    query, none for someone who reviews nobody, manages nobody and is not HR."""
+    open cycle, due ``evidence_verification`` days after the oldest was recorded
+    (PERFCYCLE_TODO_DUE_DAYS), and at the latest when the cycle's appraisal ends (ratings
+    cite verified evidence). Registered in implementation/stage.py; ``viewer``:
+    perfcycle.stages.Viewer. One query (by participation ids, ``Viewer.reviewed``), none
+    for someone who reviews nobody and has no reviewer below them and is not HR."""
     user = viewer.user
     if viewer.employee is None and not viewer.is_hr:
         return []
-    if not (viewer.reviews_anyone or viewer.is_manager or viewer.is_hr):
-        return []
-    waiting = Evidence.objects.filter(
-        _routed_for_verification(user),
-        verified_at__isnull=True,
-        participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES,
-    )
-    rows = (
-        _not_own(waiting, user)
-        .values("participation__cycle_id", "participation__cycle__appraisal_deadline")
-        .annotate(count=Count("pk"))
-        .order_by("participation__cycle__appraisal_deadline", "participation__cycle_id")
-    )
-    url = reverse("implementation:evidence-list")
-    return [
-        Todo(
-            title=ngettext(
-                "%(count)s evidence record to verify",
-                "%(count)s evidence records to verify",
-                row["count"],
-            )
-            % {"count": row["count"]},
-            url=f"{url}?to_verify=1&cycle={row['participation__cycle_id']}",
-            action=_("Verify evidence"),
-            due=row["participation__cycle__appraisal_deadline"],
+    if viewer.is_hr:
+        waiting = Evidence.objects.filter(
+            _routed_for_verification(user),
+            verified_at__isnull=True,
+            participation__cycle__phase__in=EVIDENCE_RECORDING_PHASES,
         )
-        for row in rows
-    ]
+        rows = list(
+            _not_own(waiting, user)
+            .values("participation__cycle_id", "participation__cycle__appraisal_deadline")
+            .annotate(count=Count("pk"), oldest=Min("created_at"))
+            .order_by("participation__cycle__appraisal_deadline", "participation__cycle_id")
+        )
+    else:
+        routed = _routed_by_ids(viewer)
+        if routed is None:
+            return []
+        rows = _per_cycle(
+            viewer,
+            _not_own(Evidence.objects.filter(routed, verified_at__isnull=True), user)
+            .values("participation_id")
+            .annotate(count=Count("pk"), oldest=Min("created_at"))
+            .order_by(),
+        )
+    url = reverse("implementation:evidence-list")
+    todos = []
+    for row in rows:
+        due = due_after("evidence_verification", row["oldest"])
+        deadline = row["participation__cycle__appraisal_deadline"]
+        if deadline is not None and deadline < due:
+            due = deadline
+        todos.append(
+            Todo(
+                title=ngettext(
+                    "%(count)s evidence record to verify",
+                    "%(count)s evidence records to verify",
+                    row["count"],
+                )
+                % {"count": row["count"]},
+                url=f"{url}?to_verify=1&cycle={row['participation__cycle_id']}",
+                action=_("Verify evidence"),
+                due=due,
+            )
+        )
+    return todos

@@ -29,7 +29,7 @@ from implementation.selectors import checkins as checkin_selectors
 from implementation.services import checkins as services
 from perfcycle import access
 from perfcycle.models import Cycle
-from perfcycle.stages import pick_cycle, running_first
+from perfcycle.stages import pick_cycle, running_first, viewer_for
 from perfcycle.views import attach_errors, hr_required, refusal_status
 from perfcycle.views import int_param as _int_param
 
@@ -45,7 +45,7 @@ def _status(request) -> int:
 
 def my_checkins(request):
     participation = checkin_selectors.my_checkin_participation(
-        request.user, _int_param(request, "cycle")
+        request.user, _int_param(request, "cycle"), viewer=viewer_for(request)
     )
     current, history = (None, [])
     if participation is not None:

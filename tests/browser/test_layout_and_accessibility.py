@@ -227,3 +227,26 @@ def test_hr_menu_groups_its_pages_by_stage_and_marks_the_current_one(page, demo_
     menu.locator("[data-nav=participation]").click()
     page.wait_for_url("**/participation/**")
     expect(page.locator("nav [aria-current=page]")).to_have_attribute("data-nav", "participation")
+
+
+@pytest.mark.parametrize(("role", "table"), [("manager", "team-table"), ("hr", "cycle-table")])
+def test_home_tables_stack_instead_of_scrolling_at_phone_width(
+    page, live_server, demo_org, results_dir, role, table
+):
+    """At 390 px the manager's reports and HR's cycles show each row as a block of labelled
+    lines: nothing scrolls sideways inside the card, and every value says what it is."""
+    sign_in(page, role)
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    page.goto(HOMES[role])
+    rows = page.get_by_test_id(table).locator("tbody tr")
+    expect(rows.first).to_be_visible()
+    box = page.get_by_test_id(table).evaluate(
+        "t => { const b = t.closest('.table-responsive') || t.parentElement;"
+        " return [b.scrollWidth, b.clientWidth]; }"
+    )
+    assert box[0] <= box[1], f"the {table} scrolls inside its card: {box}"
+    assert rows.first.evaluate("r => getComputedStyle(r).display") == "block"
+    labels = rows.first.locator("td[data-label]")
+    assert labels.count() >= 2
+    page.get_by_test_id(table).scroll_into_view_if_needed()
+    page.screenshot(path=str(results_dir / f"home-table-{role}-{PHONE}.png"), full_page=True)

@@ -558,7 +558,9 @@ def test_manager_todo_counts_evidence_to_verify(org, parts, cycle):
     [todo] = evidence_selectors.evidence_todos(Viewer.of(org["manager"].user))
     assert todo.title == "2 evidence records to verify"
     assert f"cycle={cycle.pk}" in todo.url and "to_verify=1" in todo.url
-    assert todo.due == cycle.appraisal_deadline
+    # Two weeks after the oldest was recorded (the policy), by the end of appraisal at the latest.
+    in_two_weeks = timezone.localdate() + dt.timedelta(days=14)
+    assert todo.due == min(in_two_weeks, cycle.appraisal_deadline)
 
 
 def test_employee_has_no_evidence_todo(org, parts):

@@ -402,7 +402,7 @@ def test_the_persons_participations_are_looked_up_once_per_page(org, login, runn
         if 'FROM "perfcycle_participation"' in q.split(" WHERE ", 1)[0]
         and '"perfcycle_participation"."employee_id" =' in q
     ]
-    unread = [q for q in queries if 'FROM "perfcycle_notification"' in q]
+    unread = [q for q in queries if "perfcycle_notification" in q]  # with the person
     assert len(own) == 1
     assert len(unread) == 1
 
