@@ -22,6 +22,7 @@ before and after the pages; the ratio is the figure that counts.
 import argparse
 import datetime as dt
 import http.client
+import logging
 import multiprocessing
 import os
 import re
@@ -306,6 +307,8 @@ def main() -> None:
     parser.add_argument("--no-http", action="store_true", help="in-process only")
     parser.add_argument("--no-write", action="store_true", help="print, do not touch RESULTS.md")
     args = parser.parse_args()
+    # The walk asks every login for every page: "Not Found" is the expected answer to most.
+    logging.getLogger("django.request").setLevel(logging.ERROR)
     load_before = _loadavg()
     print(f"{connection.settings_dict['NAME']}: {Employee.objects.count():,} people", flush=True)
     walk = time_pages(args.roles, args.requests)
