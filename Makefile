@@ -23,7 +23,7 @@ MANAGE := $(BIN)/python manage.py
 # The tests use perfcycle/settings_test.py (PostgreSQL and Redis on 127.0.0.1).
 TEST_MANAGE := DJANGO_SETTINGS_MODULE=perfcycle.settings_test $(BIN)/python manage.py
 
-.PHONY: help venv run dev serve test check lint format migrate seed collectstatic services browser-deps node-deps
+.PHONY: help venv run dev serve test check lint format migrate seed collectstatic services browser-deps node-deps bench
 
 help: ## List the targets (this text)
 	@echo "PerfCycle — make targets:"
@@ -94,3 +94,12 @@ format: venv ## Sort imports and format the code with ruff
 check: lint services ## What CI should run: lint, makemigrations --check, then the tests
 	$(TEST_MANAGE) makemigrations --check --dry-run
 	$(MAKE) --no-print-directory test
+
+# The benchmark database: built by `BENCH_DB=... bench/seed_large.sh 10000` (it must start with
+# perfcycle_bench). BENCH_ARGS=... passes options to bench/pages.py (e.g. --no-http, --roles hr).
+BENCH_DB ?= perfcycle_bench
+BENCH_ARGS ?=
+
+bench: venv collectstatic ## Time every GET page of every role (BENCH_DB=..., in-process and over HTTP) into bench/RESULTS.md
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(BENCH_DB) $(MANAGE) createcachetable
+	BENCH_DB=$(BENCH_DB) $(BIN)/python -m bench.pages $(BENCH_ARGS)

@@ -113,6 +113,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "perfcycle.urls"
+# bench/pages.py serves a one-query page at /bench/floor/ to compare requests/s against.
+BENCH_FLOOR_PAGE = env_bool("PERFCYCLE_BENCH_FLOOR_PAGE", False)
 
 TEMPLATES = [
     {

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -43,6 +44,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_FLOOR_PAGE:  # bench/pages.py's one-query page; off unless asked for
+    from perfcycle import bench_views
+
+    urlpatterns.append(path("bench/floor/", bench_views.floor_page, name="bench-floor"))
 
 handler403 = "perfcycle.error_views.permission_denied"
 handler404 = "perfcycle.error_views.page_not_found"
