@@ -400,9 +400,12 @@ def _department_goals(cycle, indicators, company, people, actor) -> dict[int, li
     return goals
 
 
-def _individual_goals(cycle, indicators, department_goals, people, actor) -> list[Goal]:
+def _individual_goals(
+    cycle, indicators, department_goals, people, actor, history_for=None
+) -> list[Goal]:
     goals = []
-    users = _users(cycle, [p[0] for p in people])
+    wanted = [p[0] for p in people if history_for is None or p[0] in history_for]
+    users = _users(cycle, wanted)
     for employee, department_id, _manager_department in people:
         count = 4 if _pseudo_random(employee, 1) < 0.5 else 3
         aligned_to = department_goals.get(department_id) or []
@@ -552,8 +555,10 @@ def _current_value(plan: GoalPlan, employee: int, j: int) -> Decimal | None:
     return (plan.baseline + (plan.target - plan.baseline) * progress).quantize(D("0.01"))
 
 
-def seed_planning(cycle: Cycle, *, actor) -> PlanningSeed:
-    """Standards, templates, the plan and the goal cascade of ``cycle``; safe to rerun."""
+def seed_planning(cycle: Cycle, *, actor, history_for=None) -> PlanningSeed:
+    """Standards, templates, the plan and the goal cascade of ``cycle``; safe to rerun.
+    ``history_for``: the employee ids whose goals get their approval history (None:
+    everyone's); the others' goals are simply approved."""
     with transaction.atomic():
         scale = _scale(actor)
         indicators = _indicators(scale)
@@ -581,7 +586,10 @@ def seed_planning(cycle: Cycle, *, actor) -> PlanningSeed:
             .distinct()
         )
         newcomers = [p for p in people if p[0] not in planned]
-        created = _individual_goals(cycle, indicators, department_goals, newcomers, actor)
+        history_for = None if history_for is None else set(history_for)
+        created = _individual_goals(
+            cycle, indicators, department_goals, newcomers, actor, history_for
+        )
         cascade = list(
             Goal.objects.filter(cycle=cycle)
             .exclude(level=GoalLevel.INDIVIDUAL)

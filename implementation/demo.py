@@ -29,13 +29,14 @@ already have history are left alone.
 """
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from goals.models import Goal, GoalLevel, GoalStatus
 from implementation import trajectory
@@ -187,8 +188,10 @@ class Plan:
     evidence: list = field(default_factory=list)  # (Evidence, verifier user id or None)
 
 
-def seed_implementation(cycle: Cycle, *, today: dt.date) -> ImplementationSeed:
-    """The months behind ``cycle`` for everyone in it without history; safe to rerun."""
+def seed_implementation(cycle: Cycle, *, today: dt.date, history_for=None) -> ImplementationSeed:
+    """The months behind ``cycle`` for everyone in it without history (of
+    ``history_for``, employee ids, when given; the others get two evidence records);
+    safe to rerun."""
     with transaction.atomic():
         settings = ensure_checkin_settings(cycle)
         started = implementation_started_on(cycle)
@@ -203,6 +206,12 @@ def seed_implementation(cycle: Cycle, *, today: dt.date) -> ImplementationSeed:
             today, cycle.start_date, cycle.implementation_deadline, cycle.checkin_cadence
         )
         people = _people_without_history(cycle, before=current[0] if current else today)
+        if history_for is not None:
+            wanted = set(history_for)
+            others = [p for p in people if p.employee not in wanted]
+            people = [p for p in people if p.employee in wanted]
+        else:
+            others = []
         plan = Plan()
         goals = _goals(cycle, people)
         checkins = _checkins(cycle, people, periods, settings, today, plan)
@@ -210,6 +219,7 @@ def seed_implementation(cycle: Cycle, *, today: dt.date) -> ImplementationSeed:
         _deviations(cycle, people, goals, checkins, settings, started, today, plan)
         evidence_people = _people_without_evidence(cycle, people)
         _evidence(cycle, evidence_people, goals, started, today, plan)
+        light = _light_evidence(cycle, _people_without_evidence(cycle, others), today)
         _write(cycle, plan, periods, settings, today)
         _current_values([p.employee for p in people], cycle)
     detect_deviations(today=today, cycle_ids=[cycle.pk])
@@ -218,7 +228,7 @@ def seed_implementation(cycle: Cycle, *, today: dt.date) -> ImplementationSeed:
         checkins=len(plan.checkins),
         progress_updates=len(plan.updates),
         deviations=len(plan.deviations),
-        evidence=len(plan.evidence),
+        evidence=len(plan.evidence) + light,
     )
 
 
@@ -561,7 +571,7 @@ def _raise(goal, person, assessment, night, plan) -> Deviation:
 
 
 def _back_on_track(deviation, night) -> None:
-    resolution = f"Back on track on {format_date(night)}."
+    resolution = f"Back on track on {_day(night)}."
     deviation.status = DeviationStatus.RESOLVED
     deviation.resolution = resolution
     deviation.closed_at = moment(night, 31, hour=2)
@@ -670,11 +680,50 @@ def _evidence(cycle, people, goals, started, today, plan) -> None:
             plan.evidence.append((evidence, verifier))
 
 
+def _light_evidence(cycle, people: list[Person], today) -> int:
+    """Two recent records each, unverified, for people without history (bulk)."""
+    first_goal = {}
+    for goal_id, owner_id in (
+        Goal.objects.filter(cycle=cycle, level=GoalLevel.INDIVIDUAL, status=GoalStatus.APPROVED)
+        .order_by("owner_id", "id")
+        .values_list("id", "owner_id")
+        .iterator(chunk_size=5000)
+    ):
+        first_goal.setdefault(owner_id, goal_id)
+    rows = []
+    for n, person in enumerate(people):
+        for k in range(2):
+            title, description = EVIDENCE_TITLES[(n + k) % 3]
+            rows.append(
+                Evidence(
+                    participation_id=person.participation,
+                    title=title,
+                    description=description,
+                    occurred_on=max(
+                        cycle.start_date, today - dt.timedelta(days=7 + 17 * k + n % 11)
+                    ),
+                    goal_id=first_goal.get(person.employee),
+                    created_by_id=person.user,
+                )
+            )
+    Evidence.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    return len(rows)
+
+
 # --- Writing -------------------------------------------------------------------------------
 
 
 def _checkin_subject(checkin: CheckIn) -> Subject:
-    return Subject(CheckIn, checkin.pk, f"Check-in {format_date(checkin.period_start)}")
+    return Subject(CheckIn, checkin.pk, f"Check-in {_day(checkin.period_start)}")
+
+
+def _day(day: dt.date) -> str:
+    return _day_in(day, translation.get_language())
+
+
+@functools.cache
+def _day_in(day: dt.date, language) -> str:
+    return format_date(day)  # the same few dates thousands of times
 
 
 def _write(cycle, plan: Plan, periods, settings, today) -> None:
@@ -698,17 +747,14 @@ def _write(cycle, plan: Plan, periods, settings, today) -> None:
         ],
         batch_size=500,
     )
-    for item in plan.progress:
-        item.checkin_id = item.checkin.pk
-    for update in plan.updates:
-        update.checkin_id = update.checkin.pk if update.checkin is not None else None
+    # bulk_create takes each row's check-in id from the check-in object it was given.
     CheckinGoalProgress.objects.bulk_create(plan.progress, batch_size=BATCH_SIZE)
     ProgressUpdate.objects.bulk_create(plan.updates, batch_size=BATCH_SIZE)
 
     events = _opening_events(cycle, plan, periods, settings, today)
     reported = defaultdict(dict)
     for item in plan.progress:
-        reported[item.checkin.pk][str(item.goal_id)] = {
+        reported[item.checkin_id][str(item.goal_id)] = {
             "actual_value": str(item.actual_value),
             "note": item.note,
         }
@@ -764,9 +810,6 @@ def _write(cycle, plan: Plan, periods, settings, today) -> None:
     ]
 
     deviations = plan.deviations
-    for deviation in deviations:
-        if deviation.agreed_in is not None:
-            deviation.agreed_in_id = deviation.agreed_in.pk
     Deviation.objects.bulk_create(deviations, batch_size=BATCH_SIZE)
     for deviation in deviations:
         subject = Subject(Deviation, deviation.pk, f"Deviation on {deviation.title}"[:255])

@@ -304,8 +304,19 @@ def moment(day: dt.date, minutes: int = 0, *, hour: int = 9) -> dt.datetime:
     """An aware moment on ``day``: ``hour`` o'clock local time plus ``minutes`` spread
     over a working day, never later than now, so seeded history is never in the future.
     (``hour=2``: the nightly tasks' time.)"""
-    naive = dt.datetime.combine(day, dt.time(hour)) + dt.timedelta(minutes=minutes % 540)
-    return min(timezone.make_aware(naive), timezone.now())
+    start = dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_current_timezone())
+    return min(start + dt.timedelta(minutes=minutes % 540), timezone.now())
+
+
+def history_people() -> list[int]:
+    """The people whose months of history the demo writes: the 41 of the demo company.
+    The generated people of a large org (benchmarks) get their goals, this period's
+    check-in and a little evidence only: their history would take minutes to write."""
+    return list(
+        Employee.objects.filter(employee_number__startswith=f"{NUMBER_PREFIX}C").values_list(
+            "pk", flat=True
+        )
+    )
 
 
 class UserRef:

@@ -47,11 +47,12 @@ class Command(BaseCommand):
         # The command is the one place that composes every stage's demo data; the core's
         # own modules never import a later stage.
         if result.current_cycle is not None and (result.created or result.added):
-            seed_planning(result.current_cycle, actor=SYSTEM)
+            history_for = demo.history_people()
+            seed_planning(result.current_cycle, actor=SYSTEM, history_for=history_for)
             # The demo cycle is in implementation: open this period's check-ins now rather
             # than waiting for the nightly task, then give it the months behind it.
             open_checkins(cycle=result.current_cycle, today=today)
-            seed_implementation(result.current_cycle, today=today)
+            seed_implementation(result.current_cycle, today=today, history_for=history_for)
         elapsed = time.perf_counter() - started
 
         if result.created:
