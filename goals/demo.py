@@ -14,7 +14,10 @@
   department's and a top department's to the company goals, so the cascade is four
   levels deep; 3–4 approved goals per participant whose weights total 100 %, aligned to
   their department's goals, most with a current value for realistic progress; one person
-  in twenty also has a personal goal aligned to nothing.
+  in twenty also has a personal goal aligned to nothing;
+- the approval history of those goals (``history_for``: everyone's by default): each
+  drafted by its owner, submitted and approved by their reviewer during planning, with
+  the version and audit events the workflow writes, dated then.
 
 Idempotent: each part is created only if missing (people who already have goals in the
 cycle are left alone), so running it again changes nothing, and running it after more
@@ -488,6 +491,8 @@ def _approval_history(cycle: Cycle, goals: list[Goal], *, actor) -> None:
         content = _content(goal)
         subject = Subject(Goal, goal.pk, goal.title[:255])
         approval = getattr(goal, "approval", None)
+        if approval is None and goal.level == GoalLevel.INDIVIDUAL:
+            continue  # no history asked for (a large org's generated people)
         if approval is None:
             at = moment(cycle.start_date, goal.pk)
             events.append(Event(actor, "goal.created", subject, after=content, at=at))

@@ -905,13 +905,16 @@ def _opening_events(cycle, plan, periods, settings, today) -> list[Event]:
 
 
 def _follow_up(checkin: CheckIn) -> list[CheckinComment]:
-    """The reviewer's follow-up question between submission and review, and the answer."""
+    """The reviewer's follow-up question between submission and review, and the answer,
+    in working hours when the days between allow it."""
     question, answer = FOLLOW_UPS[checkin.pk % len(FOLLOW_UPS)]
-    gap = checkin.reviewed_at - checkin.submitted_at
+    start, end = checkin.submitted_at, checkin.reviewed_at
+    asked = _working_hours(start + (end - start) / 3, start, end, checkin.pk)
+    answered = _working_hours(start + (end - start) * 2 / 3, asked, end, checkin.pk + 240)
     comments = []
     for author, body, at, follow_up in [
-        (checkin.reviewed_by_id, question, checkin.submitted_at + gap / 3, True),
-        (checkin.employee_user, answer, checkin.submitted_at + gap * 2 / 3, False),
+        (checkin.reviewed_by_id, question, asked, True),
+        (checkin.employee_user, answer, answered, False),
     ]:
         comment = CheckinComment(
             checkin_id=checkin.pk,
@@ -923,6 +926,12 @@ def _follow_up(checkin: CheckIn) -> list[CheckinComment]:
         comment.subject = _checkin_subject(checkin)
         comments.append(comment)
     return comments
+
+
+def _working_hours(at: dt.datetime, after: dt.datetime, before: dt.datetime, minutes: int):
+    """``at`` moved into the working hours of its day, if that keeps it between."""
+    candidate = moment(timezone.localdate(at), minutes)
+    return candidate if after < candidate < before else at
 
 
 def _current_values(employees: list[int], cycle: Cycle) -> None:

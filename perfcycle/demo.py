@@ -4,9 +4,13 @@
 
 - a 41-person company (a CEO, six departments with their heads, team leads and staff,
   one leaver) whose chart is four levels deep, including the six fixed logins;
-- the current cycle, in its implementation phase, with every active person enrolled,
-  set to advance automatically (it moves to appraisal on the day after implementation
-  ends, two to three months after the seed), and last year's cycle, closed, for history;
+- the current cycle, in its eighth month (``cycle_dates``) and its implementation
+  phase, with every active person enrolled, set to advance automatically (it moves to
+  appraisal on the day after implementation ends, two to three months after the seed),
+  and last year's cycle, closed, for history; the months behind the current cycle
+  (approvals, check-ins, progress, deviations, evidence) are written by the stages'
+  demo modules (goals/demo.py, implementation/demo.py) for the 41 people of the demo
+  company (``history_people``), composed by ``manage.py seed_demo``;
 - with ``employees=N``, about N - 41 more people in 44 sub-departments, each
   sub-department a tree with a manager per eight people.
 

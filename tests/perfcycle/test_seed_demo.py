@@ -488,3 +488,41 @@ def test_the_demo_looks_like_month_eight_whatever_the_day(day):
         assert len(past_periods(cycle, day)) == 6
         assert CheckIn.objects.filter(status="reviewed").exists()
         assert Deviation.objects.values("status").distinct().count() == 4
+
+
+def test_a_large_org_writes_history_for_the_demo_company_only():
+    """--employees 300: the 41 people of the demo company get their months of history;
+    the generated people get approved goals, this period's check-in and two evidence
+    records (their history would make the 10,000-person seed take minutes)."""
+    from goals.models import Goal
+    from implementation.models import CheckIn, Evidence
+
+    seed("--employees", "300")
+
+    cycle = current_cycle()
+    today = timezone.localdate()
+    generated = Participation.objects.filter(
+        cycle=cycle, employee__employee_number__startswith=demo.LARGE_PREFIX
+    )
+    assert generated.count() > 200
+    earlier = CheckIn.objects.filter(participation__cycle=cycle, period_end__lt=today)
+    assert not earlier.filter(participation__in=generated).exists()
+    assert earlier.filter(participation__employee=person("employee")).count() == 6
+    assert CheckIn.objects.filter(participation__in=generated).count() == generated.count()
+    assert Evidence.objects.filter(participation__in=generated).count() == 2 * generated.count()
+    approved = set(
+        AuditEvent.objects.filter(verb="goal.approved").values_list("object_id", flat=True)
+    )
+    goals = Goal.objects.filter(cycle=cycle, level=Goal.Level.INDIVIDUAL)
+    assert (
+        not {
+            str(pk)
+            for pk in goals.filter(owner__in=generated.values("employee")).values_list(
+                "pk", flat=True
+            )
+        }
+        & approved
+    )
+    assert {
+        str(pk) for pk in goals.filter(owner=person("employee")).values_list("pk", flat=True)
+    } <= approved
