@@ -488,11 +488,11 @@ def _approval_history(cycle: Cycle, goals: list[Goal], *, actor) -> None:
     the versions; the deviation grace period reads the approval. Bulk: a few INSERTs."""
     events, versions = [], []
     for goal in goals:
-        content = _content(goal)
-        subject = Subject(Goal, goal.pk, goal.title[:255])
         approval = getattr(goal, "approval", None)
         if approval is None and goal.level == GoalLevel.INDIVIDUAL:
             continue  # no history asked for (a large org's generated people)
+        content = _content(goal)
+        subject = Subject(Goal, goal.pk, goal.title[:255])
         if approval is None:
             at = moment(cycle.start_date, goal.pk)
             events.append(Event(actor, "goal.created", subject, after=content, at=at))
