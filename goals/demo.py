@@ -14,7 +14,10 @@
   department's and a top department's to the company goals, so the cascade is four
   levels deep; 3–4 approved goals per participant whose weights total 100 %, aligned to
   their department's goals, most with a current value for realistic progress; one person
-  in twenty also has a personal goal aligned to nothing.
+  in twenty also has a personal goal aligned to nothing;
+- the approval history of those goals (``history_for``: everyone's by default): each
+  drafted by its owner, submitted and approved by their reviewer during planning, with
+  the version and audit events the workflow writes, dated then.
 
 Idempotent: each part is created only if missing (people who already have goals in the
 cycle are left alone), so running it again changes nothing, and running it after more
@@ -23,9 +26,11 @@ are written with ``bulk_create`` (a 10,000-person cycle takes a few seconds) and
 audit event records what was seeded. It never creates users or hashes passwords.
 """
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import Count
@@ -36,6 +41,7 @@ from goals.models import (
     Goal,
     GoalLevel,
     GoalStatus,
+    GoalVersion,
     Indicator,
     IndicatorKind,
     Method,
@@ -48,9 +54,12 @@ from goals.models import (
     TemplateItem,
     TemplateSection,
 )
-from perfcycle.audit import record_event
+from perfcycle import services
+from perfcycle.audit import Event, Subject, record_event, record_events, snapshot
+from perfcycle.demo import UserRef, moment
+from perfcycle.demo import pseudo_random as _pseudo_random
 from perfcycle.models import Cycle, Department, Participation
-from perfcycle.workflow import user_of
+from perfcycle.workflow import SYSTEM, user_of
 
 BATCH_SIZE = 2000
 D = Decimal
@@ -213,14 +222,6 @@ class PlanningSeed:
     department_goals: int
     individual_goals: int
     people_planned: int
-
-
-def _pseudo_random(*numbers: int) -> float:
-    """A stable number in [0, 1) from integers: the same demo every run."""
-    value = 0
-    for n in numbers:
-        value = (value * 1_000_003 + n * 2_654_435_761) % 4_294_967_291
-    return (value % 10_000) / 10_000
 
 
 def _scale(actor) -> RatingScale:
@@ -402,8 +403,12 @@ def _department_goals(cycle, indicators, company, people, actor) -> dict[int, li
     return goals
 
 
-def _individual_goals(cycle, indicators, department_goals, people, actor) -> list[Goal]:
+def _individual_goals(
+    cycle, indicators, department_goals, people, actor, history_for=None
+) -> list[Goal]:
     goals = []
+    wanted = [p[0] for p in people if history_for is None or p[0] in history_for]
+    users = _users(cycle, wanted)
     for employee, department_id, _manager_department in people:
         count = 4 if _pseudo_random(employee, 1) < 0.5 else 3
         aligned_to = department_goals.get(department_id) or []
@@ -417,21 +422,134 @@ def _individual_goals(cycle, indicators, department_goals, people, actor) -> lis
             else:
                 theme = parent.theme if parent is not None else (employee + j) % 3
                 plan = INDIVIDUAL_GOALS[theme][(employee + j // 2) % 2]
-            goals.append(
-                _goal(
-                    cycle,
-                    plan,
-                    indicators,
-                    actor=actor,
-                    level=GoalLevel.INDIVIDUAL,
-                    owner_id=employee,
-                    parent=parent,
-                    weight=weight,
-                    current_value=_current_value(plan, employee, j),
-                )
+            goal = _goal(
+                cycle,
+                plan,
+                indicators,
+                actor=actor,
+                level=GoalLevel.INDIVIDUAL,
+                owner_id=employee,
+                parent=parent,
+                weight=weight,
+                current_value=_current_value(plan, employee, j),
             )
+            owner_user, reviewer_user = users.get(employee, (None, None))
+            if owner_user is not None:
+                # Drafted by its owner, submitted, approved: version 3 (see below).
+                goal.approval = _approval_moments(cycle, employee, j)
+                goal.created_by_id, goal.reviewer_user_id = owner_user, reviewer_user
+                goal.created_at, goal.updated_at = goal.approval[0], goal.approval[2]
+                goal.version = 3
+            goals.append(goal)
     Goal.objects.bulk_create(goals, batch_size=BATCH_SIZE)
     return goals
+
+
+def _users(cycle: Cycle, employees: list[int]) -> dict[int, tuple[int, int | None]]:
+    """Employee id → (their user id, the user id approving their goals): their reviewer
+    in the cycle, or the first HR admin for someone without one."""
+    hr_user = (
+        services.hr_group().user_set.filter(is_active=True).order_by("pk").values_list("pk")
+    ).first()
+    wanted = set(employees)
+    return {
+        employee: (user, reviewer or (hr_user[0] if hr_user else None))
+        for employee, user, reviewer in Participation.objects.filter(cycle=cycle)
+        .order_by()
+        .values_list("employee_id", "employee__user_id", "reviewer__user_id")
+        if employee in wanted
+    }
+
+
+def _approval_moments(cycle: Cycle, employee: int, j: int) -> tuple:
+    """When a person's goal was drafted, submitted and approved: in the first half of
+    planning, a few days apart, before the planning deadline."""
+    last_day = max(cycle.start_date, cycle.planning_deadline - dt.timedelta(days=1))
+    span = (last_day - cycle.start_date).days
+    drafted = cycle.start_date + dt.timedelta(days=int(span * 0.5 * _pseudo_random(employee, 3)))
+    submitted = min(drafted + dt.timedelta(days=int(4 * _pseudo_random(employee, j, 4))), last_day)
+    approved = min(
+        submitted + dt.timedelta(days=1 + int(6 * _pseudo_random(employee, 5))), last_day
+    )
+    minutes = employee * 7 + j * 13
+    return (
+        moment(drafted, minutes),
+        moment(submitted, minutes + 90),
+        moment(approved, minutes + 200),
+    )
+
+
+def _approval_history(cycle: Cycle, goals: list[Goal], *, actor) -> None:
+    """What the workflow (goals.services.workflow) would have left on the seeded goals:
+    a person's goal was created as a draft by its owner, submitted and approved by their
+    reviewer during planning (the ``goal.created``, ``goal.submitted`` and
+    ``goal.approved`` events, dated then, and a first ``GoalVersion``); a company or
+    department goal is created approved (one event, one version). The goal's page shows
+    the versions; the deviation grace period reads the approval. Bulk: a few INSERTs."""
+    events, versions = [], []
+    for goal in goals:
+        approval = getattr(goal, "approval", None)
+        if approval is None and goal.level == GoalLevel.INDIVIDUAL:
+            continue  # no history asked for (a large org's generated people)
+        content = _content(goal)
+        subject = Subject(Goal, goal.pk, goal.title[:255])
+        if approval is None:
+            at = moment(cycle.start_date, goal.pk)
+            events.append(Event(actor, "goal.created", subject, after=content, at=at))
+            versions.append(_version(goal, changed_by=user_of(actor), at=at))
+            continue
+        drafted, submitted, approved = approval
+        owner = UserRef(goal.created_by_id)
+        reviewer = UserRef(goal.reviewer_user_id) if goal.reviewer_user_id else SYSTEM
+        draft = GoalStatus.DRAFT
+        events += [
+            Event(owner, "goal.created", subject, after={**content, "status": draft}, at=drafted),
+            Event(
+                owner,
+                "goal.submitted",
+                subject,
+                before={"status": draft},
+                after={"status": GoalStatus.SUBMITTED},
+                at=submitted,
+            ),
+            Event(
+                reviewer,
+                "goal.approved",
+                subject,
+                before={"status": GoalStatus.SUBMITTED},
+                after={
+                    "status": GoalStatus.APPROVED,
+                    **{k: content[k] for k in ["weight", "target"]},
+                },
+                at=approved,
+            ),
+        ]
+        versions.append(_version(goal, changed_by=goal.reviewer_user_id, at=approved))
+    record_events(events, batch_size=BATCH_SIZE)
+    GoalVersion.objects.bulk_create(versions, batch_size=BATCH_SIZE)
+
+
+def _content(goal: Goal) -> dict:
+    """``snapshot(goal, AUDIT_FIELDS)`` as goals.services.workflow records it, read from
+    the row's own columns (related objects by id, without loading them)."""
+    from goals.services.workflow import AUDIT_FIELDS
+
+    columns = {name: getattr(goal, Goal._meta.get_field(name).attname) for name in AUDIT_FIELDS}
+    return snapshot(SimpleNamespace(**columns), AUDIT_FIELDS)
+
+
+def _version(goal: Goal, *, changed_by, at) -> GoalVersion:
+    return GoalVersion(
+        goal_id=goal.pk,
+        number=1,
+        title=goal.title,
+        target=goal.target,
+        weight=goal.weight,
+        due_date=goal.due_date,
+        status=GoalStatus.APPROVED,
+        changed_by_id=getattr(changed_by, "pk", changed_by),
+        changed_at=at,
+    )
 
 
 def _current_value(plan: GoalPlan, employee: int, j: int) -> Decimal | None:
@@ -442,14 +560,21 @@ def _current_value(plan: GoalPlan, employee: int, j: int) -> Decimal | None:
     return (plan.baseline + (plan.target - plan.baseline) * progress).quantize(D("0.01"))
 
 
-def seed_planning(cycle: Cycle, *, actor) -> PlanningSeed:
-    """Standards, templates, the plan and the goal cascade of ``cycle``; safe to rerun."""
+def seed_planning(cycle: Cycle, *, actor, history_for=None) -> PlanningSeed:
+    """Standards, templates, the plan and the goal cascade of ``cycle``; safe to rerun.
+    ``history_for``: the employee ids whose goals get their approval history (None:
+    everyone's); the others' goals are simply approved."""
     with transaction.atomic():
         scale = _scale(actor)
         indicators = _indicators(scale)
         templates = _templates(indicators)
         _plan(cycle, scale, templates, actor)
         _manager_rules(cycle, templates[MANAGER_TEMPLATE])
+        seeded_before = set(
+            Goal.objects.filter(cycle=cycle)
+            .exclude(level=GoalLevel.INDIVIDUAL)
+            .values_list("pk", flat=True)
+        )
         company = _company_goals(cycle, indicators, actor)
         people = list(
             Participation.objects.filter(cycle=cycle, employee__is_active=True)
@@ -466,7 +591,16 @@ def seed_planning(cycle: Cycle, *, actor) -> PlanningSeed:
             .distinct()
         )
         newcomers = [p for p in people if p[0] not in planned]
-        created = _individual_goals(cycle, indicators, department_goals, newcomers, actor)
+        history_for = None if history_for is None else set(history_for)
+        created = _individual_goals(
+            cycle, indicators, department_goals, newcomers, actor, history_for
+        )
+        cascade = list(
+            Goal.objects.filter(cycle=cycle)
+            .exclude(level=GoalLevel.INDIVIDUAL)
+            .exclude(pk__in=seeded_before)
+        )
+        _approval_history(cycle, [*cascade, *created], actor=actor)
         counts = defaultdict(int)
         for row in (
             Goal.objects.filter(cycle=cycle).order_by().values("level").annotate(n=Count("id"))

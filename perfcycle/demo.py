@@ -4,9 +4,13 @@
 
 - a 41-person company (a CEO, six departments with their heads, team leads and staff,
   one leaver) whose chart is four levels deep, including the six fixed logins;
-- the current cycle, in its implementation phase, with every active person enrolled,
-  set to advance automatically (it moves to appraisal on the day after implementation
-  ends, two to three months after the seed), and last year's cycle, closed, for history;
+- the current cycle, in its eighth month (``cycle_dates``) and its implementation
+  phase, with every active person enrolled, set to advance automatically (it moves to
+  appraisal on the day after implementation ends, two to three months after the seed),
+  and last year's cycle, closed, for history; the months behind the current cycle
+  (approvals, check-ins, progress, deviations, evidence) are written by the stages'
+  demo modules (goals/demo.py, implementation/demo.py) for the 41 people of the demo
+  company (``history_people``), composed by ``manage.py seed_demo``;
 - with ``employees=N``, about N - 41 more people in 44 sub-departments, each
   sub-department a tree with a manager per eight people.
 
@@ -262,12 +266,15 @@ def plan_large_org(
 
 
 def cycle_dates(today: dt.date) -> dict:
-    """Dates of the cycle running on ``today``: a year that began five to six months ago.
+    """Dates of the cycle running on ``today``: a year that began on the first of the
+    month seven months before this one, so ``today`` is in its eighth month.
 
-    Planning is over and implementation runs for another two to three months, whatever
-    the day the demo is seeded.
+    Planning ended in the second month, six monthly check-ins lie behind and
+    implementation runs for another two to three months, whatever the day the demo is
+    seeded.
     """
-    return _cycle_dates_from((today - dt.timedelta(days=200)).replace(day=1))
+    month = today.year * 12 + today.month - 1 - 7
+    return _cycle_dates_from(dt.date(month // 12, month % 12 + 1, 1))
 
 
 def _cycle_dates_from(start: dt.date) -> dict:
@@ -287,6 +294,42 @@ def _cycle_dates_from(start: dt.date) -> dict:
 def _year_earlier(dates: dict) -> dict:
     start = dates["start_date"]  # always the 1st of a month, so never 29 February
     return _cycle_dates_from(start.replace(year=start.year - 1))
+
+
+def pseudo_random(*numbers: int) -> float:
+    """A stable number in [0, 1) from integers: the same demo every run."""
+    value = 0
+    for n in numbers:
+        value = (value * 1_000_003 + n * 2_654_435_761) % 4_294_967_291
+    return (value % 10_000) / 10_000
+
+
+def moment(day: dt.date, minutes: int = 0, *, hour: int = 9) -> dt.datetime:
+    """An aware moment on ``day``: ``hour`` o'clock local time plus ``minutes`` spread
+    over a working day, never later than now, so seeded history is never in the future.
+    (``hour=2``: the nightly tasks' time.)"""
+    start = dt.datetime.combine(day, dt.time(hour), tzinfo=timezone.get_current_timezone())
+    return min(start + dt.timedelta(minutes=minutes % 540), timezone.now())
+
+
+def history_people() -> list[int]:
+    """The people whose months of history the demo writes: the 41 of the demo company.
+    The generated people of a large org (benchmarks) get their goals, this period's
+    check-in and a little evidence only: their history would take minutes to write."""
+    return list(
+        Employee.objects.filter(employee_number__startswith=f"{NUMBER_PREFIX}C").values_list(
+            "pk", flat=True
+        )
+    )
+
+
+class UserRef:
+    """A user known by id only, as the actor of a seeded audit event (no row loaded)."""
+
+    is_authenticated = True
+
+    def __init__(self, pk: int):
+        self.pk = pk
 
 
 # --- Writes ---------------------------------------------------------------------------

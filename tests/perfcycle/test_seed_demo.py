@@ -30,10 +30,20 @@ def person(username: str) -> Employee:
 
 
 def counts() -> dict:
-    return {
-        model.__name__: model.objects.count()
-        for model in [get_user_model(), Employee, Department, Cycle, Participation, AuditEvent]
-    }
+    from goals.models import Goal, GoalVersion
+    from implementation.models import (
+        CheckIn,
+        CheckinComment,
+        CheckinGoalProgress,
+        Deviation,
+        Evidence,
+        ProgressUpdate,
+    )
+
+    models = [get_user_model(), Employee, Department, Cycle, Participation, AuditEvent, Goal]
+    models += [GoalVersion, CheckIn, CheckinGoalProgress, CheckinComment, ProgressUpdate]
+    models += [Deviation, Evidence]
+    return {model.__name__: model.objects.count() for model in models}
 
 
 def chain_length(managers: dict, pk: int) -> int:
@@ -259,3 +269,260 @@ def test_the_demo_cycle_moves_to_appraisal_by_itself_after_implementation_ends()
     cycle.refresh_from_db()
     assert cycle.phase == Cycle.Phase.APPRAISAL
     assert Cycle.objects.filter(phase=Cycle.Phase.CLOSED).count() == 1
+
+
+# --- Month eight: the history behind the running cycle ---------------------------------------
+
+
+def past_periods(cycle: Cycle, today: dt.date) -> list[tuple[dt.date, dt.date]]:
+    from implementation import trajectory
+    from implementation.services.deviations import implementation_started_on
+
+    started = implementation_started_on(cycle)
+    return [
+        (first, last)
+        for first, last in trajectory.periods(
+            cycle.start_date, cycle.implementation_deadline, cycle.checkin_cadence
+        )
+        if last >= started and last < today
+    ]
+
+
+def test_the_demo_is_in_month_eight_with_six_months_of_check_ins_behind_it():
+    """Seeded on any day, the cycle started seven months before this month began; each
+    monthly period since implementation started has its check-ins (one per person, on
+    the cycle's cadence, due on the period's last day) and this period's is open."""
+    from implementation import trajectory
+    from implementation.models import CheckIn
+
+    seed()
+
+    today = timezone.localdate()
+    cycle = current_cycle()
+    months = (today.year - cycle.start_date.year) * 12 + today.month - cycle.start_date.month
+    assert months == 7 and cycle.start_date.day == 1
+    assert cycle.checkin_cadence == Cycle.Cadence.MONTHLY
+    periods = trajectory.periods(
+        cycle.start_date, cycle.implementation_deadline, cycle.checkin_cadence
+    )
+    assert len(past_periods(cycle, today)) == 6
+    people = Participation.objects.filter(cycle=cycle, employee__is_active=True).count()
+    seen = Counter()
+    for checkin in CheckIn.objects.filter(participation__cycle=cycle):
+        assert (checkin.period_start, checkin.period_end) in periods
+        assert checkin.due_date == checkin.period_end
+        seen[checkin.period_start] += 1
+    assert len(seen) == 7 and set(seen.values()) == {people}
+
+
+def test_participation_of_past_periods_is_high_but_not_everyone_and_some_are_late():
+    """HR's participation page: every past period has check-ins in, the cycle as a whole
+    between half and all of them; some were submitted late and some missed; the period
+    just past may still have a few pending, inside their grace days."""
+    from implementation.models import CheckIn, CheckinStatus
+    from implementation.selectors.checkins import checkin_participation
+
+    seed()
+
+    today = timezone.localdate()
+    cycle = current_cycle()
+    below_all = 0
+    for first, _last in past_periods(cycle, today):
+        _rows, total = checkin_participation(cycle, period_start=first)
+        assert 0 < total.period.submitted_percent <= 100
+        assert total.period.reviewed_percent > 0
+        below_all += total.period.submitted_percent < 100
+    assert below_all >= 3
+    _rows, total = checkin_participation(cycle, period_start=None)
+    past = CheckIn.objects.filter(participation__cycle=cycle, due_date__lt=today)
+    assert (
+        50 < (100 * past.filter(status__in=["submitted", "reviewed"]).count() / past.count()) < 100
+    )
+    assert past.filter(is_late=True, status__in=["submitted", "reviewed"]).count() >= 5
+    assert past.filter(status=CheckinStatus.MISSED).count() >= 3
+    # Submitted check-ins carry what people wrote; reviewed ones the reviewer's reply.
+    for checkin in past.filter(status=CheckinStatus.REVIEWED)[:20]:
+        assert checkin.confidence and checkin.went_well and checkin.manager_reply
+        assert checkin.submitted_at < checkin.reviewed_at <= timezone.now()
+        assert checkin.is_late == (timezone.localdate(checkin.submitted_at) > checkin.due_date)
+        assert checkin.version == 3
+    # The reviewer has check-ins waiting (a to-do), the employee this period's to fill in.
+    assert CheckIn.objects.filter(
+        participation__reviewer=person("manager"), status=CheckinStatus.SUBMITTED
+    ).exists()
+    current = CheckIn.objects.get(
+        participation__cycle=cycle, participation__employee=person("employee"), due_date__gte=today
+    )
+    assert current.status == CheckinStatus.PENDING
+
+
+def test_each_goal_of_the_demo_employee_has_a_progress_series():
+    """Every goal of the employee login has at least four points over at least four
+    months, the chart shows them, and the goal's current value is the latest point; all
+    values are within what the goal measures and none is in the future."""
+    from goals import rules
+    from goals.models import Goal
+    from implementation.models import ProgressUpdate
+    from implementation.selectors.checkins import goal_progress
+
+    seed()
+
+    today = timezone.localdate()
+    goals = Goal.objects.filter(
+        owner=person("employee"), level=Goal.Level.INDIVIDUAL, cycle=current_cycle()
+    )
+    assert goals.count() >= 3
+    for goal in goals:
+        points = list(goal.progress_updates.order_by("recorded_on", "pk"))
+        assert len(points) >= 4, goal.title
+        assert len({(p.recorded_on.year, p.recorded_on.month) for p in points}) >= 4
+        assert goal.current_value == points[-1].value
+        assert len(goal_progress(goal, today=today).points) == len(points)
+    for update in ProgressUpdate.objects.select_related("goal"):
+        assert update.recorded_on < today
+        assert rules.actual_value_in_bounds(
+            update.value, baseline=update.goal.baseline, target=update.goal.target
+        )
+
+
+def test_deviations_exist_in_every_status_with_their_history():
+    """Open, action agreed, resolved and accepted deviations, each with what the workflow
+    would have left: an agreed action has its check-in and follow-up date, a closed one
+    its reason; each has its audit trail from detection on. The nightly detection run
+    again today finds nothing new to raise or close."""
+    from implementation.models import Deviation, DeviationStatus
+    from implementation.selectors.deviations import deviation_history
+    from implementation.services.deviations import detect_deviations
+
+    seed()
+
+    deviations = list(Deviation.objects.select_related("agreed_in"))
+    assert {d.status for d in deviations} == set(DeviationStatus.values)
+    for deviation in deviations:
+        history = [e.verb for e in deviation_history(deviation)]
+        assert history[0] == "deviation.detected"
+        assert len(history) == deviation.version
+        if deviation.status == DeviationStatus.ACTION_AGREED:
+            assert deviation.corrective_action and deviation.follow_up_date
+            assert deviation.agreed_in.participation_id == deviation.participation_id
+        if deviation.status in (DeviationStatus.RESOLVED, DeviationStatus.ACCEPTED):
+            assert deviation.resolution and deviation.closed_at
+    # The demo logins see their own: an action agreed for the employee, an open one for
+    # employee2 (their manager's to-do).
+    mine = Counter(Deviation.objects.filter(owner=person("employee")).values_list("status"))
+    assert mine[(DeviationStatus.ACTION_AGREED,)] >= 1
+    assert Deviation.objects.filter(owner=person("employee2"), status=DeviationStatus.OPEN).exists()
+
+    again = detect_deviations(today=timezone.localdate())
+
+    assert (again.raised, again.back_on_track) == (0, 0)
+
+
+def test_evidence_is_spread_over_the_months_some_verified_some_pending():
+    """Each person has several records dated across the cycle; the older ones are
+    verified by their reviewer (never by whoever recorded them), the recent ones wait."""
+    from implementation.models import Evidence
+
+    seed()
+
+    evidence = Evidence.objects.select_related("participation__reviewer")
+    assert len({(e.occurred_on.year, e.occurred_on.month) for e in evidence}) >= 6
+    assert evidence.filter(verified_at__isnull=False).exists()
+    assert evidence.filter(verified_at__isnull=True).exists()
+    for record in evidence.filter(verified_at__isnull=False):
+        assert record.verified_by_id != record.created_by_id
+        assert record.created_at < record.verified_at <= timezone.now()
+        assert record.version == 2
+    mine = evidence.filter(participation__employee=person("employee"))
+    assert mine.count() >= 4
+    assert len({(e.occurred_on.year, e.occurred_on.month) for e in mine}) >= 3
+
+
+def test_goal_approvals_happened_during_planning():
+    """Each person's goal was submitted by its owner and approved by their reviewer before
+    the planning deadline (the goal's version history shows it), so none is waiting."""
+    from goals.models import Goal
+
+    seed()
+
+    cycle = current_cycle()
+    goals = Goal.objects.filter(cycle=cycle, level=Goal.Level.INDIVIDUAL)
+    assert not goals.exclude(status=Goal.Status.APPROVED).exists()
+    approved = {
+        int(e.object_id): e
+        for e in AuditEvent.objects.filter(verb="goal.approved", object_type="goals.goal")
+    }
+    for goal in goals.select_related("owner__manager__user", "owner__user"):
+        event = approved[goal.pk]
+        assert timezone.localdate(event.created_at) < cycle.planning_deadline
+        if goal.owner.manager is not None:
+            assert event.actor_id == goal.owner.manager.user_id
+        assert goal.created_by_id == goal.owner.user_id
+        assert goal.version == 3 and goal.versions.count() == 1
+
+
+def test_the_nightly_tasks_find_the_demo_consistent():
+    """Marking missed check-ins today changes nothing (those past their grace days are
+    already missed) and nothing seeded is dated in the future."""
+    from implementation.models import CheckIn, Evidence
+    from implementation.services.checkins import mark_missed_checkins
+
+    seed()
+
+    assert mark_missed_checkins(today=timezone.localdate()) == 0
+    now = timezone.now()
+    assert not AuditEvent.objects.filter(created_at__gt=now).exists()
+    assert not CheckIn.objects.filter(submitted_at__gt=now).exists()
+    assert not Evidence.objects.filter(occurred_on__gt=timezone.localdate()).exists()
+
+
+@pytest.mark.parametrize("day", [dt.date(2027, 3, 1), dt.date(2028, 2, 29), dt.date(2026, 7, 31)])
+def test_the_demo_looks_like_month_eight_whatever_the_day(day):
+    """On the first or last day of a month, or 29 February, the seed succeeds, with six
+    past periods of check-ins and deviations in every status."""
+    from implementation.models import CheckIn, Deviation
+
+    with time_machine.travel(dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC), tick=False):
+        seed()
+        cycle = current_cycle()
+        assert len(past_periods(cycle, day)) == 6
+        assert CheckIn.objects.filter(status="reviewed").exists()
+        assert Deviation.objects.values("status").distinct().count() == 4
+
+
+def test_a_large_org_writes_history_for_the_demo_company_only():
+    """--employees 300: the 41 people of the demo company get their months of history;
+    the generated people get approved goals, this period's check-in and two evidence
+    records (their history would make the 10,000-person seed take minutes)."""
+    from goals.models import Goal
+    from implementation.models import CheckIn, Evidence
+
+    seed("--employees", "300")
+
+    cycle = current_cycle()
+    today = timezone.localdate()
+    generated = Participation.objects.filter(
+        cycle=cycle, employee__employee_number__startswith=demo.LARGE_PREFIX
+    )
+    assert generated.count() > 200
+    earlier = CheckIn.objects.filter(participation__cycle=cycle, period_end__lt=today)
+    assert not earlier.filter(participation__in=generated).exists()
+    assert earlier.filter(participation__employee=person("employee")).count() == 6
+    assert CheckIn.objects.filter(participation__in=generated).count() == generated.count()
+    assert Evidence.objects.filter(participation__in=generated).count() == 2 * generated.count()
+    approved = set(
+        AuditEvent.objects.filter(verb="goal.approved").values_list("object_id", flat=True)
+    )
+    goals = Goal.objects.filter(cycle=cycle, level=Goal.Level.INDIVIDUAL)
+    assert (
+        not {
+            str(pk)
+            for pk in goals.filter(owner__in=generated.values("employee")).values_list(
+                "pk", flat=True
+            )
+        }
+        & approved
+    )
+    assert {
+        str(pk) for pk in goals.filter(owner=person("employee")).values_list("pk", flat=True)
+    } <= approved

@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: the demo organisation, or a large one for benchmarks."""
 
+import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -26,23 +27,32 @@ class Command(BaseCommand):
             metavar="N",
             help="Total number of people, e.g. 10000 (default: the 41-person demo).",
         )
+        parser.add_argument(
+            "--today",
+            type=dt.date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="Seed as if it were this day (default: today): the cycle's dates and its "
+            "history are relative to it.",
+        )
 
-    def handle(self, *args, employees=None, **options):
+    def handle(self, *args, employees=None, today=None, **options):
         if employees is not None and employees < 1:
             raise CommandError("--employees must be a positive number.")
         started = time.perf_counter()
+        today = today or timezone.localdate()
         try:
-            result = demo.seed_demo(employees=employees)
+            result = demo.seed_demo(employees=employees, today=today)
         except demo.DemoConflictError as error:
             raise CommandError(str(error)) from error
         # The command is the one place that composes every stage's demo data; the core's
         # own modules never import a later stage.
         if result.current_cycle is not None and (result.created or result.added):
-            seed_planning(result.current_cycle, actor=SYSTEM)
+            history_for = demo.history_people()
+            seed_planning(result.current_cycle, actor=SYSTEM, history_for=history_for)
             # The demo cycle is in implementation: open this period's check-ins now rather
-            # than waiting for the nightly task.
-            open_checkins(cycle=result.current_cycle, today=timezone.localdate())
-            seed_implementation(result.current_cycle, today=timezone.localdate())
+            # than waiting for the nightly task, then give it the months behind it.
+            open_checkins(cycle=result.current_cycle, today=today)
+            seed_implementation(result.current_cycle, today=today, history_for=history_for)
         elapsed = time.perf_counter() - started
 
         if result.created:
