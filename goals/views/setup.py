@@ -503,6 +503,21 @@ def participant_reviewer(request, cycle_id, participation_id):
     )
 
 
+def _shown_reviewers(data, ids) -> dict[int, int | None]:
+    """{participation id: the reviewer id its row showed} for the ticked rows, from the
+    hidden ``shown-<id>`` fields; a row sent without one is not checked."""
+    shown = {}
+    for pk in ids:
+        value = data.get(f"shown-{pk}")
+        if value is None:
+            continue
+        try:
+            shown[pk] = int(value) if value else None
+        except ValueError:
+            continue
+    return shown
+
+
 @hr_required
 @require_POST
 def participants_reviewer_bulk(request, cycle_id):
@@ -516,6 +531,9 @@ def participants_reviewer_bulk(request, cycle_id):
                 cycle=cycle,
                 participation_ids=form.cleaned_data["participations"],
                 reviewer=reviewer,
+                expected_reviewers=_shown_reviewers(
+                    request.POST, form.cleaned_data["participations"]
+                ),
             )
         except ValidationError as error:
             attach_errors(form, error)

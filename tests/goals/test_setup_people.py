@@ -135,6 +135,31 @@ def test_hr_sets_the_reviewer_of_the_people_ticked(org, cycle, login):
     assert AuditEvent.objects.filter(verb="participation.reviewer_changed").count() == 2
 
 
+def test_a_selection_changed_meanwhile_is_refused_and_nothing_moves(org, cycle, login):
+    """Two HR tabs: the page showed the manager as reviewer of both ticked people; another
+    tab has since changed one of them. Setting the selection is refused with a 409 naming
+    that person, and neither reviewer moves."""
+    client = login(org["hr"])
+    mine, changed = part(cycle, org["employee"]), part(cycle, org["intern"])
+    page = client.get(people_url(cycle)).content.decode()
+    assert f'name="shown-{mine.pk}" value="{org["manager"].pk}"' in page
+    shown = {f"shown-{p.pk}": p.reviewer_id for p in (mine, changed)}
+    Participation.objects.filter(pk=changed.pk).update(reviewer=org["manager2"])
+    response = client.post(
+        bulk_url(cycle),
+        {
+            "participations": [mine.pk, changed.pk],
+            "reviewer": org["director"].employee_number,
+            **shown,
+        },
+    )
+    assert response.status_code == 409
+    assert "while you were choosing" in response.content.decode()
+    assert part(cycle, org["employee"]).reviewer == org["manager"]
+    assert part(cycle, org["intern"]).reviewer == org["manager2"]
+    assert not AuditEvent.objects.filter(verb="participation.reviewer_changed").exists()
+
+
 def test_a_bad_selection_is_a_400_and_keeps_the_ticks(org, cycle, login):
     client = login(org["hr"])
     response = client.post(bulk_url(cycle), {"reviewer": org["director"].employee_number})
