@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from goals.models import GoalStatus
 from implementation.models import CheckIn, Deviation, DeviationStatus, Severity
+from perfcycle.formatting import format_date_range
 from perfcycle.models import Cycle, Employee
 from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_goal
@@ -75,6 +76,34 @@ def test_hr_home_shows_each_open_cycles_health(running, hr_admin, employee, logi
     assert (
         f"{reverse('implementation:team-deviations')}?status=unresolved&amp;severity=high" in html
     )
+
+
+def test_hr_home_shows_the_last_period_beside_this_one(running, hr_admin, login):
+    """Early in a period nobody has checked in yet: the last period's figures say how the
+    cycle goes, its check-ins still open past their due date count as overdue there, and
+    this period's line counts only this period's overdue check-ins."""
+    from implementation.selectors.checkins import checkin_period
+
+    start, end = checkin_period(running, TODAY)
+    last_start, last_end = checkin_period(running, start - dt.timedelta(days=1))
+    statuses = [CheckIn.Status.SUBMITTED, CheckIn.Status.REVIEWED, CheckIn.Status.MISSED]
+    for participation, status in zip(running.participations.order_by("pk"), statuses, strict=True):
+        make_checkin(
+            participation,
+            period_start=last_start,
+            period_end=last_end,
+            due_date=TODAY - dt.timedelta(days=1),
+            status=status,
+        )
+        make_checkin(participation, period_start=start, period_end=end, due_date=end)
+    response = login(hr_admin).get(reverse("hr-home"))
+    lines = {line.key: line for line in dict(response.context["health"])[running]}
+    this, last = lines["checkins"], lines["checkins_last"]
+    assert (this.done, this.total, this.overdue) == (0, 3, 0)
+    assert (last.done, last.total, last.overdue) == (2, 3, 1)
+    html = response.content.decode()
+    assert "2 of 3" in html and "(67 %)" in html and "1 overdue" in html
+    assert format_date_range(last_start, last_end) in html
 
 
 def test_hr_home_counts_the_planning_of_a_cycle_in_planning(
