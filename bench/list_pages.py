@@ -26,10 +26,11 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from perfcycle.models import Cycle, Employee  # noqa: E402
+from bench.landing_pages import PLAIN_STATIC  # noqa: E402
+from perfcycle.models import Cycle, Employee, Rollup  # noqa: E402
 
 
 def pages() -> list[tuple[str, str, str]]:
@@ -41,6 +42,11 @@ def pages() -> list[tuple[str, str, str]]:
         ("Deviations, the owner's", "employee", reverse("implementation:my-deviations")),
         ("Deviations, a team lead's team", "manager", reverse("implementation:team-deviations")),
         ("Deviations, HR", "hr", reverse("implementation:team-deviations")),
+        (
+            "Deviations, HR, all statuses",
+            "hr",
+            f"{reverse('implementation:team-deviations')}?status=all",
+        ),
         (
             "Check-in participation, HR",
             "hr",
@@ -56,24 +62,30 @@ def pages() -> list[tuple[str, str, str]]:
     ]
 
 
-def time_page(username: str, url: str, requests: int) -> dict:
+def time_page(username: str, url: str, requests: int, *, cold: bool = False) -> dict:
     user = get_user_model().objects.get(username=username)
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
     for _ in range(3):  # warm up: template loading, connection
         response = client.get(url)
         assert response.status_code == 200, (username, url, response.status_code)
-    timings = []
+    timings, cpu = [], []
     for _ in range(requests):
-        started = time.perf_counter()
+        if cold:
+            Rollup.objects.all().delete()
+        started, started_cpu = time.perf_counter(), time.process_time()
         client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    if cold:
+        Rollup.objects.all().delete()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     timings.sort()
     return {
         "min": timings[0],
         "median": statistics.median(timings),
+        "cpu": statistics.median(cpu),
         "p95": timings[int(0.95 * (len(timings) - 1))],
         "queries": len(queries),
         "kb": len(response.content) / 1024,
@@ -99,6 +111,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--only", default="", help="only pages whose label contains this")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="forget the stored roll-ups before each request (the first request after a write)",
+    )
     parser.add_argument("--sql", action="store_true", help="print each query of one request")
     parser.add_argument(
         "--explain", type=float, metavar="MS", help="EXPLAIN ANALYZE the queries slower than MS"
@@ -106,17 +123,21 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"{connection.settings_dict['NAME']}: {Employee.objects.count():,} employees, "
-        f"load {os.getloadavg()[0]:.2f}, {args.requests} requests per page\n"
+        f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}, {args.requests} requests "
+        f"per page{', roll-ups forgotten before each' if args.cold else ''}\n"
     )
-    print("| page | login | min ms | median ms | p95 ms | queries | SQL ms (1 request) | HTML KB |")
-    print("|---|---|--:|--:|--:|--:|--:|--:|")
+    print(
+        "| page | login | min ms | median ms | p95 ms | this process's CPU ms (median) "
+        "| queries | SQL ms (1 request) | HTML KB |"
+    )
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|")
     for what, username, url in pages():
         if args.only.lower() not in what.lower():
             continue
-        r = time_page(username, url, args.requests)
+        r = time_page(username, url, args.requests, cold=args.cold)
         print(
             f"| {what} | `{username}` | {r['min']:.1f} | {r['median']:.1f} | {r['p95']:.1f} "
-            f"| {r['queries']} | {r['sql_ms']:.1f} | {r['kb']:.0f} |",
+            f"| {r['cpu']:.1f} | {r['queries']} | {r['sql_ms']:.1f} | {r['kb']:.0f} |",
             flush=True,
         )
         if args.sql:
@@ -127,4 +148,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with override_settings(STORAGES=PLAIN_STATIC):  # the hashed manifest needs collectstatic
+        main()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from goals.models import Goal, GoalLevel, GoalStatus
 from goals.selectors.pages import HUNDRED, ZERO, _with_pending_adjustment
-from perfcycle import access
+from perfcycle import access, rollups
 from perfcycle.models import Cycle, Participation
 from perfcycle.stages import Health
 
@@ -73,13 +73,27 @@ def planning_readiness(cycle: Cycle):
     )
 
 
+# The tables readiness is worked out from (each tracked: perfcycle's migration 0006 and
+# goals' 0005).
+READINESS_SOURCES = ("goals_goal", "perfcycle_participation", "perfcycle_employee")
+
+
 def readiness_counts(cycle: Cycle) -> dict[str, int]:
-    """How many participants are in each readiness status (one query)."""
-    counts = planning_readiness(cycle).aggregate(
+    """How many participants are in each readiness status, and in all: a stored roll-up
+    of the cycle (perfcycle/rollups.py: one query while no goal, participation or person
+    changed; else one over every goal of the cycle, stored)."""
+    return rollups.cached(
+        f"planning-readiness:{cycle.pk}",
+        lambda: _count_readiness(cycle),
+        sources=READINESS_SOURCES,
+    )
+
+
+def _count_readiness(cycle: Cycle) -> dict[str, int]:
+    return planning_readiness(cycle).aggregate(
         **{s.value: Count("pk", filter=Q(readiness=s.value)) for s in Readiness},
         total=Count("pk"),
     )
-    return counts
 
 
 def team_participants(user, cycle: Cycle, *, status: str | None = None):
@@ -120,7 +134,7 @@ def planning_health(cycle: Cycle, *, today) -> list[Health]:
     (goals approved, weights 100 %) of all, overdue once the planning deadline passed."""
     if cycle.phase != Cycle.Phase.PLANNING:
         return []
-    counts = readiness_counts(cycle)
+    counts = _count_readiness(cycle)  # HR home's health is a stored roll-up of its own
     url = f"{reverse('goals:planning-progress')}?cycle={cycle.pk}"
     late = cycle.planning_deadline is not None and cycle.planning_deadline < today
     open_count = counts["total"] - counts[Readiness.READY]

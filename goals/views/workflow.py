@@ -465,14 +465,19 @@ def planning_progress(request):
         if data.get("department"):
             rows = rows.filter(employee__department=data["department"])
         rows = rows.order_by(*PlanningProgressFilterForm.SORTS[sort])
+        counts = selectors.readiness_counts(cycle)
         context.update(
             page=paging.get_page(
                 rows,
                 selectors.planning_readiness(cycle),
                 request.GET.get("page"),
                 per_page=PAGE_SIZE,
+                # unless narrowed to a name or department, the stored counts give its size
+                total=None
+                if data.get("q") or data.get("department")
+                else counts[data.get("status") or "total"],
             ),
-            counts=selectors.readiness_counts(cycle),
+            counts=counts,
             blockers=(
                 selectors.planning_blockers(cycle) if cycle.phase == Cycle.Phase.PLANNING else []
             ),

@@ -29,7 +29,7 @@ from implementation.models import (
 )
 from implementation.policies import CHECKIN, PROGRESS
 from implementation.selectors import get_checkin_for
-from perfcycle import access
+from perfcycle import access, rollups
 from perfcycle.charts import (
     ProgressChart,
     Sparkline,
@@ -401,9 +401,21 @@ class DepartmentParticipation:
     cycle: ShareRow
 
 
-def checkin_participation(cycle: Cycle, *, period_start: dt.date | None):
-    """Per department: participants, and the check-in shares of the current period and of
-    the whole cycle so far. Two queries; returns (rows, total row)."""
+# The tables the participation roll-up reads (each tracked: perfcycle's migrations 0006 and
+# 0007_track_department_changes, implementation's 0006).
+PARTICIPATION_SOURCES = (
+    "perfcycle_participation",
+    "perfcycle_employee",
+    "perfcycle_department",
+    "implementation_checkin",
+)
+SHARES = ["total", "submitted", "reviewed", "missed"]
+
+
+def _participation_counts(cycle: Cycle, *, period_start: dt.date | None) -> list[dict]:
+    """Per department of the cycle's participants: its id and name, the participants, and
+    the check-in counts of the whole cycle and of the period (``p_…``). Two queries over
+    every participation and check-in of the cycle."""
     people = (
         Participation.objects.filter(cycle=cycle)
         .values("employee__department_id", "employee__department__name")
@@ -427,25 +439,40 @@ def checkin_participation(cycle: Cycle, *, period_start: dt.date | None):
         )
         .order_by()
     )
-    by_department = {row["participation__employee__department_id"]: row for row in shares}
+    by_department = {row.pop("participation__employee__department_id"): row for row in shares}
+    return [
+        {
+            "name": group["employee__department__name"],
+            "participants": group["n"],
+            **by_department.get(group["employee__department_id"], {}),
+        }
+        for group in people
+    ]
+
+
+def checkin_participation(cycle: Cycle, *, period_start: dt.date | None):
+    """Per department: participants, and the check-in shares of the current period and of
+    the whole cycle so far; returns (rows, total row). A stored roll-up of the cycle and
+    period (perfcycle/rollups.py: computed again after any write to the participations,
+    people, departments or check-ins; one query while nothing changed)."""
+    groups = rollups.cached(
+        f"checkin-participation:{cycle.pk}:{period_start.isoformat() if period_start else ''}",
+        lambda: _participation_counts(cycle, period_start=period_start),
+        sources=PARTICIPATION_SOURCES,
+    )
     rows = []
     total = DepartmentParticipation(_("All departments"), 0, ShareRow(), ShareRow())
-    for group in people:
-        counts = by_department.get(group["employee__department_id"], {})
+    for counts in groups:
         row = DepartmentParticipation(
-            name=group["employee__department__name"] or _("No department"),
-            participants=group["n"],
-            period=ShareRow(
-                *(counts.get(k, 0) for k in ["p_total", "p_submitted", "p_reviewed", "p_missed"])
-            ),
-            cycle=ShareRow(
-                *(counts.get(k, 0) for k in ["total", "submitted", "reviewed", "missed"])
-            ),
+            name=counts["name"] or _("No department"),
+            participants=counts["participants"],
+            period=ShareRow(*(counts.get(f"p_{k}", 0) for k in SHARES)),
+            cycle=ShareRow(*(counts.get(k, 0) for k in SHARES)),
         )
         rows.append(row)
         total.participants += row.participants
         for part in ["period", "cycle"]:
-            for name in ["total", "submitted", "reviewed", "missed"]:
+            for name in SHARES:
                 setattr(
                     getattr(total, part),
                     name,

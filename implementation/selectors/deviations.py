@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 from implementation.models import Deviation, DeviationStatus, Severity
 from implementation.policies import DEVIATION
 from implementation.selectors import deviations_visible_to
-from perfcycle import access
+from perfcycle import access, rollups
 from perfcycle.models import AuditEvent, Cycle
 from perfcycle.selectors import Todo, due_after
 from perfcycle.workflow import may_move
@@ -92,6 +92,31 @@ def deviation_counts(qs) -> dict:
     for value in Severity.values:
         aggregates[f"severity_{value}"] = Count("pk", filter=unresolved & Q(severity=value))
     return qs.order_by().aggregate(**aggregates)
+
+
+def list_counts(qs, *, everyone: bool, department=None) -> dict:
+    """``deviation_counts`` of a list (narrowed to ``department``). HR's whole list
+    (``everyone``: ``qs`` is every deviation) with no department chosen is a stored
+    roll-up: one query while no deviation changes (perfcycle/rollups.py)."""
+    narrowed = filter_deviations(qs, department=department)
+    if everyone and department is None:
+        return rollups.cached(
+            "deviation-counts:all",
+            lambda: deviation_counts(narrowed),
+            sources=("implementation_deviation",),
+        )
+    return deviation_counts(narrowed)
+
+
+def list_total(counts: dict, *, status: str, severity: str) -> int | None:
+    """How many rows the list filtered by ``status`` and ``severity`` has (as
+    ``filter_deviations`` reads them), if the list's ``counts`` (same department) say it
+    exactly, else None: no severity, or a severity among the unresolved."""
+    if not severity:
+        return counts[status if status in ("unresolved", *DeviationStatus.values) else "all"]
+    if status == "unresolved":
+        return counts[f"severity_{severity}"]
+    return None
 
 
 def deviation_history(deviation: Deviation):

@@ -33,15 +33,19 @@ PAGE_SIZE = 50
 def _list(request, qs, *, template: str, hr: bool = False, **context):
     filters = DeviationFilterForm(request.GET or None, with_department=hr)
     chosen = filters.values()
-    counts = deviation_selectors.deviation_counts(
-        deviation_selectors.filter_deviations(qs, department=chosen["department"])
-    )
+    counts = deviation_selectors.list_counts(qs, everyone=hr, department=chosen["department"])
     sort = request.GET.get("sort", "detected")
     rows = deviation_selectors.sort_deviations(
         deviation_selectors.filter_deviations(qs, **chosen), sort
     )
     page = paging.get_page(
-        rows, deviation_selectors.deviation_rows(), request.GET.get("page"), per_page=PAGE_SIZE
+        rows,
+        deviation_selectors.deviation_rows(),
+        request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        total=deviation_selectors.list_total(
+            counts, status=chosen["status"], severity=chosen["severity"]
+        ),
     )
     query = request.GET.copy()
     for name in ("sort", "page"):

@@ -131,3 +131,29 @@ def test_evidence_search_finds_a_person_by_name(org, cycle, login):
     )
     titles = {e.title for e in response.context["page"].object_list}
     assert titles == {f"Work 0 of {org['peer'].pk}"}
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("implementation:team-deviations", ""),
+        ("implementation:team-deviations", "?status=all"),
+        ("implementation:team-deviations", "?severity=high&status=all"),  # counted with the page
+        ("implementation:checkin-participation", ""),
+        ("goals:planning-progress", ""),
+        ("goals:planning-progress", "?status=ready"),
+    ],
+)
+def test_hr_pages_with_stored_figures_read_them_at_any_size(org, cycle, login, name, query):
+    """HR's whole-cycle figures are stored (perfcycle/rollups.py): a repeated request
+    reads them back, and makes as many queries (fewer than computing them) at both sizes."""
+    client = login(org["hr"])
+    url = reverse(name) + query
+    if name == "goals:planning-progress":
+        url += f"{'&' if query else '?'}cycle={cycle.pk}"
+    computed = queries(client, url)
+    stored = queries(client, url)
+    grow(cycle, org)
+    assert queries(client, url) == computed
+    assert queries(client, url) == stored < computed
+    assert computed <= MAX_QUERIES
