@@ -53,6 +53,17 @@ def checkin_period(cycle: Cycle, day: dt.date) -> tuple[dt.date, dt.date] | None
     )
 
 
+def checkin_periods_started(cycle: Cycle, day: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The check-in periods of ``cycle`` that have begun by ``day``, oldest first."""
+    return [
+        period
+        for period in trajectory.periods(
+            cycle.start_date, cycle.implementation_deadline, cycle.checkin_cadence
+        )
+        if period[0] <= day
+    ]
+
+
 def checkin_settings_for(cycle: Cycle) -> CheckinSettings:
     """The cycle's check-in settings; the defaults (unsaved) when HR never set them."""
     return CheckinSettings.objects.filter(cycle=cycle).first() or CheckinSettings(cycle=cycle)

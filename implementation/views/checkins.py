@@ -322,13 +322,32 @@ def _hr_cycle(request):
 @hr_required
 def checkin_participation(request):
     cycle, cycles = _hr_cycle(request)
-    context = {"cycle": cycle, "cycles": cycles, "period": None, "rows": [], "total": None}
+    context = {
+        "cycle": cycle,
+        "cycles": cycles,
+        "period": None,
+        "current": None,
+        "periods": [],
+        "rows": [],
+        "total": None,
+    }
     if cycle is not None:
-        period = checkin_selectors.checkin_period(cycle, timezone.localdate())
+        today = timezone.localdate()
+        current = checkin_selectors.checkin_period(cycle, today)
+        periods = checkin_selectors.checkin_periods_started(cycle, today)
+        chosen = request.GET.get("period")
+        period = next((p for p in periods if p[0].isoformat() == chosen), None)
+        period = period or current or (periods[-1] if periods else None)
         rows, total = checkin_selectors.checkin_participation(
             cycle, period_start=period[0] if period else None
         )
-        context.update(period=period, rows=rows, total=total)
+        context.update(
+            period=period,
+            current=current,
+            periods=list(reversed(periods)),
+            rows=rows,
+            total=total,
+        )
     return render(request, "implementation/checkin_participation.html", context)
 
 

@@ -21,6 +21,7 @@ from implementation.models import (
     CheckinSettings,
     ProgressUpdate,
 )
+from perfcycle.formatting import format_date_range
 from perfcycle.models import Cycle, Participation
 from tests.factories import enrol, make_cycle, make_employee
 from tests.goals.factories import make_goal
@@ -757,6 +758,28 @@ def test_hr_sees_participation_per_department(org, cycle, participation, current
     html = response.content.decode()
     assert 'class="num" data-share="submitted">50 %' in html
     assert response.context["total"].participants == 4
+
+
+def test_hr_chooses_an_earlier_period_of_participation(org, cycle, participation, current):
+    """Early in a period its shares are empty: HR picks last month from the chooser and
+    sees that month's shares under its dates; a period not of the cycle shows this one."""
+    last_start = month_start(1)
+    make_checkin(
+        participation, period_start=last_start, period_end=month_end(last_start), status="reviewed"
+    )
+    client = login_as(org, "hr")
+    page = client.get(url("checkin-participation")).content.decode()
+    assert 'data-testid="period-select"' in page
+    assert f'value="{last_start:%Y-%m-%d}"' in page
+    response = client.get(url("checkin-participation"), {"period": f"{last_start:%Y-%m-%d}"})
+    assert response.status_code == 200
+    assert response.context["period"][0] == last_start
+    engineering = {r.name: r for r in response.context["rows"]}["Engineering"]
+    assert (engineering.period.total, engineering.period.reviewed_percent) == (1, 100)
+    assert format_date_range(last_start, month_end(last_start)) in response.content.decode()
+    response = client.get(url("checkin-participation"), {"period": "1999-01-01"})
+    assert response.status_code == 200
+    assert response.context["period"] == response.context["current"]
 
 
 @pytest.mark.parametrize("role", ["manager", "employee"])
