@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import (
     Exists,
     OuterRef,
@@ -106,20 +107,42 @@ def weight_summary(goals) -> WeightSummary:
 def alignment_chain(user, goal: Goal) -> list:
     """The goals above ``goal`` up to the top (a company goal, normally), nearest first.
 
-    Two queries whatever the depth: the cycle's parent map, then the goals on the chain
-    the user may see; a goal on the chain the user may not see shows as ``None``.
+    Two queries whatever the depth or the size of the cycle: the ids up the chain (a
+    recursive walk by primary key), then the goals on it the user may see; a goal on the
+    chain the user may not see shows as ``None``.
     """
-    parent_of = dict(Goal.objects.filter(cycle_id=goal.cycle_id).values_list("id", "parent_id"))
     chain_ids: list[int] = []
-    node = goal.parent_id
-    while node is not None and node not in chain_ids and node != goal.pk:
+    for node in _ids_up_from(goal.parent_id):
+        if node in chain_ids or node == goal.pk:
+            break  # a loop (the services refuse them): stop where it closes
         chain_ids.append(node)
-        node = parent_of.get(node)
     visible = (
         goals_visible_to(user).filter(pk__in=chain_ids).select_related("owner__user", "department")
     )
     by_id = {g.pk: g for g in visible}
     return [by_id.get(pk) for pk in chain_ids]
+
+
+CHAIN_SQL = """
+WITH RECURSIVE chain (id, parent_id, depth) AS (
+    SELECT id, parent_id, 1 FROM {table} WHERE id = %s
+    UNION ALL
+    SELECT g.id, g.parent_id, chain.depth + 1
+    FROM {table} g JOIN chain ON g.id = chain.parent_id
+    WHERE chain.depth < %s
+)
+SELECT id FROM chain ORDER BY depth
+"""
+MAX_DEPTH = 50  # far deeper than any cascade; bounds the walk should a loop exist
+
+
+def _ids_up_from(goal_id: int | None) -> list[int]:
+    """``goal_id`` and the ids of the goals above it, nearest first (one query)."""
+    if goal_id is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(CHAIN_SQL.format(table=Goal._meta.db_table), [goal_id, MAX_DEPTH])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def aligned_children(user, goal: Goal):

@@ -262,6 +262,23 @@ def test_goal_detail_shows_chain_comments_versions_and_actions(org, cycle, login
     assert 'data-testid="return-form"' in html
 
 
+def test_goal_page_chain_stops_at_a_loop_and_ignores_the_rest_of_the_cycle(
+    org, cycle, login, submitted
+):
+    """The chain is walked up from the goal alone: goals elsewhere in the cycle never show,
+    and a loop written behind the services' back ends the chain instead of hanging."""
+    top = make_goal(cycle=cycle, status="approved", title="Company aim")
+    middle = make_goal(cycle=cycle, status="approved", parent=top, title="Dept aim")
+    make_goal(cycle=cycle, status="approved", parent=top, title="Unrelated aim")
+    Goal.objects.filter(pk=submitted.pk).update(parent=middle)
+    Goal.objects.filter(pk=top.pk).update(parent=middle)  # a loop above the goal
+    response = login(org["manager"]).get(submitted.get_absolute_url())
+    assert response.status_code == 200
+    chain = response.context["chain"]
+    assert [g.title for g in chain if g] == ["Dept aim", "Company aim"]
+    assert "Unrelated aim" not in response.content.decode()
+
+
 @pytest.mark.parametrize("person", ["manager2", "employee2", "peer"])
 def test_goal_detail_is_not_found_outside_scope(org, cycle, login, submitted, person):
     """Another team, or a colleague, gets a 404."""
