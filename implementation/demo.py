@@ -415,10 +415,11 @@ def _confidence(person: Person, index: int) -> int:
 
 def _pace(goal: GoalRow, index: int, count: int) -> float:
     """Share of the expected progress a goal has reached at check-in ``index`` of
-    ``count``: steady goals run a little ahead of their linear plan; the others fall
-    behind at some point, and some catch up."""
+    ``count``: steady goals run about on their linear plan (from a little behind to
+    well ahead, never more than the margin behind: the detection reads a report against
+    the plan of its own day); the others fall behind at some point, and some catch up."""
     r = pseudo_random(goal.pk, index, 41)
-    ahead = 1.04 + 0.16 * r
+    ahead = 0.97 + 0.16 * r
     behind = 0.45 + 0.2 * r
     dip = 1 + int(2 * pseudo_random(goal.pk, 42))  # when the trouble starts
     last = count - 1
@@ -539,7 +540,7 @@ def _deviations(cycle, people, goals, checkins, settings, started, today, plan) 
                     continue
                 actual = assessment.actual
                 if deviation.status == DeviationStatus.OPEN and not behind:
-                    _back_on_track(deviation, night, actual)
+                    _back_on_track(deviation, night)
                 elif deviation.status == DeviationStatus.OPEN and checkin is not None:
                     if goal.shape == ACCEPTED and checkin.reviewed_on:
                         _accept(deviation, person, checkin.reviewed_on, actual)
@@ -594,12 +595,11 @@ def _raise(goal, person, assessment, night, plan) -> Deviation:
     return deviation
 
 
-def _back_on_track(deviation, night, actual) -> None:
+def _back_on_track(deviation, night) -> None:
     resolution = f"Back on track on {_day(night)}."
     deviation.status = DeviationStatus.RESOLVED
     deviation.resolution = resolution
     deviation.closed_at = moment(night, 31, hour=2)
-    deviation.closed_actual_percent = actual
     deviation.version += 1
     deviation.history.append(
         (

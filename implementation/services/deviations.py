@@ -29,7 +29,7 @@ target in the cycles in implementation. Rules decided here:
   material changed (``trajectory.raises_again``): after a resolved one, a new report
   showing it behind; after an accepted shortfall, progress more than the margin below
   the accepted figure (``Deviation.closed_actual_percent``) or the due date passing.
-  Such a goal counts as ``held``.
+  Such a goal counts as ``kept_closed``.
 - A goal back within the margin closes its *open* deviation ("Back on track on <date>").
   One with an agreed action stays for the reviewer to resolve: somebody committed to a
   follow-up, and it is theirs to close.
@@ -223,7 +223,7 @@ class DetectionResult:
     back_on_track: int = 0  # open deviations closed
     skipped: int = 0  # behind, but the owner does not take part in the cycle
     not_assessed: int = 0  # no update yet, or still in the grace period
-    held: int = 0  # behind, but its closed deviation stands (trajectory.raises_again)
+    kept_closed: int = 0  # behind, but its closed deviation stands (trajectory.raises_again)
 
     def __iadd__(self, other: "DetectionResult") -> "DetectionResult":
         for name, value in asdict(other).items():
@@ -339,7 +339,7 @@ def _detect_in_cycle(cycle: Cycle, *, rules: Rules, today: dt.date) -> Detection
                 today=today,
                 margin=rules.margin,
             ):
-                result.held += 1
+                result.kept_closed += 1
             elif owner_id not in participation_of:
                 result.skipped += 1
             else:

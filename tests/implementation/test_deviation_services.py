@@ -463,7 +463,7 @@ def accept(deviation, org):
 @pytest.mark.django_db
 def test_an_accepted_shortfall_is_not_raised_again_the_next_night(org, behind):
     """HR accepts the shortfall; the nightly checks that follow raise nothing new and count
-    the goal as held, and the owner hears nothing more (the old rule raised it again
+    the goal as kept closed, and the owner hears nothing more (the old rule raised it again
     the next night)."""
     goal, deviation = behind
     done = accept(deviation, org)
@@ -471,12 +471,12 @@ def test_an_accepted_shortfall_is_not_raised_again_the_next_night(org, behind):
     for n in (1, 2, 20):
         result = deviations.detect_deviations(today=MID + dt.timedelta(days=n))
         assert result.raised == 0
-        assert result.held == 1
+        assert result.kept_closed == 1
     assert Deviation.objects.get(pk=done.pk).closed_actual_percent == D("20.00")
     assert list(Deviation.objects.values_list("status", flat=True)) == ["accepted"]
     assert titles(org["employee"]) == []
     checked = AuditEvent.objects.filter(verb="deviations.checked").latest("id")
-    assert checked.after["held"] == 1
+    assert checked.after["kept_closed"] == 1
 
 
 @pytest.mark.django_db
@@ -526,7 +526,7 @@ def test_a_resolved_deviation_is_raised_again_only_after_a_new_report(org, behin
     )
     for n in (1, 5):
         result = deviations.detect_deviations(today=MID + dt.timedelta(days=n))
-        assert (result.raised, result.held) == (0, 1)
+        assert (result.raised, result.kept_closed) == (0, 1)
     day = MID + dt.timedelta(days=6)
     report(goal, 25, on=day, by=org["employee"])
     assert deviations.detect_deviations(today=day).raised == 1
