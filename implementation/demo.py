@@ -415,10 +415,11 @@ def _confidence(person: Person, index: int) -> int:
 
 def _pace(goal: GoalRow, index: int, count: int) -> float:
     """Share of the expected progress a goal has reached at check-in ``index`` of
-    ``count``: steady goals run a little ahead of their linear plan; the others fall
-    behind at some point, and some catch up."""
+    ``count``: steady goals run about on their linear plan (from a little behind to
+    well ahead, never more than the margin behind: the detection reads a report against
+    the plan of its own day); the others fall behind at some point, and some catch up."""
     r = pseudo_random(goal.pk, index, 41)
-    ahead = 1.04 + 0.16 * r
+    ahead = 0.97 + 0.16 * r
     behind = 0.45 + 0.2 * r
     dip = 1 + int(2 * pseudo_random(goal.pk, 42))  # when the trouble starts
     last = count - 1
@@ -516,20 +517,33 @@ def _deviations(cycle, people, goals, checkins, settings, started, today, plan) 
                     due=goal.due,
                     today=night,
                     margin=margin,
+                    reported_on=day,
+                    cadence=cycle.checkin_cadence,
+                    report_grace_days=settings.grace_days,
                 )
                 behind = assessment.severity is not None
                 if deviation is None or deviation.status in (
                     DeviationStatus.RESOLVED,
                     DeviationStatus.ACCEPTED,
                 ):
-                    if behind:
+                    # The detection's own rule for raising again after a closed one.
+                    reported_at = checkin.row.submitted_at if checkin else moment(day, goal.pk)
+                    if behind and trajectory.raises_again(
+                        _closed(deviation),
+                        actual=assessment.actual,
+                        last_report_at=reported_at,
+                        due=goal.due,
+                        today=night,
+                        margin=margin,
+                    ):
                         deviation = _raise(goal, person, assessment, night, plan)
                     continue
+                actual = assessment.actual
                 if deviation.status == DeviationStatus.OPEN and not behind:
                     _back_on_track(deviation, night)
                 elif deviation.status == DeviationStatus.OPEN and checkin is not None:
                     if goal.shape == ACCEPTED and checkin.reviewed_on:
-                        _accept(deviation, person, checkin.reviewed_on)
+                        _accept(deviation, person, checkin.reviewed_on, actual)
                     elif goal.shape in (ACTED, RECOVERED):
                         _agree(deviation, person, checkin, today, cycle)
                 elif (
@@ -538,7 +552,18 @@ def _deviations(cycle, people, goals, checkins, settings, started, today, plan) 
                     and checkin is not None
                     and checkin.reviewed_on
                 ):
-                    _resolve(deviation, person, checkin.reviewed_on)
+                    _resolve(deviation, person, checkin.reviewed_on, actual)
+
+
+def _closed(deviation: Deviation | None) -> trajectory.ClosedDeviation | None:
+    if deviation is None:
+        return None
+    return trajectory.ClosedDeviation(
+        status=deviation.status,
+        closed_at=deviation.closed_at,
+        closed_on=timezone.localdate(deviation.closed_at),
+        actual=deviation.closed_actual_percent,
+    )
 
 
 def _raise(goal, person, assessment, night, plan) -> Deviation:
@@ -613,11 +638,12 @@ def _agree(deviation, person, checkin, today, cycle) -> None:
     )
 
 
-def _close(deviation, person, day, status, text) -> None:
+def _close(deviation, person, day, status, text, actual) -> None:
     before = deviation.status
     deviation.status = status
     deviation.resolution = text
     deviation.closed_at = moment(day, person.employee * 5 + 150)
+    deviation.closed_actual_percent = actual
     deviation.version += 1
     deviation.history.append(
         (
@@ -630,16 +656,16 @@ def _close(deviation, person, day, status, text) -> None:
     )
 
 
-def _resolve(deviation, person, day) -> None:
+def _resolve(deviation, person, day, actual) -> None:
     if person.reviewer_user:
         text = RESOLUTIONS[deviation.goal_id % len(RESOLUTIONS)]
-        _close(deviation, person, day, DeviationStatus.RESOLVED, text)
+        _close(deviation, person, day, DeviationStatus.RESOLVED, text, actual)
 
 
-def _accept(deviation, person, day) -> None:
+def _accept(deviation, person, day, actual) -> None:
     if person.reviewer_user:
         text = ACCEPTANCES[deviation.goal_id % len(ACCEPTANCES)]
-        _close(deviation, person, day, DeviationStatus.ACCEPTED, text)
+        _close(deviation, person, day, DeviationStatus.ACCEPTED, text, actual)
 
 
 # --- Evidence ------------------------------------------------------------------------------

@@ -369,6 +369,12 @@ class Deviation(models.Model):
     follow_up_date = models.DateField(_("follow-up date"), null=True, blank=True)
     resolution = models.TextField(_("resolution or reason"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The goal's actual progress when a person resolved or accepted it: an accepted
+    # shortfall holds until the goal falls more than the margin below it
+    # (trajectory.raises_again). Empty when the detection closed it as back on track.
+    closed_actual_percent = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True
+    )
     version = models.PositiveIntegerField(default=1)
 
     objects = DeviationQuerySet.as_manager()

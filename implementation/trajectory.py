@@ -1,6 +1,7 @@
 """Pure arithmetic of the implementation stage (no ORM): cadence periods, expected
 trajectories (linear or through milestones), deviation severity from the gap, the grace
-period and the "no update yet" state, and the assessment of one goal."""
+period and the "no update yet" state, the day a report is judged at, the assessment of
+one goal, and whether a goal behind again raises a new deviation after a closed one."""
 
 import calendar
 import datetime as dt
@@ -114,6 +115,50 @@ def severity(*, gap: Decimal, margin: Decimal) -> str | None:
     return "high"
 
 
+# --- The day a report is judged at ------------------------------------------------------
+
+
+def report_current_until(reported_on: dt.date, *, cadence: str, grace_days: int) -> dt.date:
+    """The last day a value reported on ``reported_on`` is current: one period of the
+    cycle's check-in cadence and the check-in grace days later (then the next report is
+    overdue, as a check-in is marked missed)."""
+    if cadence == "weekly":
+        next_due = reported_on + dt.timedelta(days=7)
+    elif cadence == "fortnightly":
+        next_due = reported_on + dt.timedelta(days=14)
+    elif cadence == "monthly":
+        next_due = _add_months(reported_on, 1)
+    else:
+        raise ValueError(f"unknown cadence {cadence!r}")
+    return next_due + dt.timedelta(days=grace_days)
+
+
+def judged_on(
+    *,
+    reported_on: dt.date | None,
+    today: dt.date,
+    due: dt.date,
+    cadence: str | None,
+    grace_days: int = 0,
+) -> dt.date:
+    """The day whose plan a goal's latest reported value is compared with.
+
+    A current report is judged against the plan as of its own date: the plan's growth
+    since then is not held against a value that could not know it (a goal exactly on
+    plan at its check-in is not behind the day before the next one). An overdue report
+    (no update for longer than the cadence and the grace days) is judged against today's
+    plan, as a missing value is once its due date has passed: silence stops protecting
+    a goal once the update it owes is late. Once the goal's due date has passed, the
+    whole target is expected whatever the report's date (as for "no update yet").
+    Without a report date (a value set outside check-ins and progress updates) or a
+    cadence, today's plan applies."""
+    if reported_on is None or cadence is None or reported_on >= today or today > due:
+        return today
+    if today > report_current_until(reported_on, cadence=cadence, grace_days=grace_days):
+        return today
+    return reported_on
+
+
 # --- Assessment of one goal against its trajectory ---------------------------------------
 
 
@@ -152,6 +197,7 @@ class Assessment:
     severity: str | None
     has_value: bool = True
     assessable: bool = True
+    as_of: dt.date | None = None  # the day whose plan ``expected`` is (``judged_on``)
 
     @property
     def gap(self) -> Decimal:
@@ -171,12 +217,26 @@ def assess(
     grace_from: dt.date | None = None,
     grace_days: int = 0,
     expected: Decimal | None = None,
+    reported_on: dt.date | None = None,
+    cadence: str | None = None,
+    report_grace_days: int = 0,
 ) -> Assessment:
     """Expected and actual progress of one goal and how far behind it is. Without
-    ``grace_from`` there is no grace period; ``expected`` may be given precomputed (it
-    depends only on start, due and today)."""
+    ``grace_from`` there is no grace period. The plan is read on the day ``judged_on``
+    gives for ``reported_on`` (the date of the latest reported value) under the cycle's
+    ``cadence`` and check-in grace days (``report_grace_days``); without them, today.
+    ``expected`` may be given precomputed (it depends only on start, due and that day)."""
+    as_of = today
+    if current_value is not None:
+        as_of = judged_on(
+            reported_on=reported_on,
+            today=today,
+            due=due,
+            cadence=cadence,
+            grace_days=report_grace_days,
+        )
     if expected is None:
-        expected = expected_percent(start=start, due=due, today=today)
+        expected = expected_percent(start=start, due=due, today=as_of)
     actual = rules.goal_progress(
         baseline=baseline,
         target=target,
@@ -197,4 +257,47 @@ def assess(
         severity=severity(gap=expected - actual, margin=margin) if assessable else None,
         has_value=has_value,
         assessable=assessable,
+        as_of=as_of,
     )
+
+
+# --- Raising again after a closed deviation -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosedDeviation:
+    """The latest closed deviation of a goal, as far as raising a new one goes."""
+
+    status: str  # "resolved" or "accepted"
+    closed_at: dt.datetime
+    closed_on: dt.date  # ``closed_at``'s local day
+    actual: Decimal  # the goal's actual progress (%) when it was closed
+
+
+def raises_again(
+    previous: ClosedDeviation | None,
+    *,
+    actual: Decimal,
+    last_report_at: dt.datetime | None,
+    due: dt.date,
+    today: dt.date,
+    margin: Decimal,
+) -> bool:
+    """Whether a goal behind its trajectory today, with no unresolved deviation, gets a
+    new one, given its latest closed deviation (None: it never had one).
+
+    - Resolved (by a person, or by the detection as back on track): only after a new
+      report — a value recorded after it was closed — shows the goal behind again.
+      The same figures that were resolved never raise it anew.
+    - Accepted: the accepted shortfall holds until something material changes: the
+      goal's actual progress falls more than the margin below the accepted one, or the
+      goal's due date (the cycle's implementation deadline without one) passes after
+      the acceptance, when the whole target is expected.
+    """
+    if previous is None:
+        return True
+    if previous.status == "accepted":
+        if actual < previous.actual - margin:
+            return True
+        return previous.closed_on <= due < today
+    return last_report_at is not None and last_report_at > previous.closed_at

@@ -14,10 +14,22 @@ target in the cycles in implementation. Rules decided here:
   (``CheckinSettings.deviation_grace_days``, 14 days without a settings row, from the
   later of its approval and the start of implementation). Such a goal raises nothing
   and closes nothing (``trajectory.is_assessable``).
+- The plan is read on the day of the goal's latest reported value (its latest
+  ``ProgressUpdate.recorded_on``), not today: a value is not judged against plan growth
+  that happened after it was reported, so a goal on plan at its monthly check-in is not
+  behind the day before the next one. Once that report is overdue (older than one
+  period of the cycle's check-in cadence plus ``CheckinSettings.grace_days``), and
+  once the goal's due date has passed, today's plan applies again, as it does for a
+  missing value once the due date has passed (``trajectory.judged_on``).
 - A goal more than the cycle's ``CheckinSettings.deviation_margin`` (10 points without a
   settings row) behind raises one deviation, owned by the goal's owner, on their
   participation in the cycle. The figures are those of the day it was detected; the
   deviation's page shows today's beside them.
+- After a closed deviation a goal still behind raises a new one only when something
+  material changed (``trajectory.raises_again``): after a resolved one, a new report
+  showing it behind; after an accepted shortfall, progress more than the margin below
+  the accepted figure (``Deviation.closed_actual_percent``) or the due date passing.
+  Such a goal counts as ``kept_closed``.
 - A goal back within the margin closes its *open* deviation ("Back on track on <date>").
   One with an agreed action stays for the reviewer to resolve: somebody committed to a
   follow-up, and it is theirs to close.
@@ -45,13 +57,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from goals.models import Goal, GoalLevel, GoalStatus
+from goals import rules as goal_rules
+from goals.models import Goal, GoalLevel, GoalStatus, Indicator
 from implementation import trajectory
 from implementation.models import (
     CheckIn,
     CheckinSettings,
     Deviation,
     DeviationStatus,
+    ProgressUpdate,
 )
 from perfcycle import access
 from perfcycle.audit import Event, Subject, record_event, record_events, snapshot
@@ -98,15 +112,17 @@ class Rules:
 
     margin: Decimal = DEFAULT_MARGIN
     grace_days: int = CheckinSettings._meta.get_field("deviation_grace_days").default
+    # A report is current for one cadence period plus the check-in grace days.
+    checkin_grace_days: int = CheckinSettings._meta.get_field("grace_days").default
 
 
 def rules_for(cycles) -> dict[int, Rules]:
-    """Each cycle's margin and grace period by cycle id (one query)."""
+    """Each cycle's margin, grace period and check-in grace days by cycle id (one query)."""
     return {
-        cycle_id: Rules(margin, grace)
-        for cycle_id, margin, grace in CheckinSettings.objects.filter(cycle__in=cycles).values_list(
-            "cycle_id", "deviation_margin", "deviation_grace_days"
-        )
+        cycle_id: Rules(margin, grace, checkin_grace)
+        for cycle_id, margin, grace, checkin_grace in CheckinSettings.objects.filter(
+            cycle__in=cycles
+        ).values_list("cycle_id", "deviation_margin", "deviation_grace_days", "grace_days")
     }
 
 
@@ -142,6 +158,24 @@ def _approved_at():
     )
 
 
+def _reported_on():
+    """Subquery: the date of a goal's latest reported value (its current value's)."""
+    return Subquery(
+        ProgressUpdate.objects.filter(goal=OuterRef("pk"))
+        .order_by("-recorded_on", "-id")
+        .values("recorded_on")[:1]
+    )
+
+
+def _last_report_at():
+    """Subquery: when a value was last reported on a goal (whatever its date)."""
+    return Subquery(
+        ProgressUpdate.objects.filter(goal=OuterRef("pk"))
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+
+
 def _local_date(moment) -> dt.date | None:
     return None if moment is None else timezone.localdate(moment)
 
@@ -158,7 +192,9 @@ def assess_goal(goal: Goal, *, today: dt.date | None = None) -> Assessment:
     goal's current value, kept by check-ins and progress updates: None is "No update yet"."""
     cycle = goal.cycle
     settings = rules_for([cycle]).get(cycle.pk, Rules())
-    approved_at = Goal.objects.filter(pk=goal.pk).values_list(_approved_at(), flat=True).first()
+    approved_at, reported_on = (
+        Goal.objects.filter(pk=goal.pk).values_list(_approved_at(), _reported_on()).first()
+    )
     return assess(
         baseline=goal.baseline,
         target=goal.target,
@@ -170,6 +206,9 @@ def assess_goal(goal: Goal, *, today: dt.date | None = None) -> Assessment:
         margin=settings.margin,
         grace_from=grace_from(cycle, approved_at),
         grace_days=settings.grace_days,
+        reported_on=reported_on,
+        cadence=cycle.checkin_cadence,
+        report_grace_days=settings.checkin_grace_days,
     )
 
 
@@ -184,6 +223,7 @@ class DetectionResult:
     back_on_track: int = 0  # open deviations closed
     skipped: int = 0  # behind, but the owner does not take part in the cycle
     not_assessed: int = 0  # no update yet, or still in the grace period
+    kept_closed: int = 0  # behind, but its closed deviation stands (trajectory.raises_again)
 
     def __iadd__(self, other: "DetectionResult") -> "DetectionResult":
         for name, value in asdict(other).items():
@@ -224,6 +264,7 @@ def _detect_in_cycle(cycle: Cycle, *, rules: Rules, today: dt.date) -> Detection
             .order_by()
             .values_list("goal_id", "status")
         )
+        closed = _latest_closed(cycle)
         goals = (
             Goal.objects.filter(
                 cycle=cycle,
@@ -241,20 +282,26 @@ def _detect_in_cycle(cycle: Cycle, *, rules: Rules, today: dt.date) -> Detection
                 "due_date",
                 "indicator__direction",
                 _approved_at(),
+                _reported_on(),
+                _last_report_at(),
             )
         )
-        expected_by_due: dict[dt.date, Decimal] = {}
         new: list[Deviation] = []
         back_on_track: list[int] = []  # goal ids
-        for pk, owner_id, baseline, target, current, due, direction, approved_at in goals.iterator(
-            chunk_size=CHUNK
-        ):
+        for (
+            pk,
+            owner_id,
+            baseline,
+            target,
+            current,
+            due,
+            direction,
+            approved_at,
+            reported_on,
+            last_report_at,
+        ) in goals.iterator(chunk_size=CHUNK):
             result.checked += 1
             due = due or cycle.implementation_deadline
-            if due not in expected_by_due:
-                expected_by_due[due] = trajectory.expected_percent(
-                    start=cycle.start_date, due=due, today=today
-                )
             assessment = trajectory.assess(
                 baseline=baseline,
                 target=target,
@@ -266,7 +313,9 @@ def _detect_in_cycle(cycle: Cycle, *, rules: Rules, today: dt.date) -> Detection
                 margin=rules.margin,
                 grace_from=grace_from(cycle, approved_at, started_on=started_on),
                 grace_days=rules.grace_days,
-                expected=expected_by_due[due],
+                reported_on=reported_on,
+                cadence=cycle.checkin_cadence,
+                report_grace_days=rules.checkin_grace_days,
             )
             if not assessment.assessable:
                 # No update yet, or still in its grace period: neither behind nor back.
@@ -282,6 +331,15 @@ def _detect_in_cycle(cycle: Cycle, *, rules: Rules, today: dt.date) -> Detection
                     back_on_track.append(pk)
             elif pk in unresolved:
                 result.still_behind += 1
+            elif not trajectory.raises_again(
+                closed.get(pk),
+                actual=actual,
+                last_report_at=last_report_at,
+                due=due,
+                today=today,
+                margin=rules.margin,
+            ):
+                result.kept_closed += 1
             elif owner_id not in participation_of:
                 result.skipped += 1
             else:
@@ -309,6 +367,32 @@ def _detect_in_cycle(cycle: Cycle, *, rules: Rules, today: dt.date) -> Detection
             after={"date": today.isoformat(), **result.as_dict()},
         )
     return result
+
+
+def _latest_closed(cycle: Cycle) -> dict[int, trajectory.ClosedDeviation]:
+    """Each goal's latest closed (resolved or accepted) deviation in the cycle, by goal
+    id: what ``trajectory.raises_again`` weighs before raising a new one (one query)."""
+    rows = (
+        Deviation.objects.filter(
+            participation__cycle=cycle,
+            status__in=[DeviationStatus.RESOLVED, DeviationStatus.ACCEPTED],
+            closed_at__isnull=False,
+        )
+        .order_by("goal_id", "closed_at", "id")
+        .values_list("goal_id", "status", "closed_at", "closed_actual_percent", "actual_percent")
+    )
+    latest = {}
+    for goal_id, status, closed_at, closed_actual, detected_actual in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        latest[goal_id] = trajectory.ClosedDeviation(
+            status=status,
+            closed_at=closed_at,
+            closed_on=timezone.localdate(closed_at),
+            # Closed before the figure was kept: the shortfall detected is what was accepted.
+            actual=closed_actual if closed_actual is not None else detected_actual,
+        )
+    return latest
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -615,7 +699,8 @@ def _close(
         deviation.status = to_status
         deviation.resolution = text
         deviation.closed_at = timezone.now()
-        save_versioned(deviation, [*fields, "closed_at"])
+        deviation.closed_actual_percent = _actual_now(deviation.goal)
+        save_versioned(deviation, [*fields, "closed_at", "closed_actual_percent"])
         record_event(
             actor=actor,
             verb=f"deviation.{to_status}",
@@ -635,6 +720,23 @@ def _close(
             deviation=deviation,
         )
     return deviation
+
+
+def _actual_now(goal: Goal) -> Decimal:
+    """The goal's actual progress (%) from its current value, as detection reads it."""
+    direction = None
+    if goal.indicator_id:
+        direction = (
+            Indicator.objects.filter(pk=goal.indicator_id)
+            .values_list("direction", flat=True)
+            .first()
+        )
+    return goal_rules.goal_progress(
+        baseline=goal.baseline,
+        target=goal.target,
+        actual=goal.current_value,
+        direction=direction or "higher",
+    )
 
 
 def resolve_deviation(

@@ -14,15 +14,17 @@ from django.urls import reverse
 from goals.models import Direction, Indicator, RatingScale
 from implementation.models import CheckIn, CheckinSettings, Deviation, DeviationStatus
 from implementation.selectors import deviations as deviation_selectors
+from implementation.services import checkins as checkin_services
 from implementation.services import deviations
 from implementation.services.deviations import DeviationWorkflowError, assess
 from perfcycle.audit import record_event
-from perfcycle.models import AuditEvent, Cycle, Notification
+from perfcycle.models import AuditEvent, Cycle, Notification, Participation
 from perfcycle.services import ConcurrentEditError
 from perfcycle.stages import Viewer
 from perfcycle.workflow import SYSTEM
 from tests.factories import enrol, make_cycle, version_of
 from tests.goals.factories import make_goal
+from tests.implementation.factories import make_checkin, make_progress
 
 START = dt.date(2026, 1, 1)
 DEADLINE = START + dt.timedelta(days=300)  # make_cycle's implementation deadline
@@ -356,9 +358,178 @@ def test_a_goal_back_on_track_closes_its_open_deviation(org, cycle):
     assert AuditEvent.objects.filter(verb="deviation.back_on_track", object_id=str(closed.pk))
     assert "is back on track" in titles(org["employee"])[0]
     assert Deviation.objects.get(goal=committed).status == DeviationStatus.ACTION_AGREED
-    # Falling behind again later raises a new deviation.
+    # Falling behind again in a new report raises a new deviation.
     type(caught_up).objects.filter(pk=caught_up.pk).update(current_value=D("0"))
+    make_progress(caught_up, 0, by=org["employee"], recorded_on=later)
     assert deviations.detect_deviations(today=later).raised == 1
+
+
+# --- Reports judged at their own date (defect: on-plan goals flagged between check-ins) ---
+
+
+def report(goal, value, *, on, by):
+    """A value reported on ``on`` (a progress update) that becomes the goal's current one."""
+    make_progress(goal, value, by=by, recorded_on=on)
+    type(goal).objects.filter(pk=goal.pk).update(current_value=D(str(value)))
+
+
+@pytest.mark.django_db
+def test_a_goal_on_plan_at_its_check_in_is_not_flagged_before_the_next_one(org, cycle):
+    """Monthly check-ins, a straight 300-day plan: exactly on plan (50 %) on 31 May, the
+    nightly check on 1 July (10.33 points of plan later) finds nothing; the deviation
+    page reads the plan of 31 May. The old rule flagged it low."""
+    goal = approved_goal(org["employee"], cycle, None)
+    report(goal, 50, on=MID, by=org["employee"])
+    night = MID + dt.timedelta(days=31)
+    result = deviations.detect_deviations(today=night)
+    assert (result.raised, result.checked) == (0, 1)
+    assert not Deviation.objects.exists()
+    goal.refresh_from_db()
+    now = deviations.assess_goal(goal, today=night)
+    assert (now.as_of, now.expected, now.severity) == (MID, D("50.00"), None)
+    # The next report, behind the plan of its own day, is flagged as usual.
+    report(goal, 45, on=night, by=org["employee"])
+    assert deviations.detect_deviations(today=night + dt.timedelta(days=1)).raised == 1
+
+
+@pytest.mark.django_db
+def test_an_overdue_report_is_judged_against_todays_plan(org, cycle):
+    """No update for more than a month and the 3 check-in grace days (HR's setting): the
+    last value is judged against today's plan again, and a stalled goal is flagged."""
+    goal = approved_goal(org["employee"], cycle, None)
+    report(goal, 50, on=MID, by=org["employee"])
+    assert deviations.detect_deviations(today=dt.date(2026, 7, 3)).raised == 0  # still current
+    assert deviations.detect_deviations(today=dt.date(2026, 7, 10)).raised == 1
+    deviation = Deviation.objects.get()
+    assert (deviation.expected_percent, deviation.severity) == (D("63.33"), "low")
+
+
+@pytest.mark.django_db
+def test_the_check_in_grace_days_lengthen_how_long_a_report_is_current(org, cycle):
+    """With 10 grace days a report of 31 May is still current on 10 July."""
+    CheckinSettings.objects.create(cycle=cycle, grace_days=10)
+    goal = approved_goal(org["employee"], cycle, None)
+    report(goal, 50, on=MID, by=org["employee"])
+    assert deviations.detect_deviations(today=dt.date(2026, 7, 10)).raised == 0
+    assert deviations.detect_deviations(today=dt.date(2026, 7, 11)).raised == 1
+
+
+@pytest.mark.django_db
+def test_a_check_in_on_plan_is_not_flagged_before_the_next_check_in(org, cycle):
+    """Through the check-in service: submitted on plan on 31 May (time-machine), checked
+    every night of June: nothing raised."""
+    goal = approved_goal(org["employee"], cycle, None)
+    participation = Participation.objects.get(cycle=cycle, employee=org["employee"])
+    checkin = make_checkin(participation, period_start=dt.date(2026, 5, 1))
+    with time_machine.travel(dt.datetime(2026, 5, 31, 10, tzinfo=dt.UTC), tick=False):
+        checkin_services.submit_checkin(
+            actor=org["employee"].user,
+            checkin=checkin,
+            data={
+                "went_well": "Half way",
+                "blockers": "",
+                "confidence": 4,
+                "progress": {goal.pk: {"actual_value": D("50"), "note": ""}},
+                "answers": {},
+            },
+            expected_version=version_of(checkin),
+        )
+    assert goal.progress_updates.get().recorded_on == MID
+    for n in range(1, 32):
+        assert deviations.detect_deviations(today=MID + dt.timedelta(days=n)).raised == 0
+
+
+# --- A closed deviation holds until something material changes ---------------------------
+
+
+@pytest.fixture
+def behind(org, cycle):
+    """A goal reported at 20 % halfway (30 points behind) and its open deviation."""
+    goal = approved_goal(org["employee"], cycle, None, title="Ship billing")
+    report(goal, 20, on=MID, by=org["employee"])
+    deviations.detect_deviations(today=MID)
+    return goal, Deviation.objects.get()
+
+
+def accept(deviation, org):
+    return deviations.accept_deviation(
+        actor=org["hr"].user,
+        deviation=deviation,
+        reason="The customer postponed the project",
+        expected_version=version_of(deviation),
+    )
+
+
+@pytest.mark.django_db
+def test_an_accepted_shortfall_is_not_raised_again_the_next_night(org, behind):
+    """HR accepts the shortfall; the nightly checks that follow raise nothing new and count
+    the goal as kept closed, and the owner hears nothing more (the old rule raised it again
+    the next night)."""
+    goal, deviation = behind
+    done = accept(deviation, org)
+    Notification.objects.all().delete()
+    for n in (1, 2, 20):
+        result = deviations.detect_deviations(today=MID + dt.timedelta(days=n))
+        assert result.raised == 0
+        assert result.kept_closed == 1
+    assert Deviation.objects.get(pk=done.pk).closed_actual_percent == D("20.00")
+    assert list(Deviation.objects.values_list("status", flat=True)) == ["accepted"]
+    assert titles(org["employee"]) == []
+    checked = AuditEvent.objects.filter(verb="deviations.checked").latest("id")
+    assert checked.after["kept_closed"] == 1
+
+
+@pytest.mark.django_db
+def test_an_accepted_shortfall_is_raised_again_when_the_goal_gets_worse(org, behind):
+    """A new report at 11 % (9 points below the accepted 20 %) holds; one at 9 % (more than
+    the 10-point margin worse) raises a new deviation, audited and notified."""
+    goal, deviation = behind
+    accept(deviation, org)
+    day = MID + dt.timedelta(days=3)
+    report(goal, 11, on=day, by=org["employee"])
+    assert deviations.detect_deviations(today=day).raised == 0
+    report(goal, 9, on=day, by=org["employee"])
+    assert deviations.detect_deviations(today=day).raised == 1
+    new = Deviation.objects.get(status=DeviationStatus.OPEN)
+    assert new.actual_percent == D("9.00")
+    assert AuditEvent.objects.filter(verb="deviation.detected", object_id=str(new.pk)).exists()
+    assert "“Ship billing” is behind" in titles(org["employee"])[0]
+
+
+@pytest.mark.django_db
+def test_an_accepted_shortfall_is_weighed_again_after_the_due_date(org, cycle):
+    """Accepted before the goal's due date: once it has passed (the whole target is due)
+    the shortfall is raised again, once."""
+    goal = approved_goal(org["employee"], cycle, None, due_date=MID + dt.timedelta(days=10))
+    report(goal, 20, on=MID, by=org["employee"])
+    deviations.detect_deviations(today=MID)
+    with time_machine.travel(dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC), tick=False):
+        accept(Deviation.objects.get(), org)
+    assert deviations.detect_deviations(today=MID + dt.timedelta(days=10)).raised == 0
+    after = MID + dt.timedelta(days=11)
+    assert deviations.detect_deviations(today=after).raised == 1
+    assert Deviation.objects.get(status=DeviationStatus.OPEN).expected_percent == D("100")
+    assert deviations.detect_deviations(today=after + dt.timedelta(days=1)).raised == 0
+
+
+@pytest.mark.django_db
+def test_a_resolved_deviation_is_raised_again_only_after_a_new_report(org, behind):
+    """Resolved by the reviewer while still behind: the next nights raise nothing on the
+    same figures; a new report that is still behind raises a new deviation."""
+    goal, deviation = behind
+    agree(deviation, org["employee"].user)
+    deviations.resolve_deviation(
+        actor=org["manager"].user,
+        deviation=deviation,
+        note="Re-planned with the customer",
+        expected_version=version_of(deviation),
+    )
+    for n in (1, 5):
+        result = deviations.detect_deviations(today=MID + dt.timedelta(days=n))
+        assert (result.raised, result.kept_closed) == (0, 1)
+    day = MID + dt.timedelta(days=6)
+    report(goal, 25, on=day, by=org["employee"])
+    assert deviations.detect_deviations(today=day).raised == 1
 
 
 # --- The workflow -----------------------------------------------------------------------------

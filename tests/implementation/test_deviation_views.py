@@ -210,6 +210,18 @@ def test_detail_shows_the_numbers_history_and_the_owners_form(org, deviation, lo
     assert 'data-testid="resolve-form"' not in html and 'data-testid="accept-form"' not in html
 
 
+def test_detail_reads_today_against_the_plan_of_the_latest_report(org, deviation, login):
+    """Reported on 1 June (still current on 10 June): today's row compares it with the plan
+    of 1 June (50.33 %), and says so."""
+    from tests.implementation.factories import make_progress
+
+    make_progress(deviation.goal, 10, by=org["employee"], recorded_on=dt.date(2026, 6, 1))
+    html = login(org["employee"]).get(deviation.get_absolute_url()).content.decode()
+    today = html[html.index('data-row="today"') :]
+    assert "Latest report against the plan of 1 Jun 2026" in today
+    assert "50.33 %" in today and "40.33 points" in today
+
+
 def test_detail_offers_the_reviewer_accept_and_the_hr_admin_too(org, deviation, login):
     """The reviewer may agree or accept (resolve only after an action); HR may accept."""
     html = login(org["manager"]).get(deviation.get_absolute_url()).content.decode()

@@ -339,6 +339,7 @@ def test_detection_and_reminders_on_a_real_worker(implementation_worker, org, cy
         "back_on_track": 0,
         "skipped": 0,
         "not_assessed": 0,
+        "kept_closed": 0,
     }
     for expected in (1, 0):
         sent = tasks.send_checkin_reminders_task.apply_async(kwargs={"today": day}, queue=QUEUE)

@@ -289,3 +289,184 @@ def test_a_goal_is_judged_with_a_value_or_once_overdue_and_never_in_grace(
         )
         is assessable
     )
+
+
+# --- The day a report is judged at (defect: on-plan goals flagged between check-ins) ----
+
+START, DUE = D(2026, 1, 1), D(2026, 10, 28)  # a 300-day straight line
+
+
+def on_plan_value(day: dt.date) -> Decimal:
+    """The value exactly on the 0 → 100 straight line on ``day``."""
+    return trajectory.expected_percent(start=START, due=DUE, today=day)
+
+
+def judge(value, *, reported_on, today, cadence="monthly", grace=3):
+    return trajectory.assess(
+        baseline=Decimal("0"),
+        target=Decimal("100"),
+        current_value=value,
+        direction=None,
+        start=START,
+        due=DUE,
+        today=today,
+        margin=Decimal("10"),
+        reported_on=reported_on,
+        cadence=cadence,
+        report_grace_days=grace,
+    )
+
+
+def test_a_goal_on_plan_at_its_check_in_is_on_track_until_the_next_one():
+    """On plan on 31 May; on 1 July (31 days on, 10.3 points of plan later) it is judged
+    against the plan of 31 May: on track, gap 0."""
+    result = judge(on_plan_value(D(2026, 5, 31)), reported_on=D(2026, 5, 31), today=D(2026, 7, 1))
+    assert (result.as_of, result.gap, result.severity) == (D(2026, 5, 31), 0, None)
+
+
+def test_an_overdue_report_is_judged_against_todays_plan():
+    """No update for longer than a month and the 3 grace days: today's plan again."""
+    reported = D(2026, 5, 31)
+    last_current = trajectory.report_current_until(reported, cadence="monthly", grace_days=3)
+    assert last_current == D(2026, 7, 3)
+    assert judge(on_plan_value(reported), reported_on=reported, today=last_current).as_of == (
+        reported
+    )
+    late = judge(on_plan_value(reported), reported_on=reported, today=D(2026, 7, 10))
+    assert (late.as_of, late.severity) == (D(2026, 7, 10), "low")
+
+
+@pytest.mark.parametrize(
+    ("cadence", "current_until"),
+    [("weekly", D(2026, 3, 13)), ("fortnightly", D(2026, 3, 20)), ("monthly", D(2026, 4, 6))],
+)
+def test_a_report_is_current_for_one_cadence_period_and_the_grace_days(cadence, current_until):
+    assert (
+        trajectory.report_current_until(D(2026, 3, 3), cadence=cadence, grace_days=3)
+        == current_until
+    )
+
+
+def test_without_a_report_date_or_cadence_today_s_plan_applies():
+    """A value set outside check-ins (no date known): judged as before, on today's plan."""
+    today = D(2026, 7, 1)
+    assert judge(Decimal("50"), reported_on=None, today=today).as_of == today
+    assert judge(Decimal("50"), reported_on=D(2026, 6, 20), today=today, cadence=None).as_of == (
+        today
+    )
+
+
+DAYS = [START + dt.timedelta(days=n) for n in range(0, 330, 7)]
+
+
+@pytest.mark.parametrize("cadence", ["weekly", "fortnightly", "monthly"])
+def test_property_a_value_on_plan_when_reported_is_on_track_while_current(cadence):
+    """For every report day and every later day while the report is current, a value on
+    plan at its report is on track; and the day judged at never lies before the report
+    nor after today."""
+    for reported in DAYS:
+        until = trajectory.report_current_until(reported, cadence=cadence, grace_days=3)
+        for today in [reported + dt.timedelta(days=n) for n in range(0, 50, 3)]:
+            result = judge(
+                on_plan_value(reported), reported_on=reported, today=today, cadence=cadence
+            )
+            assert reported <= result.as_of <= today
+            if today <= until:
+                assert result.severity is None, (reported, today)
+            else:
+                assert result.as_of == today
+
+
+def test_property_judging_at_the_report_never_flags_more_than_judging_today():
+    """The plan only grows: for any value, reading it at the report's date is never more
+    severe than reading it today (the old rule)."""
+    order = [None, "low", "medium", "high"]
+    for reported in DAYS:
+        for value in (Decimal(v) for v in range(0, 101, 5)):
+            for days_on in (1, 15, 30, 40, 90):
+                today = reported + dt.timedelta(days=days_on)
+                fresh = judge(value, reported_on=reported, today=today)
+                old = judge(value, reported_on=None, today=today)
+                assert order.index(fresh.severity) <= order.index(old.severity)
+
+
+# --- Raising again after a closed deviation (defect: accepting did not stick) -----------
+
+AT = dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)
+NEXT_DAY = D(2026, 6, 2)
+
+
+def closed(status, actual="20", at=AT):
+    return trajectory.ClosedDeviation(
+        status=status, closed_at=at, closed_on=at.date(), actual=Decimal(actual)
+    )
+
+
+def again(previous, *, actual="20", report_at=None, due=DUE, today=NEXT_DAY):
+    return trajectory.raises_again(
+        previous,
+        actual=Decimal(actual),
+        last_report_at=report_at,
+        due=due,
+        today=today,
+        margin=Decimal("10"),
+    )
+
+
+def test_a_goal_that_never_had_a_deviation_raises_one():
+    assert again(None) is True
+
+
+def test_an_accepted_shortfall_holds_the_next_night_and_while_no_worse_than_the_margin():
+    """Accepted at 20 %: still 20 %, or 10.01 % after a new report, holds; below 10 %
+    (more than the margin worse) raises again."""
+    later = AT + dt.timedelta(days=20)
+    assert again(closed("accepted")) is False
+    assert again(closed("accepted"), actual="10", report_at=later) is False
+    assert again(closed("accepted"), actual="9.99", report_at=later) is True
+
+
+def test_an_accepted_shortfall_is_weighed_again_once_the_due_date_passes():
+    """Accepted before the due date: once it has passed, the whole target is expected and
+    the shortfall is new; accepted after the due date, it holds."""
+    due = D(2026, 6, 30)
+    assert again(closed("accepted"), due=due, today=due) is False
+    assert again(closed("accepted"), due=due, today=D(2026, 7, 1)) is True
+    after_due = dt.datetime(2026, 7, 5, 9, tzinfo=dt.UTC)
+    assert again(closed("accepted", at=after_due), due=due, today=D(2026, 7, 6)) is False
+
+
+def test_a_resolved_deviation_is_raised_again_only_after_a_new_report():
+    """Resolved (or back on track): the figures it was resolved on raise nothing; a value
+    reported after it was closed that is behind raises a new one."""
+    assert again(closed("resolved")) is False
+    assert again(closed("resolved"), report_at=AT - dt.timedelta(days=3)) is False
+    assert again(closed("resolved"), report_at=AT + dt.timedelta(minutes=1)) is True
+
+
+def test_property_raising_again_is_monotonic_in_how_far_behind_and_how_late():
+    """Over a grid: an accepted shortfall that raises at some actual also raises at every
+    lower one; a resolved one never raises without a report after its closing; nothing
+    closed always raises."""
+    actuals = [Decimal(v) for v in range(0, 101, 2)]
+    days = [AT.date() + dt.timedelta(days=n) for n in range(0, 200, 9)]
+    reports = [None, AT - dt.timedelta(days=1), AT + dt.timedelta(days=1)]
+    for accepted in ("0", "20", "55"):
+        for today in days:
+            for report_at in reports:
+                raised = [
+                    again(
+                        closed("accepted", accepted),
+                        actual=str(a),
+                        report_at=report_at,
+                        today=today,
+                    )
+                    for a in actuals
+                ]
+                # True for low actuals, then False: never False then True again.
+                assert raised == sorted(raised, reverse=True)
+                assert all(
+                    again(None, actual=str(a), report_at=report_at, today=today) for a in actuals
+                )
+                resolved = again(closed("resolved", accepted), report_at=report_at, today=today)
+                assert resolved is (report_at is not None and report_at > AT)
