@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from implementation import trajectory
 
@@ -470,3 +472,50 @@ def test_property_raising_again_is_monotonic_in_how_far_behind_and_how_late():
                 )
                 resolved = again(closed("resolved", accepted), report_at=report_at, today=today)
                 assert resolved is (report_at is not None and report_at > AT)
+
+
+# --- Properties over generated cases (hypothesis) ---------------------------------------
+
+CADENCES = st.sampled_from(["weekly", "fortnightly", "monthly", None])
+
+
+@given(
+    reported=st.one_of(st.none(), st.dates(D(2025, 12, 1), D(2026, 11, 30))),
+    today=st.dates(D(2026, 1, 1), D(2026, 12, 31)),
+    cadence=CADENCES,
+    grace=st.integers(0, 30),
+)
+def test_property_the_day_judged_is_never_after_today_nor_before_the_report(
+    reported, today, cadence, grace
+):
+    """Whatever the dates: the plan read is today's or the report's own, never a day the
+    report could not know (after today) nor earlier than the report; past the due date
+    it is always today's (the whole target is expected)."""
+    day = trajectory.judged_on(
+        reported_on=reported, today=today, due=DUE, cadence=cadence, grace_days=grace
+    )
+    assert day <= today
+    assert day in (today, reported)
+    if today > DUE or reported is None or cadence is None:
+        assert day == today
+
+
+@given(
+    accepted=st.decimals(0, 100, places=2),
+    actual=st.decimals(0, 100, places=2),
+    lower=st.decimals(0, 100, places=2),
+    days_on=st.integers(0, 400),
+)
+def test_property_an_accepted_shortfall_that_raises_raises_for_any_worse_value(
+    accepted, actual, lower, days_on
+):
+    """Monotonic in how far behind: if a value raises an accepted shortfall again, any
+    lower value does too; a value at or above the accepted one never does before the
+    due date."""
+    today = AT.date() + dt.timedelta(days=days_on)
+    previous = closed("accepted", str(accepted))
+    worse = min(actual, lower)
+    if again(previous, actual=str(actual), today=today):
+        assert again(previous, actual=str(worse), today=today)
+    if actual >= accepted and today <= DUE:
+        assert not again(previous, actual=str(actual), today=today)
