@@ -30,6 +30,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count
 
+from goals import rollups
 from goals.models import (
     CyclePlan,
     Direction,
@@ -467,6 +468,7 @@ def seed_planning(cycle: Cycle, *, actor) -> PlanningSeed:
         )
         newcomers = [p for p in people if p[0] not in planned]
         created = _individual_goals(cycle, indicators, department_goals, newcomers, actor)
+        rollups.rebuild([cycle.pk])  # bulk_create bypasses the services' refresh
         counts = defaultdict(int)
         for row in (
             Goal.objects.filter(cycle=cycle).order_by().values("level").annotate(n=Count("id"))
