@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Q
 
 from goals import rules
@@ -51,8 +52,12 @@ def refresh(goal_ids: Iterable[int | None]) -> None:
     goals (or their weights) changed: a new goal and its parent, an edited goal and its
     old and new parent, the parent of a deleted goal. Call inside the writing transaction.
     """
+    with transaction.atomic():
+        _refresh({pk for pk in goal_ids if pk is not None})
+
+
+def _refresh(pending: set[int]) -> None:
     Goal = _goal_model()
-    pending = {pk for pk in goal_ids if pk is not None}
     for _round in range(MAX_DEPTH):
         if not pending:
             return

@@ -41,8 +41,8 @@ from goals.selectors.scopes import STRATEGY
 from perfcycle import access
 from perfcycle.models import Cycle
 
-PAGE_SIZE = 100  # contributing goals per fragment (and per goal page)
-UNALIGNED_CAP = 50
+PAGE_SIZE = 50  # contributing goals per fragment (and per goal page)
+UNALIGNED_CAP = 10
 ZERO = Decimal("0")
 ORDER = ("level", "department__name", "owner_id", "id")
 
