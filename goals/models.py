@@ -404,6 +404,7 @@ class Goal(models.Model):
     # how many goals are below it.
     rollup_progress = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     rollup_goals = models.PositiveIntegerField(default=0)
+    rollup_children = models.PositiveIntegerField(default=0)  # goals aligned directly to it
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

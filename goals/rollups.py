@@ -1,6 +1,7 @@
 """The alignment tree's stored roll-ups: each goal's weighted progress of everything
 below it (``Goal.rollup_progress``; its own progress when nothing contributes to it) and
-how many goals are below it (``Goal.rollup_goals``).
+how many goals are below it (``Goal.rollup_goals``) and directly below it
+(``Goal.rollup_children``).
 
 The tree page shows them for the goals it renders without walking the cycle's ~35,000
 goals per request. They change only when a goal's numbers, weight, parent or existence
@@ -31,6 +32,7 @@ from goals import rules
 MAX_DEPTH = 64
 BATCH_SIZE = 2000
 ZERO = Decimal("0")
+FIELDS = ["rollup_progress", "rollup_goals", "rollup_children"]
 
 
 def _goal_model():
@@ -74,6 +76,7 @@ def _refresh(pending: set[int]) -> None:
                 "indicator__direction",
                 "rollup_progress",
                 "rollup_goals",
+                "rollup_children",
             )
         )
         kids: dict[int, list[tuple[Decimal, Decimal, int]]] = defaultdict(list)
@@ -82,19 +85,22 @@ def _refresh(pending: set[int]) -> None:
         ).values_list("parent_id", "weight", "rollup_progress", "rollup_goals"):
             kids[parent].append((weight, progress, below))
         changed, pending = [], set()
-        for pk, parent, baseline, target, current, direction, old_value, old_below in rows:
+        for pk, parent, baseline, target, current, direction, *old in rows:
             below_me = kids.get(pk)
             if below_me:
                 value = rules.weighted_mean([(w, p) for w, p, _n in below_me])
                 below = sum(1 + n for _w, _p, n in below_me)
             else:
                 value, below = own_progress(baseline, target, current, direction), 0
-            if value != old_value or below != old_below:
-                changed.append(Goal(pk=pk, rollup_progress=value, rollup_goals=below))
+            direct = len(below_me or ())
+            if tuple(old) != (value, below, direct):
+                changed.append(
+                    Goal(pk=pk, rollup_progress=value, rollup_goals=below, rollup_children=direct)
+                )
                 if parent is not None:
                     pending.add(parent)
         if changed:
-            Goal.objects.bulk_update(changed, ["rollup_progress", "rollup_goals"])
+            Goal.objects.bulk_update(changed, FIELDS)
 
 
 def rebuild(cycle_ids: Iterable[int] | None = None, *, goal_model=None) -> int:
@@ -114,12 +120,13 @@ def rebuild(cycle_ids: Iterable[int] | None = None, *, goal_model=None) -> int:
         "indicator__direction",
         "rollup_progress",
         "rollup_goals",
+        "rollup_children",
     )
     parent, weight, own, stored = {}, {}, {}, {}
-    for pk, up, w, baseline, target, current, direction, value, below in rows.iterator(
+    for pk, up, w, baseline, target, current, direction, *figures in rows.iterator(
         chunk_size=BATCH_SIZE
     ):
-        parent[pk], weight[pk], stored[pk] = up, w, (value, below)
+        parent[pk], weight[pk], stored[pk] = up, w, tuple(figures)
         own[pk] = own_progress(baseline, target, current, direction)
     children: dict[int, list[int]] = defaultdict(list)
     for pk, up in parent.items():
@@ -127,12 +134,18 @@ def rebuild(cycle_ids: Iterable[int] | None = None, *, goal_model=None) -> int:
             children[up].append(pk)
     progress = rules.roll_up(own, children, weight)
     below = _descendant_counts(parent, children)
+    direct = {pk: len(children.get(pk, ())) for pk in parent}
     changed = [
-        Goal(pk=pk, rollup_progress=progress[pk], rollup_goals=below[pk])
+        Goal(
+            pk=pk,
+            rollup_progress=progress[pk],
+            rollup_goals=below[pk],
+            rollup_children=direct[pk],
+        )
         for pk in parent
-        if stored[pk] != (progress[pk], below[pk])
+        if stored[pk] != (progress[pk], below[pk], direct[pk])
     ]
-    Goal.objects.bulk_update(changed, ["rollup_progress", "rollup_goals"], batch_size=BATCH_SIZE)
+    Goal.objects.bulk_update(changed, FIELDS, batch_size=BATCH_SIZE)
     return len(changed)
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum, Window
+from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 
@@ -69,6 +69,7 @@ class Node:
     hidden_share: Decimal = ZERO
     more_count: int = 0  # listed contributing goals after the rendered page
     next_page: int | None = None
+    partial: bool = False  # only the way to the user's goals is rendered below it
     is_focus: bool = False
     is_mine: bool = False  # the user's own goal
     page: Page | None = None  # of its contributing goals, once loaded
@@ -214,16 +215,9 @@ def _ancestors_sql(start_sql: str) -> str:
 
 
 def _rows(queryset) -> list[Node]:
-    kids = (
-        Goal.objects.filter(parent=OuterRef("pk"))
-        .order_by()
-        .values("parent")
-        .annotate(n=Count("pk"))
-        .values("n")
+    rows = queryset.values_list(
+        "pk", "parent_id", "level", "weight", "rollup_progress", "rollup_children", "rollup_goals"
     )
-    rows = queryset.annotate(
-        kids=Coalesce(Subquery(kids, output_field=IntegerField()), 0)
-    ).values_list("pk", "parent_id", "level", "weight", "rollup_progress", "kids", "rollup_goals")
     return [Node(*row) for row in rows]
 
 
@@ -232,9 +226,12 @@ def _in_cycle(cycle: Cycle, listed: Q | None):
     return goals if listed is None else goals.filter(listed)
 
 
-def _children_pages(cycle: Cycle, listed: Q | None, parents: list[Node], page=None) -> None:
+def _children_pages(
+    cycle: Cycle, listed: Q | None, parents: list[Node], page=None, only: set[int] | None = None
+) -> None:
     """Attach to each of ``parents`` a page of its listed contributing goals (the first,
-    or ``page`` when there is one parent) and the counts of the others: two queries."""
+    or ``page`` when there is one parent) and the counts of the others: two queries.
+    ``only``: render just these of them (the way to the user's goals)."""
     if not parents:
         return
     ids = [p.id for p in parents]
@@ -256,16 +253,15 @@ def _children_pages(cycle: Cycle, listed: Q | None, parents: list[Node], page=No
         pages[parent.id] = Paginator(range(listed_count), PAGE_SIZE).get_page(
             page if len(parents) == 1 else 1
         )
-    numbered = (
-        _in_cycle(cycle, listed)
-        .filter(parent_id__in=ids)
-        .annotate(
-            rn=Window(RowNumber(), partition_by=[F("parent_id")], order_by=[F(f) for f in ORDER])
-        )
+    numbered = _in_cycle(cycle, listed).filter(parent_id__in=ids)
+    if only is not None:
+        numbered = numbered.filter(pk__in=only)
+    numbered = numbered.annotate(
+        rn=Window(RowNumber(), partition_by=[F("parent_id")], order_by=[F(f) for f in ORDER])
     )
     if len(parents) == 1:
-        only = pages[ids[0]]
-        start = only.start_index() - 1 if only.paginator.count else 0
+        first = pages[ids[0]]
+        start = first.start_index() - 1 if first.paginator.count else 0
         numbered = numbered.filter(rn__gt=start, rn__lte=start + PAGE_SIZE)
     else:
         numbered = numbered.filter(rn__lte=PAGE_SIZE)
@@ -282,6 +278,9 @@ def _children_pages(cycle: Cycle, listed: Q | None, parents: list[Node], page=No
         parent.more_count = paged.paginator.count - shown_to
         parent.next_page = paged.next_page_number() if paged.has_next() else None
         parent.page = paged
+        if only is not None:
+            parent.more_count = paged.paginator.count - len(kids)
+            parent.partial, parent.next_page = parent.more_count > 0, None
 
 
 def _share(weight: Decimal | None, count: int, figures: dict) -> Decimal:
@@ -315,25 +314,26 @@ def _open_to_my_goals(user, cycle: Cycle, listed: Q | None, roots: list[Node]) -
         return
     mine = Goal.objects.filter(cycle=cycle, owner=me).values("pk")
     sql, params = mine.query.sql_with_params()
-    above = set(
-        Goal.objects.filter(cycle=cycle, pk__in=RawSQL(_ancestors_sql(sql), params))
-        .exclude(owner=me, rollup_goals=0)
-        .values_list("pk", flat=True)
+    path = dict(
+        Goal.objects.filter(cycle=cycle, pk__in=RawSQL(_ancestors_sql(sql), params)).values_list(
+            "pk", "owner_id"
+        )
     )
+    above = {pk for pk, owner in path.items() if owner != me.pk}
     if not above:
         return
+    # Every goal on the way is loaded at once (one pair of queries), then hung in place;
+    # below each, only the goals on the way are rendered, the others a click away.
+    loaded = {pk: Node(pk, None, "", ZERO, ZERO, 1, 0) for pk in above}
+    _children_pages(cycle, listed, list(loaded.values()), only=set(path))
     frontier, opened = [n for n in roots if n.id in above], set()
-    # All open goals are loaded at once: the rows of each level are known only after
-    # the level above is loaded, so load the whole set with one pair of queries.
-    placeholders = {pk: Node(pk, None, "", ZERO, ZERO, 1, 0) for pk in above}
-    _children_pages(cycle, listed, list(placeholders.values()))
     while frontier:
         nxt = []
         for node in frontier:
-            source = placeholders[node.id]
-            node.children, node.loaded = source.children, True
+            source = loaded[node.id]
+            node.children, node.loaded, node.partial = source.children, True, source.partial
             node.hidden_count, node.hidden_share = source.hidden_count, source.hidden_share
-            node.more_count, node.next_page = source.more_count, source.next_page
+            node.more_count, node.next_page = source.more_count, None
             opened.add(node.id)
             nxt.extend(c for c in node.children if c.id in above and c.id not in opened)
         frontier = nxt

@@ -26,5 +26,10 @@ class Migration(migrations.Migration):
             name='rollup_progress',
             field=models.DecimalField(decimal_places=2, default=0, max_digits=5),
         ),
+        migrations.AddField(
+            model_name="goal",
+            name="rollup_children",
+            field=models.PositiveIntegerField(default=0),
+        ),
         migrations.RunPython(fill_rollups, migrations.RunPython.noop),
     ]

@@ -65,13 +65,25 @@
     }).catch(function () { window.location.href = link.href; });
   }
 
+  function replace(link) {
+    var list = link.closest("ul");
+    fetchFragment(link.dataset.replaceUrl).then(function (html) {
+      list.innerHTML = html;
+      enhance(list);
+      var first = list.querySelector(".pc-tree-item a");
+      if (first) { first.focus(); }
+    }).catch(function () { window.location.href = link.href; });
+  }
+
   document.querySelectorAll("[data-tree]").forEach(function (tree) {
     enhance(tree);
     tree.addEventListener("click", function (event) {
       var button = event.target.closest("[data-tree-toggle]");
       if (button) { toggle(button); return; }
       var link = event.target.closest("[data-more-url]");
-      if (link) { event.preventDefault(); more(link); }
+      if (link) { event.preventDefault(); more(link); return; }
+      var all = event.target.closest("[data-replace-url]");
+      if (all) { event.preventDefault(); replace(all); }
     });
   });
 })();

@@ -529,3 +529,19 @@ def test_others_unaligned_goals_are_only_counted(cycle, org, login):
     assert "My side quest" in page and "Peer side quest" not in page
     assert "+ 1 unaligned goal of another person" in page
     assert 'data-testid="my-goals"' in page
+
+
+def test_the_way_to_my_goals_is_open_and_its_siblings_a_click_away(cycle, org, engineering, login):
+    """Below each goal on the way to mine, only the way is rendered; "and N other
+    contributing goals" loads the rest (a fragment) or opens the goal's page."""
+    top = company_goal(cycle, "Top", weight=100)
+    dept = department_goal(cycle, "Dept", engineering, parent=top, weight=100)
+    make_goal(cycle, "Manager plan", owner=org["manager"], parent=dept, weight=50)
+    for n in range(2):
+        department_goal(cycle, f"Sibling {n}", engineering, parent=dept, weight=25)
+    client = login(org["manager"])
+    page = client.get(tree_url(cycle)).content.decode()
+    assert "Dept" in page and "Manager plan" in page and "Sibling 0" not in page
+    fragment = reverse("goals:tree-children", args=[cycle.pk, dept.pk])
+    assert f'data-replace-url="{fragment}"' in page and 'data-more="2"' in page
+    assert "Sibling 0" in client.get(fragment).content.decode()
