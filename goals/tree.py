@@ -33,6 +33,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
+from django.urls import reverse
 
 from goals import rules
 from goals.models import Goal, GoalLevel
@@ -73,6 +74,9 @@ class Node:
     is_focus: bool = False
     is_mine: bool = False  # the user's own goal
     page: Page | None = None  # of its contributing goals, once loaded
+    children_url: str = ""  # the fragment of its contributing goals
+    open_url: str = ""  # the goal on its own page (without JavaScript)
+    goal_url: str = ""
 
     @property
     def is_placeholder(self) -> bool:
@@ -301,9 +305,16 @@ def _attach_details(user, cycle: Cycle, nodes: list[Node]) -> None:
     goals = goals_visible_to(user).filter(cycle=cycle, pk__in=wanted).with_owner()
     by_id = {g.pk: g for g in goals}
     me = access.employee_of(user)
+    # One reverse() each, not three a row: the rows differ only by the goal's id.
+    page = reverse("goals:tree", args=[cycle.pk])
+    fragment = reverse("goals:tree-children", args=[cycle.pk, 0]).split("/0/")
+    detail = reverse("goals:goal-detail", args=[0]).split("/0/")
     for n in nodes:
         n.goal = by_id.get(n.id)
         n.is_mine = n.goal is not None and me is not None and n.goal.owner_id == me.pk
+        n.children_url = f"{fragment[0]}/{n.id}/{fragment[1]}"
+        n.open_url = f"{page}?root={n.id}"
+        n.goal_url = f"{detail[0]}/{n.id}/{detail[1]}" if n.goal is not None else ""
 
 
 def _open_to_my_goals(user, cycle: Cycle, listed: Q | None, roots: list[Node]) -> None:
@@ -439,5 +450,5 @@ def children(*, user, cycle: Cycle, goal_id: int, page: str | int | None = None)
     listed = _listed(user, cycle)
     node = _node(user, cycle, listed, goal_id)
     _children_pages(cycle, listed, [node], page)
-    _attach_details(user, cycle, node.children)
+    _attach_details(user, cycle, [node, *node.children])
     return Children(node=node, page=node.page)
