@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
@@ -187,22 +188,42 @@ def _table() -> str:
     return Goal._meta.db_table
 
 
-def _listed(user, cycle: Cycle) -> Q | None:
-    """The goals that may be listed for ``user``: strategy goals, individual goals they may
-    see, and individual goals of other people with one of those below (placeholders).
-    None: everything (HR)."""
+@dataclass
+class Scope:
+    """What ``user`` may have listed: ``q`` filters goals (None: everything, for HR);
+    ``parent`` and ``owner`` hold every listed goal's parent and owner (None for HR)."""
+
+    q: Q | None
+    parent: dict[int, int | None] | None = None
+    owner: dict[int, int | None] | None = None
+
+
+def _listed(user, cycle: Cycle) -> Scope:
+    """Strategy goals, individual goals the user may see, and individual goals of other
+    people with one of those below (placeholders): one query, whose ids the later
+    queries reuse (the visibility rule is costly to evaluate more than once)."""
     if access.is_hr(user):
-        return None
-    seen = goals_visible_to(user).filter(cycle=cycle, level=GoalLevel.INDIVIDUAL).values("pk")
-    sql, params = seen.query.sql_with_params()
+        return Scope(q=None)
+    seen = goals_visible_to(user).filter(cycle=cycle, level=GoalLevel.INDIVIDUAL)
+    sql, params = seen.order_by().values_list("pk", "parent_id", "owner_id").query.sql_with_params()
     table = _table()
-    up = (
-        f"WITH RECURSIVE up(id, parent_id) AS ("
-        f" SELECT g.id, g.parent_id FROM {table} g WHERE g.id IN ({sql})"
-        f" UNION SELECT p.id, p.parent_id FROM {table} p JOIN up ON p.id = up.parent_id"
-        f" WHERE p.level = %s) SELECT id FROM up"
+    query = (
+        f"WITH RECURSIVE up(id, parent_id, owner_id) AS ({sql}"
+        f" UNION SELECT p.id, p.parent_id, p.owner_id FROM {table} p"
+        f" JOIN up ON p.id = up.parent_id WHERE p.level = %s)"
+        f" SELECT id, parent_id, owner_id, FALSE FROM up"
+        f" UNION ALL SELECT id, parent_id, owner_id, TRUE FROM {table}"
+        f" WHERE cycle_id = %s AND level IN (%s, %s)"
     )
-    return Q(level__in=STRATEGY) | Q(pk__in=RawSQL(up, (*params, GoalLevel.INDIVIDUAL)))
+    with connection.cursor() as cursor:
+        cursor.execute(query, (*params, GoalLevel.INDIVIDUAL, cycle.pk, *STRATEGY))
+        rows = cursor.fetchall()
+    individual = [pk for pk, _p, _o, strategy in rows if not strategy]
+    return Scope(
+        q=Q(level__in=STRATEGY) | Q(pk__in=individual),
+        parent={pk: up for pk, up, _o, _s in rows},
+        owner={pk: owner for pk, _u, owner, _s in rows},
+    )
 
 
 def _ancestors_sql(start_sql: str) -> str:
@@ -317,19 +338,28 @@ def _attach_details(user, cycle: Cycle, nodes: list[Node]) -> None:
         n.goal_url = f"{detail[0]}/{n.id}/{detail[1]}" if n.goal is not None else ""
 
 
-def _open_to_my_goals(user, cycle: Cycle, listed: Q | None, roots: list[Node]) -> None:
+def _open_to_my_goals(user, cycle: Cycle, scope: Scope, roots: list[Node]) -> None:
     """Render open the way from the top down to the user's own goals: one query for the
     goals above them, then one load of all their children."""
     me = access.employee_of(user)
     if me is None:
         return
-    mine = Goal.objects.filter(cycle=cycle, owner=me).values("pk")
-    sql, params = mine.query.sql_with_params()
-    path = dict(
-        Goal.objects.filter(cycle=cycle, pk__in=RawSQL(_ancestors_sql(sql), params)).values_list(
-            "pk", "owner_id"
+    listed = scope.q
+    if scope.parent is not None:  # known already: walk up from my goals
+        path = {}
+        for pk in [pk for pk, owner in scope.owner.items() if owner == me.pk]:
+            step = 0
+            while pk is not None and pk in scope.owner and pk not in path and step < 64:
+                path[pk] = scope.owner[pk]
+                pk, step = scope.parent[pk], step + 1
+    else:
+        mine = Goal.objects.filter(cycle=cycle, owner=me).values("pk")
+        sql, params = mine.query.sql_with_params()
+        path = dict(
+            Goal.objects.filter(
+                cycle=cycle, pk__in=RawSQL(_ancestors_sql(sql), params)
+            ).values_list("pk", "owner_id")
         )
-    )
     above = {pk for pk, owner in path.items() if owner != me.pk}
     if not above:
         return
@@ -366,7 +396,8 @@ def build_alignment_tree(
     Raises GoalNotInTree when ``root_id`` is not a goal of ``cycle`` the user may see or
     that leads down to one (then it shows as "a goal of another person").
     """
-    listed = _listed(user, cycle)
+    scope = _listed(user, cycle)
+    listed = scope.q
     if root_id is not None:
         return _goal_page(user, cycle, listed, root_id, page)
     tops = Goal.objects.filter(cycle=cycle, parent__isnull=True)
@@ -389,7 +420,7 @@ def build_alignment_tree(
     roots = [n for n in rows if n.level == GoalLevel.COMPANY]
     unaligned = [n for n in rows if n.level != GoalLevel.COMPANY]
     if not unaligned_only:
-        _open_to_my_goals(user, cycle, listed, [*roots, *unaligned])
+        _open_to_my_goals(user, cycle, scope, [*roots, *unaligned])
     _attach_details(user, cycle, [*_walk(roots), *_walk(unaligned)])
     return AlignmentTree(
         cycle=cycle,
@@ -447,7 +478,7 @@ def _goal_page(user, cycle, listed, root_id, page) -> AlignmentTree:
 
 def children(*, user, cycle: Cycle, goal_id: int, page: str | int | None = None) -> Children:
     """A page of the contributing goals of ``goal_id``, for the expander's fragment."""
-    listed = _listed(user, cycle)
+    listed = _listed(user, cycle).q
     node = _node(user, cycle, listed, goal_id)
     _children_pages(cycle, listed, [node], page)
     _attach_details(user, cycle, [node, *node.children])
