@@ -33,6 +33,7 @@ MAX_DEPTH = 64
 BATCH_SIZE = 2000
 ZERO = Decimal("0")
 FIELDS = ["rollup_progress", "rollup_goals", "rollup_children"]
+INPUTS = ["baseline", "target", "current_value", "indicator__direction"]  # own progress
 
 
 def _goal_model():
@@ -67,17 +68,7 @@ def _refresh(pending: set[int]) -> None:
             Goal.objects.select_for_update(of=("self",))
             .filter(pk__in=pending)
             .order_by("pk")
-            .values_list(
-                "pk",
-                "parent_id",
-                "baseline",
-                "target",
-                "current_value",
-                "indicator__direction",
-                "rollup_progress",
-                "rollup_goals",
-                "rollup_children",
-            )
+            .values_list("pk", "parent_id", *INPUTS, *FIELDS)
         )
         kids: dict[int, list[tuple[Decimal, Decimal, int]]] = defaultdict(list)
         for parent, weight, progress, below in Goal.objects.filter(
@@ -110,18 +101,7 @@ def rebuild(cycle_ids: Iterable[int] | None = None, *, goal_model=None) -> int:
     goals = Goal.objects.all()
     if cycle_ids is not None:
         goals = goals.filter(cycle_id__in=list(cycle_ids))
-    rows = goals.order_by().values_list(
-        "pk",
-        "parent_id",
-        "weight",
-        "baseline",
-        "target",
-        "current_value",
-        "indicator__direction",
-        "rollup_progress",
-        "rollup_goals",
-        "rollup_children",
-    )
+    rows = goals.order_by().values_list("pk", "parent_id", "weight", *INPUTS, *FIELDS)
     parent, weight, own, stored = {}, {}, {}, {}
     for pk, up, w, baseline, target, current, direction, *figures in rows.iterator(
         chunk_size=BATCH_SIZE
