@@ -67,6 +67,10 @@ def time_seed(cycle: Cycle) -> list[tuple[str, float]]:
 
 def pages(cycle: Cycle) -> list[tuple[str, str, str]]:
     tree = reverse("goals:tree", args=[cycle.pk])
+
+    def children(goal):
+        return reverse("goals:tree-children", args=[cycle.pk, goal.pk])
+
     company = Goal.objects.filter(cycle=cycle, level=GoalLevel.COMPANY).order_by("pk").first()
     busiest = (
         Goal.objects.filter(cycle=cycle, level=GoalLevel.DEPARTMENT)
@@ -83,6 +87,9 @@ def pages(cycle: Cycle) -> list[tuple[str, str, str]]:
             f"{tree}?root={busiest.pk}",
         ),
         ("HR, its page 3", "hr", f"{tree}?root={busiest.pk}&page=3"),
+        ("HR, its expander's fragment", "hr", children(busiest)),
+        ("HR, the fragment's page 3", "hr", children(busiest) + "?page=3"),
+        ("HR, a company goal's fragment", "hr", children(company)),
         ("Team lead", "manager", tree),
         ("VP of Engineering", "rajesh.iyer", tree),
         ("Employee", "employee", tree),

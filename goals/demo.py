@@ -35,6 +35,7 @@ from types import SimpleNamespace
 from django.db import transaction
 from django.db.models import Count
 
+from goals import rollups
 from goals.models import (
     CyclePlan,
     Direction,
@@ -601,6 +602,7 @@ def seed_planning(cycle: Cycle, *, actor, history_for=None) -> PlanningSeed:
             .exclude(pk__in=seeded_before)
         )
         _approval_history(cycle, [*cascade, *created], actor=actor)
+        rollups.rebuild([cycle.pk])  # bulk_create bypasses the services' refresh
         counts = defaultdict(int)
         for row in (
             Goal.objects.filter(cycle=cycle).order_by().values("level").annotate(n=Count("id"))

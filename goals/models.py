@@ -399,6 +399,12 @@ class Goal(models.Model):
     )
     # Latest actual value; kept by the implementation stage's progress updates.
     current_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    # Stored roll-ups for the alignment tree (goals.rollups keeps them): the weighted
+    # progress of the goals below this one (its own progress when nothing is below) and
+    # how many goals are below it.
+    rollup_progress = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    rollup_goals = models.PositiveIntegerField(default=0)
+    rollup_children = models.PositiveIntegerField(default=0)  # goals aligned directly to it
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -140,6 +140,15 @@ def goal_progress(
     return min(HUNDRED, max(Decimal("0"), value))
 
 
+def weighted_mean(pairs: Sequence[tuple[Decimal, Decimal]]) -> Decimal:
+    """The progress of a goal from its contributing goals' ``(weight, progress)``: the
+    weighted average, or the plain average when their weights total zero."""
+    total = sum((w for w, _v in pairs), Decimal("0"))
+    if total > 0:
+        return q2(sum((w * v for w, v in pairs), Decimal("0")) / total)
+    return q2(sum((v for _w, v in pairs), Decimal("0")) / len(pairs))
+
+
 def roll_up(
     own_progress: Mapping[int, Decimal],
     children: Mapping[int | None, Sequence[int]],
@@ -161,20 +170,9 @@ def roll_up(
             value = own_progress.get(goal_id, Decimal("0"))
         else:
             values = [visit(k, trail | {goal_id}) for k in kids]
-            total = sum((weights.get(k, Decimal("0")) for k in kids), Decimal("0"))
-            if total > 0:
-                value = (
-                    sum(
-                        (
-                            weights.get(k, Decimal("0")) * v
-                            for k, v in zip(kids, values, strict=True)
-                        ),
-                        Decimal("0"),
-                    )
-                    / total
-                )
-            else:
-                value = sum(values, Decimal("0")) / len(values)
+            value = weighted_mean(
+                [(weights.get(k, Decimal("0")), v) for k, v in zip(kids, values, strict=True)]
+            )
         result[goal_id] = q2(value)
         return result[goal_id]
 

@@ -38,6 +38,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone, translation
 
+from goals import rollups as goal_rollups
 from goals.models import Goal, GoalLevel, GoalStatus
 from implementation import trajectory
 from implementation.models import (
@@ -223,6 +224,8 @@ def seed_implementation(cycle: Cycle, *, today: dt.date, history_for=None) -> Im
         _write(cycle, plan, periods, settings, today)
         _current_values([p.employee for p in people], cycle)
     detect_deviations(today=today, cycle_ids=[cycle.pk])
+    # The progress written in bulk above bypasses the goals services' roll-up refresh.
+    goal_rollups.rebuild([cycle.pk])
     return ImplementationSeed(
         people=len(people),
         checkins=len(plan.checkins),

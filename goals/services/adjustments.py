@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from goals import selectors
+from goals import rollups, selectors
 from goals.models import AdjustmentRequest, AdjustmentStatus, Goal, GoalLevel, GoalStatus
 from goals.services.workflow import (
     GoalWorkflowError,
@@ -179,6 +179,7 @@ def approve_adjustment(
         for name, value in values.items():
             setattr(goal, name, value)
         save_versioned(goal, list(values))
+        rollups.refresh([goal.pk, goal.parent_id])
         _snapshot_version(goal, actor=actor, reason=adjustment.reason)
         _decide(adjustment, actor=actor, status=AdjustmentStatus.APPROVED, comment=comment.strip())
         record_event(

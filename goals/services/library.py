@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
-from goals import library_rules
+from goals import library_rules, rollups
 from goals.library_rules import ItemInput, LevelInput, SectionInput, level_problems
 from goals.library_rules import gap_message as gap_message  # re-exported for callers
 from goals.models import (
@@ -426,9 +426,12 @@ def update_indicator(
                 Threshold(t.min_achievement, t.level_value) for t in indicator.thresholds.all()
             ]
             before = _indicator_state(indicator, old_rule)
+            old_direction = indicator.direction
             for name, value in fields.items():
                 setattr(indicator, name, value)
             save_versioned(indicator, INDICATOR_FIELDS)
+            if indicator.direction != old_direction:
+                rollups.rebuild_for_indicator(indicator.pk)
             after = _indicator_state(indicator, thresholds)
             if after["thresholds"] != before["thresholds"]:
                 _write_rule(indicator, thresholds)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from goals import rollups
 from goals.models import Goal
 
 
@@ -13,3 +14,4 @@ def set_goal_current_value(*, goal_id: int, value: Decimal) -> None:
     """Store the latest actual value of a goal (progress updates call this)."""
     with transaction.atomic():
         Goal.objects.filter(pk=goal_id).update(current_value=value, updated_at=timezone.now())
+        rollups.refresh([goal_id])

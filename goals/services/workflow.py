@@ -34,7 +34,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from goals import rules, selectors
+from goals import rollups, rules, selectors
 from goals.models import (
     Goal,
     GoalComment,
@@ -293,6 +293,7 @@ def create_goal(*, actor, cycle: Cycle, level: str, data: dict[str, Any], depart
             created_by=actor,
             **values,
         )
+        rollups.refresh([goal.pk, goal.parent_id])
         if status == GoalStatus.APPROVED:
             _snapshot_version(goal, actor=actor)
         _audit(actor=actor, verb="goal.created", goal=goal, after=snapshot(goal, AUDIT_FIELDS))
@@ -323,6 +324,7 @@ def assign_goal(*, actor, cycle: Cycle, owner: Employee, data: dict[str, Any]) -
             created_by=actor,
             **values,
         )
+        rollups.refresh([goal.pk, goal.parent_id])
         _snapshot_version(
             goal, actor=actor, reason=_("Assigned by %(name)s") % {"name": _actor_name(actor)}
         )
@@ -372,6 +374,7 @@ def update_goal(*, actor, goal: Goal, data: dict[str, Any], expected_version: in
         if not changed:
             return goal
         save_versioned(goal, changed)
+        rollups.refresh([goal.pk, goal.parent_id, old.get("parent")])
         if goal.status == GoalStatus.APPROVED:
             _snapshot_version(goal, actor=actor)
         after = snapshot(goal, CONTENT_FIELDS)
@@ -417,7 +420,9 @@ def delete_goal(*, actor, goal: Goal) -> None:
             },
         )
         GoalComment.objects.filter(pk__in=[c.pk for c in comments]).delete()
+        parent_id = goal.parent_id
         goal.delete()
+        rollups.refresh([parent_id])
 
 
 # --- The approval workflow --------------------------------------------------------------------

@@ -44,18 +44,40 @@ def test_a_destructive_button_asks_first_and_cancel_keeps_everything(page, org):
     assert not Goal.objects.filter(pk=goal.pk).exists()
 
 
-def test_the_alignment_tree_buttons_open_and_close_every_branch(page, org):
-    """ "Expand all" and "Collapse all" appear (their script ran) and open or close the tree."""
+def test_the_alignment_tree_expands_a_goal_by_fetching_its_contributing_goals(page, org):
+    """HR's tree shows the company goal folded; its toggle (a button with aria-expanded)
+    fetches the contributing goals and shows them, keeps the focus, and folds them again.
+    An employee sees the way to their own goal already open."""
     cycle = make_cycle("FY now")
     enrol(cycle, org["employee"])
     company = make_goal(cycle=cycle, title="Grow", status="approved")
     make_goal(org["employee"], cycle=cycle, title="Sell more", parent=company, status="approved")
 
+    page.goto("/accounts/login/")
+    page.fill("#id_username", org["hr"].user.username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(f"/planning/cycles/{cycle.pk}/tree/")
+    tree = page.get_by_role("list", name="Alignment tree")
+    toggle = tree.get_by_role("button", name="Goals contributing to Grow")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(tree.get_by_role("link", name="Sell more")).to_have_count(0)
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(tree.get_by_role("link", name="Sell more")).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Space")
+    expect(tree.get_by_role("link", name="Sell more")).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+
+    page.context.clear_cookies()
     sign_in(page, org["employee"])
     page.goto(f"/planning/cycles/{cycle.pk}/tree/")
-    page.get_by_role("button", name="Collapse all").click()
-    expect(page.locator(".pc-tree details[open]")).to_have_count(0)
-    page.get_by_role("button", name="Expand all").click()
-    expect(page.locator(".pc-tree details:not([open])")).to_have_count(0)
     tree = page.get_by_role("list", name="Alignment tree")
     expect(tree.get_by_role("link", name="Sell more")).to_be_visible()
+    toggle = tree.get_by_role("button", name="Goals contributing to Grow")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    toggle.click()
+    expect(tree.get_by_role("link", name="Sell more")).to_be_hidden()

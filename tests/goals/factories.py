@@ -4,6 +4,7 @@ exactly what it says, straight in the database)."""
 import itertools
 from decimal import Decimal
 
+from goals import rollups
 from goals.models import AdjustmentRequest, Goal, GoalLevel, GoalStatus
 from perfcycle.models import Cycle, Department, Employee
 
@@ -31,7 +32,7 @@ def make_goal(
             level = GoalLevel.DEPARTMENT
         else:
             level = GoalLevel.COMPANY
-    return Goal.objects.create(
+    goal = Goal.objects.create(
         cycle=cycle,
         level=level,
         owner=owner,
@@ -43,6 +44,8 @@ def make_goal(
         created_by=owner.user if owner is not None else None,
         **fields,
     )
+    rollups.refresh([goal.pk, goal.parent_id])  # as the goals services do
+    return goal
 
 
 def make_goals(owner: Employee, *, cycle: Cycle, weights, status=GoalStatus.APPROVED) -> list[Goal]:

@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from goals import rollups
 from goals import tree as tree_module
 from goals.models import Direction, Goal, GoalLevel, GoalStatus, Indicator, RatingScale
-from goals.tree import GoalNotInTree, build_alignment_tree
+from goals.tree import GoalNotInTree, build_alignment_tree, children
 from perfcycle.models import Cycle
 from tests.factories import enrol, make_cycle, make_department
 
@@ -34,7 +35,7 @@ def make_goal(
     indicator=None,
     status=GoalStatus.APPROVED,
 ):
-    return Goal.objects.create(
+    goal = Goal.objects.create(
         cycle=cycle,
         title=title,
         level=level,
@@ -48,6 +49,8 @@ def make_goal(
         indicator=indicator,
         status=status,
     )
+    rollups.refresh([goal.pk, goal.parent_id])  # as the goals services do
+    return goal
 
 
 def company_goal(cycle, title, **kw):
@@ -63,6 +66,22 @@ def tree_url(cycle, **params):
     if params:
         url += "?" + "&".join(f"{k}={v}" for k, v in params.items())
     return url
+
+
+def whole_tree(client, cycle, url=None):
+    """The page and every fragment its expanders would fetch, one after the other."""
+    response = client.get(url or tree_url(cycle))
+    assert response.status_code == 200
+    html = response.content.decode()
+    for fragment in re.findall(r'data-children-url="([^"]+)"', html):
+        if f'data-children-url="{fragment}" hidden' in html:
+            html += whole_tree(client, cycle, fragment)
+    return html
+
+
+def subtree(user, cycle, goal):
+    """A goal with its first page of contributing goals, as its expander loads it."""
+    return children(user=user, cycle=cycle, goal_id=goal.pk).node
 
 
 def by_id(nodes):
@@ -135,7 +154,7 @@ def cascade(cycle, org, engineering):
 def test_progress_rolls_up_by_weight_not_as_a_plain_average(cycle, cascade, hr_admin):
     """A parent's progress is the weighted mean of its children's, level by level."""
     result = build_alignment_tree(user=hr_admin.user, cycle=cycle)
-    nodes = by_id(result.roots)
+    nodes = by_id([*result.roots, *subtree(hr_admin.user, cycle, cascade["top"]).children])
     assert nodes[cascade["ship"].pk].progress == D("60.00")  # 0.6 × 100 + 0.4 × 0
     assert nodes[cascade["quality"].pk].progress == D("20.00")
     # 0.75 × 60 + 0.25 × 20 = 50, where a plain mean of the leaves would be 40.
@@ -169,7 +188,7 @@ def test_shares_of_a_parent_total_100_percent(cycle, org, hr_admin, engineering)
     department_goal(cycle, "A", engineering, parent=top, weight=1)
     department_goal(cycle, "B", engineering, parent=top, weight=1)
     department_goal(cycle, "C", engineering, parent=top, weight=2)
-    root = build_alignment_tree(user=hr_admin.user, cycle=cycle).roots[0]
+    root = subtree(hr_admin.user, cycle, top)
     shares = sorted(child.share for child in root.children)
     assert shares == [D("25.00"), D("25.00"), D("50.00")]
     assert sum(shares) == 100
@@ -214,22 +233,20 @@ def test_tree_goes_to_any_depth(cycle, org, hr_admin, engineering, login):
         current=1,
     )
     result = build_alignment_tree(user=hr_admin.user, cycle=cycle)
-    nodes = by_id(result.roots)
-    assert nodes[leaf.pk].depth == 4
-    assert nodes[top.pk].progress == D("25.00")
-    page = login(hr_admin).get(tree_url(cycle)).content.decode()
+    assert result.roots[0].progress == D("25.00")
+    assert result.roots[0].descendant_count == 4
+    assert subtree(hr_admin.user, cycle, lead).children[0].id == leaf.pk
+    page = whole_tree(login(hr_admin), cycle)
     for title in ["Top goal", "Dept goal", "Sub-dept goal", "Lead goal", "Leaf goal"]:
         assert title in page
-    assert page.count("<details") == 4  # every goal with contributing goals collapses
+    assert page.count("data-tree-toggle") == 4  # every goal with contributing goals folds
 
 
 def test_page_shows_weights_statuses_progress_text_and_shares(cycle, cascade, hr_admin, login):
     """Each node shows level, owner, weight, status, share and progress as text."""
     cascade["mine"].status = GoalStatus.SUBMITTED
     cascade["mine"].save()
-    response = login(hr_admin).get(tree_url(cycle))
-    assert response.status_code == 200
-    page = response.content.decode()
+    page = whole_tree(login(hr_admin), cycle)
     assert 'data-progress="50.00"' in page and "50 %" in page
     assert 'aria-valuenow="50"' in page
     assert 'data-share="75.00"' in page and 'data-share="25.00"' in page
@@ -265,7 +282,7 @@ def test_employee_sees_own_goal_but_only_counts_a_peers(cycle, cascade, org, log
 
 def test_manager_sees_direct_and_indirect_reports_goals(cycle, cascade, org, login):
     """A manager's tree lists every report's goal, the intern below peer included."""
-    page = login(org["manager"]).get(tree_url(cycle)).content.decode()
+    page = whole_tree(login(org["manager"]), cycle)
     for title in ["Employee launch", "Peer secret project", "Intern study"]:
         assert title in page
     assert "goal of another person" not in page
@@ -273,7 +290,7 @@ def test_manager_sees_direct_and_indirect_reports_goals(cycle, cascade, org, log
 
 def test_hr_sees_everything(cycle, cascade, org, hr_admin, login):
     """HR sees every goal of the cycle."""
-    page = login(hr_admin).get(tree_url(cycle)).content.decode()
+    page = whole_tree(login(hr_admin), cycle)
     for goal in cascade.values():
         assert goal.title in page
 
@@ -333,39 +350,113 @@ def test_root_shows_the_subtree_with_breadcrumbs(cycle, cascade, hr_admin, login
 # --- Size ------------------------------------------------------------------------------
 
 
-def test_children_beyond_the_cap_are_summarised_and_paginated(
+def test_children_beyond_the_page_are_summarised_and_paginated(
     cycle, org, hr_admin, engineering, login, monkeypatch
 ):
-    """A goal lists its first CHILD_CAP contributors, then "and N more" with a link."""
-    monkeypatch.setattr(tree_module, "CHILD_CAP", 2)
+    """A goal's fragment lists PAGE_SIZE contributors, then "and N more" that loads the
+    next page (a fragment) or, without JavaScript, opens the goal's page at page 2."""
+    monkeypatch.setattr(tree_module, "PAGE_SIZE", 2)
     top = company_goal(cycle, "Top", weight=100)
     dept = department_goal(cycle, "Dept", engineering, parent=top, weight=100)
     for n in range(5):
         make_goal(cycle, f"Goal {n}", owner=org["employee"], parent=dept, weight=20)
     client = login(hr_admin)
-    page = client.get(tree_url(cycle)).content.decode()
-    assert 'data-more="3"' in page
-    assert f"?root={dept.pk}&amp;page=2" in page
+    fragment = client.get(reverse("goals:tree-children", args=[cycle.pk, dept.pk])).content
+    fragment = fragment.decode()
+    assert 'data-more="3"' in fragment
+    assert f"?root={dept.pk}&amp;page=2" in fragment
+    assert "Goal 0" in fragment and "Goal 1" in fragment and "Goal 2" not in fragment
+    url = reverse("goals:tree-children", args=[cycle.pk, dept.pk])
+    assert f'data-more-url="{url}?page=2"' in fragment
+    second = client.get(url + "?page=2").content.decode()
+    assert "Goal 2" in second and "Goal 3" in second and "Goal 1" not in second
+    assert 'data-more="1"' in second
     response = client.get(tree_url(cycle, root=dept.pk, page=3))
     assert [c.goal.title for c in response.context["tree"].focus.children] == ["Goal 4"]
     assert "Page 3 of 3" in response.content.decode()
 
 
-def test_levels_that_do_not_fit_the_budget_stay_collapsed(cycle, org, hr_admin, engineering):
-    """When the next level would exceed the budget, it is left to ?root= links."""
+def test_top_level_shows_company_goals_with_expanders(cycle, org, hr_admin, engineering, login):
+    """The page renders the company goals; a goal with contributing goals gets a toggle
+    for its fragment and a plain link to its own page, with its stored figures."""
     top = company_goal(cycle, "Top", weight=100)
     dept = department_goal(cycle, "Dept", engineering, parent=top, weight=100)
     for n in range(4):
-        make_goal(cycle, f"Goal {n}", owner=org["employee"], parent=dept, weight=25)
-    result = build_alignment_tree(user=hr_admin.user, cycle=cycle, budget=3)
-    nodes = by_id(result.roots)
-    assert nodes[top.pk].expanded
-    assert not nodes[dept.pk].expanded and nodes[dept.pk].collapsed
-    assert nodes[dept.pk].child_count == 4
-    # Its figures are still complete.
-    assert nodes[dept.pk].progress == D("0.00")
+        make_goal(
+            cycle, f"Goal {n}", owner=org["employee"], parent=dept, weight=25, target=4, current=n
+        )
+    result = build_alignment_tree(user=hr_admin.user, cycle=cycle)
+    (root,) = result.roots
+    assert root.collapsed and root.child_count == 1 and root.descendant_count == 5
+    assert root.progress == D("37.50")  # (0 + 25 + 50 + 75) / 4, stored, not walked
+    assert result.total_goals == 6
+    page = login(hr_admin).get(tree_url(cycle)).content.decode()
+    assert "Dept" not in page and "Goal 0" not in page
+    children_url = reverse("goals:tree-children", args=[cycle.pk, top.pk])
+    assert f'data-children-url="{children_url}"' in page
+    assert 'aria-expanded="false"' in page and f'aria-controls="kids-{top.pk}"' in page
+    assert f"?root={top.pk}" in page  # works without JavaScript
     with pytest.raises(GoalNotInTree):
         build_alignment_tree(user=hr_admin.user, cycle=cycle, root_id=10**9)
+
+
+def test_fragments_keep_the_access_rules(cycle, cascade, org, login):
+    """An employee's fragment of a department goal lists their goal and only counts the
+    peer's; a peer's goal or another cycle's goal has no fragment for them."""
+    client = login(org["employee"])
+    url = reverse("goals:tree-children", args=[cycle.pk, cascade["ship"].pk])
+    fragment = client.get(url).content.decode()
+    assert "Employee launch" in fragment and "Peer secret project" not in fragment
+    assert "+ 1 goal of another person" in fragment
+    peer_url = reverse("goals:tree-children", args=[cycle.pk, cascade["peers"].pk])
+    assert client.get(peer_url).status_code == 404
+    other = make_cycle("Other")
+    enrol(other, org["employee"])
+    wrong = reverse("goals:tree-children", args=[other.pk, cascade["ship"].pk])
+    assert client.get(wrong).status_code == 404
+    elsewhere = make_cycle("Sales only")
+    enrol(elsewhere, org["employee2"])
+    top = company_goal(elsewhere, "Sales top", weight=100)
+    department_goal(elsewhere, "Sales dept", make_department("Field sales"), parent=top)
+    hidden = reverse("goals:tree-children", args=[elsewhere.pk, top.pk])
+    assert client.get(hidden).status_code == 404  # not taking part in that cycle
+    assert login(org["employee2"]).get(hidden).status_code == 200
+
+
+def test_stored_rollups_follow_the_goals_services(cycle, org, engineering, hr_admin):
+    """Creating, editing, re-aligning, reporting progress on and deleting goals through the
+    services keeps every stored roll-up equal to a full recomputation."""
+    from goals.services import workflow
+    from goals.services.progress import set_goal_current_value
+
+    top = company_goal(cycle, "Top", weight=100)
+    a = department_goal(cycle, "A", engineering, parent=top, weight=50)
+    b = department_goal(cycle, "B", engineering, parent=top, weight=50)
+    leaf = make_goal(
+        cycle, "Leaf", owner=org["employee"], parent=a, weight=100, target=10, status="draft"
+    )
+
+    def check():
+        before = {
+            g.pk: (g.rollup_progress, g.rollup_goals) for g in Goal.objects.filter(cycle=cycle)
+        }
+        assert rollups.rebuild([cycle.pk]) == 0, "a stored roll-up was stale"
+        return before
+
+    set_goal_current_value(goal_id=leaf.pk, value=D("5"))
+    assert check()[top.pk] == (D("25.00"), 3)
+    leaf.refresh_from_db()
+    workflow.update_goal(
+        actor=org["employee"].user,
+        goal=leaf,
+        data={"title": "Leaf", "parent": b, "weight": D("100"), "target": D("10")},
+        expected_version=leaf.version,
+    )
+    figures = check()
+    assert figures[a.pk] == (D("0.00"), 0) and figures[b.pk] == (D("50.00"), 1)
+    leaf.refresh_from_db()
+    workflow.delete_goal(actor=org["employee"].user, goal=leaf)
+    assert check()[b.pk] == (D("0.00"), 0)
 
 
 def _count_queries(client, url):
@@ -377,33 +468,37 @@ def _count_queries(client, url):
 
 @pytest.mark.parametrize("role", ["hr", "manager", "employee"])
 def test_tree_query_count_does_not_grow_with_goals(cycle, org, login, engineering, role):
-    """10 or 100 goals: the page costs the same number of queries."""
+    """10 or 200 goals: the top level, a goal's page and a fragment each cost the same
+    number of queries, at most 12."""
     top = company_goal(cycle, "Top", weight=100)
     dept = department_goal(cycle, "Dept", engineering, parent=top, weight=100)
     owners = [org["employee"], org["peer"], org["intern"], org["employee2"]]
 
-    def add_goals(n):
+    def add_goals(n, parent):
         for i in range(n):
             make_goal(
                 cycle,
                 f"G{i}",
                 owner=owners[i % 4],
-                parent=dept,
+                parent=parent,
                 weight=10,
                 target=10,
                 current=i % 10,
             )
 
-    add_goals(8)
+    add_goals(8, dept)
     assert Goal.objects.filter(cycle=cycle).count() == 10
     client = login(org[role])
-    small = _count_queries(client, tree_url(cycle))
-    small_root = _count_queries(client, tree_url(cycle, root=dept.pk))
-    add_goals(90)
-    assert Goal.objects.filter(cycle=cycle).count() == 100
-    assert _count_queries(client, tree_url(cycle)) == small
-    assert _count_queries(client, tree_url(cycle, root=dept.pk)) == small_root
-    assert small <= 12
+    fragment = reverse("goals:tree-children", args=[cycle.pk, dept.pk])
+    urls = [tree_url(cycle), tree_url(cycle, root=dept.pk), fragment, fragment + "?page=2"]
+    small = [_count_queries(client, url) for url in urls]
+    add_goals(150, dept)
+    for n in range(10):
+        sub = department_goal(cycle, f"Sub {n}", engineering, parent=top, weight=1)
+        add_goals(4, sub)
+    assert Goal.objects.filter(cycle=cycle).count() == 210
+    assert [_count_queries(client, url) for url in urls] == small
+    assert max(small) <= 12
 
 
 def test_empty_cycle_says_what_to_do(cycle, hr_admin, login):
@@ -414,8 +509,8 @@ def test_empty_cycle_says_what_to_do(cycle, hr_admin, login):
 
 
 def test_unaligned_goals_are_capped_and_paginated(cycle, org, hr_admin, login, monkeypatch):
-    """The unaligned section lists CHILD_CAP goals, then pages through the rest."""
-    monkeypatch.setattr(tree_module, "CHILD_CAP", 2)
+    """The unaligned section lists UNALIGNED_CAP goals, then pages through the rest."""
+    monkeypatch.setattr(tree_module, "UNALIGNED_CAP", 2)
     for n in range(5):
         make_goal(cycle, f"Loose {n}", owner=org["employee"], weight=20)
     client = login(hr_admin)
@@ -434,3 +529,19 @@ def test_others_unaligned_goals_are_only_counted(cycle, org, login):
     assert "My side quest" in page and "Peer side quest" not in page
     assert "+ 1 unaligned goal of another person" in page
     assert 'data-testid="my-goals"' in page
+
+
+def test_the_way_to_my_goals_is_open_and_its_siblings_a_click_away(cycle, org, engineering, login):
+    """Below each goal on the way to mine, only the way is rendered; "and N other
+    contributing goals" loads the rest (a fragment) or opens the goal's page."""
+    top = company_goal(cycle, "Top", weight=100)
+    dept = department_goal(cycle, "Dept", engineering, parent=top, weight=100)
+    make_goal(cycle, "Manager plan", owner=org["manager"], parent=dept, weight=50)
+    for n in range(2):
+        department_goal(cycle, f"Sibling {n}", engineering, parent=dept, weight=25)
+    client = login(org["manager"])
+    page = client.get(tree_url(cycle)).content.decode()
+    assert "Dept" in page and "Manager plan" in page and "Sibling 0" not in page
+    fragment = reverse("goals:tree-children", args=[cycle.pk, dept.pk])
+    assert f'data-replace-url="{fragment}"' in page and 'data-more="2"' in page
+    assert "Sibling 0" in client.get(fragment).content.decode()
