@@ -31,10 +31,11 @@ import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
@@ -334,7 +335,9 @@ def _related_participation_ids(employee: Employee, relations: Relation):
     return first.union(*rest, all=True) if rest else first
 
 
-def person_cycle_q(user, relations: Relation, *, cycle: str = "cycle", person: str = "owner") -> Q:
+def person_cycle_q(
+    user, relations: Relation, *, cycle: str = "cycle", person: str = "owner", model=None
+) -> Q:
     """The same condition for a model that reaches its participation by (cycle, person),
     e.g. a goal by (cycle, owner). SELF and CHAIN are about the person; the others need
     the participation of that cycle, so a reviewer of another cycle does not match."""
@@ -351,7 +354,20 @@ def person_cycle_q(user, relations: Relation, *, cycle: str = "cycle", person: s
     rest = relations & (Relation.REVIEWER | Relation.NEXT_UP | Relation.PEER)
     if rest:
         own = participation_q(user, rest & ~Relation.HR)
-        if own != _NOTHING:
+        if own != _NOTHING and model is not None:
+            # The records joined to the (few) participations the user holds a relation
+            # on, as one uncorrelated subquery: a correlated EXISTS would be evaluated
+            # once per record of the table (35,000 goals: 0.8-3 s for a team lead).
+            via = f"{cycle}__participations"
+            condition |= Q(
+                pk__in=model.objects.filter(
+                    **{
+                        f"{via}__in": Participation.objects.filter(own).values("pk"),
+                        person: F(f"{via}__employee"),
+                    }
+                ).values("pk")
+            )
+        elif own != _NOTHING:
             condition |= Exists(
                 Participation.objects.filter(
                     own, cycle=OuterRef(cycle), employee=OuterRef(person)
@@ -437,7 +453,13 @@ class Policy:
     def q(self, user, relations: Relation | None = None) -> Q:
         relations = self.read if relations is None else relations
         if self.path is None:
-            return person_cycle_q(user, relations, cycle=self.cycle, person=self.person)
+            return person_cycle_q(
+                user,
+                relations,
+                cycle=self.cycle,
+                person=self.person,
+                model=apps.get_model(self.kind),
+            )
         return participation_q(user, relations, self.path)
 
     def readable(self, user) -> Q:
