@@ -86,7 +86,7 @@ def implementation_health(cycle: Cycle, *, today: dt.date) -> list[Health]:
                 key="checkins_last",
                 label=_("Check-ins last period (%(period)s)")
                 % {"period": format_date_range(*last)},
-                url=participation_url,
+                url=f"{participation_url}&period={last[0].isoformat()}",
                 done=counts["last_done"],
                 total=counts["last_due"],
                 overdue=counts["last_overdue"],

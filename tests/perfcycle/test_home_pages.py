@@ -104,6 +104,7 @@ def test_hr_home_shows_the_last_period_beside_this_one(running, hr_admin, login)
     html = response.content.decode()
     assert "2 of 3" in html and "(67 %)" in html and "1 overdue" in html
     assert format_date_range(last_start, last_end) in html
+    assert f"cycle={running.pk}&amp;period={last_start:%Y-%m-%d}" in html  # that period's list
 
 
 def test_hr_home_counts_the_planning_of_a_cycle_in_planning(
