@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class AppraisalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "appraisal"
+    verbose_name = "Appraisal"
+
+    def ready(self):
+        from appraisal.policies import POLICIES, peer_grants
+        from perfcycle.access import register_peer_grants, register_policies
+
+        # Who reads and acts on appraisals, their items and calibration changes.
+        register_policies(*POLICIES)
+        # A peer asked for 360° input holds the PEER relation on that participation.
+        register_peer_grants(peer_grants)
