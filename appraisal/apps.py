@@ -8,9 +8,14 @@ class AppraisalConfig(AppConfig):
 
     def ready(self):
         from appraisal.policies import POLICIES, peer_grants
+        from appraisal.services.opening import open_appraisals
+        from perfcycle import phases
         from perfcycle.access import register_peer_grants, register_policies
+        from perfcycle.models import Cycle
 
         # Who reads and acts on appraisals, their items and calibration changes.
         register_policies(*POLICIES)
         # A peer asked for 360° input holds the PEER relation on that participation.
         register_peer_grants(peer_grants)
+        # One appraisal per participant as soon as the cycle enters appraisal.
+        phases.register_phase_hook(entering=Cycle.Phase.APPRAISAL, hook=open_appraisals)
