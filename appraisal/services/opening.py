@@ -211,6 +211,16 @@ def _open_chunk(cycle: Cycle, participations: list[Participation], *, scale, lev
     return len(created)
 
 
+def opening_blockers(cycle: Cycle) -> list[str]:
+    """Phase guard (leaving implementation): what stops the appraisal from opening."""
+    plan = plan_of(cycle)
+    if plan is None:
+        return ["Choose the cycle's rating scale on its planning setup: the appraisal rates on it."]
+    if not RatingLevel.objects.filter(scale=plan.rating_scale).exists():
+        return [f"The rating scale “{plan.rating_scale.name}” has no levels yet."]
+    return []
+
+
 def open_missing_appraisals(*, cycle: Cycle, actor=SYSTEM) -> int:
     """An appraisal for every participation of ``cycle`` that has none. Returns how many
     were opened. Idempotent; one transaction per chunk."""
