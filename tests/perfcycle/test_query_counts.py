@@ -39,14 +39,6 @@ KNOWN_GROWING: dict[str, str] = {}
 # Pages whose count depends on the mix of rows shown, not on their number (not strict:
 # whether the mix differs between the two sizes depends on the day's seed).
 KNOWN_VARYING: dict[str, str] = {
-    "implementation:team-deviations": (
-        "6–7 queries between runs at the same size (seen in CI on 2 Dec 2026 for the VP, "
-        "and for my-deviations once): one query is skipped in some runs, not per row; "
-        "cause not yet found (suspect: a stored roll-up fresh or not, by walk order)"
-    ),
-    "implementation:my-deviations": (
-        "6–7 queries between runs at the same size, as team-deviations (cause not yet found)"
-    ),
     "audit-list": (
         "7–9 queries: one look-up per kind of object the first page's events name, so the "
         "count follows the mix of event kinds on the page (bounded, not an N+1)"
@@ -133,6 +125,8 @@ def _grow(cycle, today: dt.date) -> None:
                 for n in range(4)
             )
     detect_deviations(today=today, cycle_ids=[cycle.pk])
+    # Detection may find the seeded deviation back on track: keep one open, as at 41.
+    _one_open_deviation(cycle, today)
 
 
 def _counts(walk: urlwalk.Walk) -> dict[tuple[str, str], tuple[int, str]]:
