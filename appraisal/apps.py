@@ -9,6 +9,7 @@ class AppraisalConfig(AppConfig):
     def ready(self):
         from appraisal import stage
         from appraisal.policies import POLICIES, peer_grants
+        from appraisal.services.closing import close_appraisals
         from appraisal.services.opening import open_appraisals, opening_blockers
         from perfcycle import phases
         from perfcycle.access import register_peer_grants, register_policies
@@ -21,5 +22,8 @@ class AppraisalConfig(AppConfig):
         # One appraisal per participant as soon as the cycle enters appraisal.
         phases.register_phase_hook(entering=Cycle.Phase.APPRAISAL, hook=open_appraisals)
         phases.register_phase_guard(leaving=Cycle.Phase.IMPLEMENTATION, guard=opening_blockers)
+        # Calibration and close (lane calib): every appraisal is finalised, its score
+        # frozen, when the cycle leaves appraisal (appraisal/services/closing.py).
+        phases.register_phase_hook(leaving=Cycle.Phase.APPRAISAL, hook=close_appraisals)
         # Navigation, to-dos, health, cycle-page links: appraisal/stage.py.
         stage.register()

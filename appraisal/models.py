@@ -69,6 +69,21 @@ class AppraisalSettings(models.Model):
     guideline = models.JSONField(
         _("guideline distribution (% per band, lowest first)"), default=default_guideline
     )
+    # Deadlines within the appraisal phase (appraisal/services/closing.py): unsubmitted
+    # self-assessments lock at the first, manager reviews are overdue after the second.
+    # Empty: the cycle's appraisal deadline.
+    self_assessment_deadline = models.DateField(
+        _("self-assessments due"),
+        null=True,
+        blank=True,
+        help_text=_("Unsubmitted self-assessments are locked as they are after this day."),
+    )
+    review_deadline = models.DateField(
+        _("manager reviews due"),
+        null=True,
+        blank=True,
+        help_text=_("Manager reviews not submitted by this day are overdue and HR is told."),
+    )
     released_at = models.DateTimeField(null=True, blank=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

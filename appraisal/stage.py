@@ -7,7 +7,14 @@ calibration and close), so they read apart."""
 
 from django.utils.translation import gettext_lazy as _
 
-from perfcycle.stages import NavGroup, register_nav, register_nav_group
+from perfcycle.stages import (
+    Area,
+    NavEntry,
+    NavGroup,
+    register_health_provider,
+    register_nav,
+    register_nav_group,
+)
 
 STAGE = "appraisal"
 
@@ -16,10 +23,159 @@ ASSESSMENT_NAV: tuple = ()
 # Peer (360°) input: nominations, approvals, questionnaires.
 PEER_NAV: tuple = ()
 # HR: progress, calibration, overdue, release, close.
-CALIBRATION_NAV: tuple = ()
+CALIBRATION_NAV: tuple = (
+    NavEntry(
+        "appraisalprogress",
+        _("Appraisal progress"),
+        "appraisal:hr-progress",
+        Area.HR,
+        10,
+        stage=STAGE,
+        current_on=("appraisal:hr-progress", "appraisal:hr-appraisals"),
+    ),
+    NavEntry(
+        "calibration",
+        _("Calibration"),
+        "appraisal:calibration-board",
+        Area.HR,
+        20,
+        stage=STAGE,
+    ),
+    NavEntry(
+        "appraisaloverdue",
+        _("Overdue appraisals"),
+        "appraisal:hr-overdue",
+        Area.HR,
+        30,
+        stage=STAGE,
+    ),
+    NavEntry(
+        "appraisalrelease", _("Release ratings"), "appraisal:hr-release", Area.HR, 40, stage=STAGE
+    ),
+)
 
 
 def register() -> None:
     register_nav_group(NavGroup("appraisal", _("Appraisal"), 40, stage=STAGE))
     for entry in (*ASSESSMENT_NAV, *PEER_NAV, *CALIBRATION_NAV):
         register_nav(entry)
+    # Calibration and close (lane calib): HR home's appraisal completion, audit sentences.
+    from appraisal.selectors.hr import appraisal_health
+
+    register_health_provider(appraisal_health)
+    register_calibration_sentences()
+
+
+# --- Calibration and close: how their events read in the audit log ------------------------
+
+
+def _appraisals(ids):
+    from appraisal.models import Appraisal
+    from perfcycle.audit import Target
+
+    rows = Appraisal.objects.filter(pk__in=ids).select_related("participation__employee__user")
+    return {
+        str(a.pk): Target(
+            _("appraisal"),
+            a.participation.employee.full_name,
+            "",
+            a.participation.employee.user_id,
+        )
+        for a in rows
+    }
+
+
+def _count(key):
+    from perfcycle.formatting import format_number
+
+    return lambda event: {"count": format_number((event.after or {}).get(key) or 0)}
+
+
+def register_calibration_sentences() -> None:
+    from perfcycle.audit import ObjectKind, register_sentences
+
+    register_sentences(
+        _("Appraisal"),
+        kinds=[
+            ObjectKind("appraisal.appraisal", _("appraisal"), load=_appraisals),
+            ObjectKind("appraisal.calibrationsession", _("calibration session")),
+        ],
+        verbs=[
+            (
+                "appraisal.calibrated",
+                _("Score calibrated"),
+                _("%(actor)s changed the score of %(whose)s appraisal in calibration"),
+                _("%(actor)s changed a score in calibration"),
+            ),
+            (
+                "appraisal.finalized",
+                _("Appraisal finalised"),
+                _("%(actor)s finalised %(whose)s appraisal"),
+                _("%(actor)s finalised an appraisal"),
+            ),
+            (
+                "appraisal.refinalized",
+                _("Appraisal finalised again"),
+                _("%(actor)s finalised %(whose)s reopened appraisal again"),
+                _("%(actor)s finalised a reopened appraisal again"),
+            ),
+            (
+                "appraisal.reopened",
+                _("Appraisal reopened"),
+                _("%(actor)s reopened %(whose)s appraisal"),
+                _("%(actor)s reopened an appraisal"),
+            ),
+            (
+                "appraisal.released",
+                _("Rating released"),
+                _("%(actor)s released %(whose)s rating"),
+                _("%(actor)s released a rating"),
+            ),
+            (
+                "appraisal.self_locked",
+                _("Self-assessment locked at its deadline"),
+                _("%(actor)s locked %(whose)s self-assessment at its deadline"),
+                _("%(actor)s locked a self-assessment at its deadline"),
+            ),
+            (
+                "appraisal.nudged",
+                _("Overdue appraisal nudged"),
+                _("%(actor)s nudged about %(whose)s overdue appraisal"),
+                _("%(actor)s nudged about an overdue appraisal"),
+            ),
+            (
+                "appraisals.finalized",
+                _("Appraisals finalised at close"),
+                _("%(actor)s finalised the appraisals of %(object)s"),
+            ),
+            (
+                "appraisals.released",
+                _("Ratings released"),
+                _("%(actor)s released %(count)s ratings of %(object)s"),
+                None,
+                _count("count"),
+            ),
+            (
+                "appraisals.reviews_escalated",
+                _("Overdue reviews escalated"),
+                _("%(actor)s told HR of %(count)s overdue reviews in %(object)s"),
+                None,
+                _count("count"),
+            ),
+            (
+                "calibration.session_opened",
+                _("Calibration started"),
+                _("%(actor)s started %(object)s"),
+            ),
+            (
+                "calibration.session_locked",
+                _("Calibration locked"),
+                _("%(actor)s locked %(object)s"),
+            ),
+            (
+                "calibration.session_unlocked",
+                _("Calibration unlocked"),
+                _("%(actor)s unlocked %(object)s"),
+            ),
+        ],
+    )

@@ -334,6 +334,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "implementation.tasks.send_follow_up_reminders_task",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Appraisal (stage 3): self-assessments locked at their deadline, reviewers reminded,
+    # overdue reviews escalated to HR.
+    "appraisal-deadlines": {
+        "task": "appraisal.tasks.appraisal_deadlines_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 # Production hardening: on when deployed (SECRET_KEY set) with DEBUG off. Local mode serves plain

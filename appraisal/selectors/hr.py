@@ -1,0 +1,491 @@
+"""HR's pages of the appraisal: progress per department, the calibration board, the
+overdue list, the appraisal lists they link to, and the cycle health line on HR's home.
+HR only (the views check it): every query here reads the whole cycle. A few queries
+per page, none per row or per person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Avg, Count, Q, StdDev
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from appraisal.models import (
+    Appraisal,
+    AppraisalSettings,
+    AppraisalStatus,
+    CalibrationAdjustment,
+    CalibrationSession,
+)
+from appraisal.services.calibration import band_of, descendants
+from appraisal.services.closing import NOT_SUBMITTED, review_deadline, self_deadline
+from appraisal.services.opening import settings_for
+from perfcycle.models import Cycle, Department
+from perfcycle.stages import Health
+
+S = AppraisalStatus
+SCORED = (S.CALIBRATION, S.FINALIZED)
+# How a status reads in HR's progress table, in the order of the columns.
+PROGRESS_COLUMNS = (
+    (S.NOT_STARTED, _("Not started")),
+    (S.SELF_ASSESSMENT, _("Self-assessment in progress")),
+    (S.MANAGER_REVIEW, _("Self done, with the manager")),
+    (S.CALIBRATION, _("Manager done, in calibration")),
+    (S.FINALIZED, _("Finalised")),
+)
+
+
+def appraisal_cycles():
+    """Cycles that have reached appraisal, newest first."""
+    return Cycle.objects.exclude(
+        phase__in=[Cycle.Phase.PLANNING, Cycle.Phase.IMPLEMENTATION]
+    ).order_by("-start_date", "-pk")
+
+
+def choose_cycle(cycles, cycle_id: int | None):
+    """The cycle asked for (None if not one of ``cycles``), else the one in appraisal,
+    else the newest."""
+    cycles = list(cycles)
+    if cycle_id is not None:
+        return next((c for c in cycles if c.pk == cycle_id), None), cycles
+    in_appraisal = [c for c in cycles if c.phase == Cycle.Phase.APPRAISAL]
+    return (in_appraisal or cycles or [None])[0], cycles
+
+
+# --- Departments ---------------------------------------------------------------------------
+
+
+@dataclass
+class Tree:
+    """The department tree in one query: names, and a department's sub-departments."""
+
+    names: dict[int, str]
+    children: dict[int | None, list[int]]
+
+    @classmethod
+    def load(cls) -> Tree:
+        names, children = {}, {}
+        for pk, name, parent in Department.objects.values_list("pk", "name", "parent_id"):
+            names[pk] = name
+            children.setdefault(parent, []).append(pk)
+        return cls(names, children)
+
+    def below(self, department_id: int) -> list[int]:
+        return descendants(self.children, department_id)
+
+    def choices(self) -> list[tuple[int, str]]:
+        return sorted(self.names.items(), key=lambda item: item[1].lower())
+
+
+def in_scope(cycle: Cycle, tree: Tree, department_id: int | None):
+    qs = Appraisal.objects.filter(participation__cycle=cycle)
+    if department_id is not None:
+        qs = qs.filter(department_id__in=tree.below(department_id))
+    return qs
+
+
+# --- Progress ------------------------------------------------------------------------------
+
+
+@dataclass
+class ProgressRow:
+    department_id: int | None
+    name: str
+    counts: list  # (status, label, count, url) per column
+    total: int
+    calibrated: int
+    not_reviewed: int
+    calibrated_url: str = ""
+    not_reviewed_url: str = ""
+
+
+def list_url(cycle: Cycle, *, department=None, status="", extra="") -> str:
+    query = f"cycle={cycle.pk}"
+    if department is not None:
+        query += f"&department={department}"
+    if status:
+        query += f"&status={status}"
+    if extra:
+        query += f"&{extra}"
+    return f"{reverse('appraisal:hr-appraisals')}?{query}"
+
+
+def progress(cycle: Cycle) -> tuple[list[ProgressRow], ProgressRow]:
+    """Per snapshot department: how many appraisals are at each status, how many were
+    calibrated (adjusted at least once) and finalised without a review. Two queries."""
+    per_status = {
+        f"n_{status}": Count("pk", filter=Q(status=status)) for status, _label in PROGRESS_COLUMNS
+    }
+    rows = (
+        Appraisal.objects.filter(participation__cycle=cycle)
+        .order_by()
+        .values("department_id", "department_name")
+        .annotate(
+            total=Count("pk"),
+            not_reviewed=Count(
+                "pk", filter=Q(status=S.FINALIZED, manager_submitted_at__isnull=True)
+            ),
+            **per_status,
+        )
+    )
+    adjusted = dict(
+        CalibrationAdjustment.objects.filter(appraisal__participation__cycle=cycle)
+        .order_by()
+        .values("appraisal__department_id")
+        .annotate(n=Count("appraisal_id", distinct=True))
+        .values_list("appraisal__department_id", "n")
+    )
+
+    def row(department_id, name, values, calibrated) -> ProgressRow:
+        return ProgressRow(
+            department_id=department_id,
+            name=name,
+            counts=[
+                (
+                    status,
+                    label,
+                    values[f"n_{status}"],
+                    list_url(cycle, department=department_id, status=status),
+                )
+                for status, label in PROGRESS_COLUMNS
+            ],
+            total=values["total"],
+            calibrated=calibrated,
+            not_reviewed=values["not_reviewed"],
+            calibrated_url=list_url(cycle, department=department_id, extra="calibrated=1"),
+            not_reviewed_url=list_url(
+                cycle, department=department_id, status=S.FINALIZED, extra="not_reviewed=1"
+            ),
+        )
+
+    result = [
+        row(
+            r["department_id"],
+            r["department_name"] or _("No department"),
+            r,
+            adjusted.get(r["department_id"], 0),
+        )
+        for r in sorted(rows, key=lambda r: (r["department_name"] or "").lower())
+    ]
+    keys = ["total", "not_reviewed", *per_status]
+    totals = {key: sum(r_[key] for r_ in rows) for key in keys}
+    total = row(None, _("All departments"), totals, sum(adjusted.values()))
+    return result, total
+
+
+# --- Lists ---------------------------------------------------------------------------------
+
+
+def hr_appraisal_list(
+    cycle: Cycle, tree: Tree, *, department_id=None, status="", calibrated=False, not_reviewed=False
+):
+    """The lean queryset of a list HR opens from the progress table, sorted by person."""
+    qs = in_scope(cycle, tree, department_id)
+    if status in S.values:
+        qs = qs.filter(status=status)
+    if calibrated:
+        qs = qs.filter(
+            pk__in=CalibrationAdjustment.objects.filter(
+                appraisal__participation__cycle=cycle
+            ).values("appraisal_id")
+        )
+    if not_reviewed:
+        qs = qs.filter(status=S.FINALIZED, manager_submitted_at__isnull=True)
+    return qs.order_by("participation__employee__user__last_name", "pk")
+
+
+def appraisal_rows():
+    """What a row of HR's lists shows: the person, the reviewer, the cycle."""
+    return Appraisal.objects.with_people()
+
+
+# --- The calibration board -----------------------------------------------------------------
+
+
+@dataclass
+class BandRow:
+    label: str
+    value: int
+    proposed: int
+    proposed_percent: int
+    final: int
+    final_percent: int
+    guideline_percent: int | None
+
+
+@dataclass
+class Tendency:
+    reviewer_id: int
+    name: str
+    count: int
+    mean: Decimal
+    spread: Decimal
+    flagged: bool
+
+
+@dataclass
+class Board:
+    levels: list
+    bands: list[BandRow]
+    rated: int
+    org_mean: Decimal | None
+    org_spread: Decimal | None
+    tendencies: list[Tendency] = field(default_factory=list)
+    chart: dict | None = None
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def _dec(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def tendency_flagged(mean, org_mean, org_spread, count: int) -> bool:
+    """A manager's ratings are far off when their mean is more than one organisation
+    standard deviation (at least half a level) from the organisation's mean, over at
+    least three ratings."""
+    if mean is None or org_mean is None or count < 3:
+        return False
+    return abs(mean - org_mean) > max(org_spread or 0, 0.5)
+
+
+def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) -> Board:
+    """The distribution of proposed (and calibrated) ratings per band in the scope against
+    the cycle's guideline, and each reviewer's tendency against the organisation. Four
+    queries."""
+    scope = in_scope(cycle, tree, department_id).filter(
+        status__in=SCORED, proposed_score__isnull=False
+    )
+    levels = (
+        Appraisal.objects.filter(participation__cycle=cycle)
+        .exclude(scale_levels=[])
+        .values_list("scale_levels", flat=True)
+        .first()
+    ) or []
+    ordered = sorted(levels, key=lambda level: level["value"])
+    proposed, final = Counter(), Counter()
+    rated = 0
+    for proposed_score, final_score in scope.values_list("proposed_score", "final_score"):
+        rated += 1
+        proposed[band_of(levels, proposed_score)] += 1
+        final[band_of(levels, final_score if final_score is not None else proposed_score)] += 1
+    fits = len(guideline) == len(ordered)
+    bands = [
+        BandRow(
+            label=level["label"],
+            value=level["value"],
+            proposed=proposed[level["label"]],
+            proposed_percent=_percent(proposed[level["label"]], rated),
+            final=final[level["label"]],
+            final_percent=_percent(final[level["label"]], rated),
+            guideline_percent=int(guideline[index]) if fits else None,
+        )
+        for index, level in enumerate(ordered)
+    ]
+    org = Appraisal.objects.filter(
+        participation__cycle=cycle, status__in=SCORED, proposed_score__isnull=False
+    ).aggregate(mean=Avg("proposed_score"), spread=StdDev("proposed_score"))
+    org_mean, org_spread = org["mean"], org["spread"]
+    tendencies = []
+    for row in (
+        scope.filter(reviewer__isnull=False)
+        .order_by()
+        .values("reviewer_id", "reviewer__user__first_name", "reviewer__user__last_name")
+        .annotate(n=Count("pk"), mean=Avg("proposed_score"), spread=StdDev("proposed_score"))
+    ):
+        name = f"{row['reviewer__user__first_name']} {row['reviewer__user__last_name']}".strip()
+        tendencies.append(
+            Tendency(
+                reviewer_id=row["reviewer_id"],
+                name=name,
+                count=row["n"],
+                mean=_dec(row["mean"]),
+                spread=_dec(row["spread"] or 0),
+                flagged=tendency_flagged(
+                    float(row["mean"]), _float(org_mean), _float(org_spread), row["n"]
+                ),
+            )
+        )
+    tendencies.sort(key=lambda t: (not t.flagged, -abs(t.mean - (_dec(org_mean) or 0)), t.name))
+    return Board(
+        levels=ordered,
+        bands=bands,
+        rated=rated,
+        org_mean=_dec(org_mean),
+        org_spread=_dec(org_spread),
+        tendencies=tendencies,
+        chart=distribution_chart(bands),
+    )
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
+def distribution_chart(bands: list[BandRow], *, width=480, height=200) -> dict:
+    """SVG geometry of grouped bars (proposed, calibrated) per band with the guideline as
+    a tick; every coordinate a ready string. The table beside it carries the numbers."""
+    left, bottom, top = 32, 28, 8
+    plot_h = height - bottom - top
+    slot = (width - left) / max(len(bands), 1)
+    bar = slot / 4
+    peak = max([100 // 2, *(b.proposed_percent for b in bands), *(b.final_percent for b in bands)])
+    peak = max(peak, *[(b.guideline_percent or 0) for b in bands]) if bands else peak
+
+    def y(percent) -> float:
+        return top + plot_h - plot_h * percent / peak
+
+    groups = []
+    for index, band in enumerate(bands):
+        x0 = left + index * slot + bar / 2
+        groups.append(
+            {
+                "label": band.label,
+                "label_x": f"{left + index * slot + slot / 2:.1f}",
+                "bars": [
+                    {
+                        "kind": kind,
+                        "x": f"{x0 + offset * bar:.1f}",
+                        "y": f"{y(percent):.1f}",
+                        "height": f"{top + plot_h - y(percent):.1f}",
+                        "percent": percent,
+                    }
+                    for offset, (kind, percent) in enumerate(
+                        (("proposed", band.proposed_percent), ("final", band.final_percent))
+                    )
+                ],
+                "guide_y": None
+                if band.guideline_percent is None
+                else f"{y(band.guideline_percent):.1f}",
+                "guide_x1": f"{x0:.1f}",
+                "guide_x2": f"{x0 + 2 * bar:.1f}",
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "bar": f"{bar:.1f}",
+        "base_y": f"{top + plot_h:.1f}",
+        "label_y": f"{height - 8:.1f}",
+        "left": left,
+        "groups": groups,
+        "peak": peak,
+        "peak_y": f"{top:.1f}",
+    }
+
+
+def board_rows(cycle: Cycle, tree: Tree, department_id: int | None):
+    """The lean list of the board, highest score first (empty scores last)."""
+    from django.db.models import F
+
+    return (
+        in_scope(cycle, tree, department_id)
+        .filter(status__in=SCORED)
+        .order_by(F("final_score").desc(nulls_last=True), "pk")
+    )
+
+
+def session_of(cycle: Cycle, department_id: int | None) -> CalibrationSession | None:
+    qs = CalibrationSession.objects.filter(cycle=cycle)
+    if department_id is None:
+        return qs.filter(department__isnull=True).first()
+    return qs.filter(department_id=department_id).first()
+
+
+# --- Overdue -------------------------------------------------------------------------------
+
+
+def overdue_q(cycle: Cycle, settings: AppraisalSettings, today: dt.date) -> Q:
+    """Self-assessments not submitted after their deadline, reviews not submitted after
+    theirs (before the deadline task locks the first: it runs once a night)."""
+    condition = Q(pk__in=[])
+    if self_deadline(cycle, settings) < today:
+        condition |= Q(status__in=NOT_SUBMITTED)
+    if review_deadline(cycle, settings) < today:
+        condition |= Q(status=S.MANAGER_REVIEW)
+    return condition
+
+
+def overdue(cycle: Cycle, today: dt.date):
+    """The lean overdue list of a cycle in appraisal, by person."""
+    if cycle.phase != Cycle.Phase.APPRAISAL:
+        return Appraisal.objects.none()
+    settings = settings_for(cycle)
+    return (
+        Appraisal.objects.filter(participation__cycle=cycle)
+        .filter(overdue_q(cycle, settings, today))
+        .order_by("participation__employee__user__last_name", "pk")
+    )
+
+
+# --- HR home: the cycle's health -----------------------------------------------------------
+
+
+def appraisal_health(cycle: Cycle, *, today: dt.date) -> list[Health]:
+    """Self-assessments submitted and manager reviews done, of all appraisals, with what
+    is overdue; finalised (and not reviewed) once the cycle has left appraisal. Two
+    queries (the settings, the counts)."""
+    if cycle.phase == Cycle.Phase.APPRAISAL:
+        settings = settings_for(cycle)
+        self_late = self_deadline(cycle, settings) < today
+        review_late = review_deadline(cycle, settings) < today
+    elif cycle.phase in (Cycle.Phase.FEEDBACK, Cycle.Phase.APPLICATION):
+        self_late = review_late = False
+    else:
+        return []
+    counts = Appraisal.objects.filter(participation__cycle=cycle).aggregate(
+        total=Count("pk"),
+        self_done=Count("pk", filter=~Q(status__in=NOT_SUBMITTED)),
+        self_open=Count("pk", filter=Q(status__in=NOT_SUBMITTED)),
+        review_done=Count("pk", filter=Q(status__in=SCORED, manager_submitted_at__isnull=False)),
+        review_open=Count("pk", filter=Q(status=S.MANAGER_REVIEW)),
+        finalised=Count("pk", filter=Q(status=S.FINALIZED)),
+        not_reviewed=Count("pk", filter=Q(status=S.FINALIZED, manager_submitted_at__isnull=True)),
+    )
+    if not counts["total"]:
+        return []
+    progress_url = f"{reverse('appraisal:hr-progress')}?cycle={cycle.pk}"
+    overdue_url = f"{reverse('appraisal:hr-overdue')}?cycle={cycle.pk}"
+    if cycle.phase == Cycle.Phase.APPRAISAL:
+        return [
+            Health(
+                key="appraisal_self",
+                label=_("Self-assessments submitted"),
+                url=overdue_url if self_late and counts["self_open"] else progress_url,
+                done=counts["self_done"],
+                total=counts["total"],
+                overdue=counts["self_open"] if self_late else 0,
+            ),
+            Health(
+                key="appraisal_reviews",
+                label=_("Manager reviews done"),
+                url=overdue_url if review_late and counts["review_open"] else progress_url,
+                done=counts["review_done"],
+                total=counts["total"],
+                overdue=counts["review_open"] if review_late else 0,
+            ),
+        ]
+    return [
+        Health(
+            key="appraisal_finalised",
+            label=_("Appraisals finalised"),
+            url=progress_url,
+            done=counts["finalised"],
+            total=counts["total"],
+            parts=(
+                (
+                    _("not reviewed"),
+                    counts["not_reviewed"],
+                    list_url(cycle, status=S.FINALIZED, extra="not_reviewed=1"),
+                ),
+            )
+            if counts["not_reviewed"]
+            else (),
+        )
+    ]

@@ -1,0 +1,362 @@
+"""Calibration and release: HR opens a calibration session for a department (covering its
+sub-departments) or for the whole organisation, adjusts final scores with a reason while
+the session is open, locks it when done, and releases the cycle's ratings to the
+employees. Every change is HR's (appraisal/policies.py ``calibrate``), transactional,
+audited and versioned: a stale form gets a conflict message and overwrites nothing.
+
+Before release the appraisee sees no score anywhere (``score_released``); release stamps
+the cycle's settings and every calibrated or finalised appraisal, and tells each
+employee once (a send-once key per appraisal, so releasing again reaches only those
+calibrated since).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisal.models import (
+    Appraisal,
+    AppraisalSettings,
+    AppraisalStatus,
+    CalibrationAdjustment,
+    CalibrationSession,
+    CalibrationStatus,
+)
+from appraisal.policies import ADJUSTMENT
+from appraisal.services.opening import settings_for
+from perfcycle.audit import Event, record_event, record_events
+from perfcycle.models import Cycle, Department
+from perfcycle.notifications import Message, claim_once, notify_messages
+from perfcycle.workflow import (
+    DomainError,
+    check_version,
+    lock_for_update,
+    require_hr,
+    require_move,
+    save_versioned,
+)
+
+RELEASED_KIND = "appraisal_released"
+SCORE_PLACES = Decimal("0.01")
+
+
+class CalibrationError(DomainError):
+    pass
+
+
+# --- Scores and bands ----------------------------------------------------------------------
+
+
+def scale_bounds(levels: list[dict]) -> tuple[Decimal, Decimal]:
+    values = [Decimal(level["value"]) for level in levels]
+    return min(values), max(values)
+
+
+def band_of(levels: list[dict], score: Decimal | None) -> str:
+    """The rating band (level label) of ``score`` on the snapshot scale ``levels``.
+
+    The one place the stage's services turn a score into a band. It delegates to
+    appraisal/scoring.py's band function when that module is present (lane ``score``);
+    until then the band is the level the score rounds to (half up), which is how the
+    bands of a level scale cover it with no gaps."""
+    if score is None or not levels:
+        return ""
+    try:
+        from appraisal import scoring  # noqa: PLC0415 - lands with lane "score"
+    except ImportError:
+        scoring = None
+    if scoring is not None and hasattr(scoring, "band_label"):
+        return scoring.band_label(levels, score)
+    ordered = sorted(levels, key=lambda level: level["value"])
+    rounded = Decimal(score).quantize(Decimal(1), rounding="ROUND_HALF_UP")
+    for level in ordered:
+        if Decimal(level["value"]) >= rounded:
+            return level["label"]
+    return ordered[-1]["label"]
+
+
+def parse_score(raw, levels: list[dict]) -> Decimal:
+    """A score typed by HR: a number with at most two decimals within the scale's bounds;
+    a DomainError at the ``to_score`` field otherwise."""
+    low, high = scale_bounds(levels)
+    try:
+        score = Decimal(str(raw).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise CalibrationError({"to_score": [_("Enter a number, e.g. 3.5.")]}) from None
+    if not score.is_finite():
+        raise CalibrationError({"to_score": [_("Enter a number, e.g. 3.5.")]})
+    if score != score.quantize(SCORE_PLACES):
+        raise CalibrationError({"to_score": [_("Use at most two decimals.")]})
+    if not low <= score <= high:
+        raise CalibrationError(
+            {
+                "to_score": [
+                    _("The score must be between %(low)s and %(high)s, the scale's bounds.")
+                    % {"low": low.normalize(), "high": high.normalize()}
+                ]
+            }
+        )
+    return score.quantize(SCORE_PLACES)
+
+
+# --- Sessions ------------------------------------------------------------------------------
+
+
+def descendants(children: dict, root: int) -> list[int]:
+    """``root`` and every department below it, from a {parent: [children]} map."""
+    found, todo = [], [root]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.append(current)
+            todo.extend(children.get(current, []))
+    return found
+
+
+def department_and_below(department_id: int) -> list[int]:
+    """The ids of a department and all its sub-departments (one query: the tree is small)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in Department.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    return descendants(children, department_id)
+
+
+def session_appraisals(session: CalibrationSession):
+    """The appraisals a session covers: its department's and sub-departments' (by the
+    snapshot department), or the whole cycle's."""
+    qs = Appraisal.objects.filter(participation__cycle_id=session.cycle_id)
+    if session.department_id is not None:
+        qs = qs.filter(department_id__in=department_and_below(session.department_id))
+    return qs
+
+
+def open_session(*, cycle: Cycle, department: Department | None, actor) -> CalibrationSession:
+    """The calibration session of ``department`` (None: the organisation) in ``cycle``,
+    started now if there is none. Only while the cycle is in appraisal."""
+    require_hr(actor)
+    if cycle.phase != Cycle.Phase.APPRAISAL:
+        raise CalibrationError(_("Calibration is open only while the cycle is in appraisal."))
+    with transaction.atomic():
+        session, created = CalibrationSession.objects.get_or_create(
+            cycle=cycle, department=department, defaults={"created_by": actor}
+        )
+        if created:
+            record_event(
+                actor=actor,
+                verb="calibration.session_opened",
+                obj=session,
+                after={"department": department.pk if department else None},
+            )
+    return session
+
+
+def _set_session_status(*, session_id: int, to_status: str, expected_version, actor, verb: str):
+    require_hr(actor)
+    with transaction.atomic():
+        session = lock_for_update(CalibrationSession, session_id)
+        check_version(session, expected_version, noun=_("calibration session"))
+        require_move(
+            session,
+            to_status,
+            error=CalibrationError,
+            message=_("This calibration session is already %(state)s.")
+            % {"state": session.get_status_display().lower()},
+        )
+        before = session.status
+        session.status = to_status
+        fields = ["status"]
+        if to_status == CalibrationStatus.LOCKED:
+            session.locked_at, session.locked_by = timezone.now(), actor
+            fields += ["locked_at", "locked_by"]
+        save_versioned(session, fields)
+        record_event(
+            actor=actor,
+            verb=verb,
+            obj=session,
+            before={"status": before},
+            after={"status": to_status},
+        )
+    return session
+
+
+def lock_session(*, session_id: int, expected_version, actor) -> CalibrationSession:
+    """HR is done: no adjustments in this session until it is unlocked."""
+    return _set_session_status(
+        session_id=session_id,
+        to_status=CalibrationStatus.LOCKED,
+        expected_version=expected_version,
+        actor=actor,
+        verb="calibration.session_locked",
+    )
+
+
+def unlock_session(*, session_id: int, expected_version, actor) -> CalibrationSession:
+    return _set_session_status(
+        session_id=session_id,
+        to_status=CalibrationStatus.OPEN,
+        expected_version=expected_version,
+        actor=actor,
+        verb="calibration.session_unlocked",
+    )
+
+
+# --- Adjusting a score ---------------------------------------------------------------------
+
+
+def adjust_score(
+    *, appraisal_id: int, session_id: int, to_score, reason: str, expected_version, actor
+) -> CalibrationAdjustment:
+    """Change an appraisal's final score in calibration (status CALIBRATION, the session
+    open and covering it) to a value within the scale's bounds, with a mandatory reason:
+    one CalibrationAdjustment row (shown in the breakdown), the new final score and band,
+    an audit record."""
+    require_hr(actor)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        session = lock_for_update(CalibrationSession, session_id)
+        appraisal = lock_for_update(Appraisal.objects.with_people(), appraisal_id)
+        if not ADJUSTMENT.may(actor, "calibrate", appraisal.participation):
+            raise CalibrationError(_("Only HR calibrates scores."))
+        check_version(appraisal, expected_version, noun=_("appraisal"))
+        if session.status != CalibrationStatus.OPEN:
+            raise CalibrationError(
+                _("This calibration session is locked: unlock it before changing a score.")
+            )
+        if not session_appraisals(session).filter(pk=appraisal.pk).exists():
+            raise CalibrationError(_("This appraisal is not part of this calibration session."))
+        if appraisal.status != AppraisalStatus.CALIBRATION:
+            raise CalibrationError(
+                _("This appraisal is %(state)s: only appraisals in calibration can be adjusted.")
+                % {"state": appraisal.get_status_display().lower()}
+            )
+        errors = {}
+        try:
+            score = parse_score(to_score, appraisal.scale_levels)
+        except CalibrationError as error:
+            errors.update(error.error_dict)
+        if not reason:
+            errors["reason"] = [_("Say why the score changes: the reason is kept and shown.")]
+        if errors:
+            raise CalibrationError(errors)
+        before = appraisal.final_score
+        if before is not None and score == before:
+            raise CalibrationError({"to_score": [_("That is the score it has already.")]})
+        adjustment = CalibrationAdjustment.objects.create(
+            appraisal=appraisal,
+            session=session,
+            from_score=before,
+            to_score=score,
+            reason=reason,
+            changed_by=actor,
+        )
+        old_band = appraisal.final_band
+        appraisal.final_score = score
+        appraisal.final_band = band_of(appraisal.scale_levels, score)
+        save_versioned(appraisal, ["final_score", "final_band"])
+        record_event(
+            actor=actor,
+            verb="appraisal.calibrated",
+            obj=appraisal,
+            before={
+                "final_score": str(before) if before is not None else None,
+                "final_band": old_band,
+            },
+            after={
+                "final_score": str(score),
+                "final_band": appraisal.final_band,
+                "reason": reason,
+                "session": session.pk,
+            },
+        )
+    return adjustment
+
+
+# --- Release -------------------------------------------------------------------------------
+
+
+def score_released(appraisal: Appraisal) -> bool:
+    """Whether the appraisee may see the score: only after HR released the ratings."""
+    return appraisal.released_at is not None
+
+
+def releasable(cycle: Cycle):
+    """The appraisals a release reaches: calibrated or finalised, with a score, not yet
+    released."""
+    return Appraisal.objects.filter(
+        participation__cycle=cycle,
+        status__in=[AppraisalStatus.CALIBRATION, AppraisalStatus.FINALIZED],
+        final_score__isnull=False,
+        released_at__isnull=True,
+    )
+
+
+def release_ratings(*, cycle: Cycle, expected_version, actor) -> int:
+    """HR releases the cycle's ratings: the settings and every calibrated or finalised
+    appraisal with a score get ``released_at``; each employee is told once. Returns how
+    many appraisals were released now (a second release reaches only the new ones)."""
+    require_hr(actor)
+    settings_for(cycle)
+    with transaction.atomic():
+        settings = AppraisalSettings.objects.select_for_update().get(cycle=cycle)
+        check_version(settings, expected_version, noun=_("appraisal settings"))
+        now = timezone.now()
+        rows = list(releasable(cycle).values_list("pk", "participation__employee__user_id"))
+        ids = [pk for pk, _user in rows]
+        if not ids and settings.released_at is not None:
+            raise CalibrationError(_("The ratings are released already; nothing new to release."))
+        Appraisal.objects.filter(pk__in=ids).update(released_at=now, updated_at=now)
+        first = settings.released_at is None
+        if first:
+            settings.released_at, settings.released_by = now, actor
+        save_versioned(settings, ["released_at", "released_by"])
+        claimed = claim_once(RELEASED_KIND, [str(pk) for pk in ids], now=now)
+        notify_messages(
+            Message(
+                user_id,
+                "",
+                _("Your appraisal rating for %(cycle)s is released") % {"cycle": cycle.name},
+                _("Open your appraisal to read your rating and how it was reached."),
+                appraisal_url(pk),
+            )
+            for pk, user_id in rows
+            if str(pk) in claimed
+        )
+        record_event(
+            actor=actor,
+            verb="appraisals.released",
+            obj=cycle,
+            after={"count": len(ids), "first": first},
+        )
+        if ids:
+            record_events(
+                [
+                    Event(actor=actor, verb="appraisal.released", obj=AppraisalRef(pk), at=now)
+                    for pk in ids
+                ]
+            )
+    return len(ids)
+
+
+def appraisal_url(pk: int) -> str:
+    """The appraisal's page (lane ``review``'s), or "" while it has none."""
+    try:
+        return reverse("appraisal:appraisal-detail", args=[pk])
+    except NoReverseMatch:
+        return ""
+
+
+class AppraisalRef:
+    """An appraisal named by id in a batch of audit events (no row loaded)."""
+
+    _meta = Appraisal._meta
+
+    def __init__(self, pk: int):
+        self.pk = pk
+
+    def __str__(self):
+        return f"Appraisal {self.pk}"

@@ -1,0 +1,185 @@
+"""HR's calibration board: per department (with its sub-departments) or for the
+organisation, the distribution of proposed ratings against the guideline, each
+reviewer's tendency, the list by score with an adjust form (reason required), and the
+session's lock. HR only (404 for anyone else). Thin: parse, read through
+appraisal.selectors.hr, call one service, redirect or render."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from appraisal.forms.calibration import AdjustForm, VersionForm
+from appraisal.models import Appraisal, AppraisalStatus, CalibrationSession
+from appraisal.selectors import hr as selectors
+from appraisal.services import calibration as services
+from appraisal.services.opening import settings_for
+from perfcycle import paging
+from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
+
+PAGE_SIZE = 50
+
+
+def _board_url(cycle_id, department_id) -> str:
+    url = f"{reverse('appraisal:calibration-board')}?cycle={cycle_id}"
+    return f"{url}&department={department_id}" if department_id else url
+
+
+def _render_board(request, cycle_id, department_id, *, error_form=None, status=200):
+    cycle, cycles = selectors.choose_cycle(selectors.appraisal_cycles(), cycle_id)
+    if cycle_id is not None and cycle is None:
+        raise Http404
+    tree = selectors.Tree.load()
+    if department_id is not None and department_id not in tree.names:
+        raise Http404
+    context = {
+        "cycle": cycle,
+        "cycles": cycles,
+        "departments": tree.choices(),
+        "department_id": department_id,
+        "department_name": tree.names.get(department_id, ""),
+        "board": None,
+        "page": None,
+        "session": None,
+        "error_form": error_form,
+        "error_for": error_form.data.get("appraisal") if error_form is not None else None,
+    }
+    if cycle is not None:
+        settings = settings_for(cycle)
+        board = selectors.board(cycle, tree, department_id, settings.guideline)
+        page = paging.get_page(
+            selectors.board_rows(cycle, tree, department_id),
+            selectors.appraisal_rows(),
+            request.GET.get("page"),
+            per_page=PAGE_SIZE,
+        )
+        context.update(
+            board=board,
+            page=page,
+            session=selectors.session_of(cycle, department_id),
+            settings=settings,
+            calibration=AppraisalStatus.CALIBRATION,
+        )
+    return render(request, "appraisal/calibration_board.html", context, status=status)
+
+
+@hr_required
+def calibration_board(request):
+    return _render_board(request, int_param(request, "cycle"), int_param(request, "department"))
+
+
+def _posted_int(request, name):
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@hr_required
+@require_POST
+def calibration_start(request):
+    cycle = get_object_or_404(selectors.appraisal_cycles(), pk=_posted_int(request, "cycle") or 0)
+    department_id = _posted_int(request, "department")
+    department = None
+    if department_id is not None:
+        tree = selectors.Tree.load()
+        if department_id not in tree.names:
+            raise Http404
+        from perfcycle.models import Department
+
+        department = Department.objects.get(pk=department_id)
+    try:
+        services.open_session(cycle=cycle, department=department, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Calibration session started."))
+    return redirect(_board_url(cycle.pk, department_id))
+
+
+@hr_required
+@require_POST
+def calibration_adjust(request):
+    form = AdjustForm(request.POST)
+    session = get_object_or_404(CalibrationSession, pk=_posted_int(request, "session") or 0)
+    department_id = session.department_id
+    if not form.is_valid():
+        return _render_board(request, session.cycle_id, department_id, error_form=form, status=400)
+    appraisal = get_object_or_404(
+        Appraisal, pk=form.cleaned_data["appraisal"], participation__cycle_id=session.cycle_id
+    )
+    try:
+        services.adjust_score(
+            appraisal_id=appraisal.pk,
+            session_id=session.pk,
+            to_score=form.cleaned_data["to_score"],
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+            actor=request.user,
+        )
+    except ValidationError as error:
+        attach_errors(form, error)
+        return _render_board(
+            request,
+            session.cycle_id,
+            department_id,
+            error_form=form,
+            status=refusal_status(error),
+        )
+    messages.success(
+        request,
+        _("Score of %(name)s changed; the reason is kept.")
+        % {"name": appraisal.participation.employee.full_name},
+    )
+    return redirect(_board_url(session.cycle_id, department_id))
+
+
+def _session_move(request, session_id, move, done: str):
+    session = get_object_or_404(CalibrationSession, pk=session_id)
+    form = VersionForm(request.POST)
+    form.is_valid()
+    try:
+        move(
+            session_id=session.pk,
+            expected_version=form.cleaned_data.get("version"),
+            actor=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect(_board_url(session.cycle_id, session.department_id))
+
+
+@hr_required
+@require_POST
+def calibration_lock(request, session_id):
+    return _session_move(
+        request, session_id, services.lock_session, _("Calibration session locked.")
+    )
+
+
+@hr_required
+@require_POST
+def calibration_unlock(request, session_id):
+    return _session_move(
+        request, session_id, services.unlock_session, _("Calibration session unlocked.")
+    )
+
+
+urlpatterns = [
+    path("hr/calibration/", calibration_board, name="calibration-board"),
+    path("hr/calibration/start/", calibration_start, name="calibration-start"),
+    path("hr/calibration/adjust/", calibration_adjust, name="calibration-adjust"),
+    path(
+        "hr/calibration/sessions/<int:session_id>/lock/",
+        calibration_lock,
+        name="calibration-lock",
+    ),
+    path(
+        "hr/calibration/sessions/<int:session_id>/unlock/",
+        calibration_unlock,
+        name="calibration-unlock",
+    ),
+]
