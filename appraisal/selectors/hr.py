@@ -6,11 +6,12 @@ per page, none per row or per person."""
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Q, StdDev
+from django.db.models import Avg, Count, F, Q, StdDev
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -257,8 +258,8 @@ def tendency_flagged(mean, org_mean, org_spread, count: int) -> bool:
 
 def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) -> Board:
     """The distribution of proposed (and calibrated) ratings per band in the scope against
-    the cycle's guideline, and each reviewer's tendency against the organisation. Four
-    queries."""
+    the cycle's guideline, and each reviewer's tendency against the organisation. Three
+    queries (the scale's levels, every rating of the cycle, the reviewers' tendencies)."""
     scope = in_scope(cycle, tree, department_id).filter(
         status__in=SCORED, proposed_score__isnull=False
     )
@@ -269,9 +270,18 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
         .first()
     ) or []
     ordered = sorted(levels, key=lambda level: level["value"])
+    # The whole cycle's ratings in one read: the organisation's mean and spread, and the
+    # scope's distribution (its departments picked out here, not in a second query).
+    wanted = None if department_id is None else set(tree.below(department_id))
     proposed, final = Counter(), Counter()
+    everyone: list[float] = []
     rated = 0
-    for proposed_score, final_score in scope.values_list("proposed_score", "final_score"):
+    for proposed_score, final_score, dept in Appraisal.objects.filter(
+        participation__cycle=cycle, status__in=SCORED, proposed_score__isnull=False
+    ).values_list("proposed_score", "final_score", "department_id"):
+        everyone.append(float(proposed_score))
+        if wanted is not None and dept not in wanted:
+            continue
         rated += 1
         proposed[band_of(levels, proposed_score)] += 1
         final[band_of(levels, final_score if final_score is not None else proposed_score)] += 1
@@ -288,10 +298,8 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
         )
         for index, level in enumerate(ordered)
     ]
-    org = Appraisal.objects.filter(
-        participation__cycle=cycle, status__in=SCORED, proposed_score__isnull=False
-    ).aggregate(mean=Avg("proposed_score"), spread=StdDev("proposed_score"))
-    org_mean, org_spread = org["mean"], org["spread"]
+    org_mean = statistics.fmean(everyone) if everyone else None
+    org_spread = statistics.pstdev(everyone) if everyone else None
     tendencies = []
     for row in (
         scope.filter(reviewer__isnull=False)
@@ -381,12 +389,11 @@ def distribution_chart(bands: list[BandRow], *, width=480, height=200) -> dict:
 
 
 def board_rows(cycle: Cycle, tree: Tree, department_id: int | None):
-    """The lean list of the board, highest score first (empty scores last)."""
-    from django.db.models import F
-
+    """The lean list of the board (the rated ones: as many as ``Board.rated``), highest
+    score first."""
     return (
         in_scope(cycle, tree, department_id)
-        .filter(status__in=SCORED)
+        .filter(status__in=SCORED, proposed_score__isnull=False)
         .order_by(F("final_score").desc(nulls_last=True), "pk")
     )
 

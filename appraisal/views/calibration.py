@@ -55,6 +55,7 @@ def _render_board(request, cycle_id, department_id, *, error_form=None, status=2
             selectors.appraisal_rows(),
             request.GET.get("page"),
             per_page=PAGE_SIZE,
+            total=board.rated,
         )
         context.update(
             board=board,
