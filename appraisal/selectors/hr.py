@@ -22,7 +22,7 @@ from appraisal.models import (
     CalibrationAdjustment,
     CalibrationSession,
 )
-from appraisal.services.calibration import band_of, descendants
+from appraisal.services.calibration import banding, descendants
 from appraisal.services.closing import NOT_SUBMITTED, review_deadline, self_deadline
 from appraisal.services.opening import settings_for
 from perfcycle.models import Cycle, Department
@@ -266,9 +266,11 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
     levels = (
         Appraisal.objects.filter(participation__cycle=cycle)
         .exclude(scale_levels=[])
+        .order_by("pk")
         .values_list("scale_levels", flat=True)
         .first()
     ) or []
+    band_of = banding(levels)
     ordered = sorted(levels, key=lambda level: level["value"])
     # The whole cycle's ratings in one read: the organisation's mean and spread, and the
     # scope's distribution (its departments picked out here, not in a second query).
@@ -283,8 +285,8 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
         if wanted is not None and dept not in wanted:
             continue
         rated += 1
-        proposed[band_of(levels, proposed_score)] += 1
-        final[band_of(levels, final_score if final_score is not None else proposed_score)] += 1
+        proposed[band_of(proposed_score)] += 1
+        final[band_of(final_score if final_score is not None else proposed_score)] += 1
     fits = len(guideline) == len(ordered)
     bands = [
         BandRow(

@@ -57,27 +57,40 @@ def scale_bounds(levels: list[dict]) -> tuple[Decimal, Decimal]:
     return min(values), max(values)
 
 
-def band_of(levels: list[dict], score: Decimal | None) -> str:
-    """The rating band (level label) of ``score`` on the snapshot scale ``levels``.
+try:  # lane "score" brings the stage's pure scoring functions
+    from appraisal import scoring as _scoring
+except ImportError:  # pragma: no cover - until it lands
+    _scoring = None
 
-    The one place the stage's services turn a score into a band. It delegates to
-    appraisal/scoring.py's band function when that module is present (lane ``score``);
-    until then the band is the level the score rounds to (half up), which is how the
-    bands of a level scale cover it with no gaps."""
-    if score is None or not levels:
-        return ""
-    try:
-        from appraisal import scoring  # noqa: PLC0415 - lands with lane "score"
-    except ImportError:
-        scoring = None
-    if scoring is not None and hasattr(scoring, "band_label"):
-        return scoring.band_label(levels, score)
-    ordered = sorted(levels, key=lambda level: level["value"])
-    rounded = Decimal(score).quantize(Decimal(1), rounding="ROUND_HALF_UP")
-    for level in ordered:
-        if Decimal(level["value"]) >= rounded:
-            return level["label"]
-    return ordered[-1]["label"]
+
+def banding(levels: list[dict]):
+    """A function giving the rating band (level label) of a score on the snapshot scale
+    ``levels``: the one place the stage's services turn a score into a band.
+
+    It is appraisal/scoring.py's band function when that module has one (lane
+    ``score``); until then the band is the level the score rounds to (half up), which
+    covers the scale with no gaps."""
+    if not levels:
+        return lambda score: ""
+    if _scoring is not None and hasattr(_scoring, "band_label"):
+        return lambda score: "" if score is None else _scoring.band_label(levels, score)
+    ordered = sorted((Decimal(level["value"]), level["label"]) for level in levels)
+
+    def band(score) -> str:
+        if score is None:
+            return ""
+        rounded = Decimal(score).quantize(Decimal(1), rounding="ROUND_HALF_UP")
+        for value, label in ordered:
+            if value >= rounded:
+                return label
+        return ordered[-1][1]
+
+    return band
+
+
+def band_of(levels: list[dict], score: Decimal | None) -> str:
+    """The band of one score (``banding`` for many)."""
+    return banding(levels)(score)
 
 
 def parse_score(raw, levels: list[dict]) -> Decimal:

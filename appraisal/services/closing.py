@@ -35,7 +35,7 @@ from django.utils.translation import ngettext
 
 from appraisal.models import Appraisal, AppraisalSettings, AppraisalStatus, Reopening
 from appraisal.policies import APPRAISAL
-from appraisal.services.calibration import RELEASED_KIND, AppraisalRef, appraisal_url, band_of
+from appraisal.services.calibration import RELEASED_KIND, AppraisalRef, appraisal_url, banding
 from appraisal.services.opening import settings_for
 from perfcycle.audit import Event, record_event, record_events
 from perfcycle.models import Cycle
@@ -257,14 +257,14 @@ def nudge(*, appraisal_id: int, actor, today: dt.date | None = None) -> bool:
 # --- Close ---------------------------------------------------------------------------------
 
 
-def _frozen(status: str, proposed, final, levels) -> tuple[Decimal | None, str, bool]:
+def _frozen(status: str, proposed, final, band_of) -> tuple[Decimal | None, str, bool]:
     """(final score, band, self locked) an appraisal is finalised with. Only one the
     manager reviewed (in calibration) has a score: the calibrated final score, else the
     proposed one. Any other is finalised without one ("not reviewed")."""
     if status != AppraisalStatus.CALIBRATION:
         return None, "", status in NOT_SUBMITTED
     score = final if final is not None else proposed
-    return score, band_of(levels, score), False
+    return score, band_of(score), False
 
 
 _UPDATE_SQL = """
@@ -318,8 +318,12 @@ def _finalize_rows(rows, *, cycle: Cycle, released: bool, actor, verb: str) -> d
     now = timezone.now()
     values, events, release_ids = [], [], []
     counts = Counter()
+    bandings: dict[tuple, object] = {}  # one per snapshot scale (usually one per cycle)
     for pk, status, proposed, final, levels, _user in rows:
-        score, band, locked = _frozen(status, proposed, final, levels)
+        scale = tuple((level["value"], level["label"]) for level in levels)
+        if scale not in bandings:
+            bandings[scale] = banding(levels)
+        score, band, locked = _frozen(status, proposed, final, bandings[scale])
         release = released and score is not None
         values.append((pk, score, band, locked, release))
         if release:
