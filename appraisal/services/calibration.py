@@ -27,8 +27,9 @@ from appraisal.models import (
     CalibrationSession,
     CalibrationStatus,
 )
-from appraisal.policies import ADJUSTMENT
+from appraisal.policies import ADJUSTMENT, APPRAISAL
 from appraisal.services.opening import settings_for
+from perfcycle.access import Relation, relations_of
 from perfcycle.audit import Event, record_event, record_events
 from perfcycle.models import Cycle, Department
 from perfcycle.notifications import Message, claim_once, notify_messages
@@ -150,10 +151,11 @@ def session_appraisals(session: CalibrationSession):
 
 def open_session(*, cycle: Cycle, department: Department | None, actor) -> CalibrationSession:
     """The calibration session of ``department`` (None: the organisation) in ``cycle``,
-    started now if there is none. Only while the cycle is in appraisal."""
+    started now if there is none. From the appraisal phase on (after the close, for the
+    appraisals HR reopens)."""
     require_hr(actor)
-    if cycle.phase != Cycle.Phase.APPRAISAL:
-        raise CalibrationError(_("Calibration is open only while the cycle is in appraisal."))
+    if cycle.phase in (Cycle.Phase.PLANNING, Cycle.Phase.IMPLEMENTATION):
+        raise CalibrationError(_("Calibration opens with the appraisal phase."))
     with transaction.atomic():
         session, created = CalibrationSession.objects.get_or_create(
             cycle=cycle, department=department, defaults={"created_by": actor}
@@ -295,6 +297,17 @@ def adjust_score(
 def score_released(appraisal: Appraisal) -> bool:
     """Whether the appraisee may see the score: only after HR released the ratings."""
     return appraisal.released_at is not None
+
+
+def may_see_score(user, appraisal: Appraisal) -> bool:
+    """Whether ``user`` may see the appraisal's (proposed, calibrated or final) score: the
+    appraisee only once HR released the ratings; the reviewer, the management chain and
+    HR always (the read rule of appraisal/policies.py). Every employee-facing page,
+    export and notice asks this before showing a score."""
+    relations = relations_of(user, appraisal.participation, APPRAISAL.read)
+    if relations & (APPRAISAL.read & ~Relation.SELF):
+        return True
+    return bool(relations & Relation.SELF) and score_released(appraisal)
 
 
 def releasable(cycle: Cycle):

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from appraisal.models import (
+    Appraisal,
     AppraisalStatus,
     CalibrationAdjustment,
     CalibrationSession,
@@ -238,6 +239,18 @@ def test_release_with_a_stale_page_is_a_conflict(org):
 
 
 def test_before_release_no_score_is_visible_to_the_appraisee(org):
+    """The appraisee sees no score until HR releases; the manager, the skip level and HR
+    always do; an outsider never."""
     appraisal, _other = calibrated_org_appraisals(org)
+    appraisal = Appraisal.objects.with_people().get(pk=appraisal.pk)
     assert appraisal.status == AppraisalStatus.CALIBRATION
-    assert not services.score_released(appraisal)
+    assert not services.may_see_score(org.employee.user, appraisal)
+    for person in (org.manager, org.skip, org.hr):
+        assert services.may_see_score(person.user, appraisal), person
+    assert not services.may_see_score(org.outsider.user, appraisal)
+    services.release_ratings(
+        cycle=org.cycle, expected_version=settings_for(org.cycle).version, actor=org.hr.user
+    )
+    appraisal.refresh_from_db()
+    assert services.may_see_score(org.employee.user, appraisal)
+    assert not services.may_see_score(org.outsider.user, appraisal)

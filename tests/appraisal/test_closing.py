@@ -196,6 +196,8 @@ def test_hr_reopens_with_a_reason_and_finalises_again_the_same_way(org):
     assert Notification.objects.filter(
         recipient=org.manager.user, title__contains="reopened"
     ).exists()
+    org.cycle.refresh_from_db()
+    assert org.cycle.phase == Cycle.Phase.FEEDBACK
     session = calibration.open_session(cycle=org.cycle, department=None, actor=org.hr.user)
     calibration.adjust_score(
         appraisal_id=appraisal.pk,
