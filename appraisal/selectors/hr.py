@@ -6,7 +6,7 @@ per page, none per row or per person."""
 from __future__ import annotations
 
 import datetime as dt
-import statistics
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,6 +30,9 @@ from perfcycle.stages import Health
 
 S = AppraisalStatus
 SCORED = (S.CALIBRATION, S.FINALIZED)
+# The board lists the reviewers whose tendency is flagged (else the furthest off), at most
+# this many: an organisation has over a thousand reviewers.
+TENDENCIES_SHOWN = 25
 # How a status reads in HR's progress table, in the order of the columns.
 PROGRESS_COLUMNS = (
     (S.NOT_STARTED, _("Not started")),
@@ -235,7 +238,9 @@ class Board:
     rated: int
     org_mean: Decimal | None
     org_spread: Decimal | None
-    tendencies: list[Tendency] = field(default_factory=list)
+    tendencies: list[Tendency] = field(default_factory=list)  # the ones shown
+    reviewers: int = 0  # how many reviewers rated in the scope
+    flagged: int = 0
     chart: dict | None = None
 
 
@@ -300,8 +305,7 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
         )
         for index, level in enumerate(ordered)
     ]
-    org_mean = statistics.fmean(everyone) if everyone else None
-    org_spread = statistics.pstdev(everyone) if everyone else None
+    org_mean, org_spread = _mean_and_spread(everyone)
     tendencies = []
     for row in (
         scope.filter(reviewer__isnull=False)
@@ -323,15 +327,28 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
             )
         )
     tendencies.sort(key=lambda t: (not t.flagged, -abs(t.mean - (_dec(org_mean) or 0)), t.name))
+    shown = [t for t in tendencies if t.flagged] or tendencies
+    shown = shown[:TENDENCIES_SHOWN]
     return Board(
         levels=ordered,
         bands=bands,
         rated=rated,
         org_mean=_dec(org_mean),
         org_spread=_dec(org_spread),
-        tendencies=tendencies,
+        tendencies=shown,
+        reviewers=len(tendencies),
+        flagged=sum(t.flagged for t in tendencies),
         chart=distribution_chart(bands),
     )
+
+
+def _mean_and_spread(values: list[float]) -> tuple[float | None, float | None]:
+    """Mean and population standard deviation in floats (``statistics.pstdev`` works in
+    exact fractions: 100 ms for 10,000 ratings)."""
+    if not values:
+        return None, None
+    mean = math.fsum(values) / len(values)
+    return mean, math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
 
 
 def _float(value):
