@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
@@ -71,9 +73,52 @@ def _thresholds(indicator_ids: Iterable[int]) -> dict[int, list[Threshold]]:
     return found
 
 
-def suggestion(goal: Goal, thresholds: dict[int, list[Threshold]]):
-    """(achievement %, suggested level) of a quantitative goal with an actual value and a
-    scoring rule; (None, None) otherwise. The rule is the indicator's (goals/rules.py)."""
+@dataclass(slots=True)
+class IndicatorRow:
+    """What opening reads of a goal's indicator (no model instance per goal)."""
+
+    pk: int
+    kind: str
+    direction: str
+
+
+@dataclass(slots=True)
+class GoalRow:
+    """What opening reads of a goal: its item's snapshot and what the suggestion needs."""
+
+    pk: int
+    owner_id: int
+    indicator_id: int | None
+    title: str
+    description: str
+    weight: Decimal
+    unit: str
+    baseline: Decimal | None
+    target: Decimal | None
+    current_value: Decimal | None
+    indicator: IndicatorRow | None = None
+
+
+GOAL_COLUMNS = (
+    "pk",
+    "owner_id",
+    "indicator_id",
+    "title",
+    "description",
+    "weight",
+    "unit",
+    "baseline",
+    "target",
+    "current_value",
+    "indicator__kind",
+    "indicator__direction",
+)
+
+
+def suggestion(goal, thresholds: dict[int, list[Threshold]]):
+    """(achievement %, suggested level) of a quantitative goal (a Goal or a GoalRow) with
+    an actual value and a scoring rule; (None, None) otherwise. The rule is the
+    indicator's (goals/rules.py)."""
     indicator = goal.indicator
     if (
         indicator is None
@@ -158,17 +203,23 @@ def _open_chunk(cycle: Cycle, participations: list[Participation], *, scale, lev
     )
     templates = _templates(r.template.pk for r in resolutions.values() if r.template is not None)
     owners = [p.employee_id for p in participations]
-    goals_by_owner: dict[int, list[Goal]] = defaultdict(list)
-    for goal in (
+    goals_by_owner: dict[int, list[GoalRow]] = defaultdict(list)
+    indicators: dict[int, IndicatorRow] = {}
+    for row in (
         Goal.objects.filter(
             cycle=cycle,
             owner_id__in=owners,
             level=GoalLevel.INDIVIDUAL,
             status=GoalStatus.APPROVED,
         )
-        .select_related("indicator")
         .order_by("created_at", "pk")
+        .values_list(*GOAL_COLUMNS)
     ):
+        goal = GoalRow(*row[:-2])
+        if goal.indicator_id is not None:
+            if goal.indicator_id not in indicators:
+                indicators[goal.indicator_id] = IndicatorRow(goal.indicator_id, *row[-2:])
+            goal.indicator = indicators[goal.indicator_id]
         goals_by_owner[goal.owner_id].append(goal)
     thresholds = _thresholds(
         g.indicator_id for goals in goals_by_owner.values() for g in goals if g.indicator_id
