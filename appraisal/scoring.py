@@ -47,6 +47,8 @@ from goals.rules import HUNDRED, Threshold, achievement_percent, level_for, q2
 from perfcycle.workflow import DomainError
 
 CENT = Decimal("0.01")
+# Note kinds: a component without input re-weighted away; weights counted in proportion.
+MISSING, SCALED = "missing", "scaled"
 TENTH = Decimal("0.1")
 ZERO = Decimal("0")
 QUANTITATIVE = "quantitative"  # goals.models.IndicatorKind.QUANTITATIVE
@@ -406,6 +408,9 @@ class Note:
 
 @dataclass(frozen=True)
 class CalibrationLine:
+    """One calibration change as shown: the score before it (None when nothing was
+    rated), the score set, the difference (None without a score before) and why."""
+
     from_score: Decimal | None
     to_score: Decimal
     delta: Decimal | None
@@ -430,7 +435,7 @@ class Breakdown:
     @property
     def reweighted(self) -> tuple[Note, ...]:
         """The components that had no input and were re-weighted away."""
-        return tuple(note for note in self.notes if note.kind == "missing")
+        return tuple(note for note in self.notes if note.kind == MISSING)
 
 
 def _notes(sections: Sequence[RatedSection], scale: Scale) -> list[Note]:
@@ -441,7 +446,7 @@ def _notes(sections: Sequence[RatedSection], scale: Scale) -> list[Note]:
         if section_score(section, scale) is None:
             notes.append(
                 Note(
-                    "missing",
+                    MISSING,
                     section.label,
                     None,
                     section.weight,
@@ -457,7 +462,7 @@ def _notes(sections: Sequence[RatedSection], scale: Scale) -> list[Note]:
             if item.rating is None and item.weight > 0:
                 notes.append(
                     Note(
-                        "missing",
+                        MISSING,
                         section.label,
                         item.label,
                         item.weight,
@@ -477,7 +482,7 @@ def _notes(sections: Sequence[RatedSection], scale: Scale) -> list[Note]:
         if total != HUNDRED:
             notes.append(
                 Note(
-                    "scaled",
+                    SCALED,
                     section.label,
                     None,
                     total,
@@ -492,7 +497,7 @@ def _notes(sections: Sequence[RatedSection], scale: Scale) -> list[Note]:
     if sections and total != HUNDRED:
         notes.append(
             Note(
-                "scaled",
+                SCALED,
                 "",
                 None,
                 total,

@@ -4,6 +4,7 @@ Examples a user would recognise (Frappe's 5 + 5 + nothing, OrangeHRM's 5.9 on a 
 scale), then properties over generated appraisals (hypothesis)."""
 
 from decimal import Decimal as D
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import assume, given, settings
@@ -636,3 +637,16 @@ def test_property_the_distribution_counts_everyone_and_totals_100(scale, data):
     assert result.scored + result.unscored == len(scores)
     assert sum(row.count for row in result.rows) == result.scored
     assert sum((row.percent for row in result.rows), D(0)) == (D(100) if result.scored else 0)
+
+
+def test_a_scale_reads_the_snapshot_or_level_rows_alike():
+    """The appraisal's ``scale_levels`` snapshot (dicts) and RatingLevel-like rows give
+    the same scale, lowest first."""
+    rows = [
+        SimpleNamespace(value=v, label=label, descriptor="") for v, label in ((2, "B"), (1, "A"))
+    ]
+    snapshot = [{"value": 1, "label": "A", "descriptor": ""}, {"value": 2, "label": "B"}]
+    assert Scale.of(rows) == Scale.of(snapshot)
+    assert Scale.of(rows).lowest == D(1) and Scale.of(rows).level(2).label == "B"
+    with pytest.raises(ValueError):
+        Scale.of([{"value": 1, "label": "A"}, {"value": 1, "label": "B"}])
