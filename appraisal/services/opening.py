@@ -17,11 +17,11 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from appraisal.models import Appraisal, AppraisalItem, AppraisalSettings, ItemKind
+from appraisal.scoring import GoalFacts, Scale, suggested_rating
 from goals.models import (
     Goal,
     GoalLevel,
     GoalStatus,
-    IndicatorKind,
     RatingLevel,
     ScoringThreshold,
     SectionKind,
@@ -29,7 +29,7 @@ from goals.models import (
     TemplateSection,
 )
 from goals.plans import plan_of, resolutions_for_participants
-from goals.rules import Threshold, achievement_percent, level_for
+from goals.rules import Threshold
 from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Participation
 from perfcycle.workflow import SYSTEM, DomainError, insert_new
@@ -69,25 +69,22 @@ def _thresholds(indicator_ids: Iterable[int]) -> dict[int, list[Threshold]]:
     return found
 
 
-def suggestion(goal: Goal, thresholds: dict[int, list[Threshold]]):
-    """(achievement %, suggested level) of a quantitative goal with an actual value and a
-    scoring rule; (None, None) otherwise. The rule is the indicator's (goals/rules.py)."""
+def suggestion(goal: Goal, thresholds: dict[int, list[Threshold]], scale: Scale):
+    """(achievement %, suggested level) of a goal, by the indicator's scoring rule
+    (appraisal.scoring.suggested_rating); (None, None) when there is nothing to measure."""
     indicator = goal.indicator
-    if (
-        indicator is None
-        or indicator.kind != IndicatorKind.QUANTITATIVE
-        or goal.target is None
-        or goal.current_value is None
-    ):
-        return None, None
-    achieved = achievement_percent(
-        baseline=goal.baseline,
-        target=goal.target,
-        actual=goal.current_value,
-        direction=indicator.direction,
+    found = suggested_rating(
+        GoalFacts(
+            indicator_kind=indicator.kind if indicator else None,
+            direction=indicator.direction if indicator else "",
+            target=goal.target,
+            actual=goal.current_value,
+            baseline=goal.baseline,
+        ),
+        thresholds.get(goal.indicator_id, []) if indicator else [],
+        scale,
     )
-    rule = thresholds.get(indicator.pk)
-    return achieved, (level_for(achieved, rule) if rule else None)
+    return found.achievement, found.value
 
 
 def _section_weights(template: Template | None) -> list[dict]:
@@ -97,13 +94,13 @@ def _section_weights(template: Template | None) -> list[dict]:
     return [{"kind": s.kind, "weight": str(s.weight)} for s in template.sections.all()]
 
 
-def _items_for(appraisal: Appraisal, template, goals, thresholds) -> list[AppraisalItem]:
+def _items_for(appraisal: Appraisal, template, goals, thresholds, scale) -> list[AppraisalItem]:
     items: list[AppraisalItem] = []
     kinds = [s["kind"] for s in appraisal.section_weights]
     position = 0
     if SectionKind.GOALS in kinds:
         for goal in goals:
-            achieved, suggested = suggestion(goal, thresholds)
+            achieved, suggested = suggestion(goal, thresholds, scale)
             items.append(
                 AppraisalItem(
                     appraisal=appraisal,
@@ -170,6 +167,7 @@ def _open_chunk(cycle: Cycle, participations: list[Participation], *, scale, lev
     thresholds = _thresholds(
         g.indicator_id for goals in goals_by_owner.values() for g in goals if g.indicator_id
     )
+    rating_scale = Scale.of(levels)
     now = timezone.now()
     new = []
     for p in participations:
@@ -205,6 +203,7 @@ def _open_chunk(cycle: Cycle, participations: list[Participation], *, scale, lev
                 appraisal.template,
                 goals_by_owner.get(participation.employee_id, []),
                 thresholds,
+                rating_scale,
             )
         )
     AppraisalItem.objects.bulk_create(items, batch_size=2000)
