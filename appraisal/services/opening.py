@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import Appraisal, AppraisalItem, AppraisalSettings, ItemKind
 from appraisal.scoring import GoalFacts, Scale, suggested_rating
@@ -35,6 +37,11 @@ from perfcycle.models import Cycle, Participation
 from perfcycle.workflow import SYSTEM, DomainError, insert_new
 
 CHUNK = 1000
+PEER_ITEM_TITLE = _("Peer input (360°)")
+PEER_ITEM_DESCRIPTION = _(
+    "How the colleagues who were asked see this person's work overall: the mean of their "
+    "ratings, shown to the person only from enough answers that nobody can be singled out."
+)
 
 
 def settings_for(cycle: Cycle) -> AppraisalSettings:
@@ -123,6 +130,21 @@ def _items_for(appraisal: Appraisal, template, goals, thresholds, scale) -> list
     if template is not None:
         for section in template.sections.all():
             if section.kind == SectionKind.GOALS:
+                continue
+            if section.kind == SectionKind.PEER:
+                # Weighted as a whole: one item, which the approved peers rate.
+                items.append(
+                    AppraisalItem(
+                        appraisal=appraisal,
+                        kind=ItemKind.PEER,
+                        section=SectionKind.PEER,
+                        title=str(PEER_ITEM_TITLE),
+                        description=str(PEER_ITEM_DESCRIPTION),
+                        weight=Decimal("100"),
+                        position=position,
+                    )
+                )
+                position += 1
                 continue
             for item in section.items.all():
                 items.append(
