@@ -19,13 +19,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import Appraisal, AppraisalItem, AppraisalSettings, ItemKind
+from appraisal.scoring import GoalFacts, Scale, suggested_rating
 from goals.models import (
     Goal,
     GoalLevel,
     GoalStatus,
-    IndicatorKind,
     RatingLevel,
     ScoringThreshold,
     SectionKind,
@@ -33,12 +34,17 @@ from goals.models import (
     TemplateSection,
 )
 from goals.plans import plan_of, resolutions_for_participants
-from goals.rules import Threshold, achievement_percent, level_for
+from goals.rules import Threshold
 from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Participation
 from perfcycle.workflow import SYSTEM, DomainError, insert_new
 
 CHUNK = 1000
+PEER_ITEM_TITLE = _("Peer input (360°)")
+PEER_ITEM_DESCRIPTION = _(
+    "How the colleagues who were asked see this person's work overall: the mean of their "
+    "ratings, shown to the person only from enough answers that nobody can be singled out."
+)
 
 
 def settings_for(cycle: Cycle) -> AppraisalSettings:
@@ -115,26 +121,23 @@ GOAL_COLUMNS = (
 )
 
 
-def suggestion(goal, thresholds: dict[int, list[Threshold]]):
-    """(achievement %, suggested level) of a quantitative goal (a Goal or a GoalRow) with
-    an actual value and a scoring rule; (None, None) otherwise. The rule is the
-    indicator's (goals/rules.py)."""
+def suggestion(goal, thresholds: dict[int, list[Threshold]], scale: Scale):
+    """(achievement %, suggested level) of a goal (a Goal or a GoalRow), by the
+    indicator's scoring rule (appraisal.scoring.suggested_rating); (None, None) when
+    there is nothing to measure."""
     indicator = goal.indicator
-    if (
-        indicator is None
-        or indicator.kind != IndicatorKind.QUANTITATIVE
-        or goal.target is None
-        or goal.current_value is None
-    ):
-        return None, None
-    achieved = achievement_percent(
-        baseline=goal.baseline,
-        target=goal.target,
-        actual=goal.current_value,
-        direction=indicator.direction,
+    found = suggested_rating(
+        GoalFacts(
+            indicator_kind=indicator.kind if indicator else None,
+            direction=indicator.direction if indicator else "",
+            target=goal.target,
+            actual=goal.current_value,
+            baseline=goal.baseline,
+        ),
+        thresholds.get(goal.indicator_id, []) if indicator else [],
+        scale,
     )
-    rule = thresholds.get(indicator.pk)
-    return achieved, (level_for(achieved, rule) if rule else None)
+    return found.achievement, found.value
 
 
 def _section_weights(template: Template | None) -> list[dict]:
@@ -144,14 +147,14 @@ def _section_weights(template: Template | None) -> list[dict]:
     return [{"kind": s.kind, "weight": str(s.weight)} for s in template.sections.all()]
 
 
-def _items_for(appraisal_id: int, kinds, template, goals, thresholds) -> list[dict]:
+def _items_for(appraisal_id: int, kinds, template, goals, thresholds, scale) -> list[dict]:
     """The rows of one appraisal's items (attribute → value): its goals, then the
     template's indicator and competency items."""
     items: list[dict] = []
     position = 0
     if SectionKind.GOALS in kinds:
         for goal in goals:
-            achieved, suggested = suggestion(goal, thresholds)
+            achieved, suggested = suggestion(goal, thresholds, scale)
             items.append(
                 {
                     "appraisal_id": appraisal_id,
@@ -174,6 +177,21 @@ def _items_for(appraisal_id: int, kinds, template, goals, thresholds) -> list[di
     if template is not None:
         for section in template.sections.all():
             if section.kind == SectionKind.GOALS:
+                continue
+            if section.kind == SectionKind.PEER:
+                # Weighted as a whole: one item, which the approved peers rate.
+                items.append(
+                    {
+                        "appraisal_id": appraisal_id,
+                        "kind": ItemKind.PEER,
+                        "section": SectionKind.PEER,
+                        "title": str(PEER_ITEM_TITLE),
+                        "description": str(PEER_ITEM_DESCRIPTION),
+                        "weight": Decimal("100"),
+                        "position": position,
+                    }
+                )
+                position += 1
                 continue
             for item in section.items.all():
                 items.append(
@@ -224,6 +242,7 @@ def _open_chunk(cycle: Cycle, participations: list[Participation], *, scale, lev
     thresholds = _thresholds(
         g.indicator_id for goals in goals_by_owner.values() for g in goals if g.indicator_id
     )
+    rating_scale = Scale.of(levels)
     now = timezone.now()
     new = []
     for p in participations:
@@ -263,6 +282,7 @@ def _open_chunk(cycle: Cycle, participations: list[Participation], *, scale, lev
                 templates.get(row["template_id"]),
                 goals_by_owner.get(participation.employee_id, []),
                 thresholds,
+                rating_scale,
             )
         )
     insert_rows(AppraisalItem, items)
