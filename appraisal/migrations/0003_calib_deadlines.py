@@ -6,9 +6,12 @@ from perfcycle.rollups import track_tables
 
 
 class Migration(migrations.Migration):
+    """The appraisal phase's two deadlines (lane calib), and writes to the tables the
+    appraisal's cycle health reads move the roll-up stamp (perfcycle/rollups.py)."""
 
     dependencies = [
-        ('appraisal', '0001_initial'),
+        ("appraisal", "0002_peer_item"),
+        ("perfcycle", "0006_rollups_and_change_log"),
     ]
 
     operations = [

@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appraisal import scoring
 from appraisal.models import (
     Appraisal,
     AppraisalSettings,
@@ -53,38 +54,17 @@ class CalibrationError(DomainError):
 # --- Scores and bands ----------------------------------------------------------------------
 
 
-def scale_bounds(levels: list[dict]) -> tuple[Decimal, Decimal]:
-    values = [Decimal(level["value"]) for level in levels]
-    return min(values), max(values)
-
-
-try:  # lane "score" brings the stage's pure scoring functions
-    from appraisal import scoring as _scoring
-except ImportError:  # pragma: no cover - until it lands
-    _scoring = None
-
-
 def banding(levels: list[dict]):
-    """A function giving the rating band (level label) of a score on the snapshot scale
-    ``levels``: the one place the stage's services turn a score into a band.
-
-    It is appraisal/scoring.py's band function when that module has one (lane
-    ``score``); until then the band is the level the score rounds to (half up), which
-    covers the scale with no gaps."""
+    """A function giving the rating band (its label) of a score on the snapshot scale
+    ``levels``, by appraisal/scoring.py's bands: the one place the stage's services turn
+    a score into a band (built once per scale, used for many scores)."""
     if not levels:
         return lambda score: ""
-    if _scoring is not None and hasattr(_scoring, "band_label"):
-        return lambda score: "" if score is None else _scoring.band_label(levels, score)
-    ordered = sorted((Decimal(level["value"]), level["label"]) for level in levels)
+    in_force = scoring.bands(scoring.Scale.of(levels))
 
     def band(score) -> str:
-        if score is None:
-            return ""
-        rounded = Decimal(score).quantize(Decimal(1), rounding="ROUND_HALF_UP")
-        for value, label in ordered:
-            if value >= rounded:
-                return label
-        return ordered[-1][1]
+        found = scoring.band_for(None if score is None else Decimal(score), in_force)
+        return found.label if found else ""
 
     return band
 
@@ -94,10 +74,9 @@ def band_of(levels: list[dict], score: Decimal | None) -> str:
     return banding(levels)(score)
 
 
-def parse_score(raw, levels: list[dict]) -> Decimal:
-    """A score typed by HR: a number with at most two decimals within the scale's bounds;
-    a DomainError at the ``to_score`` field otherwise."""
-    low, high = scale_bounds(levels)
+def parse_score(raw) -> Decimal:
+    """A score typed by HR: a number with at most two decimals (the scale's bounds are
+    scoring.calibrate's to check); a DomainError at the ``to_score`` field otherwise."""
     try:
         score = Decimal(str(raw).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
@@ -106,16 +85,7 @@ def parse_score(raw, levels: list[dict]) -> Decimal:
         raise CalibrationError({"to_score": [_("Enter a number, e.g. 3.5.")]})
     if score != score.quantize(SCORE_PLACES):
         raise CalibrationError({"to_score": [_("Use at most two decimals.")]})
-    if not low <= score <= high:
-        raise CalibrationError(
-            {
-                "to_score": [
-                    _("The score must be between %(low)s and %(high)s, the scale's bounds.")
-                    % {"low": low.normalize(), "high": high.normalize()}
-                ]
-            }
-        )
-    return score.quantize(SCORE_PLACES)
+    return score
 
 
 # --- Sessions ------------------------------------------------------------------------------
@@ -249,18 +219,27 @@ def adjust_score(
                 _("This appraisal is %(state)s: only appraisals in calibration can be adjusted.")
                 % {"state": appraisal.get_status_display().lower()}
             )
-        errors = {}
-        try:
-            score = parse_score(to_score, appraisal.scale_levels)
-        except CalibrationError as error:
-            errors.update(error.error_dict)
-        if not reason:
-            errors["reason"] = [_("Say why the score changes: the reason is kept and shown.")]
-        if errors:
-            raise CalibrationError(errors)
         before = appraisal.final_score
-        if before is not None and score == before:
-            raise CalibrationError({"to_score": [_("That is the score it has already.")]})
+        score = parse_score(to_score)
+        # The rules of a calibration change are scoring.calibrate's: a reason, within the
+        # scale, in steps of 0.01, a change at all. Its "delta" is this form's new score.
+        try:
+            change = scoring.calibrate(
+                before,
+                scale=scoring.Scale.of(appraisal.scale_levels),
+                reason=reason,
+                delta=score - scoring.q2(before) if before is not None else Decimal(0),
+            )
+        except DomainError as error:
+            if not hasattr(error, "error_dict"):
+                raise CalibrationError(error.messages) from None
+            raise CalibrationError(
+                {
+                    ("to_score" if field in ("delta", "to_level") else field): messages
+                    for field, messages in error.message_dict.items()
+                }
+            ) from None
+        score = change.to_score
         adjustment = CalibrationAdjustment.objects.create(
             appraisal=appraisal,
             session=session,

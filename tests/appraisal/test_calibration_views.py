@@ -141,9 +141,9 @@ def test_hr_adjusts_on_the_board_and_the_score_is_listed(client, org):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"to_score": "5.9"}, "to_score", "between 1 and 5"),
+        ({"to_score": "5.9"}, "to_score", "outside the scale"),
         ({"to_score": "lots"}, "to_score", "Enter a number"),
-        ({"reason": ""}, "reason", "Say why"),
+        ({"reason": ""}, "reason", "Give the reason"),
     ],
 )
 def test_bad_adjustments_are_refused_at_the_field(client, org, data, field, message):

@@ -28,7 +28,7 @@ def test_hr_calibrates_one_rating_with_a_reason_and_releases(page, results_dir):
     row.get_by_label("New score").fill("4.1")
     row.get_by_role("button", name="Adjust").click()
     row = page.locator(f'tr[data-appraisal="{appraisal.pk}"]')
-    expect(row.get_by_test_id("reason-error")).to_contain_text("Say why")
+    expect(row.get_by_test_id("reason-error")).to_contain_text("Give the reason")
     expect(row.get_by_label("New score")).to_have_value("4.1")
     row.get_by_label("Reason").fill("Led the platform migration")
     row.get_by_role("button", name="Adjust").click()
