@@ -260,7 +260,14 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
         .first()
     ) or []
     if not levels:
-        return Board(levels=[], bands=[], rated=0, org_mean=None, org_spread=None)
+        return Board(
+            levels=[],
+            bands=[],
+            rated=0,
+            org_mean=None,
+            org_spread=None,
+            chart=distribution_chart([]),
+        )
     scale = scoring.Scale.of(levels)
     in_force = scoring.bands(scale)
     wanted = None if department_id is None else set(tree.below(department_id))

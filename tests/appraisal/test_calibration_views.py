@@ -17,7 +17,7 @@ from appraisal.services.opening import open_missing_appraisals, settings_for
 from perfcycle.models import Cycle
 from perfcycle.phases import advance_cycle_phase
 from tests.appraisal.calib_factories import calibrated_org_appraisals, in_calibration, in_review
-from tests.appraisal.factories import appraisal_of, open_org
+from tests.appraisal.factories import appraisal_of, make_org, open_org
 from tests.factories import enrol, make_department, make_employee, version_of
 
 pytestmark = pytest.mark.django_db
@@ -294,3 +294,11 @@ def test_hr_pages_make_the_same_few_queries_at_two_sizes(client, org):
     large = counts(client, org)
     assert large == small
     assert max(large.values()) <= MAX_QUERIES, large
+
+
+def test_the_board_before_any_appraisal_says_so(client):
+    """A cycle in appraisal whose appraisals are not opened yet: an empty board, no 500."""
+    org = make_org()
+    response = as_user(client, org.hr).get(board_url(org))
+    assert response.status_code == 200
+    assert "No appraisal has reached calibration" in response.content.decode()
