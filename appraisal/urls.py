@@ -1,4 +1,6 @@
+from appraisal.views import assessment
+
 app_name = "appraisal"
 
 # Each views module of the stage lists its own urlpatterns (appraisal/views/).
-urlpatterns: list = []
+urlpatterns: list = [*assessment.urlpatterns]
