@@ -89,23 +89,34 @@ def _open_last_years_appraisals(cycle) -> None:
 
 
 def _one_open_deviation(cycle, today: dt.date) -> None:
-    """An unresolved deviation on the employee's goal at the small size too, so that the
-    deviation lists of the employee, the team lead, the VP and HR never compare an empty
-    list (which skips the rows query) with a full one, whatever the demo's history holds
-    on the day the test runs."""
-    person = Employee.objects.get(user__username="employee")
-    participation = Participation.objects.get(cycle=cycle, employee=person)
-    goal = Goal.objects.filter(cycle=cycle, owner=person, level=GoalLevel.INDIVIDUAL).first()
-    if not Deviation.objects.unresolved().filter(participation=participation).exists():
-        Deviation.objects.create(
-            goal=goal,
-            participation=participation,
-            owner=person,
-            detected_on=today,
-            expected_percent=50,
-            actual_percent=10,
-            severity=Severity.HIGH,
-        )
+    """An unresolved deviation on the employee's goal and on a goal of someone below the
+    VP, at both sizes, so that the deviation lists of the employee, the team lead, the VP
+    and HR never compare an empty list (which skips the rows query) with a full one,
+    whatever the demo's history holds on the day the test runs."""
+    vp = Employee.objects.get(user__username="rajesh.iyer")
+    below_vp = (
+        Participation.objects.filter(cycle=cycle, reviewer=vp)
+        .values_list("employee__user__username", flat=True)
+        .order_by("pk")
+        .first()
+    )
+    assert below_vp is not None, "the demo's VP reviews someone in the current cycle"
+    for username in ("employee", below_vp):
+        person = Employee.objects.get(user__username=username)
+        participation = Participation.objects.get(cycle=cycle, employee=person)
+        goal = Goal.objects.filter(cycle=cycle, owner=person, level=GoalLevel.INDIVIDUAL).first()
+        if goal is None:
+            continue
+        if not Deviation.objects.unresolved().filter(participation=participation).exists():
+            Deviation.objects.create(
+                goal=goal,
+                participation=participation,
+                owner=person,
+                detected_on=today,
+                expected_percent=50,
+                actual_percent=10,
+                severity=Severity.HIGH,
+            )
 
 
 def _grow(cycle, today: dt.date) -> None:
