@@ -199,14 +199,9 @@ def _write_citations(items, cleaned, *, side: str) -> None:
     ItemEvidence.objects.bulk_create(new)
 
 
-def _summary(items, prefix: str) -> dict:
-    return {
-        str(item.pk): {
-            "rating": getattr(item, f"{prefix}_rating"),
-            "comment": getattr(item, f"{prefix}_comment"),
-        }
-        for item in items
-    }
+def _summary(items, prefix: str) -> str:
+    """The ratings as the audit log shows them: "Ship the roadmap: 4; Mentor: —"."""
+    return "; ".join(f"{item.title}: {getattr(item, f'{prefix}_rating') or '—'}" for item in items)
 
 
 def _save_appraisal(appraisal: Appraisal, fields: list[str]) -> None:
@@ -264,8 +259,8 @@ def save_self_assessment(
             actor=actor,
             verb="appraisal.self_draft_saved",
             obj=appraisal,
-            before={"items": before},
-            after={"items": _summary(items, "self"), "status": appraisal.status},
+            before={"ratings": before},
+            after={"ratings": _summary(items, "self"), "status": appraisal.status},
         )
     return appraisal
 
@@ -298,8 +293,8 @@ def submit_self_assessment(
             actor=actor,
             verb="appraisal.self_submitted",
             obj=appraisal,
-            before={"items": before},
-            after={"items": _summary(items, "self"), "status": appraisal.status},
+            before={"ratings": before},
+            after={"ratings": _summary(items, "self"), "status": appraisal.status},
         )
         reviewer = appraisal.reviewer
         if reviewer is not None:
@@ -361,8 +356,8 @@ def save_manager_review(
             actor=actor,
             verb="appraisal.review_draft_saved",
             obj=appraisal,
-            before={"items": before},
-            after={"items": _summary(items, "manager")},
+            before={"ratings": before},
+            after={"ratings": _summary(items, "manager")},
         )
     return appraisal
 
@@ -444,9 +439,9 @@ def submit_manager_review(
             actor=actor,
             verb="appraisal.review_submitted",
             obj=appraisal,
-            before={"items": before},
+            before={"ratings": before},
             after={
-                "items": _summary(items, "manager"),
+                "ratings": _summary(items, "manager"),
                 "proposed_score": str(appraisal.proposed_score),
                 "band": appraisal.final_band,
             },

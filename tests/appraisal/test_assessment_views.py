@@ -367,3 +367,29 @@ def test_review_page_query_count_does_not_grow_with_goals_evidence_or_checkins(
         )
     large = _count(client, detail(appraisal))
     assert small == large <= 12
+
+
+# --- To-dos and the audit log ---------------------------------------------------------------
+
+
+def test_home_pages_list_the_self_assessment_and_the_reviews_to_do(client, org, appraisal):
+    html = as_(client, org.employee).get(reverse("my-home")).content.decode()
+    assert "Complete your self-assessment" in html
+    assert reverse("appraisal:my-appraisal") in html
+    self_submitted(appraisal)
+    html = as_(client, org.employee).get(reverse("my-home")).content.decode()
+    assert "Complete your self-assessment" not in html
+    html = as_(client, org.manager).get(reverse("team-home")).content.decode()
+    assert "1 appraisal waits for your review" in html
+    html = as_(client, org.skip).get(reverse("team-home")).content.decode()
+    assert "waits for your review" not in html  # the skip-level reads, the reviewer acts
+
+
+def test_the_audit_log_tells_what_happened_in_sentences(client, org, appraisal):
+    self_submitted(appraisal)
+    response = as_(client, org.hr).get(reverse("audit-list"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    link = f'<a href="{appraisal.get_absolute_url()}">{org.cycle.name}</a>'
+    assert f"{org.employee.full_name} submitted their self-assessment in {link}" in html
+    assert "Ratings:" in html
