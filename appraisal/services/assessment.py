@@ -224,19 +224,40 @@ def _require_self_editable(appraisal: Appraisal) -> None:
         raise AssessmentError(message)
 
 
-def _self_save(*, actor, appraisal, data, expected_version):
+def _save_side(*, actor, appraisal, data, expected_version, side: str):
+    """Lock, check and write one side's ratings, comments (override reasons) and
+    citations: "self" (the person) or "manager" (the reviewer). Returns the locked
+    appraisal, its items and the ratings before, for the audit record."""
     appraisal = _lock(appraisal)
-    _require(actor, "self_assess", appraisal)
+    _require(actor, "self_assess" if side == "self" else "review", appraisal)
     _require_appraisal_phase(appraisal)
-    _require_self_editable(appraisal)
+    (_require_self_editable if side == "self" else _require_review_open)(appraisal)
     check_version(appraisal, expected_version, noun=_("appraisal"))
     items = list(rated_items(appraisal))
     cleaned = _clean(actor, appraisal, items, data)
-    before = _summary(items, "self")
+    before = _summary(items, side)
+    fields = [f"{side}_rating", f"{side}_comment"]
+    if side == "manager":
+        fields.append("override_reason")
     for item in items:
-        item.self_rating, item.self_comment, _cited, _reason = cleaned[item.pk]
-    AppraisalItem.objects.bulk_update(items, ["self_rating", "self_comment"])
-    _write_citations(items, cleaned, side=CitedBy.SELF)
+        rating, comment, _cited, reason = cleaned[item.pk]
+        setattr(item, f"{side}_rating", rating)
+        setattr(item, f"{side}_comment", comment)
+        if side == "manager":
+            item.override_reason = reason
+    AppraisalItem.objects.bulk_update(items, fields)
+    _write_citations(items, cleaned, side=CitedBy.SELF if side == "self" else CitedBy.MANAGER)
+    return appraisal, items, before
+
+
+def _self_save(*, actor, appraisal, data, expected_version):
+    appraisal, items, before = _save_side(
+        actor=actor,
+        appraisal=appraisal,
+        data=data,
+        expected_version=expected_version,
+        side="self",
+    )
     fields = []
     if appraisal.status == S.NOT_STARTED:
         require_move(appraisal, S.SELF_ASSESSMENT, error=AssessmentError)
@@ -324,23 +345,13 @@ def _require_review_open(appraisal: Appraisal) -> None:
 
 
 def _manager_save(*, actor, appraisal, data, expected_version):
-    appraisal = _lock(appraisal)
-    _require(actor, "review", appraisal)
-    _require_appraisal_phase(appraisal)
-    _require_review_open(appraisal)
-    check_version(appraisal, expected_version, noun=_("appraisal"))
-    items = list(rated_items(appraisal))
-    cleaned = _clean(actor, appraisal, items, data)
-    before = _summary(items, "manager")
-    for item in items:
-        rating, comment, _cited, reason = cleaned[item.pk]
-        item.manager_rating, item.manager_comment = rating, comment
-        item.override_reason = reason
-    AppraisalItem.objects.bulk_update(
-        items, ["manager_rating", "manager_comment", "override_reason"]
+    return _save_side(
+        actor=actor,
+        appraisal=appraisal,
+        data=data,
+        expected_version=expected_version,
+        side="manager",
     )
-    _write_citations(items, cleaned, side=CitedBy.MANAGER)
-    return appraisal, items, before
 
 
 def save_manager_review(

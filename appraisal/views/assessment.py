@@ -78,18 +78,27 @@ def appraisal_detail(request, pk):
     return _render_review(request, appraisal)
 
 
-def _self_action(request, pk, *, submit: bool):
+def _assessment_action(request, pk, *, side: str, submit: bool):
+    """Save or submit one side of an appraisal: "self" (only the person) or "manager"
+    (only this participation's reviewer; the chain above and HR read the review but get
+    a 404 here). A refusal comes back at the fields, with what was typed."""
     appraisal = selectors.get_appraisal_for(request.user, pk)
-    if not selectors.is_appraisee(request.user, appraisal):
+    mine = selectors.is_appraisee if side == "self" else selectors.is_reviewer
+    if not mine(request.user, appraisal):
         raise Http404
-    if not selectors.may_self_assess(request.user, appraisal):
-        messages.error(request, _("This self-assessment can no longer be changed."))
+    editable = selectors.may_self_assess if side == "self" else selectors.may_review
+    if not editable(request.user, appraisal):
+        messages.error(request, _("This appraisal cannot be changed now."))
         return redirect(appraisal)
-    items = selectors.assessment_items(appraisal)
-    form = _form(request, appraisal, items, side="self")
+    form = _form(request, appraisal, selectors.assessment_items(appraisal), side=side)
     status = 400
     if form.is_valid():
-        service = services.submit_self_assessment if submit else services.save_self_assessment
+        service = {
+            ("self", False): services.save_self_assessment,
+            ("self", True): services.submit_self_assessment,
+            ("manager", False): services.save_manager_review,
+            ("manager", True): services.submit_manager_review,
+        }[side, submit]
         try:
             service(
                 actor=request.user,
@@ -101,24 +110,33 @@ def _self_action(request, pk, *, submit: bool):
             attach_errors(form, error)
             status = refusal_status(error)
         else:
-            if submit:
-                messages.success(
-                    request, _("Self-assessment submitted. Your manager has been told.")
-                )
-            else:
-                messages.success(request, _("Draft saved. Submit it when every item is rated."))
+            messages.success(request, _success(appraisal, side=side, submit=submit))
             return redirect(appraisal)
-    return _render_mine(request, appraisal, cycle_choices=[], form=form, status=status)
+    if side == "self":
+        return _render_mine(request, appraisal, cycle_choices=[], form=form, status=status)
+    return _render_review(request, appraisal, form=form, status=status)
+
+
+def _success(appraisal, *, side: str, submit: bool) -> str:
+    if side == "self" and submit:
+        return _("Self-assessment submitted. Your manager has been told.")
+    if side == "self":
+        return _("Draft saved. Submit it when every item is rated.")
+    if submit:
+        return _("Review of %(name)s submitted: it goes to calibration.") % {
+            "name": appraisal.participation.employee.full_name
+        }
+    return _("Review draft saved.")
 
 
 @require_POST
 def self_save(request, pk):
-    return _self_action(request, pk, submit=False)
+    return _assessment_action(request, pk, side="self", submit=False)
 
 
 @require_POST
 def self_submit(request, pk):
-    return _self_action(request, pk, submit=True)
+    return _assessment_action(request, pk, side="self", submit=True)
 
 
 # --- The review page -------------------------------------------------------------------------
@@ -152,49 +170,14 @@ def _render_review(request, appraisal, *, form=None, status: int = 200):
     )
 
 
-def _review_action(request, pk, *, submit: bool):
-    appraisal = selectors.get_appraisal_for(request.user, pk)
-    if not selectors.is_reviewer(request.user, appraisal):
-        raise Http404  # the chain above and HR read the review; only the reviewer rates
-    if not selectors.may_review(request.user, appraisal):
-        messages.error(request, _("This review cannot be changed now."))
-        return redirect(appraisal)
-    items = selectors.assessment_items(appraisal)
-    form = _form(request, appraisal, items, side="manager")
-    status = 400
-    if form.is_valid():
-        service = services.submit_manager_review if submit else services.save_manager_review
-        try:
-            service(
-                actor=request.user,
-                appraisal=appraisal,
-                data=form.service_data(),
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
-        else:
-            name = appraisal.participation.employee.full_name
-            if submit:
-                messages.success(
-                    request,
-                    _("Review of %(name)s submitted: it goes to calibration.") % {"name": name},
-                )
-            else:
-                messages.success(request, _("Review draft saved."))
-            return redirect(appraisal)
-    return _render_review(request, appraisal, form=form, status=status)
-
-
 @require_POST
 def review_save(request, pk):
-    return _review_action(request, pk, submit=False)
+    return _assessment_action(request, pk, side="manager", submit=False)
 
 
 @require_POST
 def review_submit(request, pk):
-    return _review_action(request, pk, submit=True)
+    return _assessment_action(request, pk, side="manager", submit=True)
 
 
 # --- The score breakdown ---------------------------------------------------------------------
