@@ -88,3 +88,12 @@ def test_self_assessment_then_manager_review_with_an_override(page, results_dir)
     assert appraisal.final_score is not None
     item = AppraisalItem.objects.get(pk=suggested.pk)
     assert (item.manager_rating, item.override_reason) == (override, "Landed two extra markets")
+
+    # The breakdown adds up to the score the review proposed, line by line.
+    page.get_by_test_id("open-breakdown").click()
+    expect(page.get_by_test_id("final-score")).to_have_text(f"{appraisal.final_score:.2f}")
+    expect(page.get_by_test_id("lines-total")).to_have_text(f"{appraisal.proposed_score:.2f}")
+    _shots(page, results_dir, "appraisal-breakdown")
+    page.goto("/appraisal/team/")
+    expect(page.get_by_test_id("team-appraisals")).to_contain_text(org.employee.full_name)
+    _shots(page, results_dir, "appraisal-team")
