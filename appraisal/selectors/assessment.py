@@ -14,8 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -29,6 +31,7 @@ from perfcycle import access
 from perfcycle.access import Relation
 from perfcycle.models import Cycle
 from perfcycle.selectors import Todo
+from perfcycle.stages import running_first
 
 S = AppraisalStatus
 SELF_OPEN = (S.NOT_STARTED, S.SELF_ASSESSMENT)
@@ -188,16 +191,12 @@ def my_appraisals(user):
 def my_appraisal(user, cycle_id: int | None):
     """(the appraisal shown, every appraisal of the person for the cycle picker): the one
     in ``cycle_id`` (404 if the person has none there), else the newest."""
-    from perfcycle.stages import running_first
-
     mine = running_first(list(my_appraisals(user)), cycle_of=lambda a: a.participation.cycle)
     if cycle_id is None:
         return (mine[0] if mine else None), mine
     for appraisal in mine:
         if appraisal.participation.cycle_id == cycle_id:
             return appraisal, mine
-    from django.http import Http404
-
     raise Http404
 
 
@@ -223,8 +222,6 @@ def team_appraisals(user, cycle: Cycle, *, status: str = "", overdue: bool = Fal
     if status:
         qs = qs.filter(status=status)
     if overdue:
-        from django.utils import timezone
-
         if cycle.appraisal_deadline < timezone.localdate():
             qs = qs.filter(status__in=BEFORE_CALIBRATION)
         else:
