@@ -10,6 +10,9 @@ from appraisal.models import AppraisalItem, AppraisalStatus, ItemEvidence
 from tests.appraisal.factories import appraisal_of, open_org
 from tests.appraisal.review_factories import fresh, items_of, make_evidence
 from tests.browser.conftest import sign_in
+from tests.browser.test_layout_and_accessibility import axe_source, serious_violations
+
+__all__ = ["axe_source"]  # the fixture, used by the journey below
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +21,8 @@ def _no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def _shots(page, results_dir, name):
+def _shots(page, results_dir, name, axe_source):
+    assert serious_violations(page, axe_source) == [], name
     page.screenshot(path=str(results_dir / f"{name}-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(results_dir / f"{name}-390.png"), full_page=True)
@@ -26,7 +30,7 @@ def _shots(page, results_dir, name):
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def test_self_assessment_then_manager_review_with_an_override(page, results_dir):
+def test_self_assessment_then_manager_review_with_an_override(page, results_dir, axe_source):
     org = open_org()
     appraisal = appraisal_of(org, org.employee)
     evidence = make_evidence(appraisal.participation, title="Roadmap launch notes")
@@ -39,7 +43,7 @@ def test_self_assessment_then_manager_review_with_an_override(page, results_dir)
     page.goto("/appraisal/mine/")
     form = page.get_by_test_id("self-assessment-form")
     expect(form).to_contain_text("What exceeds looks like.")  # descriptors while rating
-    _shots(page, results_dir, "appraisal-my-appraisal")
+    _shots(page, results_dir, "appraisal-my-appraisal", axe_source)
     # Submitting with nothing rated: the browser names the first unrated item, nothing sent.
     page.get_by_test_id("submit-self").click()
     expect(page.locator(".invalid-feedback").first).to_be_visible()
@@ -67,7 +71,7 @@ def test_self_assessment_then_manager_review_with_an_override(page, results_dir)
     )
     expect(entry.get_by_test_id(f"suggested-{suggested.pk}")).to_be_visible()
     expect(entry.locator(f'input[data-level="{suggested.suggested_rating}"]')).to_be_checked()
-    _shots(page, results_dir, "appraisal-review")
+    _shots(page, results_dir, "appraisal-review", axe_source)
 
     # Overriding without a reason is refused at the field; with one it goes through.
     override = suggested.suggested_rating + 1
@@ -93,7 +97,7 @@ def test_self_assessment_then_manager_review_with_an_override(page, results_dir)
     page.get_by_test_id("open-breakdown").click()
     expect(page.get_by_test_id("final-score")).to_have_text(f"{appraisal.final_score:.2f}")
     expect(page.get_by_test_id("lines-total")).to_have_text(f"{appraisal.proposed_score:.2f}")
-    _shots(page, results_dir, "appraisal-breakdown")
+    _shots(page, results_dir, "appraisal-breakdown", axe_source)
     page.goto("/appraisal/team/")
     expect(page.get_by_test_id("team-appraisals")).to_contain_text(org.employee.full_name)
-    _shots(page, results_dir, "appraisal-team")
+    _shots(page, results_dir, "appraisal-team", axe_source)
