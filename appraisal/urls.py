@@ -1,9 +1,10 @@
-from appraisal.views import calibration, hr
+from appraisal.views import assessment, calibration, hr
 
 app_name = "appraisal"
 
 # Each views module of the stage lists its own urlpatterns (appraisal/views/).
 urlpatterns: list = [
+    *assessment.urlpatterns,
     # Calibration, release, overdue, reopen (HR).
     *calibration.urlpatterns,
     *hr.urlpatterns,

@@ -12,8 +12,15 @@ from tests.factories import PASSWORD, enrol, make_cycle, make_employee
 
 pytestmark = pytest.mark.django_db
 
-EMPLOYEE_NAV = {"my", "goals", "checkins", "evidence", "deviations", "notifications"}
-MANAGER_NAV = {"teamhome", "teamgoals", "teamcheckins", "teamdeviations", "verify"}
+EMPLOYEE_NAV = {"my", "goals", "checkins", "evidence", "deviations", "appraisal", "notifications"}
+MANAGER_NAV = {
+    "teamhome",
+    "teamgoals",
+    "teamcheckins",
+    "teamdeviations",
+    "verify",
+    "teamappraisals",
+}
 HR_NAV = {
     "hr",
     "cycles",
