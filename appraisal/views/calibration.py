@@ -72,7 +72,8 @@ def calibration_board(request):
     return _render_board(request, int_param(request, "cycle"), int_param(request, "department"))
 
 
-def _posted_int(request, name):
+def posted_int(request, name: str) -> int | None:
+    """A whole-number POST field, else None (never a 500 on a tampered form)."""
     value = request.POST.get(name, "")
     return int(value) if value.isdigit() else None
 
@@ -80,8 +81,8 @@ def _posted_int(request, name):
 @hr_required
 @require_POST
 def calibration_start(request):
-    cycle = get_object_or_404(selectors.appraisal_cycles(), pk=_posted_int(request, "cycle") or 0)
-    department_id = _posted_int(request, "department")
+    cycle = get_object_or_404(selectors.appraisal_cycles(), pk=posted_int(request, "cycle") or 0)
+    department_id = posted_int(request, "department")
     department = None
     if department_id is not None:
         tree = selectors.Tree.load()
@@ -103,7 +104,7 @@ def calibration_start(request):
 @require_POST
 def calibration_adjust(request):
     form = AdjustForm(request.POST)
-    session = get_object_or_404(CalibrationSession, pk=_posted_int(request, "session") or 0)
+    session = get_object_or_404(CalibrationSession, pk=posted_int(request, "session") or 0)
     department_id = session.department_id
     if not form.is_valid():
         return _render_board(request, session.cycle_id, department_id, error_form=form, status=400)

@@ -17,6 +17,7 @@ from appraisal.models import Appraisal, AppraisalStatus
 from appraisal.selectors import hr as selectors
 from appraisal.services import calibration, closing
 from appraisal.services.opening import settings_for
+from appraisal.views.calibration import posted_int
 from perfcycle import paging
 from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
 
@@ -113,7 +114,7 @@ def hr_overdue(request):
 @hr_required
 @require_POST
 def hr_nudge(request):
-    appraisal = get_object_or_404(Appraisal, pk=int(request.POST.get("appraisal") or 0))
+    appraisal = get_object_or_404(Appraisal, pk=posted_int(request, "appraisal") or 0)
     try:
         sent = closing.nudge(appraisal_id=appraisal.pk, actor=request.user)
     except ValidationError as error:
@@ -132,7 +133,7 @@ def hr_release(request):
     cycle, cycles = _cycle(request) if request.method == "GET" else (None, [])
     if request.method == "POST":
         cycle = get_object_or_404(
-            selectors.appraisal_cycles(), pk=int(request.POST.get("cycle") or 0)
+            selectors.appraisal_cycles(), pk=posted_int(request, "cycle") or 0
         )
         form = VersionForm(request.POST)
         form.is_valid()

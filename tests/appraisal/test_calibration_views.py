@@ -302,3 +302,10 @@ def test_the_board_before_any_appraisal_says_so(client):
     response = as_user(client, org.hr).get(board_url(org))
     assert response.status_code == 200
     assert "No appraisal has reached calibration" in response.content.decode()
+
+
+def test_tampered_posts_are_not_found_not_500(client, org):
+    as_user(client, org.hr)
+    for url in ("hr-nudge", "hr-release", "calibration-start", "calibration-adjust"):
+        data = {"appraisal": "x", "cycle": "x", "session": "x", "version": "x"}
+        assert client.post(reverse(f"appraisal:{url}"), data).status_code == 404, url

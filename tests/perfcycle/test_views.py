@@ -32,6 +32,10 @@ HR_NAV = {
     "people",
     "import",
     "audit",
+    "appraisalprogress",
+    "calibration",
+    "appraisaloverdue",
+    "appraisalrelease",
 }
 
 HR_ONLY_GET = ["hr-home", "cycle-list", "cycle-create", "employee-list", "audit-list"]
