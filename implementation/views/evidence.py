@@ -90,7 +90,7 @@ def evidence_list(request):
         rows,
         evidence_selectors.evidence_rows(),
         request.GET.get("page"),
-        per_page=PAGE_SIZE,
+        per_page=PAGE_SIZE if hr_counts is None else paging.ORGANISATION_PAGE_SIZE,
         total=None if filtered or hr_counts is None else hr_counts["total"],
     )
     for row in page.object_list:

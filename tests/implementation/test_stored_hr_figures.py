@@ -164,7 +164,7 @@ def test_the_list_size_is_that_of_the_rows_shown(org, cycle, login, query, expec
 
 
 def test_a_page_past_the_end_of_hrs_list_is_its_last(org, cycle, login, monkeypatch):
-    monkeypatch.setattr("implementation.views.deviations.PAGE_SIZE", 2)
+    monkeypatch.setattr("perfcycle.paging.ORGANISATION_PAGE_SIZE", 2)
     deviations_of(cycle, org, *[Deviation.Status.OPEN] * 5)
     page = get(login(org["hr"]), reverse("implementation:team-deviations") + "?page=9")[0].context[
         "page"
