@@ -7,8 +7,9 @@ class AppraisalConfig(AppConfig):
     verbose_name = "Appraisal"
 
     def ready(self):
+        from appraisal import stage
         from appraisal.policies import POLICIES, peer_grants
-        from appraisal.services.opening import open_appraisals
+        from appraisal.services.opening import open_appraisals, opening_blockers
         from perfcycle import phases
         from perfcycle.access import register_peer_grants, register_policies
         from perfcycle.models import Cycle
@@ -19,3 +20,6 @@ class AppraisalConfig(AppConfig):
         register_peer_grants(peer_grants)
         # One appraisal per participant as soon as the cycle enters appraisal.
         phases.register_phase_hook(entering=Cycle.Phase.APPRAISAL, hook=open_appraisals)
+        phases.register_phase_guard(leaving=Cycle.Phase.IMPLEMENTATION, guard=opening_blockers)
+        # Navigation, to-dos, health, cycle-page links: appraisal/stage.py.
+        stage.register()

@@ -12,12 +12,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from goals import tasks as goal_tasks
+from goals.models import CyclePlan
 from implementation.models import CheckIn
 from perfcycle import phases, tasks
 from perfcycle.audit import record_event
 from perfcycle.celery import app
 from perfcycle.models import AuditEvent, Cycle, Notification, SentReminder, User
 from perfcycle.workflow import SYSTEM, DomainError
+from tests.appraisal.factories import make_scale
 from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_goals
 from tests.workers import run_at_once, worker_on_queue
@@ -60,6 +62,8 @@ def cycle(org):
     (which does not block planning from ending)."""
     cycle = make_cycle("FY2026", start=START, planning_deadline=PLANNING_ENDS, auto_advance=True)
     enrol(cycle, org["employee"], org["peer"])
+    # The appraisal opens on the cycle's rating scale (its guard wants one).
+    CyclePlan.objects.create(cycle=cycle, rating_scale=make_scale())
     return cycle
 
 

@@ -1,0 +1,1 @@
+"""Read side of the appraisal stage: scoped querysets and page data (through appraisal/policies.py)."""
