@@ -7,14 +7,48 @@ calibration and close), so they read apart."""
 
 from django.utils.translation import gettext_lazy as _
 
-from perfcycle.stages import NavGroup, register_nav, register_nav_group
+from perfcycle.stages import (
+    Area,
+    NavEntry,
+    NavGroup,
+    register_nav,
+    register_nav_group,
+    register_todo_provider,
+)
 
 STAGE = "appraisal"
 
 # Self-assessment, manager review, breakdown (employee and manager pages).
 ASSESSMENT_NAV: tuple = ()
 # Peer (360°) input: nominations, approvals, questionnaires.
-PEER_NAV: tuple = ()
+PEER_NAV: tuple = (
+    NavEntry("peerinput", _("Peer input"), "appraisal:peer-input", Area.MY, 20, stage=STAGE),
+    NavEntry(
+        "peerasked",
+        _("Feedback asked of me"),
+        "appraisal:peer-requests",
+        Area.MY,
+        30,
+        stage=STAGE,
+        current_on=("appraisal:peer-requests", "appraisal:peer-questionnaire"),
+    ),
+    NavEntry(
+        "peerapprovals",
+        _("Peer nominations"),
+        "appraisal:peer-approvals",
+        Area.TEAM,
+        20,
+        stage=STAGE,
+    ),
+    NavEntry(
+        "allpeerapprovals",
+        _("Peer nominations"),
+        "appraisal:peer-approvals",
+        Area.HR,
+        20,
+        stage=STAGE,
+    ),
+)
 # HR: progress, calibration, overdue, release, close.
 CALIBRATION_NAV: tuple = ()
 
@@ -23,3 +57,88 @@ def register() -> None:
     register_nav_group(NavGroup("appraisal", _("Appraisal"), 40, stage=STAGE))
     for entry in (*ASSESSMENT_NAV, *PEER_NAV, *CALIBRATION_NAV):
         register_nav(entry)
+    register_peer_part()
+
+
+# --- Peer (360°) input: to-dos and audit sentences --------------------------------------------
+
+
+def _peer_reviews(ids):
+    from appraisal.models import PeerReview
+    from perfcycle.audit import Target
+
+    rows = PeerReview.objects.filter(pk__in=ids).select_related(
+        "appraisal__participation__employee__user", "appraisal__participation__cycle"
+    )
+    return {
+        str(r.pk): Target(
+            _("peer input for %(cycle)s") % {"cycle": r.appraisal.participation.cycle.name},
+            r.appraisal.participation.employee.full_name,
+            "",
+            r.appraisal.participation.employee.user_id,
+        )
+        for r in rows
+    }
+
+
+def _count(key):
+    from perfcycle.formatting import format_number
+
+    return lambda event: {"count": format_number((event.after or {}).get(key) or 0)}
+
+
+def register_peer_part() -> None:
+    from appraisal.selectors.peer_input import peer_todos
+    from perfcycle.audit import ObjectKind, register_sentences
+
+    # Nominate peers; approve nominations; answer a questionnaire, by its due date.
+    register_todo_provider(peer_todos)
+    register_sentences(
+        _("Appraisal"),
+        kinds=[ObjectKind("appraisal.peerreview", _("peer input"), load=_peer_reviews)],
+        verbs=[
+            (
+                "appraisal.peers_nominated",
+                _("Peers nominated"),
+                _("%(actor)s nominated %(count)s colleagues for peer input on %(object)s"),
+                None,
+                _count("count"),
+            ),
+            (
+                "appraisal.peer_approved",
+                _("Peer nomination approved"),
+                _("%(actor)s approved a nomination for %(whose)s %(object)s"),
+            ),
+            (
+                "appraisal.peer_declined",
+                _("Peer nomination declined"),
+                _("%(actor)s declined a nomination for %(whose)s %(object)s"),
+            ),
+            (
+                "appraisal.peers_asked",
+                _("Peers asked"),
+                _("%(actor)s asked %(count)s peers for input on %(object)s"),
+                None,
+                _count("count"),
+            ),
+            (
+                "appraisal.peer_answered",
+                _("Peer input given"),
+                _("%(actor)s gave %(whose)s %(object)s"),
+            ),
+            (
+                "appraisal.peer_reminders_sent",
+                _("Peer input reminders sent"),
+                _("%(actor)s reminded %(count)s peers of their due date"),
+                None,
+                _count("sent"),
+            ),
+            (
+                "appraisal.peer_reviews_expired",
+                _("Peer questionnaires expired"),
+                _("%(actor)s closed %(count)s unanswered peer questionnaires"),
+                None,
+                _count("count"),
+            ),
+        ],
+    )
