@@ -61,12 +61,13 @@ class QuestionnaireForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [(str(lv["value"]), f"{lv['value']} · {lv['label']}") for lv in levels]
         self.items = items
+        self.levels = levels
         for item in items:
             self.fields[f"rating_{item.pk}"] = forms.TypedChoiceField(
                 label=item.title,
                 choices=choices,
                 coerce=int,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input mt-1 flex-shrink-0"}),
                 error_messages={
                     "required": gettext_lazy("Choose a rating."),
                     "invalid_choice": gettext_lazy("Choose one of the levels of the scale."),
@@ -76,18 +77,26 @@ class QuestionnaireForm(forms.Form):
                 label=gettext_lazy("Comment on “%(title)s”") % {"title": item.title},
                 required=False,
                 max_length=4000,
-                widget=forms.Textarea(attrs={"rows": 2}),
+                widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
             )
         self.fields["comment"] = forms.CharField(
             label=gettext_lazy("Anything else"),
             required=False,
             max_length=4000,
-            widget=forms.Textarea(attrs={"rows": 3}),
+            widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         )
 
     def rows(self):
-        """(item, rating field, comment field) per item, for the template."""
-        return [(i, self[f"rating_{i.pk}"], self[f"comment_{i.pk}"]) for i in self.items]
+        """(item, rating field, [(radio, descriptor)], comment field) per item: each level
+        shown with its descriptor while rating."""
+        rows = []
+        for item in self.items:
+            rating = self[f"rating_{item.pk}"]
+            options = list(
+                zip(rating, [lv.get("descriptor", "") for lv in self.levels], strict=True)
+            )
+            rows.append((item, rating, options, self[f"comment_{item.pk}"]))
+        return rows
 
 
 # --- The employee's page -------------------------------------------------------------------------
