@@ -43,6 +43,7 @@ _DUMMY_ID = 2_147_483_000
 
 
 def _models():
+    from appraisal.models import Appraisal, PeerReview
     from goals.models import AdjustmentRequest, Goal, Indicator, RatingScale, Template
     from implementation.models import (
         CheckIn,
@@ -69,6 +70,8 @@ def _models():
         "import": OrgImport,
         "notifications": Notification,
         "email-failures": Notification,
+        "appraisal": Appraisal,
+        "peers": PeerReview,
     }
     by_kwarg = {"cycle_id": Cycle, "cycle_pk": Cycle, "goal_id": Goal}
     # How an object belongs to a person (an Employee lookup path), for "own, then a
@@ -81,6 +84,8 @@ def _models():
         Evidence: "participation__employee",
         EvidenceAttachment: "evidence__participation__employee",
         Cycle: "participations__employee",
+        Appraisal: "participation__employee",
+        PeerReview: "peer",
     }
     user_path = {Notification: "recipient", OrgImport: "uploaded_by"}
     return by_segment, by_kwarg, owner_path, user_path

@@ -529,7 +529,9 @@ def _nominate_todos(viewer) -> list[Todo]:
     url = reverse("appraisal:peer-input")
     todos = []
     for row in rows:
-        minimum = row["participation__cycle__appraisal_settings__peer_min"] or 3
+        minimum = row["participation__cycle__appraisal_settings__peer_min"]
+        if minimum is None:
+            minimum = AppraisalSettings._meta.get_field("peer_min").default
         if row["asked"] or row["counting"] >= minimum:
             continue
         todos.append(

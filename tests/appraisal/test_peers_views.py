@@ -332,3 +332,28 @@ def test_approve_all_helper_leaves_nothing_nominated():
     nominate(org)
     approve_all(org)
     assert not PeerReview.objects.filter(status=PeerStatus.NOMINATED).exists()
+
+
+# --- To-dos -------------------------------------------------------------------------------------
+
+
+def todo_titles(person):
+    from perfcycle.stages import Viewer, registry
+
+    return [(t.title, t.due) for t in registry.todos(Viewer.of(person.user))]
+
+
+def test_todos_nominate_then_approve_then_answer_by_the_due_date():
+    org = peer_org(3)
+    assert any("Nominate colleagues" in title for title, _due in todo_titles(org.employee))
+    nominate(org)
+    assert not any("Nominate colleagues" in t for t, _d in todo_titles(org.employee))
+    assert any("3 peer nominations to approve" in t for t, _d in todo_titles(org.manager))
+    approve_all(org)
+    assert not any("peer nominations" in t for t, _d in todo_titles(org.manager))
+    peers.ask_peers(appraisal=org.appraisal, actor=org.manager.user)
+    due = settings_for(org.cycle).peer_deadline
+    mine = [(t, d) for t, d in todo_titles(org.peers[0]) if "Give peer input" in t]
+    assert mine == [(f"Give peer input on {org.employee.full_name}'s appraisal", due)]
+    answer(PeerReview.objects.get(peer=org.peers[0]))
+    assert not any("Give peer input" in t for t, _d in todo_titles(org.peers[0]))

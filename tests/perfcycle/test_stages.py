@@ -238,7 +238,16 @@ def test_employee_sees_no_hr_entries_and_my_work_is_current(org, login):
     current link, marked for screen readers and styled active."""
     page = login(org["employee"]).get(reverse("my-home")).content.decode()
     nav = set(re.findall(r'data-nav="([a-z]+)"', page))
-    assert nav == {"my", "goals", "checkins", "evidence", "deviations", "notifications"}
+    assert nav == {
+        "my",
+        "goals",
+        "checkins",
+        "evidence",
+        "deviations",
+        "notifications",
+        "peerinput",
+        "peerasked",
+    }
     assert current_links(page) == ["my"]
     assert 'class="dropdown-item active" href="/me/" data-nav="my" aria-current="page"' in page
     assert (

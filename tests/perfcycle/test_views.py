@@ -12,8 +12,24 @@ from tests.factories import PASSWORD, enrol, make_cycle, make_employee
 
 pytestmark = pytest.mark.django_db
 
-EMPLOYEE_NAV = {"my", "goals", "checkins", "evidence", "deviations", "notifications"}
-MANAGER_NAV = {"teamhome", "teamgoals", "teamcheckins", "teamdeviations", "verify"}
+EMPLOYEE_NAV = {
+    "my",
+    "goals",
+    "checkins",
+    "evidence",
+    "deviations",
+    "notifications",
+    "peerinput",
+    "peerasked",
+}
+MANAGER_NAV = {
+    "teamhome",
+    "teamgoals",
+    "teamcheckins",
+    "teamdeviations",
+    "verify",
+    "peerapprovals",
+}
 HR_NAV = {
     "hr",
     "cycles",
@@ -25,6 +41,7 @@ HR_NAV = {
     "people",
     "import",
     "audit",
+    "allpeerapprovals",
 }
 
 HR_ONLY_GET = ["hr-home", "cycle-list", "cycle-create", "employee-list", "audit-list"]
