@@ -482,13 +482,12 @@ def get_nomination_for(user, pk) -> PeerReview:
 def peer_todos(viewer) -> list[Todo]:
     """Nominate peers (the appraisee, fewer than the minimum nominated and not yet asked),
     approve nominations (the reviewer), answer a questionnaire (the peer, by its due
-    date). At most three queries; none for someone with no employee record."""
+    date). At most two queries; none for someone with no employee record."""
     if viewer.employee is None:
         return []
     todos: list[Todo] = []
     todos.extend(_nominate_todos(viewer))
-    todos.extend(_approve_todos(viewer))
-    todos.extend(_answer_todos(viewer))
+    todos.extend(_review_todos(viewer))
     return todos
 
 
@@ -546,61 +545,47 @@ def _nominate_todos(viewer) -> list[Todo]:
     return todos
 
 
-def _approve_todos(viewer) -> list[Todo]:
+def _review_todos(viewer) -> list[Todo]:
+    """The reviewer's nominations to decide (one to-do per cycle) and the peer's
+    questionnaires to answer (one each, by its due date): one query for both."""
+    asked_of_me = Q(peer=viewer.employee, status=PeerStatus.APPROVED, due_date__isnull=False)
     ids = viewer.reviewed_ids(Cycle.Phase.APPRAISAL)
-    if not ids:
-        return []
+    wanted = asked_of_me
+    if ids:
+        wanted |= Q(status=PeerStatus.NOMINATED, appraisal__participation_id__in=ids)
+    prefix = "appraisal__participation__"
     rows = (
-        PeerReview.objects.filter(
-            status=PeerStatus.NOMINATED,
-            appraisal__participation_id__in=ids,
-            appraisal__status__in=OPEN_STATUSES,
+        PeerReview.objects.filter(wanted, appraisal__status__in=OPEN_STATUSES)
+        .values(
+            "pk",
+            "status",
+            "due_date",
+            "peer_id",
+            f"{prefix}cycle_id",
+            f"{prefix}cycle__name",
+            f"{prefix}employee__user__first_name",
+            f"{prefix}employee__user__last_name",
+            f"{prefix}employee__user__username",
         )
-        .values("appraisal__participation__cycle_id", "appraisal__participation__cycle__name")
-        .annotate(n=Count("pk"), people=Count("appraisal_id", distinct=True))
-        .order_by("appraisal__participation__cycle_id")
+        .order_by("due_date", "pk")
     )
-    url = reverse("appraisal:peer-approvals")
-    return [
-        Todo(
-            title=ngettext(
-                "%(n)s peer nomination to approve or decline (%(cycle)s)",
-                "%(n)s peer nominations to approve or decline (%(cycle)s)",
-                row["n"],
-            )
-            % {"n": row["n"], "cycle": row["appraisal__participation__cycle__name"]},
-            url=f"{url}?cycle={row['appraisal__participation__cycle_id']}",
-            action=_("Review nominations"),
-        )
-        for row in rows
-    ]
-
-
-def _answer_todos(viewer) -> list[Todo]:
-    rows = PeerReview.objects.filter(
-        peer=viewer.employee,
-        status=PeerStatus.APPROVED,
-        due_date__isnull=False,
-        appraisal__status__in=OPEN_STATUSES,
-    ).values(
-        "pk",
-        "due_date",
-        "appraisal__participation__employee__user__first_name",
-        "appraisal__participation__employee__user__last_name",
-        "appraisal__participation__employee__user__username",
-    )
+    to_decide: dict[tuple, list] = {}
     todos = []
-    for row in rows.order_by("due_date", "pk"):
+    for row in rows:
+        if row["status"] == PeerStatus.NOMINATED:
+            cycle = (row[f"{prefix}cycle_id"], row[f"{prefix}cycle__name"])
+            to_decide.setdefault(cycle, []).append(row["pk"])
+            continue
         name = (
             " ".join(
                 part
                 for part in (
-                    row["appraisal__participation__employee__user__first_name"],
-                    row["appraisal__participation__employee__user__last_name"],
+                    row[f"{prefix}employee__user__first_name"],
+                    row[f"{prefix}employee__user__last_name"],
                 )
                 if part
             )
-            or row["appraisal__participation__employee__user__username"]
+            or row[f"{prefix}employee__user__username"]
         )
         todos.append(
             Todo(
@@ -608,6 +593,20 @@ def _answer_todos(viewer) -> list[Todo]:
                 url=reverse("appraisal:peer-questionnaire", args=[row["pk"]]),
                 action=_("Answer"),
                 due=row["due_date"],
+            )
+        )
+    url = reverse("appraisal:peer-approvals")
+    for (cycle_id, cycle_name), pks in sorted(to_decide.items()):
+        todos.append(
+            Todo(
+                title=ngettext(
+                    "%(n)s peer nomination to approve or decline (%(cycle)s)",
+                    "%(n)s peer nominations to approve or decline (%(cycle)s)",
+                    len(pks),
+                )
+                % {"n": len(pks), "cycle": cycle_name},
+                url=f"{url}?cycle={cycle_id}",
+                action=_("Review nominations"),
             )
         )
     return todos

@@ -277,6 +277,10 @@ def pages_of(org, person, appraisal, review):
         (org.hr, reverse("appraisal:peer-approvals")),
         (review.peer, reverse("appraisal:peer-requests")),
         (review.peer, reverse("appraisal:peer-questionnaire", args=[review.pk])),
+        # The home pages, with this part's to-dos.
+        (person, reverse("my-home")),
+        (org.manager, reverse("team-home")),
+        (review.peer, reverse("my-home")),
     ]
 
 
