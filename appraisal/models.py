@@ -194,6 +194,9 @@ class Appraisal(models.Model):
 class ItemKind(models.TextChoices):
     GOAL = "goal", _("Goal")
     TEMPLATE_ITEM = "template_item", _("Template item")
+    # The template's peer section is weighted as a whole (goals/library_rules.py): one item,
+    # rated by each approved peer; its score is the mean of their answers.
+    PEER = "peer", _("Peer input")
 
 
 class AppraisalItem(models.Model):
@@ -245,7 +248,12 @@ class AppraisalItem(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(kind=ItemKind.GOAL) & Q(goal__isnull=False))
-                | (Q(kind=ItemKind.TEMPLATE_ITEM) & Q(template_item__isnull=False)),
+                | (Q(kind=ItemKind.TEMPLATE_ITEM) & Q(template_item__isnull=False))
+                | (
+                    Q(kind=ItemKind.PEER)
+                    & Q(section=SectionKind.PEER)
+                    & Q(goal__isnull=True, template_item__isnull=True)
+                ),
                 name="appraisal_item_kind_matches",
             ),
             models.CheckConstraint(

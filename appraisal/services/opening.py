@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import Appraisal, AppraisalItem, AppraisalSettings, ItemKind
+from appraisal.scoring import GoalFacts, Scale, suggested_rating
 from goals.models import (
     Goal,
     GoalLevel,
     GoalStatus,
-    IndicatorKind,
     RatingLevel,
     ScoringThreshold,
     SectionKind,
@@ -29,12 +31,17 @@ from goals.models import (
     TemplateSection,
 )
 from goals.plans import plan_of, resolutions_for_participants
-from goals.rules import Threshold, achievement_percent, level_for
+from goals.rules import Threshold
 from perfcycle.audit import record_event
 from perfcycle.models import Cycle, Participation
 from perfcycle.workflow import SYSTEM, DomainError, insert_new
 
 CHUNK = 1000
+PEER_ITEM_TITLE = _("Peer input (360°)")
+PEER_ITEM_DESCRIPTION = _(
+    "How the colleagues who were asked see this person's work overall: the mean of their "
+    "ratings, shown to the person only from enough answers that nobody can be singled out."
+)
 
 
 def settings_for(cycle: Cycle) -> AppraisalSettings:
@@ -69,25 +76,22 @@ def _thresholds(indicator_ids: Iterable[int]) -> dict[int, list[Threshold]]:
     return found
 
 
-def suggestion(goal: Goal, thresholds: dict[int, list[Threshold]]):
-    """(achievement %, suggested level) of a quantitative goal with an actual value and a
-    scoring rule; (None, None) otherwise. The rule is the indicator's (goals/rules.py)."""
+def suggestion(goal: Goal, thresholds: dict[int, list[Threshold]], scale: Scale):
+    """(achievement %, suggested level) of a goal, by the indicator's scoring rule
+    (appraisal.scoring.suggested_rating); (None, None) when there is nothing to measure."""
     indicator = goal.indicator
-    if (
-        indicator is None
-        or indicator.kind != IndicatorKind.QUANTITATIVE
-        or goal.target is None
-        or goal.current_value is None
-    ):
-        return None, None
-    achieved = achievement_percent(
-        baseline=goal.baseline,
-        target=goal.target,
-        actual=goal.current_value,
-        direction=indicator.direction,
+    found = suggested_rating(
+        GoalFacts(
+            indicator_kind=indicator.kind if indicator else None,
+            direction=indicator.direction if indicator else "",
+            target=goal.target,
+            actual=goal.current_value,
+            baseline=goal.baseline,
+        ),
+        thresholds.get(goal.indicator_id, []) if indicator else [],
+        scale,
     )
-    rule = thresholds.get(indicator.pk)
-    return achieved, (level_for(achieved, rule) if rule else None)
+    return found.achievement, found.value
 
 
 def _section_weights(template: Template | None) -> list[dict]:
@@ -97,13 +101,13 @@ def _section_weights(template: Template | None) -> list[dict]:
     return [{"kind": s.kind, "weight": str(s.weight)} for s in template.sections.all()]
 
 
-def _items_for(appraisal: Appraisal, template, goals, thresholds) -> list[AppraisalItem]:
+def _items_for(appraisal: Appraisal, template, goals, thresholds, scale) -> list[AppraisalItem]:
     items: list[AppraisalItem] = []
     kinds = [s["kind"] for s in appraisal.section_weights]
     position = 0
     if SectionKind.GOALS in kinds:
         for goal in goals:
-            achieved, suggested = suggestion(goal, thresholds)
+            achieved, suggested = suggestion(goal, thresholds, scale)
             items.append(
                 AppraisalItem(
                     appraisal=appraisal,
@@ -126,6 +130,21 @@ def _items_for(appraisal: Appraisal, template, goals, thresholds) -> list[Apprai
     if template is not None:
         for section in template.sections.all():
             if section.kind == SectionKind.GOALS:
+                continue
+            if section.kind == SectionKind.PEER:
+                # Weighted as a whole: one item, which the approved peers rate.
+                items.append(
+                    AppraisalItem(
+                        appraisal=appraisal,
+                        kind=ItemKind.PEER,
+                        section=SectionKind.PEER,
+                        title=str(PEER_ITEM_TITLE),
+                        description=str(PEER_ITEM_DESCRIPTION),
+                        weight=Decimal("100"),
+                        position=position,
+                    )
+                )
+                position += 1
                 continue
             for item in section.items.all():
                 items.append(
@@ -170,6 +189,7 @@ def _open_chunk(cycle: Cycle, participations: list[Participation], *, scale, lev
     thresholds = _thresholds(
         g.indicator_id for goals in goals_by_owner.values() for g in goals if g.indicator_id
     )
+    rating_scale = Scale.of(levels)
     now = timezone.now()
     new = []
     for p in participations:
@@ -205,6 +225,7 @@ def _open_chunk(cycle: Cycle, participations: list[Participation], *, scale, lev
                 appraisal.template,
                 goals_by_owner.get(participation.employee_id, []),
                 thresholds,
+                rating_scale,
             )
         )
     AppraisalItem.objects.bulk_create(items, batch_size=2000)

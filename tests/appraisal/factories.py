@@ -59,11 +59,12 @@ def make_indicator(scale: RatingScale, *, kind=IndicatorKind.QUANTITATIVE, name=
 
 
 def make_template(scale: RatingScale, *, sections=None, name=None) -> Template:
-    """``sections``: [(kind, weight, n_items)]; default goals 60, competencies 20, peer 20."""
+    """``sections``: [(kind, weight, n_items)]; default goals 60, competencies 20, peer 20
+    (the peer section takes no items: it is weighted as a whole, goals/library_rules.py)."""
     sections = sections or [
         (SectionKind.GOALS, 60, 0),
         (SectionKind.COMPETENCIES, 20, 2),
-        (SectionKind.PEER, 20, 1),
+        (SectionKind.PEER, 20, 0),
     ]
     template = Template.objects.create(
         name=name or f"Template {next(_seq)}", method=Template.Method.MIXED

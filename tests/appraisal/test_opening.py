@@ -53,8 +53,13 @@ def test_snapshot_keeps_what_the_review_is_about_when_the_org_changes():
 def test_items_are_the_approved_goals_then_the_template_items():
     org = open_org()
     items = list(appraisal_of(org, org.employee).items.order_by("position"))
-    assert [i.kind for i in items] == [ItemKind.GOAL] * 2 + [ItemKind.TEMPLATE_ITEM] * 3
+    assert [i.kind for i in items] == [ItemKind.GOAL] * 2 + [ItemKind.TEMPLATE_ITEM] * 2 + [
+        ItemKind.PEER
+    ]
     assert [i.section for i in items[2:]] == [SectionKind.COMPETENCIES] * 2 + [SectionKind.PEER]
+    # The peer section is weighted as a whole: one item the peers rate.
+    assert items[4].title == "Peer input (360°)"
+    assert items[4].weight == Decimal("100")
     roadmap, mentoring = items[0], items[1]
     assert roadmap.title.startswith("Ship the roadmap")
     assert roadmap.weight == Decimal("60")

@@ -502,10 +502,15 @@ def test_tree_query_count_does_not_grow_with_goals(cycle, org, login, engineerin
 
 
 def test_empty_cycle_says_what_to_do(cycle, hr_admin, login):
-    """Without goals the page explains where to start."""
+    """Without goals the page explains where to start; a closed cycle without goals is not
+    told to start with the company goals."""
     page = login(hr_admin).get(tree_url(cycle)).content.decode()
     assert 'data-testid="tree-empty"' in page
-    assert Cycle.objects.filter(pk=cycle.pk).exists()
+    assert "Start with the company goals" in page
+    Cycle.objects.filter(pk=cycle.pk).update(phase=Cycle.Phase.CLOSED)
+    page = login(hr_admin).get(tree_url(cycle)).content.decode()
+    assert "This cycle is closed; nobody set goals in it." in page
+    assert "Start with the company goals" not in page
 
 
 def test_unaligned_goals_are_capped_and_paginated(cycle, org, hr_admin, login, monkeypatch):

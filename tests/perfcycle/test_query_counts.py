@@ -39,14 +39,6 @@ KNOWN_GROWING: dict[str, str] = {}
 # Pages whose count depends on the mix of rows shown, not on their number (not strict:
 # whether the mix differs between the two sizes depends on the day's seed).
 KNOWN_VARYING: dict[str, str] = {
-    "implementation:team-deviations": (
-        "6–7 queries between runs at the same size (seen in CI on 2 Dec 2026 for the VP, "
-        "and for my-deviations once): one query is skipped in some runs, not per row; "
-        "cause not yet found (suspect: a stored roll-up fresh or not, by walk order)"
-    ),
-    "implementation:my-deviations": (
-        "6–7 queries between runs at the same size, as team-deviations (cause not yet found)"
-    ),
     "audit-list": (
         "7–9 queries: one look-up per kind of object the first page's events name, so the "
         "count follows the mix of event kinds on the page (bounded, not an N+1)"
@@ -78,23 +70,34 @@ def _seed(today: dt.date):
 
 
 def _one_open_deviation(cycle, today: dt.date) -> None:
-    """An unresolved deviation on the employee's goal at the small size too, so that the
-    deviation lists of the employee, the team lead, the VP and HR never compare an empty
-    list (which skips the rows query) with a full one, whatever the demo's history holds
-    on the day the test runs."""
-    person = Employee.objects.get(user__username="employee")
-    participation = Participation.objects.get(cycle=cycle, employee=person)
-    goal = Goal.objects.filter(cycle=cycle, owner=person, level=GoalLevel.INDIVIDUAL).first()
-    if not Deviation.objects.unresolved().filter(participation=participation).exists():
-        Deviation.objects.create(
-            goal=goal,
-            participation=participation,
-            owner=person,
-            detected_on=today,
-            expected_percent=50,
-            actual_percent=10,
-            severity=Severity.HIGH,
-        )
+    """An unresolved deviation on the employee's goal and on a goal of someone below the
+    VP, at both sizes, so that the deviation lists of the employee, the team lead, the VP
+    and HR never compare an empty list (which skips the rows query) with a full one,
+    whatever the demo's history holds on the day the test runs."""
+    vp = Employee.objects.get(user__username="rajesh.iyer")
+    below_vp = (
+        Participation.objects.filter(cycle=cycle, reviewer=vp)
+        .values_list("employee__user__username", flat=True)
+        .order_by("pk")
+        .first()
+    )
+    assert below_vp is not None, "the demo's VP reviews someone in the current cycle"
+    for username in ("employee", below_vp):
+        person = Employee.objects.get(user__username=username)
+        participation = Participation.objects.get(cycle=cycle, employee=person)
+        goal = Goal.objects.filter(cycle=cycle, owner=person, level=GoalLevel.INDIVIDUAL).first()
+        if goal is None:
+            continue
+        if not Deviation.objects.unresolved().filter(participation=participation).exists():
+            Deviation.objects.create(
+                goal=goal,
+                participation=participation,
+                owner=person,
+                detected_on=today,
+                expected_percent=50,
+                actual_percent=10,
+                severity=Severity.HIGH,
+            )
 
 
 def _grow(cycle, today: dt.date) -> None:
@@ -133,6 +136,8 @@ def _grow(cycle, today: dt.date) -> None:
                 for n in range(4)
             )
     detect_deviations(today=today, cycle_ids=[cycle.pk])
+    # Detection may find the seeded deviation back on track: keep one open, as at 41.
+    _one_open_deviation(cycle, today)
 
 
 def _counts(walk: urlwalk.Walk) -> dict[tuple[str, str], tuple[int, str]]:

@@ -216,6 +216,10 @@ def test_cycle_actions_are_post_only_and_hr_only(org, login):
     assert cycle.phase == "implementation"
     response = login(org["hr"]).post(advance, {"to_phase": "closed"}, follow=True)
     assert "cannot move" in response.content.decode()
+    # The page sends HR to the Participants page to add people (no blanket button).
+    empty = login(org["hr"]).get(reverse("cycle-detail", args=[cycle.pk])).content.decode()
+    assert "Add all active employees" not in empty
+    assert "Use “Participants” above to add people" in empty
     enrol_url = reverse("cycle-enrol", args=[cycle.pk])
     assert login(org["employee"]).post(enrol_url).status_code == 404
     login(org["hr"]).post(enrol_url)
