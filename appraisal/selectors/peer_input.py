@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -41,7 +41,7 @@ from appraisal.models import (
 from appraisal.policies import APPRAISAL
 from appraisal.services.peers import ASKED, OPEN_STATUSES, due_date_for
 from goals.models import SectionKind
-from perfcycle import access
+from perfcycle import access, paging
 from perfcycle.access import Relation
 from perfcycle.models import Cycle, Employee
 from perfcycle.selectors import Todo
@@ -417,38 +417,43 @@ class ApprovalRow:
         return not self.asked and not self.missing and not self.waiting_decision
 
 
-def approval_rows(user, cycle: Cycle) -> list[ApprovalRow]:
-    """Per person the user reviews in ``cycle`` (HR: everyone with nominations there),
-    their nominations to decide and whether the peers can be asked. Three queries,
-    however many people and peers."""
-    qs = Appraisal.objects.with_people().filter(
+APPROVALS_PER_PAGE = 50
+
+
+def approval_page(user, cycle: Cycle, number=None):
+    """A page of the people the user reviews in ``cycle`` (HR: everyone with nominations
+    there) with their nominations to decide and whether the peers can be asked
+    (``page.rows``: ApprovalRow). Four queries, however many people and peers."""
+    lean = Appraisal.objects.filter(
+        Exists(AppraisalItem.objects.filter(appraisal=OuterRef("pk"), section=SectionKind.PEER)),
         participation__cycle=cycle,
         status__in=OPEN_STATUSES,
-        items__section=SectionKind.PEER,
     )
     me = access.employee_of(user)
     if access.is_hr(user):
-        qs = qs.filter(peer_reviews__isnull=False)
+        lean = lean.filter(Exists(PeerReview.objects.filter(appraisal=OuterRef("pk"))))
     elif me is not None:
-        qs = qs.filter(reviewer=me)
+        lean = lean.filter(reviewer=me)
     else:
-        return []
+        lean = lean.none()
+    full = Appraisal.objects.with_people().prefetch_related(
+        Prefetch(
+            "peer_reviews",
+            queryset=PeerReview.objects.select_related("peer__user").order_by("pk"),
+        )
+    )
+    page = paging.get_page(
+        lean.order_by("participation__employee__user__last_name", "pk"),
+        full,
+        number,
+        per_page=APPROVALS_PER_PAGE,
+    )
     rules = peer_settings_of(cycle)
     due = due_date_for(cycle, rules)
-    appraisals = list(
-        qs.distinct()
-        .prefetch_related(
-            Prefetch(
-                "peer_reviews",
-                queryset=PeerReview.objects.select_related("peer__user").order_by("pk"),
-            )
-        )
-        .order_by("participation__employee__user__last_name", "pk")[:200]
-    )
-    rows = []
-    for appraisal in appraisals:
+    page.rows = []
+    for appraisal in page.object_list:
         reviews = list(appraisal.peer_reviews.all())
-        rows.append(
+        page.rows.append(
             ApprovalRow(
                 appraisal=appraisal,
                 nominations=nominations(reviews),
@@ -460,7 +465,7 @@ def approval_rows(user, cycle: Cycle) -> list[ApprovalRow]:
                 due_date=due,
             )
         )
-    return rows
+    return page
 
 
 def get_nomination_for(user, pk) -> PeerReview:

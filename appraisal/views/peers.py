@@ -226,10 +226,12 @@ def _approval_cycles(request):
 def _render_approvals(request, cycle_id, *, status=200):
     cycles = _approval_cycles(request)
     cycle = pick_cycle(cycles, cycle_id)
+    page = selectors.approval_page(request.user, cycle, request.GET.get("page")) if cycle else None
     context = {
         "cycle": cycle,
         "cycle_choices": cycles,
-        "rows": selectors.approval_rows(request.user, cycle) if cycle else [],
+        "page": page,
+        "rows": page.rows if page else [],
         "rules": selectors.peer_settings_of(cycle) if cycle else None,
     }
     return render(request, "appraisal/peer_approvals.html", context, status=status)
