@@ -490,6 +490,15 @@ def peer_todos(viewer) -> list[Todo]:
     date). At most two queries; none for someone with no employee record."""
     if viewer.employee is None:
         return []
+    # Only while the person takes part in, or reviews in, a cycle in its appraisal phase
+    # (both known to the viewer already): no query on anyone's home the rest of the year.
+    # A peer outside every appraisal-phase cycle still has the notification and the
+    # "Feedback asked of me" page.
+    if not (
+        viewer.participations_in(Cycle.Phase.APPRAISAL)
+        or viewer.reviewed_ids(Cycle.Phase.APPRAISAL)
+    ):
+        return []
     todos: list[Todo] = []
     todos.extend(_nominate_todos(viewer))
     todos.extend(_review_todos(viewer))

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from appraisal.models import PeerReview, PeerStatus
 from appraisal.services import peers
-from appraisal.services.opening import settings_for
+from appraisal.services.opening import open_missing_appraisals, settings_for
 from tests.appraisal.factories import Org, appraisal_of, open_org
-from tests.factories import make_employee
+from tests.factories import enrol, make_employee
 
 _seq = itertools.count(1)
 # Named so that a leak shows: these strings must never reach the appraisee.
@@ -19,7 +19,8 @@ PEER_NAMES = ("Zelda", "Yusuf", "Xenia", "Wanda", "Viktor", "Ulla")
 
 def peer_org(n_peers: int = 4, *, deadline_in: int = 14, **kw) -> Org:
     """``open_org`` plus ``n_peers`` active colleagues of the employee (``org.peers``, named
-    from PEER_NAMES), with the cycle's peer due date ``deadline_in`` days from today."""
+    from PEER_NAMES, enrolled in the cycle and reporting to the skip-level manager), with
+    the cycle's peer due date ``deadline_in`` days from today."""
     org = open_org(**kw)
     department = org.employee.department
     org.peers = []
@@ -31,6 +32,9 @@ def peer_org(n_peers: int = 4, *, deadline_in: int = 14, **kw) -> Org:
         person.user.last_name = f"Peerson{i}"
         person.user.save(update_fields=["first_name", "last_name"])
         org.peers.append(person)
+    # Colleagues take part in the cycle too (their own appraisals opened, as enrolment does).
+    enrol(org.cycle, *org.peers)
+    open_missing_appraisals(cycle=org.cycle)
     rules = settings_for(org.cycle)
     rules.peer_deadline = timezone.localdate() + dt.timedelta(days=deadline_in)
     rules.save(update_fields=["peer_deadline"])
