@@ -19,7 +19,24 @@ from perfcycle.stages import (
 STAGE = "appraisal"
 
 # Self-assessment, manager review, breakdown (employee and manager pages).
-ASSESSMENT_NAV: tuple = ()
+ASSESSMENT_NAV: tuple = (
+    NavEntry(
+        "appraisal",
+        _("Appraisal"),
+        "appraisal:my-appraisal",
+        Area.MY,
+        10,
+        stage=STAGE,
+    ),
+    NavEntry(
+        "teamappraisals",
+        _("Team appraisals"),
+        "appraisal:team-appraisals",
+        Area.TEAM,
+        10,
+        stage=STAGE,
+    ),
+)
 # Peer (360°) input: nominations, approvals, questionnaires.
 PEER_NAV: tuple = (
     NavEntry("peerinput", _("Peer input"), "appraisal:peer-input", Area.MY, 20, stage=STAGE),
@@ -57,7 +74,97 @@ def register() -> None:
     register_nav_group(NavGroup("appraisal", _("Appraisal"), 40, stage=STAGE))
     for entry in (*ASSESSMENT_NAV, *PEER_NAV, *CALIBRATION_NAV):
         register_nav(entry)
+    # Assessment (self-assessment, manager review, breakdown): to-dos, the removal guard
+    # and the audit sentences of its verbs.
+    register_assessment()
+    # Peer (360°) input: to-dos and the audit sentences of its verbs.
     register_peer_part()
+
+
+# --- Assessment: self-assessment, manager review, breakdown -----------------------------------
+
+
+def _remove_unrated_appraisal(participation, actor) -> dict:
+    """Delete the person's appraisal nobody rated (opened by the system), once no guard
+    objects to the removal."""
+    from appraisal.models import Appraisal, AppraisalItem, ItemEvidence
+    from perfcycle.audit import record_event
+
+    appraisal = Appraisal.objects.filter(participation=participation).first()
+    if appraisal is None:
+        return {}
+    ItemEvidence.objects.filter(item__appraisal=appraisal).delete()
+    AppraisalItem.objects.filter(appraisal=appraisal).delete()
+    removed = {"appraisal": appraisal.pk, "status": appraisal.status}
+    appraisal.delete()
+    record_event(
+        actor=actor,
+        verb="appraisal.removed_with_participant",
+        obj=participation,
+        before=removed,
+    )
+    return removed
+
+
+def _appraisals(ids):
+    from appraisal.models import Appraisal
+    from perfcycle.audit import Target
+
+    rows = Appraisal.objects.filter(pk__in=ids).select_related(
+        "participation__employee__user", "participation__cycle"
+    )
+    return {
+        str(a.pk): Target(
+            a.participation.cycle.name,
+            a.participation.employee.full_name,
+            a.get_absolute_url(),
+            a.participation.employee.user_id,
+        )
+        for a in rows
+    }
+
+
+def register_assessment() -> None:
+    from appraisal.selectors.assessment import assessment_todos, removal_blockers
+    from perfcycle.audit import ObjectKind, register_sentences
+    from perfcycle.stages import RemovalGuard, register_removal_guard, register_todo_provider
+
+    register_todo_provider(assessment_todos)
+    register_removal_guard(
+        RemovalGuard(stage=STAGE, guard=removal_blockers, cleanup=_remove_unrated_appraisal)
+    )
+    register_sentences(
+        _("Appraisal"),
+        kinds=[ObjectKind("appraisal.appraisal", _("appraisal"), load=_appraisals)],
+        verbs=[
+            (
+                "appraisal.self_draft_saved",
+                _("Self-assessment draft saved"),
+                _("%(actor)s saved a draft of %(whose)s self-assessment in %(object)s"),
+            ),
+            (
+                "appraisal.self_submitted",
+                _("Self-assessment submitted"),
+                _("%(actor)s submitted %(whose)s self-assessment in %(object)s"),
+            ),
+            (
+                "appraisal.review_draft_saved",
+                _("Manager review draft saved"),
+                _("%(actor)s saved a draft review of %(whose)s appraisal in %(object)s"),
+            ),
+            (
+                "appraisal.review_submitted",
+                _("Manager review submitted"),
+                _("%(actor)s submitted the review of %(whose)s appraisal in %(object)s"),
+            ),
+            (
+                "appraisal.removed_with_participant",
+                _("Appraisal removed with a participant"),
+                _("%(actor)s removed the unrated appraisal of %(owner)s"),
+                _("%(actor)s removed the unrated appraisal of %(object)s"),
+            ),
+        ],
+    )
 
 
 # --- Peer (360°) input: to-dos and audit sentences --------------------------------------------
@@ -100,7 +207,10 @@ def register_peer_part() -> None:
             (
                 "appraisal.peers_nominated",
                 _("Peers nominated"),
-                _("%(actor)s nominated %(count)s colleagues for peer input on %(object)s"),
+                _(
+                    "%(actor)s nominated %(count)s colleagues for peer input on %(whose)s "
+                    "appraisal in %(object)s"
+                ),
                 None,
                 _count("count"),
             ),
@@ -117,7 +227,7 @@ def register_peer_part() -> None:
             (
                 "appraisal.peers_asked",
                 _("Peers asked"),
-                _("%(actor)s asked %(count)s peers for input on %(object)s"),
+                _("%(actor)s asked %(count)s peers for input on %(whose)s appraisal in %(object)s"),
                 None,
                 _count("count"),
             ),

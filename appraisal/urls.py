@@ -1,8 +1,6 @@
-from appraisal.views import peers
+from appraisal.views import assessment, peers
 
 app_name = "appraisal"
 
 # Each views module of the stage lists its own urlpatterns (appraisal/views/).
-urlpatterns: list = [
-    *peers.urlpatterns,
-]
+urlpatterns: list = [*assessment.urlpatterns, *peers.urlpatterns]

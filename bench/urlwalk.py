@@ -70,7 +70,7 @@ def _models():
         "import": OrgImport,
         "notifications": Notification,
         "email-failures": Notification,
-        "appraisal": Appraisal,
+        "appraisals": Appraisal,
         "peers": PeerReview,
     }
     by_kwarg = {"cycle_id": Cycle, "cycle_pk": Cycle, "goal_id": Goal}

@@ -145,6 +145,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: a page's queries run in milliseconds, but a recursive CTE (the
+    # reporting chain) makes the planner over-estimate rows, cross jit_above_cost and spend
+    # 40-50 ms compiling a 60 ms query (the alignment tree, HR's evidence list).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several people saving at once: each write transaction takes the write lock when it
     # begins (so none fails half-way with "database is locked"), waits up to 20 s for it, and

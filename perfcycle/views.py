@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from perfcycle import access, audit, phases, selectors, services
+from perfcycle import access, audit, paging, phases, selectors, services
 from perfcycle.forms import AuditFilterForm, CycleForm
 from perfcycle.models import AuditEvent, Cycle, Department, Employee, Notification
 from perfcycle.stages import viewer_for
@@ -366,15 +366,16 @@ def audit_list(request):
     # Newer/older pages without a count: counting the whole log is an aggregate over the
     # biggest table, for a number nobody needs to read the page.
     number = _page_number(request)
-    rows = list(qs[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    size = paging.ORGANISATION_PAGE_SIZE
+    rows = list(qs[(number - 1) * size : number * size + 1])
     status = 400 if form.is_bound and not form.is_valid() else 200
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
-        "lines": audit.describe(rows[:PAGE_SIZE]),
+        "lines": audit.describe(rows[:size]),
         "number": number,
-        "has_next": len(rows) > PAGE_SIZE,
+        "has_next": len(rows) > size,
         "query": query.urlencode(),
     }
     return render(request, "perfcycle/audit_list.html", context, status=status)

@@ -402,7 +402,7 @@ urlpatterns = [
     path("peers/asked/", peer_requests, name="peer-requests"),
     path("peers/<int:pk>/answer/", peer_questionnaire, name="peer-questionnaire"),
     path("peers/<int:pk>/decide/", peer_decide, name="peer-decide"),
-    path("<int:pk>/peers/", peer_result, name="peer-result"),
-    path("<int:pk>/peers/nominate/", peer_nominate, name="peer-nominate"),
-    path("<int:pk>/peers/ask/", peer_ask, name="peer-ask"),
+    path("appraisals/<int:pk>/peers/", peer_result, name="peer-result"),
+    path("appraisals/<int:pk>/peers/nominate/", peer_nominate, name="peer-nominate"),
+    path("appraisals/<int:pk>/peers/ask/", peer_ask, name="peer-ask"),
 ]

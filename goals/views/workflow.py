@@ -471,7 +471,7 @@ def planning_progress(request):
                 rows,
                 selectors.planning_readiness(cycle),
                 request.GET.get("page"),
-                per_page=PAGE_SIZE,
+                per_page=paging.ORGANISATION_PAGE_SIZE,
                 # unless narrowed to a name or department, the stored counts give its size
                 total=None
                 if data.get("q") or data.get("department")

@@ -311,7 +311,10 @@ class EvidenceFilterForm(forms.Form):
             return
         field = self.fields[name]
         field.queryset = queryset
-        rows = list(queryset[: self.CHOICES_SHOWN + 1])
+        # Any CHOICES_SHOWN + 1 of them, then those in order: HR's 10,000 goals with evidence
+        # are not sorted by title only to learn that there are too many to offer.
+        some = queryset.order_by().values("pk")[: self.CHOICES_SHOWN + 1]
+        rows = list(queryset.filter(pk__in=some))
         if len(rows) > self.CHOICES_SHOWN:
             field.widget = forms.HiddenInput()
             field.capped = True

@@ -496,6 +496,18 @@ def checkin_participation(cycle: Cycle, *, period_start: dt.date | None):
 # --- A goal's progress ----------------------------------------------------------------------
 
 
+def progress_updates_of(goals) -> dict[int, list[ProgressUpdate]]:
+    """{goal id: its ProgressUpdates, oldest first} for these goals, in one query."""
+    found: dict[int, list[ProgressUpdate]] = {goal.pk: [] for goal in goals}
+    for update in (
+        ProgressUpdate.objects.filter(goal__in=list(found))
+        .select_related("recorded_by", "checkin")
+        .order_by("recorded_on", "pk")
+    ):
+        found[update.goal_id].append(update)
+    return found
+
+
 @dataclass(frozen=True)
 class ProgressPoint:
     update: ProgressUpdate
@@ -535,17 +547,16 @@ def _achieved_percent(goal: Goal, value: Decimal, *, direction: str) -> Decimal 
     ).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
-def goal_progress(goal: Goal, *, today: dt.date) -> GoalProgress:
+def goal_progress(goal: Goal, *, today: dt.date, updates=None) -> GoalProgress:
     """A goal's progress series (one query) with the expected linear trajectory from the
-    cycle's start to the goal's due date (else the implementation deadline)."""
+    cycle's start to the goal's due date (else the implementation deadline). ``updates``:
+    the goal's ProgressUpdates in order, when the caller read several goals' at once (a
+    page showing many goals: no query here)."""
     cycle = goal.cycle
     start = cycle.start_date
     due = goal.due_date or cycle.implementation_deadline
-    updates = list(
-        ProgressUpdate.objects.filter(goal=goal)
-        .select_related("recorded_by", "checkin")
-        .order_by("recorded_on", "pk")
-    )
+    if updates is None:
+        updates = progress_updates_of([goal])[goal.pk]
     direction = goal.indicator.direction if goal.indicator_id else Direction.HIGHER
     points = [
         ProgressPoint(

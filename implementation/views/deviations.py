@@ -42,7 +42,7 @@ def _list(request, qs, *, template: str, hr: bool = False, **context):
         rows,
         deviation_selectors.deviation_rows(),
         request.GET.get("page"),
-        per_page=PAGE_SIZE,
+        per_page=paging.ORGANISATION_PAGE_SIZE if hr else PAGE_SIZE,
         total=deviation_selectors.list_total(
             counts, status=chosen["status"], severity=chosen["severity"]
         ),

@@ -84,14 +84,23 @@ def evidence_list(request):
         filters=form.valid_filters(),
         sort=sort,
     )
+    filtered = any(v for k, v in request.GET.items() if k not in ("sort", "page"))
+    hr_counts = evidence_selectors.hr_counts(user)
     page = paging.get_page(
         rows,
         evidence_selectors.evidence_rows(),
         request.GET.get("page"),
-        per_page=PAGE_SIZE,
+        per_page=PAGE_SIZE if hr_counts is None else paging.ORGANISATION_PAGE_SIZE,
+        total=None if filtered or hr_counts is None else hr_counts["total"],
     )
     for row in page.object_list:
         row.actions = evidence_selectors.evidence_actions(user, row)
+    if not can_verify:
+        to_verify_count = 0
+    elif hr_counts is not None:
+        to_verify_count = hr_counts["to_verify"]
+    else:
+        to_verify_count = evidence_selectors.evidence_to_verify(user).count()
     keep = request.GET.copy()
     for name in ("sort", "page"):
         keep.pop(name, None)
@@ -103,12 +112,10 @@ def evidence_list(request):
             "page": page,
             "sort": sort,
             "filter_query": keep.urlencode(),
-            "filtered": any(v for k, v in request.GET.items() if k not in ("sort", "page")),
+            "filtered": filtered,
             "can_verify": can_verify,
             "is_hr": access.is_hr(user),
-            "to_verify_count": evidence_selectors.evidence_to_verify(user).count()
-            if can_verify
-            else 0,
+            "to_verify_count": to_verify_count,
             "can_record": can_record,
         },
         status=400 if form.errors else 200,

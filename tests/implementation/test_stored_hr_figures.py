@@ -18,10 +18,11 @@ from implementation.models import CheckIn, Deviation
 from implementation.selectors import checkins as checkin_selectors
 from implementation.services import checkins as checkin_services
 from implementation.services import deviations as deviation_services
+from implementation.services.evidence import verify_evidence
 from perfcycle.models import Cycle, Rollup
 from tests.factories import enrol
 from tests.goals.factories import make_goal
-from tests.implementation.evidence_factories import open_cycle
+from tests.implementation.evidence_factories import make_evidence, open_cycle
 from tests.implementation.factories import make_checkin, make_deviation
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +164,7 @@ def test_the_list_size_is_that_of_the_rows_shown(org, cycle, login, query, expec
 
 
 def test_a_page_past_the_end_of_hrs_list_is_its_last(org, cycle, login, monkeypatch):
-    monkeypatch.setattr("implementation.views.deviations.PAGE_SIZE", 2)
+    monkeypatch.setattr("perfcycle.paging.ORGANISATION_PAGE_SIZE", 2)
     deviations_of(cycle, org, *[Deviation.Status.OPEN] * 5)
     page = get(login(org["hr"]), reverse("implementation:team-deviations") + "?page=9")[0].context[
         "page"
@@ -197,3 +198,28 @@ def test_an_approved_goal_shows_at_once_on_planning_progress(org, cycle, login):
         org["peer"].pk,
     }
     assert 'data-count="ready">2<' in after.content.decode()
+
+
+# --- HR's evidence list ----------------------------------------------------------------------
+
+
+def test_hr_evidence_counts_are_stored_and_follow_a_verification(org, cycle, login):
+    """HR's evidence list reads its size and the "To verify" count from one stored roll-up
+    (fewer queries once stored) and a verification shows on the very next request."""
+    participation = cycle.participations.get(employee=org["employee"])
+    first_record = make_evidence(participation, title="Release notes")
+    make_evidence(participation, title="Customer thanks")
+    client = login(org["hr"])
+    url = reverse("implementation:evidence-list")
+    first, computed = get(client, url)
+    again, stored = get(client, url)
+    assert (first.context["page"].paginator.count, first.context["to_verify_count"]) == (2, 2)
+    assert (again.context["page"].paginator.count, again.context["to_verify_count"]) == (2, 2)
+    assert stored < computed
+    verify_evidence(
+        actor=org["hr"].user, evidence=first_record, expected_version=first_record.version
+    )
+    after, _ = get(client, url)
+    assert (after.context["page"].paginator.count, after.context["to_verify_count"]) == (2, 1)
+    make_evidence(participation, title="Third")
+    assert get(client, url)[0].context["page"].paginator.count == 3

@@ -17,6 +17,7 @@ from perfcycle import audit, phases
 from perfcycle.audit import record_event
 from perfcycle.forms import AuditFilterForm
 from perfcycle.models import AuditEvent, Cycle
+from perfcycle.paging import ORGANISATION_PAGE_SIZE as PAGE
 from perfcycle.workflow import SYSTEM
 from tests.factories import enrol, make_cycle, make_employee, version_of
 from tests.goals.factories import make_goal
@@ -220,12 +221,12 @@ def test_the_audit_page_costs_the_same_queries_at_any_size(org, login):
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("audit-list"))
         assert response.status_code == 200
-        assert len(response.context["lines"]) == min(AuditEvent.objects.count(), 50)
+        assert len(response.context["lines"]) == min(AuditEvent.objects.count(), PAGE)
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 12, counts
     assert 'data-testid="older"' in response.content.decode()
     older = client.get(reverse("audit-list"), {"page": 2})
-    assert len(older.context["lines"]) == min(AuditEvent.objects.count() - 50, 50)
+    assert len(older.context["lines"]) == min(AuditEvent.objects.count() - PAGE, PAGE)
 
 
 def test_a_new_stage_registers_its_sentences_and_names_stay_escaped(org, planning):

@@ -16,15 +16,16 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from appraisal.services.opening import open_missing_appraisals
 from bench import urlwalk
 from goals.demo import seed_planning
-from goals.models import Goal, GoalLevel
+from goals.models import CyclePlan, Goal, GoalLevel
 from implementation.demo import seed_implementation
 from implementation.models import Deviation, Evidence, Severity
 from implementation.services.checkins import open_checkins
 from implementation.services.deviations import detect_deviations
 from perfcycle import demo
-from perfcycle.models import Employee, Notification, Participation
+from perfcycle.models import Cycle, Employee, Notification, Participation
 from perfcycle.workflow import SYSTEM
 from tests.factories import enrol, make_employee
 
@@ -66,7 +67,25 @@ def _seed(today: dt.date):
     seed_implementation(cycle, today=today)
     _notify(2, "Earlier news")
     _one_open_deviation(cycle, today)
+    _open_last_years_appraisals(cycle)
     return cycle
+
+
+def _open_last_years_appraisals(cycle) -> None:
+    """Appraisals in last year's (closed) cycle, on this year's scale and template, so
+    that the appraisal pages have rows to show (the current cycle is in implementation).
+    Run again after growing: the newcomers get theirs too."""
+    previous = (
+        Cycle.objects.filter(phase=Cycle.Phase.CLOSED, start_date__lt=cycle.start_date)
+        .order_by("-start_date")
+        .first()
+    )
+    plan = CyclePlan.objects.get(cycle=cycle)
+    CyclePlan.objects.get_or_create(
+        cycle=previous,
+        defaults={"rating_scale": plan.rating_scale, "default_template": plan.default_template},
+    )
+    open_missing_appraisals(cycle=previous)
 
 
 def _one_open_deviation(cycle, today: dt.date) -> None:
@@ -138,6 +157,7 @@ def _grow(cycle, today: dt.date) -> None:
     detect_deviations(today=today, cycle_ids=[cycle.pk])
     # Detection may find the seeded deviation back on track: keep one open, as at 41.
     _one_open_deviation(cycle, today)
+    _open_last_years_appraisals(cycle)
 
 
 def _counts(walk: urlwalk.Walk) -> dict[tuple[str, str], tuple[int, str]]:
@@ -211,6 +231,11 @@ def test_the_walk_covers_the_daily_pages(two_sizes):
         ("goals:planning-progress", "hr"),
         ("goals:tree", "hr"),
         ("audit-list", "hr"),
+        ("appraisal:my-appraisal", "employee"),
+        ("appraisal:team-appraisals", "manager"),
+        ("appraisal:appraisal-detail", "manager"),
+        ("appraisal:appraisal-detail", "employee"),
+        ("appraisal:appraisal-breakdown", "hr"),
     }
     assert expected <= set(small), sorted(expected - set(small))
     # ... and none of HR's pages for an employee (they are not found for anyone else).

@@ -244,6 +244,7 @@ def test_employee_sees_no_hr_entries_and_my_work_is_current(org, login):
         "checkins",
         "evidence",
         "deviations",
+        "appraisal",
         "notifications",
         "peerinput",
         "peerasked",

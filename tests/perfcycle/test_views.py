@@ -18,6 +18,7 @@ EMPLOYEE_NAV = {
     "checkins",
     "evidence",
     "deviations",
+    "appraisal",
     "notifications",
     "peerinput",
     "peerasked",
@@ -28,6 +29,7 @@ MANAGER_NAV = {
     "teamcheckins",
     "teamdeviations",
     "verify",
+    "teamappraisals",
     "peerapprovals",
 }
 HR_NAV = {

@@ -1,0 +1,324 @@
+"""Self-assessment and manager review: who reads and acts on an appraisal, what its pages
+show, the team list and the to-dos.
+
+Every appraisal is fetched through ``appraisals_visible_to`` (appraisal/policies.py:
+the appraisee, this participation's reviewer, the chain above and HR): anything else is a
+404. What the appraisee reads is narrowed further: no manager rating and no score until
+HR releases the ratings (``released_at``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from appraisal.models import Appraisal, AppraisalItem, AppraisalStatus, CitedBy, ItemEvidence
+from appraisal.policies import APPRAISAL
+from goals.models import SectionKind
+from implementation.models import CheckinGoalProgress, Deviation
+from implementation.selectors import evidence_visible_to
+from implementation.selectors.checkins import goal_progress, progress_updates_of
+from perfcycle import access
+from perfcycle.access import Relation
+from perfcycle.models import Cycle
+from perfcycle.selectors import Todo
+from perfcycle.stages import running_first
+
+S = AppraisalStatus
+SELF_OPEN = (S.NOT_STARTED, S.SELF_ASSESSMENT)
+BEFORE_CALIBRATION = (S.NOT_STARTED, S.SELF_ASSESSMENT, S.MANAGER_REVIEW)
+# Whom the team list shows: the people the user reviews and everyone below them.
+TEAM = Relation.REVIEWER | Relation.NEXT_UP | Relation.CHAIN
+
+
+def appraisals_visible_to(user):
+    return Appraisal.objects.filter(APPRAISAL.readable(user))
+
+
+def get_appraisal_for(user, appraisal_id) -> Appraisal:
+    return get_object_or_404(appraisals_visible_to(user).with_people(), pk=appraisal_id)
+
+
+# --- Who may do what -------------------------------------------------------------------------
+
+
+def is_appraisee(user, appraisal: Appraisal) -> bool:
+    employee = access.employee_of(user)
+    return employee is not None and appraisal.participation.employee_id == employee.pk
+
+
+def in_appraisal_phase(appraisal: Appraisal) -> bool:
+    return appraisal.participation.cycle.phase == Cycle.Phase.APPRAISAL
+
+
+def may_self_assess(user, appraisal: Appraisal) -> bool:
+    return (
+        in_appraisal_phase(appraisal)
+        and appraisal.status in SELF_OPEN
+        and APPRAISAL.may(user, "self_assess", appraisal.participation)
+    )
+
+
+def may_review(user, appraisal: Appraisal) -> bool:
+    return (
+        in_appraisal_phase(appraisal)
+        and appraisal.status == S.MANAGER_REVIEW
+        and APPRAISAL.may(user, "review", appraisal.participation)
+    )
+
+
+def is_reviewer(user, appraisal: Appraisal) -> bool:
+    return APPRAISAL.may(user, "review", appraisal.participation)
+
+
+def scores_visible(user, appraisal: Appraisal) -> bool:
+    """The appraisee sees manager ratings and scores only once HR released them; the
+    reviewer, the chain above and HR always."""
+    if is_appraisee(user, appraisal):
+        return appraisal.released_at is not None
+    return True
+
+
+def is_overdue(appraisal: Appraisal, today: dt.date) -> bool:
+    deadline = appraisal.participation.cycle.appraisal_deadline
+    return appraisal.status in BEFORE_CALIBRATION and deadline < today
+
+
+# --- The items of one appraisal --------------------------------------------------------------
+
+
+def assessment_items(appraisal: Appraisal) -> list[AppraisalItem]:
+    """The items rated by the person and the manager (not the peer section's), with
+    their goal and their citations (each with its evidence): three queries."""
+    citations = ItemEvidence.objects.select_related("evidence").order_by("evidence__occurred_on")
+    items = list(
+        AppraisalItem.objects.filter(appraisal=appraisal)
+        .exclude(section=SectionKind.PEER)
+        .select_related("goal__cycle", "goal__indicator")
+        .prefetch_related(Prefetch("citations", queryset=citations))
+        .order_by("position", "pk")
+    )
+    for item in items:
+        item.self_cited = [c.evidence for c in item.citations.all() if c.cited_by == CitedBy.SELF]
+        item.manager_cited = [
+            c.evidence for c in item.citations.all() if c.cited_by == CitedBy.MANAGER
+        ]
+    return items
+
+
+def citable_evidence(user, appraisal: Appraisal):
+    """The person's evidence of this participation that ``user`` may cite (and read)."""
+    return (
+        evidence_visible_to(user)
+        .filter(participation_id=appraisal.participation_id)
+        .select_related("goal")
+        .order_by("-occurred_on", "-pk")
+    )
+
+
+def levels(appraisal: Appraisal) -> list[dict]:
+    return list(appraisal.scale_levels)
+
+
+def level_label(appraisal: Appraisal, value) -> str:
+    for level in appraisal.scale_levels:
+        if level["value"] == value:
+            return level["label"]
+    return ""
+
+
+@dataclass
+class GoalContext:
+    """What the review page shows beside a goal: its progress (chart and table), the
+    check-ins that reported on it and its deviations."""
+
+    progress: object
+    checkins: list
+    deviations: list
+
+
+def goal_contexts(items, *, today: dt.date) -> dict[int, GoalContext]:
+    """{goal id: GoalContext} for the goal items: three queries, however many goals."""
+    goals = [item.goal for item in items if item.goal_id]
+    if not goals:
+        return {}
+    ids = [g.pk for g in goals]
+    updates = progress_updates_of(goals)
+    checkins: dict[int, list] = defaultdict(list)
+    for row in (
+        CheckinGoalProgress.objects.filter(goal_id__in=ids)
+        .select_related("checkin")
+        .order_by("-checkin__period_start", "-pk")
+    ):
+        checkins[row.goal_id].append(row)
+    deviations: dict[int, list] = defaultdict(list)
+    for deviation in Deviation.objects.filter(goal_id__in=ids).order_by("-detected_on", "-pk"):
+        deviations[deviation.goal_id].append(deviation)
+    return {
+        goal.pk: GoalContext(
+            progress=goal_progress(goal, today=today, updates=updates[goal.pk]),
+            checkins=checkins[goal.pk],
+            deviations=deviations[goal.pk],
+        )
+        for goal in goals
+    }
+
+
+# --- My appraisal ----------------------------------------------------------------------------
+
+
+def my_appraisals(user):
+    """The person's own appraisals, newest cycle first, with their cycle."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Appraisal.objects.none()
+    return (
+        Appraisal.objects.filter(participation__employee=employee)
+        .select_related("participation__cycle", "reviewer__user")
+        .order_by("-participation__cycle__start_date", "-pk")
+    )
+
+
+def my_appraisal(user, cycle_id: int | None):
+    """(the appraisal shown, every appraisal of the person for the cycle picker): the one
+    in ``cycle_id`` (404 if the person has none there), else the newest."""
+    mine = running_first(list(my_appraisals(user)), cycle_of=lambda a: a.participation.cycle)
+    if cycle_id is None:
+        return (mine[0] if mine else None), mine
+    for appraisal in mine:
+        if appraisal.participation.cycle_id == cycle_id:
+            return appraisal, mine
+    raise Http404
+
+
+# --- Team appraisals -------------------------------------------------------------------------
+
+
+def team_cycles(user):
+    """Cycles with appraisals of people the user reviews or manages, newest first."""
+    scope = Appraisal.objects.filter(APPRAISAL.q(user, TEAM))
+    return Cycle.objects.filter(pk__in=scope.values("participation__cycle_id")).order_by(
+        "-start_date", "-pk"
+    )
+
+
+def team_appraisals(user, cycle: Cycle, *, status: str = "", overdue: bool = False, mine=False):
+    """The lean list (ids to page through, perfcycle.paging) of the team's appraisals in
+    ``cycle``, the user's own excluded; most urgent first (before calibration, by status)."""
+    relations = Relation.REVIEWER if mine else TEAM
+    qs = Appraisal.objects.filter(APPRAISAL.q(user, relations), participation__cycle=cycle)
+    employee = access.employee_of(user)
+    if employee is not None:
+        qs = qs.exclude(participation__employee=employee)
+    if status:
+        qs = qs.filter(status=status)
+    if overdue:
+        if cycle.appraisal_deadline < timezone.localdate():
+            qs = qs.filter(status__in=BEFORE_CALIBRATION)
+        else:
+            qs = qs.none()
+    return qs.order_by("status", "participation__employee__user__last_name", "pk")
+
+
+def team_rows():
+    """What a row shows: the person, the reviewer, the cycle and how many items are
+    rated by each side."""
+    rated = ~Q(items__section=SectionKind.PEER)
+    return Appraisal.objects.with_people().annotate(
+        item_count=Count("items", filter=rated),
+        self_rated=Count("items", filter=rated & Q(items__self_rating__isnull=False)),
+        manager_rated=Count("items", filter=rated & Q(items__manager_rating__isnull=False)),
+    )
+
+
+def team_counts(user, cycle: Cycle) -> dict[str, int]:
+    """How many of the team's appraisals are in each status (one query)."""
+    qs = team_appraisals(user, cycle)
+    rows = qs.order_by().values("status").annotate(n=Count("pk"))
+    counts = dict.fromkeys(S.values, 0)
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+# --- To-dos -----------------------------------------------------------------------------------
+
+
+def assessment_todos(viewer) -> list[Todo]:
+    """Self-assessment to do (the person's own appraisal not yet submitted) and reviews to
+    do (appraisals waiting for this reviewer), due the cycle's appraisal deadline. One
+    query for both; none for someone with no participation in appraisal who reviews
+    nobody there."""
+    employee = viewer.employee
+    if employee is None:
+        return []
+    own = viewer.own_participation_ids(Cycle.Phase.APPRAISAL)
+    reviewed = viewer.reviewed_ids(Cycle.Phase.APPRAISAL)
+    if not own and not reviewed:
+        return []
+    rows = list(
+        Appraisal.objects.filter(
+            Q(participation_id__in=own, status__in=SELF_OPEN)
+            | Q(participation_id__in=reviewed, status=S.MANAGER_REVIEW, reviewer=employee)
+        )
+        .values("pk", "participation_id", "participation__cycle_id", "status")
+        .order_by("pk")
+    )
+    deadlines = {p.pk: p.cycle.appraisal_deadline for p in viewer.participations}
+    for row in viewer.reviewed:
+        deadlines.setdefault(row["pk"], row["appraisal_deadline"])
+    own_ids = set(own)
+    todos = []
+    for row in rows:
+        if row["participation_id"] in own_ids and row["status"] in SELF_OPEN:
+            todos.append(
+                Todo(
+                    title=_("Complete your self-assessment"),
+                    url=reverse("appraisal:my-appraisal")
+                    + f"?cycle={row['participation__cycle_id']}",
+                    action=_("Self-assess"),
+                    due=deadlines.get(row["participation_id"]),
+                )
+            )
+    waiting: dict[int, list] = defaultdict(list)
+    for row in rows:
+        if row["status"] == S.MANAGER_REVIEW and row["participation_id"] not in own_ids:
+            waiting[row["participation__cycle_id"]].append(row)
+    url = reverse("appraisal:team-appraisals")
+    for cycle_id, cycle_rows in sorted(waiting.items()):
+        todos.append(
+            Todo(
+                title=ngettext(
+                    "%(count)s appraisal waits for your review",
+                    "%(count)s appraisals wait for your review",
+                    len(cycle_rows),
+                )
+                % {"count": len(cycle_rows)},
+                url=f"{url}?cycle={cycle_id}&status={S.MANAGER_REVIEW}&mine=1",
+                action=_("Review appraisals"),
+                due=deadlines.get(cycle_rows[0]["participation_id"]),
+            )
+        )
+    return todos
+
+
+# --- Removal guard ----------------------------------------------------------------------------
+
+
+def removal_blockers(participation) -> list[str]:
+    """A participant whose appraisal holds any rating cannot leave the cycle."""
+    rated = AppraisalItem.objects.filter(appraisal__participation=participation).filter(
+        Q(self_rating__isnull=False) | Q(manager_rating__isnull=False)
+    )
+    if rated.exists():
+        return [_("has an appraisal with ratings")]
+    return []
