@@ -23,7 +23,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -487,140 +500,148 @@ def get_nomination_for(user, pk) -> PeerReview:
 def peer_todos(viewer) -> list[Todo]:
     """Nominate peers (the appraisee, fewer than the minimum nominated and not yet asked),
     approve nominations (the reviewer), answer a questionnaire (the peer, by its due
-    date). At most two queries; none for someone with no employee record."""
+    date). One query for all three (a UNION ALL); none for someone with no employee
+    record, or outside every cycle in its appraisal phase (both known to the viewer
+    already). A peer outside every appraisal-phase cycle still has the notification and
+    the "Feedback asked of me" page."""
     if viewer.employee is None:
         return []
-    # Only while the person takes part in, or reviews in, a cycle in its appraisal phase
-    # (both known to the viewer already): no query on anyone's home the rest of the year.
-    # A peer outside every appraisal-phase cycle still has the notification and the
-    # "Feedback asked of me" page.
-    if not (
-        viewer.participations_in(Cycle.Phase.APPRAISAL)
-        or viewer.reviewed_ids(Cycle.Phase.APPRAISAL)
-    ):
+    own = viewer.own_participation_ids(Cycle.Phase.APPRAISAL)
+    reviewed = viewer.reviewed_ids(Cycle.Phase.APPRAISAL)
+    if not own and not reviewed:
         return []
-    todos: list[Todo] = []
-    todos.extend(_nominate_todos(viewer))
-    todos.extend(_review_todos(viewer))
+    rows = list(_nominations_rows(own).union(_review_rows(viewer, reviewed), all=True))
+    todos = _nominate_todos(rows) + _answer_todos(rows) + _decide_todos(rows)
     return todos
 
 
-ASKED_REVIEWS = Q(
-    peer_reviews__status=PeerStatus.APPROVED, peer_reviews__due_date__isnull=False
-) | Q(peer_reviews__status__in=[PeerStatus.ANSWERED, PeerStatus.EXPIRED])
+_P = "participation__"
+_ROW = ("kind", "pk", "cycle_id", "cycle_name", "due", "counting", "asked", "minimum", "name")
 
 
-def _nominate_todos(viewer) -> list[Todo]:
-    ids = viewer.own_participation_ids(Cycle.Phase.APPRAISAL)
-    if not ids:
-        return []
-    rows = (
+def _count_of(condition: Q):
+    return Coalesce(
+        Subquery(
+            PeerReview.objects.filter(condition, appraisal=OuterRef("pk"))
+            .order_by()
+            .values("appraisal")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    )
+
+
+def _nominations_rows(own: list[int]):
+    """The person's own open appraisals with a peer section, with how many nominations
+    count and how many were asked."""
+    return (
         Appraisal.objects.filter(
-            participation_id__in=ids,
+            Exists(
+                AppraisalItem.objects.filter(appraisal=OuterRef("pk"), section=SectionKind.PEER)
+            ),
+            participation_id__in=own,
             status__in=OPEN_STATUSES,
-            items__section=SectionKind.PEER,
         )
         .annotate(
-            counting=Count(
-                "peer_reviews",
-                filter=~Q(peer_reviews__status=PeerStatus.DECLINED),
-                distinct=True,
+            kind=Value("nominate"),
+            cycle_id=F(f"{_P}cycle_id"),
+            cycle_name=F(f"{_P}cycle__name"),
+            due=F(f"{_P}cycle__appraisal_deadline"),
+            counting=_count_of(~Q(status=PeerStatus.DECLINED)),
+            asked=_count_of(ASKED),
+            minimum=Coalesce(
+                F(f"{_P}cycle__appraisal_settings__peer_min"),
+                AppraisalSettings._meta.get_field("peer_min").default,
             ),
-            asked=Count("peer_reviews", filter=ASKED_REVIEWS, distinct=True),
+            name=Value(""),
         )
-        .values(
-            "pk",
-            "counting",
-            "asked",
-            "participation__cycle_id",
-            "participation__cycle__name",
-            "participation__cycle__appraisal_deadline",
-            "participation__cycle__appraisal_settings__peer_min",
-        )
-        .distinct()
+        .values_list(*_ROW)
+        .order_by()
     )
-    url = reverse("appraisal:peer-input")
-    todos = []
-    for row in rows:
-        minimum = row["participation__cycle__appraisal_settings__peer_min"]
-        if minimum is None:
-            minimum = AppraisalSettings._meta.get_field("peer_min").default
-        if row["asked"] or row["counting"] >= minimum:
-            continue
-        todos.append(
-            Todo(
-                title=_("Nominate colleagues for peer input on your appraisal (%(cycle)s)")
-                % {"cycle": row["participation__cycle__name"]},
-                url=f"{url}?cycle={row['participation__cycle_id']}",
-                action=_("Nominate peers"),
-                due=row["participation__cycle__appraisal_deadline"],
-            )
-        )
-    return todos
 
 
-def _review_todos(viewer) -> list[Todo]:
-    """The reviewer's nominations to decide (one to-do per cycle) and the peer's
-    questionnaires to answer (one each, by its due date): one query for both."""
-    asked_of_me = Q(peer=viewer.employee, status=PeerStatus.APPROVED, due_date__isnull=False)
-    ids = viewer.reviewed_ids(Cycle.Phase.APPRAISAL)
-    wanted = asked_of_me
-    if ids:
-        wanted |= Q(status=PeerStatus.NOMINATED, appraisal__participation_id__in=ids)
-    prefix = "appraisal__participation__"
-    rows = (
+def _review_rows(viewer, reviewed: list[int]):
+    """Nominations waiting for this reviewer, and questionnaires asked of the person."""
+    wanted = Q(peer=viewer.employee, status=PeerStatus.APPROVED, due_date__isnull=False)
+    if reviewed:
+        wanted |= Q(status=PeerStatus.NOMINATED, appraisal__participation_id__in=reviewed)
+    person = f"appraisal__{_P}employee__user__"
+    return (
         PeerReview.objects.filter(wanted, appraisal__status__in=OPEN_STATUSES)
-        .values(
-            "pk",
-            "status",
-            "due_date",
-            "peer_id",
-            f"{prefix}cycle_id",
-            f"{prefix}cycle__name",
-            f"{prefix}employee__user__first_name",
-            f"{prefix}employee__user__last_name",
-            f"{prefix}employee__user__username",
+        .annotate(
+            kind=Case(
+                When(status=PeerStatus.NOMINATED, then=Value("decide")), default=Value("answer")
+            ),
+            cycle_id=F(f"appraisal__{_P}cycle_id"),
+            cycle_name=F(f"appraisal__{_P}cycle__name"),
+            due=F("due_date"),
+            counting=Value(0),
+            asked=Value(0),
+            minimum=Value(0),
+            name=Concat(
+                F(f"{person}first_name"),
+                Value(" "),
+                F(f"{person}last_name"),
+                Value("|"),
+                F(f"{person}username"),
+                output_field=CharField(),
+            ),
         )
-        .order_by("due_date", "pk")
+        .values_list(*_ROW)
+        .order_by()
     )
-    to_decide: dict[tuple, list] = {}
+
+
+def _nominate_todos(rows) -> list[Todo]:
+    url = reverse("appraisal:peer-input")
+    return [
+        Todo(
+            title=_("Nominate colleagues for peer input on your appraisal (%(cycle)s)")
+            % {"cycle": cycle_name},
+            url=f"{url}?cycle={cycle_id}",
+            action=_("Nominate peers"),
+            due=due,
+        )
+        for kind, _pk, cycle_id, cycle_name, due, counting, asked, minimum, _n in rows
+        if kind == "nominate" and not asked and counting < minimum
+    ]
+
+
+def _answer_todos(rows) -> list[Todo]:
     todos = []
-    for row in rows:
-        if row["status"] == PeerStatus.NOMINATED:
-            cycle = (row[f"{prefix}cycle_id"], row[f"{prefix}cycle__name"])
-            to_decide.setdefault(cycle, []).append(row["pk"])
-            continue
-        name = (
-            " ".join(
-                part
-                for part in (
-                    row[f"{prefix}employee__user__first_name"],
-                    row[f"{prefix}employee__user__last_name"],
-                )
-                if part
-            )
-            or row[f"{prefix}employee__user__username"]
-        )
+    for _kind, pk, _cycle, _cycle_name, due, *_counts, name in sorted(
+        (r for r in rows if r[0] == "answer"), key=lambda r: (r[4], r[1])
+    ):
+        full, _bar, username = name.partition("|")
         todos.append(
             Todo(
-                title=_("Give peer input on %(name)s's appraisal") % {"name": name},
-                url=reverse("appraisal:peer-questionnaire", args=[row["pk"]]),
+                title=_("Give peer input on %(name)s's appraisal")
+                % {"name": full.strip() or username},
+                url=reverse("appraisal:peer-questionnaire", args=[pk]),
                 action=_("Answer"),
-                due=row["due_date"],
-            )
-        )
-    url = reverse("appraisal:peer-approvals")
-    for (cycle_id, cycle_name), pks in sorted(to_decide.items()):
-        todos.append(
-            Todo(
-                title=ngettext(
-                    "%(n)s peer nomination to approve or decline (%(cycle)s)",
-                    "%(n)s peer nominations to approve or decline (%(cycle)s)",
-                    len(pks),
-                )
-                % {"n": len(pks), "cycle": cycle_name},
-                url=f"{url}?cycle={cycle_id}",
-                action=_("Review nominations"),
+                due=due,
             )
         )
     return todos
+
+
+def _decide_todos(rows) -> list[Todo]:
+    waiting: dict[tuple, int] = defaultdict(int)
+    for kind, _pk, cycle_id, cycle_name, *_rest in rows:
+        if kind == "decide":
+            waiting[cycle_id, cycle_name] += 1
+    url = reverse("appraisal:peer-approvals")
+    return [
+        Todo(
+            title=ngettext(
+                "%(n)s peer nomination to approve or decline (%(cycle)s)",
+                "%(n)s peer nominations to approve or decline (%(cycle)s)",
+                n,
+            )
+            % {"n": n, "cycle": cycle_name},
+            url=f"{url}?cycle={cycle_id}",
+            action=_("Review nominations"),
+        )
+        for (cycle_id, cycle_name), n in sorted(waiting.items())
+    ]
