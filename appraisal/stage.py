@@ -14,6 +14,7 @@ from perfcycle.stages import (
     register_health_provider,
     register_nav,
     register_nav_group,
+    register_todo_provider,
 )
 
 STAGE = "appraisal"
@@ -38,7 +39,34 @@ ASSESSMENT_NAV: tuple = (
     ),
 )
 # Peer (360°) input: nominations, approvals, questionnaires.
-PEER_NAV: tuple = ()
+PEER_NAV: tuple = (
+    NavEntry("peerinput", _("Peer input"), "appraisal:peer-input", Area.MY, 20, stage=STAGE),
+    NavEntry(
+        "peerasked",
+        _("Feedback asked of me"),
+        "appraisal:peer-requests",
+        Area.MY,
+        30,
+        stage=STAGE,
+        current_on=("appraisal:peer-requests", "appraisal:peer-questionnaire"),
+    ),
+    NavEntry(
+        "peerapprovals",
+        _("Peer nominations"),
+        "appraisal:peer-approvals",
+        Area.TEAM,
+        20,
+        stage=STAGE,
+    ),
+    NavEntry(
+        "allpeerapprovals",
+        _("Peer nominations"),
+        "appraisal:peer-approvals",
+        Area.HR,
+        20,
+        stage=STAGE,
+    ),
+)
 # HR: progress, calibration, overdue, release, close.
 CALIBRATION_NAV: tuple = (
     NavEntry(
@@ -84,6 +112,8 @@ def register() -> None:
 
     register_health_provider(appraisal_health)
     register_calibration_sentences()
+    # Peer (360°) input: to-dos and the audit sentences of its verbs.
+    register_peer_part()
 
 
 # --- Assessment: self-assessment, manager review, breakdown -----------------------------------
@@ -263,6 +293,87 @@ def register_calibration_sentences() -> None:
                 "calibration.session_unlocked",
                 _("Calibration unlocked"),
                 _("%(actor)s unlocked %(object)s"),
+            ),
+        ],
+    )
+
+
+# --- Peer (360°) input: to-dos and audit sentences --------------------------------------------
+
+
+def _peer_reviews(ids):
+    from appraisal.models import PeerReview
+    from perfcycle.audit import Target
+
+    rows = PeerReview.objects.filter(pk__in=ids).select_related(
+        "appraisal__participation__employee__user", "appraisal__participation__cycle"
+    )
+    return {
+        str(r.pk): Target(
+            _("peer input for %(cycle)s") % {"cycle": r.appraisal.participation.cycle.name},
+            r.appraisal.participation.employee.full_name,
+            "",
+            r.appraisal.participation.employee.user_id,
+        )
+        for r in rows
+    }
+
+
+def register_peer_part() -> None:
+    from appraisal.selectors.peer_input import peer_todos
+    from perfcycle.audit import ObjectKind, register_sentences
+
+    # Nominate peers; approve nominations; answer a questionnaire, by its due date.
+    register_todo_provider(peer_todos)
+    register_sentences(
+        _("Appraisal"),
+        kinds=[ObjectKind("appraisal.peerreview", _("peer input"), load=_peer_reviews)],
+        verbs=[
+            (
+                "appraisal.peers_nominated",
+                _("Peers nominated"),
+                _(
+                    "%(actor)s nominated %(count)s colleagues for peer input on %(whose)s "
+                    "appraisal in %(object)s"
+                ),
+                None,
+                _count("count"),
+            ),
+            (
+                "appraisal.peer_approved",
+                _("Peer nomination approved"),
+                _("%(actor)s approved a nomination for %(whose)s %(object)s"),
+            ),
+            (
+                "appraisal.peer_declined",
+                _("Peer nomination declined"),
+                _("%(actor)s declined a nomination for %(whose)s %(object)s"),
+            ),
+            (
+                "appraisal.peers_asked",
+                _("Peers asked"),
+                _("%(actor)s asked %(count)s peers for input on %(whose)s appraisal in %(object)s"),
+                None,
+                _count("count"),
+            ),
+            (
+                "appraisal.peer_answered",
+                _("Peer input given"),
+                _("%(actor)s gave %(whose)s %(object)s"),
+            ),
+            (
+                "appraisal.peer_reminders_sent",
+                _("Peer input reminders sent"),
+                _("%(actor)s reminded %(count)s peers of their due date"),
+                None,
+                _count("sent"),
+            ),
+            (
+                "appraisal.peer_reviews_expired",
+                _("Peer questionnaires expired"),
+                _("%(actor)s closed %(count)s unanswered peer questionnaires"),
+                None,
+                _count("count"),
             ),
         ],
     )

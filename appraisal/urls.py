@@ -1,10 +1,12 @@
-from appraisal.views import assessment, calibration, hr
+from appraisal.views import assessment, calibration, hr, peers
 
 app_name = "appraisal"
 
 # Each views module of the stage lists its own urlpatterns (appraisal/views/).
 urlpatterns: list = [
     *assessment.urlpatterns,
+    # Peer (360°) input.
+    *peers.urlpatterns,
     # Calibration, release, overdue, reopen (HR).
     *calibration.urlpatterns,
     *hr.urlpatterns,

@@ -43,7 +43,7 @@ _DUMMY_ID = 2_147_483_000
 
 
 def _models():
-    from appraisal.models import Appraisal
+    from appraisal.models import Appraisal, PeerReview
     from goals.models import AdjustmentRequest, Goal, Indicator, RatingScale, Template
     from implementation.models import (
         CheckIn,
@@ -71,6 +71,7 @@ def _models():
         "notifications": Notification,
         "email-failures": Notification,
         "appraisals": Appraisal,
+        "peers": PeerReview,
     }
     by_kwarg = {"cycle_id": Cycle, "cycle_pk": Cycle, "goal_id": Goal}
     # How an object belongs to a person (an Employee lookup path), for "own, then a
@@ -84,6 +85,7 @@ def _models():
         EvidenceAttachment: "evidence__participation__employee",
         Cycle: "participations__employee",
         Appraisal: "participation__employee",
+        PeerReview: "peer",
     }
     user_path = {Notification: "recipient", OrgImport: "uploaded_by"}
     return by_segment, by_kwarg, owner_path, user_path

@@ -345,6 +345,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "appraisal.tasks.appraisal_deadlines_task",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Appraisal (stage 3), peer input: remind once before the due date, expire after it.
+    "appraisal-peer-deadlines": {
+        "task": "appraisal.tasks.peer_deadlines_task",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 # Production hardening: on when deployed (SECRET_KEY set) with DEBUG off. Local mode serves plain

@@ -246,6 +246,8 @@ def test_employee_sees_no_hr_entries_and_my_work_is_current(org, login):
         "deviations",
         "appraisal",
         "notifications",
+        "peerinput",
+        "peerasked",
     }
     assert current_links(page) == ["my"]
     assert 'class="dropdown-item active" href="/me/" data-nav="my" aria-current="page"' in page

@@ -12,7 +12,17 @@ from tests.factories import PASSWORD, enrol, make_cycle, make_employee
 
 pytestmark = pytest.mark.django_db
 
-EMPLOYEE_NAV = {"my", "goals", "checkins", "evidence", "deviations", "appraisal", "notifications"}
+EMPLOYEE_NAV = {
+    "my",
+    "goals",
+    "checkins",
+    "evidence",
+    "deviations",
+    "appraisal",
+    "notifications",
+    "peerinput",
+    "peerasked",
+}
 MANAGER_NAV = {
     "teamhome",
     "teamgoals",
@@ -20,6 +30,7 @@ MANAGER_NAV = {
     "teamdeviations",
     "verify",
     "teamappraisals",
+    "peerapprovals",
 }
 HR_NAV = {
     "hr",
@@ -36,6 +47,7 @@ HR_NAV = {
     "calibration",
     "appraisaloverdue",
     "appraisalrelease",
+    "allpeerapprovals",
 }
 
 HR_ONLY_GET = ["hr-home", "cycle-list", "cycle-create", "employee-list", "audit-list"]
