@@ -193,6 +193,11 @@ def register_assessment() -> None:
                 _("%(actor)s submitted the review of %(whose)s appraisal in %(object)s"),
             ),
             (
+                "appraisal.rescored_with_peer_input",
+                _("Score updated with peer input"),
+                _("%(actor)s scored %(whose)s appraisal again with the peer input that came in"),
+            ),
+            (
                 "appraisal.removed_with_participant",
                 _("Appraisal removed with a participant"),
                 _("%(actor)s removed the unrated appraisal of %(owner)s"),

@@ -73,10 +73,19 @@ def _compose(
     )
 
 
+def _peer_means(ids, items) -> dict:
+    """The peer means of those of ``ids`` that have a peer item (no query for the rest)."""
+    from appraisal.selectors.peer_input import peer_means
+
+    with_peers = {i.appraisal_id for i in items if i.section == SectionKind.PEER}
+    return peer_means([pk for pk in ids if pk in with_peers]) if with_peers else {}
+
+
 def breakdown_for(appraisal: Appraisal, *, peer_means: Mapping | None = None) -> scoring.Breakdown:
     """The Breakdown of one appraisal (two queries; none for what is prefetched as
     ``items`` and ``adjustments``). ``peer_means``: {item id: mean of the answered peer
-    ratings}; without it the peer section has no input and is re-weighted away."""
+    ratings}; by default read from the answered peer reviews (appraisal.selectors.peer_input:
+    only from enough answers), and without any the peer section is re-weighted away."""
     cache = getattr(appraisal, "_prefetched_objects_cache", {})
     items = cache.get("items")
     if items is None:
@@ -86,7 +95,10 @@ def breakdown_for(appraisal: Appraisal, *, peer_means: Mapping | None = None) ->
         adjustments = CalibrationAdjustment.objects.filter(appraisal=appraisal).select_related(
             "changed_by"
         )
-    return _compose(appraisal, list(items), list(adjustments), peer_means)
+    items = list(items)
+    if peer_means is None:
+        peer_means = _peer_means([appraisal.pk], items).get(appraisal.pk)
+    return _compose(appraisal, items, list(adjustments), peer_means)
 
 
 def score_appraisals(
@@ -104,7 +116,8 @@ def score_appraisals(
         "changed_by"
     ):
         adjustments[adjustment.appraisal_id].append(adjustment)
-    peer_means = peer_means or {}
+    if peer_means is None:
+        peer_means = _peer_means(ids, [i for rows in items.values() for i in rows])
     return {
         a.pk: _compose(a, items[a.pk], adjustments[a.pk], peer_means.get(a.pk)) for a in appraisals
     }

@@ -52,7 +52,7 @@ from appraisal.models import (
     PeerStatus,
 )
 from appraisal.policies import APPRAISAL
-from appraisal.services.peers import ASKED, OPEN_STATUSES, due_date_for
+from appraisal.services.peers import ANSWERABLE_STATUSES, ASKED, OPEN_STATUSES, due_date_for
 from goals.models import SectionKind
 from perfcycle import access, paging
 from perfcycle.access import Relation
@@ -563,12 +563,21 @@ def _nominations_rows(own: list[int]):
 
 def _review_rows(viewer, reviewed: list[int]):
     """Nominations waiting for this reviewer, and questionnaires asked of the person."""
-    wanted = Q(peer=viewer.employee, status=PeerStatus.APPROVED, due_date__isnull=False)
+    wanted = Q(
+        peer=viewer.employee,
+        status=PeerStatus.APPROVED,
+        due_date__isnull=False,
+        appraisal__status__in=ANSWERABLE_STATUSES,
+    )
     if reviewed:
-        wanted |= Q(status=PeerStatus.NOMINATED, appraisal__participation_id__in=reviewed)
+        wanted |= Q(
+            status=PeerStatus.NOMINATED,
+            appraisal__participation_id__in=reviewed,
+            appraisal__status__in=OPEN_STATUSES,
+        )
     person = f"appraisal__{_P}employee__user__"
     return (
-        PeerReview.objects.filter(wanted, appraisal__status__in=OPEN_STATUSES)
+        PeerReview.objects.filter(wanted)
         .annotate(
             kind=Case(
                 When(status=PeerStatus.NOMINATED, then=Value("decide")), default=Value("answer")

@@ -47,6 +47,7 @@ from perfcycle.audit import record_event
 from perfcycle.models import Cycle
 from perfcycle.notifications import notify
 from perfcycle.workflow import (
+    SYSTEM,
     DomainError,
     check_version,
     lock_for_update,
@@ -464,3 +465,39 @@ def submit_manager_review(
             url=appraisal.get_absolute_url(),
         )
     return appraisal
+
+
+def rescore_with_peer_input(appraisal: Appraisal) -> bool:
+    """An appraisal already in calibration when a peer answers (by the due date) is scored
+    again with the peer input: the proposed score moves, a calibrated final score stays as
+    HR set it (scoring keeps the calibrated value). Call inside the transaction that holds
+    the appraisal's lock. Returns whether a score changed (audited)."""
+    from appraisal.selectors.breakdown import breakdown_for
+
+    if appraisal.status != S.CALIBRATION:
+        return False
+    breakdown = breakdown_for(appraisal)
+    before = {
+        "proposed_score": appraisal.proposed_score,
+        "final_score": appraisal.final_score,
+        "final_band": appraisal.final_band,
+    }
+    appraisal.proposed_score = breakdown.proposed_score
+    appraisal.final_score = breakdown.final_score
+    appraisal.final_band = breakdown.band.label if breakdown.band else ""
+    after = {
+        "proposed_score": appraisal.proposed_score,
+        "final_score": appraisal.final_score,
+        "final_band": appraisal.final_band,
+    }
+    if after == before:
+        return False
+    _save_appraisal(appraisal, list(after))
+    record_event(
+        actor=SYSTEM,
+        verb="appraisal.rescored_with_peer_input",
+        obj=appraisal,
+        before={k: str(v) if v is not None else None for k, v in before.items()},
+        after={k: str(v) if v is not None else None for k, v in after.items()},
+    )
+    return True

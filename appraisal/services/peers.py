@@ -46,6 +46,7 @@ from appraisal.models import (
     PeerStatus,
 )
 from appraisal.policies import APPRAISAL
+from appraisal.services.assessment import rescore_with_peer_input
 from appraisal.services.opening import settings_for
 from goals.models import SectionKind
 from perfcycle import access
@@ -73,6 +74,10 @@ OPEN_STATUSES = (
     AppraisalStatus.SELF_ASSESSMENT,
     AppraisalStatus.MANAGER_REVIEW,
 )
+# Appraisals whose asked peers may still answer: also in calibration (the score is then
+# recomputed with their input, appraisal.services.assessment.rescore_with_peer_input), so
+# an answer given by the due date is never lost because the manager submitted first.
+ANSWERABLE_STATUSES = (*OPEN_STATUSES, AppraisalStatus.CALIBRATION)
 # Asked of the peer: approved and sent (a due date), answered or expired.
 ASKED = Q(status=PeerStatus.APPROVED, due_date__isnull=False) | Q(
     status__in=[PeerStatus.ANSWERED, PeerStatus.EXPIRED]
@@ -404,7 +409,7 @@ def answer_peer_review(
                 _("This questionnaire was due %(date)s: it is closed.")
                 % {"date": format_date(review.due_date)}
             )
-        if appraisal.status not in OPEN_STATUSES:
+        if appraisal.status not in ANSWERABLE_STATUSES:
             raise PeerError(_("This appraisal has moved on: peer input is closed."))
         items = peer_items(appraisal)
         clean = clean_answers(appraisal, items, ratings)
@@ -425,6 +430,7 @@ def answer_peer_review(
         save_versioned(review, ["status", "answered_at", "comment"])
         record_event(actor=actor, verb="appraisal.peer_answered", obj=review)
         _announce_if_complete(appraisal)
+        rescore_with_peer_input(appraisal)
     review.appraisal = appraisal
     return review
 
@@ -479,7 +485,7 @@ def send_peer_reminders(*, today: dt.date | None = None) -> int:
             status=PeerStatus.APPROVED,
             due_date__gte=today,
             due_date__lte=today + dt.timedelta(days=REMINDER_DAYS),
-            appraisal__status__in=OPEN_STATUSES,
+            appraisal__status__in=ANSWERABLE_STATUSES,
         )
         .select_related("peer__user", "appraisal__participation__employee__user")
         .order_by("pk")
