@@ -96,6 +96,13 @@ def is_overdue(appraisal: Appraisal, today: dt.date) -> bool:
 # --- The items of one appraisal --------------------------------------------------------------
 
 
+def has_peer_item(appraisal: Appraisal) -> bool:
+    """Whether the appraisal has the peer (360°) item: its template had a peer section at
+    opening, which opening turns into that one item. Read from the snapshot of the section
+    weights, so no query."""
+    return any(section["kind"] == SectionKind.PEER for section in appraisal.section_weights)
+
+
 def assessment_items(appraisal: Appraisal) -> list[AppraisalItem]:
     """The items rated by the person and the manager (not the peer section's), with
     their goal and their citations (each with its evidence): three queries."""

@@ -14,7 +14,7 @@ from django.utils import timezone
 from appraisal.models import AppraisalItem, AppraisalStatus, ItemEvidence
 from appraisal.services.assessment import field_name
 from appraisal.services.opening import open_missing_appraisals
-from goals.models import GoalStatus
+from goals.models import GoalStatus, SectionKind
 from implementation.models import ProgressUpdate
 from tests.appraisal.factories import appraisal_of, open_org
 from tests.appraisal.review_factories import fresh, items_of, make_evidence, self_submitted
@@ -195,6 +195,39 @@ def test_readers_up_the_chain_and_hr_see_the_review_without_a_form(client, org, 
     html = as_(client, getattr(org, role)).get(detail(appraisal)).content.decode()
     assert 'data-testid="read-only"' in html
     assert 'data-testid="review-form"' not in html
+
+
+# --- The way to the peer input ----------------------------------------------------------------
+
+
+def _link(html: str, test_id: str) -> str | None:
+    found = re.search(rf'href="([^"]+)" data-testid="{test_id}"', html)
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def test_the_person_and_the_manager_find_the_peer_input_from_the_appraisal(client, org, appraisal):
+    html = as_(client, org.employee).get(reverse("appraisal:my-appraisal")).content.decode()
+    mine = _link(html, "open-peer-input")
+    assert mine == f"{reverse('appraisal:peer-input')}?cycle={org.cycle.pk}"
+    response = client.get(mine)
+    assert response.status_code == 200 and b'data-testid="nominate-form"' in response.content
+
+    html = as_(client, org.manager).get(detail(appraisal)).content.decode()
+    theirs = _link(html, "open-peer-result")
+    assert theirs == reverse("appraisal:peer-result", args=[appraisal.pk])
+    response = client.get(theirs)
+    assert response.status_code == 200 and org.employee.full_name in response.content.decode()
+
+
+def test_no_peer_input_link_when_the_template_has_no_peer_section(client):
+    org = open_org(
+        template_sections=[(SectionKind.GOALS, 70, 0), (SectionKind.COMPETENCIES, 30, 2)]
+    )
+    appraisal = appraisal_of(org, org.employee)
+    html = as_(client, org.employee).get(reverse("appraisal:my-appraisal")).content.decode()
+    assert "My appraisal" in html and 'data-testid="open-peer-input"' not in html
+    html = as_(client, org.manager).get(detail(appraisal)).content.decode()
+    assert org.employee.full_name in html and 'data-testid="open-peer-result"' not in html
 
 
 # --- The review page --------------------------------------------------------------------------

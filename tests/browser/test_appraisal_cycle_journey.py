@@ -88,8 +88,9 @@ def test_the_demo_cycle_through_appraisal_to_the_employees_breakdown(page, demo_
     expect(page.get_by_test_id("self-submitted")).to_be_visible()
     assert ItemEvidence.objects.filter(item=rated[0], evidence_id=cited_id).exists()
 
-    # ...and nominates three colleagues for peer input.
-    page.goto("/appraisal/peers/")
+    # ...and, from there, nominates three colleagues for peer input.
+    page.get_by_test_id("open-peer-input").click()
+    page.wait_for_url("**/appraisal/peers/**")
     page.fill("#colleague-q", employee.department.name)
     page.get_by_role("button", name="Search").click()
     nominate = page.get_by_test_id("nominate-form")
@@ -120,8 +121,14 @@ def test_the_demo_cycle_through_appraisal_to_the_employees_breakdown(page, demo_
         questionnaire.get_by_role("button", name="Send my answers").click()
         status_says(page, "your peer input is in")
 
-    # The manager reviews: keeps one suggested rating, overrides another with a reason.
+    # The manager reads the peer input from the review page, then reviews: keeps one
+    # suggested rating, overrides another with a reason.
     sign_in(page, "manager")
+    page.goto(f"/appraisal/appraisals/{appraisal.pk}/")
+    page.get_by_test_id("open-peer-result").click()
+    page.wait_for_url(f"**/appraisal/appraisals/{appraisal.pk}/peers/")
+    expect(page.get_by_test_id("answer-count")).to_contain_text("3 of 3")
+    expect(page.get_by_test_id("peer-result")).to_contain_text("3.33")
     page.goto(f"/appraisal/appraisals/{appraisal.pk}/")
     review = page.get_by_test_id("review-form")
     kept, overridden = suggested[0], suggested[1]
@@ -200,7 +207,9 @@ def test_the_demo_cycle_through_appraisal_to_the_employees_breakdown(page, demo_
     pages_text.append(page.locator("main").inner_text())
 
     # No peer's name on the employee's appraisal pages (the peer result is anonymous).
-    page.goto("/appraisal/peers/")
+    page.goto("/appraisal/mine/")
+    page.get_by_test_id("open-peer-input").click()
+    page.wait_for_url("**/appraisal/peers/**")
     expect(page.get_by_test_id("peer-result")).to_contain_text("From 3 colleagues")
     pages_text.append(page.get_by_test_id("peer-result").inner_text())
     for text in pages_text:
