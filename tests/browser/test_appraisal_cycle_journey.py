@@ -43,11 +43,12 @@ def status_says(page, text: str) -> None:
 
 
 def move_cycle(page, cycle, phase: str) -> None:
+    """Press "Move to <phase>" on the cycle page (the confirmation is accepted) and wait
+    until the page's heading shows the cycle in that phase."""
     page.goto(f"/cycles/{cycle.pk}/")
-    page.once("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():
         page.get_by_role("button", name=re.compile(f"Move to {phase}", re.I)).click()
-    expect(page.locator("main")).to_contain_text(re.compile(phase, re.I))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile(phase, re.I))
 
 
 def number(text: str) -> Decimal:
