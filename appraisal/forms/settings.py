@@ -157,8 +157,8 @@ class AppraisalSettingsForm(forms.Form):
         if bands:
             self.fields["guideline"] = GuidelineField(
                 [band.label for band in bands],
-                label=_("Guideline distribution (% per band)"),
-                help_text=_("The share of people expected in each band, lowest first: total 100."),
+                label=_("% of people expected in each band"),
+                help_text=_("Lowest band first; together they total 100."),
             )
             guideline = settings.guideline or []
             if len(guideline) == len(bands):

@@ -4,6 +4,7 @@ phase's two deadlines. HR only, transactional, versioned, audited with before â†
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -14,7 +15,7 @@ from appraisal.models import AppraisalSettings
 from appraisal.selectors.settings import cycle_levels
 from appraisal.services.opening import settings_for
 from perfcycle.audit import changes, record_event, snapshot
-from perfcycle.formatting import format_date
+from perfcycle.formatting import format_date, format_number
 from perfcycle.models import Cycle
 from perfcycle.workflow import (
     ConcurrentEditError,
@@ -87,7 +88,14 @@ def settings_problems(cycle: Cycle, levels: list[dict], data: dict[str, Any]) ->
                 "choose a day on or before it."
             ) % {"review": format_date(review_due)}
     if levels:
-        problem = scoring.guideline_problem(data["guideline"], guideline_bands(levels))
+        bands = guideline_bands(levels)
+        problem = scoring.guideline_problem(data["guideline"], bands)
+        if problem and len(data["guideline"]) == len(bands):
+            total = sum((Decimal(str(value)) for value in data["guideline"]), Decimal(0))
+            problem = _("%(problem)s These total %(total)s.") % {
+                "problem": problem,
+                "total": format_number(total),
+            }
         if problem:
             problems["guideline"] = problem
     return problems

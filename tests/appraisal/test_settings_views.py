@@ -120,7 +120,7 @@ BAD = [
         "evidence_required_at_or_above",
         "Choose a level above the one evidence is required at or below.",
     ),
-    ({"guideline_4": "20"}, "guideline", "total 100"),
+    ({"guideline_4": "20"}, "guideline", "total 100. These total 110."),
     ({"guideline_4": None}, "guideline", "Give a % for every band."),
     ({"guideline_0": "-5", "guideline_4": "20"}, "guideline", "greater than or equal to 0"),
     ({"review_deadline": "2026-12-01"}, "review_deadline", "Choose a day in the appraisal phase"),
