@@ -406,6 +406,24 @@ def register_peer_part() -> None:
 # --- The cycle's appraisal rules (HR) ------------------------------------------------------
 
 
+def _settings_rows(ids):
+    from django.urls import reverse
+
+    from appraisal.models import AppraisalSettings
+    from perfcycle.audit import Target
+
+    rows = AppraisalSettings.objects.filter(pk__in=ids).select_related("cycle")
+    return {
+        str(row.pk): Target(
+            row.cycle.name,
+            "",
+            reverse("appraisal:appraisal-settings", args=[row.cycle_id]),
+            None,
+        )
+        for row in rows
+    }
+
+
 def register_settings_part() -> None:
     from perfcycle.audit import ObjectKind, register_sentences
 
@@ -413,12 +431,14 @@ def register_settings_part() -> None:
         register_cycle_action(action)
     register_sentences(
         _("Appraisal"),
-        kinds=[ObjectKind("appraisal.appraisalsettings", _("appraisal rules"))],
+        kinds=[
+            ObjectKind("appraisal.appraisalsettings", _("appraisal rules"), load=_settings_rows)
+        ],
         verbs=[
             (
                 "appraisal.settings_changed",
                 _("Appraisal rules changed"),
-                _("%(actor)s changed the appraisal rules: %(object)s"),
+                _("%(actor)s changed the appraisal rules of %(object)s"),
             ),
         ],
     )

@@ -216,3 +216,15 @@ def test_the_page_makes_few_queries(client, org):
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url(org)).status_code == 200
     assert len(ctx.captured_queries) <= MAX_QUERIES, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_the_audit_log_reads_the_change_with_before_and_after(client, org):
+    settings = settings_for(org.cycle)
+    as_user(client, org.hr).post(url(org), valid(settings))
+    log = client.get(reverse("audit-list")).content.decode()
+    assert (
+        f'{org.hr.full_name} changed the appraisal rules of <a href="{url(org)}">{org.cycle.name}</a>'
+        in log
+    )
+    assert "10, 20, 40, 20, 10 → 5, 15, 50, 20, 10" in log
+    assert "— → 20 Nov 2026" in log
