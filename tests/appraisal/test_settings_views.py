@@ -5,12 +5,15 @@ that overwrites nothing; nobody but HR finds the page; it makes few queries."""
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from appraisal.models import AppraisalSettings
 from appraisal.services.opening import settings_for
+from appraisal.services.settings import update_settings
+from goals.models import CyclePlan
 from perfcycle.models import AuditEvent, Cycle
 from tests.appraisal.factories import LEVEL_LABELS, make_org, open_org
 from tests.factories import version_of
@@ -175,6 +178,8 @@ def test_a_stale_form_is_a_409_and_overwrites_nothing(client, org):
 def test_a_closed_cycle_refuses_changes(client, org):
     settings = settings_for(org.cycle)
     Cycle.objects.filter(pk=org.cycle.pk).update(phase=Cycle.Phase.CLOSED)
+    page = as_user(client, org.hr).get(url(org)).content.decode()
+    assert 'data-testid="closed-note"' in page and "Save rules" not in page
     response = as_user(client, org.hr).post(url(org), valid(settings))
     assert response.status_code == 400
     assert "The cycle is closed" in response.content.decode()
@@ -228,3 +233,27 @@ def test_the_audit_log_reads_the_change_with_before_and_after(client, org):
     )
     assert "10, 20, 40, 20, 10 → 5, 15, 50, 20, 10" in log
     assert "— → 20 Nov 2026" in log
+
+
+def test_without_a_scale_the_guideline_is_kept(client):
+    """A cycle whose planning setup chose no scale yet: no level to choose, no band to
+    give a % to; the other rules save and the guideline stays as it was."""
+    org = make_org(phase=Cycle.Phase.PLANNING)
+    CyclePlan.objects.filter(cycle=org.cycle).delete()
+    settings = settings_for(org.cycle)
+    as_user(client, org.hr)
+    page = client.get(url(org)).content.decode()
+    assert "Choose the cycle's rating scale on its planning setup first" in page
+    assert "guideline_0" not in page
+    data = valid(settings, evidence_required_at_or_below="", evidence_required_at_or_above="")
+    assert client.post(url(org), data).status_code == 302
+    row = stored(settings)
+    assert row["peer_min"] == 2 and row["guideline"] == [10, 20, 40, 20, 10]
+
+
+def test_the_service_is_for_hr_only(org):
+    settings = settings_for(org.cycle)
+    with pytest.raises(PermissionDenied):
+        update_settings(
+            actor=org.manager.user, cycle=org.cycle, data={}, expected_version=settings.version
+        )
