@@ -7,10 +7,14 @@ calibration and close), so they read apart."""
 
 from django.utils.translation import gettext_lazy as _
 
+from perfcycle.models import Cycle
 from perfcycle.stages import (
     Area,
+    CycleAction,
     NavEntry,
     NavGroup,
+    Role,
+    register_cycle_action,
     register_health_provider,
     register_nav,
     register_nav_group,
@@ -99,6 +103,19 @@ CALIBRATION_NAV: tuple = (
     ),
 )
 
+# The cycle's appraisal rules (HR), on the cycle page until the appraisal is under way.
+SETTINGS_ACTIONS: tuple = (
+    CycleAction(
+        "appraisal-settings",
+        _("Appraisal rules"),
+        "appraisal:appraisal-settings",
+        45,
+        roles=frozenset({Role.HR}),
+        phases=frozenset({Cycle.Phase.PLANNING, Cycle.Phase.IMPLEMENTATION, Cycle.Phase.APPRAISAL}),
+        stage=STAGE,
+    ),
+)
+
 
 def register() -> None:
     register_nav_group(NavGroup("appraisal", _("Appraisal"), 40, stage=STAGE))
@@ -114,6 +131,8 @@ def register() -> None:
     register_calibration_sentences()
     # Peer (360°) input: to-dos and the audit sentences of its verbs.
     register_peer_part()
+    # The cycle's appraisal rules: the cycle-page link and the audit sentence.
+    register_settings_part()
 
 
 # --- Assessment: self-assessment, manager review, breakdown -----------------------------------
@@ -379,6 +398,47 @@ def register_peer_part() -> None:
                 _("%(actor)s closed %(count)s unanswered peer questionnaires"),
                 None,
                 _count("count"),
+            ),
+        ],
+    )
+
+
+# --- The cycle's appraisal rules (HR) ------------------------------------------------------
+
+
+def _settings_rows(ids):
+    from django.urls import reverse
+
+    from appraisal.models import AppraisalSettings
+    from perfcycle.audit import Target
+
+    rows = AppraisalSettings.objects.filter(pk__in=ids).select_related("cycle")
+    return {
+        str(row.pk): Target(
+            row.cycle.name,
+            "",
+            reverse("appraisal:appraisal-settings", args=[row.cycle_id]),
+            None,
+        )
+        for row in rows
+    }
+
+
+def register_settings_part() -> None:
+    from perfcycle.audit import ObjectKind, register_sentences
+
+    for action in SETTINGS_ACTIONS:
+        register_cycle_action(action)
+    register_sentences(
+        _("Appraisal"),
+        kinds=[
+            ObjectKind("appraisal.appraisalsettings", _("appraisal rules"), load=_settings_rows)
+        ],
+        verbs=[
+            (
+                "appraisal.settings_changed",
+                _("Appraisal rules changed"),
+                _("%(actor)s changed the appraisal rules of %(object)s"),
             ),
         ],
     )

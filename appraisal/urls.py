@@ -1,4 +1,4 @@
-from appraisal.views import assessment, calibration, hr, peers
+from appraisal.views import assessment, calibration, hr, peers, settings
 
 app_name = "appraisal"
 
@@ -10,4 +10,6 @@ urlpatterns: list = [
     # Calibration, release, overdue, reopen (HR).
     *calibration.urlpatterns,
     *hr.urlpatterns,
+    # The cycle's appraisal rules (HR).
+    *settings.urlpatterns,
 ]

@@ -319,6 +319,7 @@ def test_cycle_page_actions_come_from_the_stages(org, login):
         "cycle-setup",
         "cycle-people",
         "checkin-settings",
+        "appraisal-settings",
         "cycle-edit",
     ]
     assert f'href="{reverse("goals:planning-progress")}?cycle={cycle.pk}"' in page

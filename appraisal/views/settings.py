@@ -1,0 +1,55 @@
+"""HR's page of a cycle's appraisal rules (evidence, peer input, guideline distribution,
+deadlines). HR only (404 for anyone else); bad input is a message at its field (400), a
+stale form a conflict (409) with nothing saved."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+
+from appraisal.forms.settings import AppraisalSettingsForm
+from appraisal.selectors.settings import cycle_levels
+from appraisal.services import settings as services
+from appraisal.services.opening import settings_for
+from perfcycle import access
+from perfcycle.views import attach_errors, hr_required, refusal_status
+
+
+@hr_required
+def appraisal_settings(request, cycle_id):
+    cycle = access.get_cycle_for(request.user, cycle_id)
+    settings = settings_for(cycle)
+    levels = cycle_levels(cycle)
+    bands = services.guideline_bands(levels)
+    form = AppraisalSettingsForm(
+        request.POST or None, settings=settings, levels=levels, bands=bands
+    )
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.update_settings(
+                    actor=request.user,
+                    cycle=cycle,
+                    data=form.cleaned_data,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+                status = refusal_status(error)
+            else:
+                messages.success(request, _("Appraisal rules saved."))
+                return redirect("appraisal:appraisal-settings", cycle_id=cycle.pk)
+    return render(
+        request,
+        "appraisal/appraisal_settings.html",
+        {"cycle": cycle, "form": form, "levels": levels, "settings": settings},
+        status=status,
+    )
+
+
+urlpatterns = [
+    path("hr/cycles/<int:cycle_id>/settings/", appraisal_settings, name="appraisal-settings"),
+]
