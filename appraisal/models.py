@@ -19,7 +19,7 @@ shown in the score breakdown. Every change is audited through perfcycle.audit.
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -188,6 +188,17 @@ class Appraisal(models.Model):
         indexes = [
             models.Index(fields=["status"], name="appraisal_status_idx"),
             models.Index(fields=["reviewer", "status"], name="appraisal_reviewer_status_idx"),
+            # The calibration board's list, highest score first: a page walks this and
+            # stops (appraisal/selectors/hr.py board_rows).
+            models.Index(
+                F("final_score").desc(nulls_last=True),
+                F("id"),
+                name="appraisal_board_score_idx",
+                condition=Q(
+                    proposed_score__isnull=False,
+                    status__in=[AppraisalStatus.CALIBRATION, AppraisalStatus.FINALIZED],
+                ),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -6,12 +6,16 @@ per page, none per row or per person."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from appraisal import scoring
@@ -25,7 +29,8 @@ from appraisal.models import (
 from appraisal.services.calibration import descendants
 from appraisal.services.closing import NOT_SUBMITTED, review_deadline, self_deadline
 from appraisal.services.opening import settings_for
-from perfcycle.models import Cycle, Department, Employee
+from perfcycle import rollups
+from perfcycle.models import Cycle, Department, Employee, User
 from perfcycle.stages import Health
 
 S = AppraisalStatus
@@ -246,20 +251,163 @@ class Board:
     chart: dict | None = None
 
 
+# What the board's figures read: a write to any of them moves the stored copy's stamp.
+BOARD_SOURCES = ("appraisal_appraisal", "perfcycle_department")
+
+
 def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) -> Board:
     """The distribution of proposed (and calibrated) ratings per band in the scope against
     the cycle's guideline, and each reviewer's tendency against the organisation, by
-    appraisal/scoring.py's rules (bands, distribution, rating_tendencies). Three queries:
-    the scale's levels, every rating of the cycle (the organisation's figures and the
-    scope's, picked out here), the names of the reviewers shown."""
-    levels = (
-        Appraisal.objects.filter(participation__cycle=cycle)
-        .exclude(scale_levels=[])
-        .order_by("pk")
-        .values_list("scale_levels", flat=True)
-        .first()
-    ) or []
+    appraisal/scoring.py's rules (bands, distribution, rating_tendencies). The figures are
+    stored (perfcycle/rollups.py) per cycle, scope, guideline and language until an
+    appraisal or a department changes: one query to read them, one for the names of the
+    reviewers shown (not stored: a name changes without an appraisal changing). When they
+    must be computed: one query for the scale's levels and every rating of the cycle with
+    its reviewer's name (the organisation's figures and the scope's, picked out here), one
+    to store them."""
+    key = "appraisal.board:{}:{}:{}:{}".format(
+        cycle.pk,
+        department_id or "",
+        get_language() or "",
+        hashlib.sha1(json.dumps(guideline, default=str).encode()).hexdigest()[:16],
+    )
+    names: dict[int, str] = {}  # filled when computed here: no second read of them
+    figures = rollups.cached(
+        key,
+        lambda: board_figures(cycle, tree, department_id, guideline, names=names),
+        sources=BOARD_SOURCES,
+    )
+    return board_of(figures, names=names)
+
+
+RATINGS_SQL = """
+(SELECT 0, a.scale_levels, NULL::numeric, NULL::numeric, NULL::bigint, NULL::bigint,
+        NULL, NULL, NULL
+ FROM appraisal_appraisal AS a
+ JOIN perfcycle_participation AS p ON p.id = a.participation_id
+ WHERE p.cycle_id = %s AND a.scale_levels <> '[]'::jsonb
+ ORDER BY a.id LIMIT 1)
+UNION ALL
+(SELECT 1, NULL, a.proposed_score, a.final_score, a.department_id, a.reviewer_id,
+        u.first_name, u.last_name, u.username
+ FROM appraisal_appraisal AS a
+ JOIN perfcycle_participation AS p ON p.id = a.participation_id
+ LEFT JOIN perfcycle_employee AS e ON e.id = a.reviewer_id
+ LEFT JOIN perfcycle_user AS u ON u.id = e.user_id
+ WHERE p.cycle_id = %s AND a.status = ANY(%s) AND a.proposed_score IS NOT NULL)
+"""
+
+
+def _ratings(cycle: Cycle):
+    """The scale's levels of the cycle (its first appraisal's snapshot) and every rating:
+    (proposed, final, department, reviewer, the reviewer's (first name, last name,
+    username) or None). One query on
+    PostgreSQL (reviewers' names read with the ratings), three elsewhere."""
+    if not rollups.enabled():
+        levels = (
+            Appraisal.objects.filter(participation__cycle=cycle)
+            .exclude(scale_levels=[])
+            .order_by("pk")
+            .values_list("scale_levels", flat=True)
+            .first()
+        ) or []
+        rows = [
+            (*row, None)
+            for row in Appraisal.objects.filter(
+                participation__cycle=cycle, status__in=SCORED, proposed_score__isnull=False
+            ).values_list("proposed_score", "final_score", "department_id", "reviewer_id")
+        ]
+        return levels, rows
+    levels, rows = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(RATINGS_SQL, [cycle.pk, cycle.pk, list(SCORED)])
+        for kind, snapshot, proposed, final, dept, reviewer, first, last, username in cursor:
+            if kind == 0:
+                levels = json.loads(snapshot) if isinstance(snapshot, str) else snapshot
+                continue
+            user = None if username is None else (first, last, username)
+            rows.append((proposed, final, dept, reviewer, user))
+    return levels, rows
+
+
+def board_figures(
+    cycle: Cycle, tree: Tree, department_id: int | None, guideline: list, *, names: dict
+) -> dict:
+    """The board's figures as JSON (decimals as strings, names left out: the shown
+    reviewers' names are put in ``names`` when read with the ratings)."""
+    levels, rows = _ratings(cycle)
     if not levels:
+        return {"levels": []}
+    scale = scoring.Scale.of(levels)
+    in_force = scoring.bands(scale)
+    wanted = None if department_id is None else set(tree.below(department_id))
+    everyone: list[Decimal] = []
+    proposed: list[Decimal] = []
+    final: list[Decimal] = []
+    by_reviewer: dict[int, list[Decimal]] = defaultdict(list)
+    users: dict[int, tuple] = {}
+    for proposed_score, final_score, dept, reviewer_id, user in rows:
+        everyone.append(proposed_score)
+        if wanted is not None and dept not in wanted:
+            continue
+        proposed.append(proposed_score)
+        final.append(final_score if final_score is not None else proposed_score)
+        if reviewer_id is not None:
+            by_reviewer[reviewer_id].append(proposed_score)
+            if user is not None:
+                users[reviewer_id] = user
+    before = scoring.distribution(proposed, in_force, guideline)
+    after = scoring.distribution(final, in_force, guideline)
+    org, found = scoring.rating_tendencies(by_reviewer, organisation=everyone)
+    found.sort(key=lambda t: (not t.flagged, -abs(t.difference or 0), t.manager))
+    shown = ([t for t in found if t.flagged] or found)[:TENDENCIES_SHOWN]
+    if rollups.enabled():  # the names came with the ratings
+        names.update({t.manager: _full_name(users.get(t.manager)) for t in shown})
+    return {
+        "levels": levels,
+        "bands": [
+            {
+                "label": row.band.label,
+                "value": row.band.level,
+                "proposed": row.count,
+                "proposed_percent": _str(row.percent),
+                "final": calibrated.count,
+                "final_percent": _str(calibrated.percent),
+                "guideline_percent": _str(row.guideline),
+            }
+            for row, calibrated in zip(before.rows, after.rows, strict=True)
+        ],
+        "rated": before.scored,
+        "org_mean": _str(_dec(org.mean)),
+        "org_spread": _str(_dec(org.std_dev)),
+        "tendencies": [
+            {
+                "reviewer_id": t.manager,
+                "count": t.spread.count,
+                "mean": _str(_dec(t.spread.mean)),
+                "spread": _str(_dec(t.spread.std_dev)),
+                "difference": _str(_dec(t.difference)),
+                "flagged": t.flagged,
+            }
+            for t in shown
+        ],
+        "reviewers": len(found),
+        "flagged": sum(t.flagged for t in found),
+        "guideline_problem": before.guideline_problem,
+    }
+
+
+def _full_name(user: tuple | None) -> str:
+    if user is None:
+        return ""
+    first, last, username = user
+    return Employee(user=User(first_name=first, last_name=last, username=username)).full_name
+
+
+def board_of(figures: dict, *, names: dict) -> Board:
+    """The Board from its stored figures, with the shown reviewers' names (``names``, else
+    one query)."""
+    if not figures["levels"]:
         return Board(
             levels=[],
             bands=[],
@@ -268,67 +416,57 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
             org_spread=None,
             chart=distribution_chart([]),
         )
-    scale = scoring.Scale.of(levels)
-    in_force = scoring.bands(scale)
-    wanted = None if department_id is None else set(tree.below(department_id))
-    everyone: list[Decimal] = []
-    proposed: list[Decimal] = []
-    final: list[Decimal] = []
-    by_reviewer: dict[int, list[Decimal]] = defaultdict(list)
-    for proposed_score, final_score, dept, reviewer_id in Appraisal.objects.filter(
-        participation__cycle=cycle, status__in=SCORED, proposed_score__isnull=False
-    ).values_list("proposed_score", "final_score", "department_id", "reviewer_id"):
-        everyone.append(proposed_score)
-        if wanted is not None and dept not in wanted:
-            continue
-        proposed.append(proposed_score)
-        final.append(final_score if final_score is not None else proposed_score)
-        if reviewer_id is not None:
-            by_reviewer[reviewer_id].append(proposed_score)
-    before = scoring.distribution(proposed, in_force, guideline)
-    after = scoring.distribution(final, in_force, guideline)
     bands = [
         BandRow(
-            label=row.band.label,
-            value=row.band.level,
-            proposed=row.count,
-            proposed_percent=row.percent,
-            final=calibrated.count,
-            final_percent=calibrated.percent,
-            guideline_percent=row.guideline,
+            label=row["label"],
+            value=row["value"],
+            proposed=row["proposed"],
+            proposed_percent=_decimal(row["proposed_percent"]),
+            final=row["final"],
+            final_percent=_decimal(row["final_percent"]),
+            guideline_percent=_decimal(row["guideline_percent"]),
         )
-        for row, calibrated in zip(before.rows, after.rows, strict=True)
+        for row in figures["bands"]
     ]
-    org, found = scoring.rating_tendencies(by_reviewer, organisation=everyone)
-    found.sort(key=lambda t: (not t.flagged, -abs(t.difference or 0), t.manager))
-    shown = ([t for t in found if t.flagged] or found)[:TENDENCIES_SHOWN]
-    names = {
-        e.pk: e.full_name
-        for e in Employee.objects.filter(pk__in=[t.manager for t in shown]).select_related("user")
-    }
+    shown = figures["tendencies"]
+    if not names:
+        names = {
+            e.pk: e.full_name
+            for e in Employee.objects.filter(
+                pk__in=[t["reviewer_id"] for t in shown]
+            ).select_related("user")
+        }
     return Board(
-        levels=list(scale.levels),
+        levels=list(scoring.Scale.of(figures["levels"]).levels),
         bands=bands,
-        rated=before.scored,
-        org_mean=_dec(org.mean),
-        org_spread=_dec(org.std_dev),
+        rated=figures["rated"],
+        org_mean=_decimal(figures["org_mean"]),
+        org_spread=_decimal(figures["org_spread"]),
         tendencies=[
             Tendency(
-                reviewer_id=t.manager,
-                name=names.get(t.manager, ""),
-                count=t.spread.count,
-                mean=_dec(t.spread.mean),
-                spread=_dec(t.spread.std_dev),
-                difference=_dec(t.difference),
-                flagged=t.flagged,
+                reviewer_id=t["reviewer_id"],
+                name=names.get(t["reviewer_id"], ""),
+                count=t["count"],
+                mean=_decimal(t["mean"]),
+                spread=_decimal(t["spread"]),
+                difference=_decimal(t["difference"]),
+                flagged=t["flagged"],
             )
             for t in shown
         ],
-        reviewers=len(found),
-        flagged=sum(t.flagged for t in found),
-        guideline_problem=before.guideline_problem,
+        reviewers=figures["reviewers"],
+        flagged=figures["flagged"],
+        guideline_problem=figures["guideline_problem"],
         chart=distribution_chart(bands),
     )
+
+
+def _str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
 
 
 def _dec(value) -> Decimal | None:
@@ -401,6 +539,14 @@ def board_rows(cycle: Cycle, tree: Tree, department_id: int | None):
         .filter(status__in=SCORED, proposed_score__isnull=False)
         .order_by(F("final_score").desc(nulls_last=True), "pk")
     )
+
+
+def board_row_details():
+    """What a row of the board's list shows: the person, the reviewer, the scores (not
+    the scale and weight snapshots: JSON decoded for every row otherwise)."""
+    return Appraisal.objects.select_related(
+        "participation__employee__user", "reviewer__user"
+    ).defer("scale_levels", "section_weights")
 
 
 def session_of(cycle: Cycle, department_id: int | None) -> CalibrationSession | None:

@@ -52,7 +52,7 @@ def _render_board(request, cycle_id, department_id, *, error_form=None, status=2
         board = selectors.board(cycle, tree, department_id, settings.guideline)
         page = paging.get_page(
             selectors.board_rows(cycle, tree, department_id),
-            selectors.appraisal_rows(),
+            selectors.board_row_details(),
             request.GET.get("page"),
             per_page=PAGE_SIZE,
             total=board.rated,

@@ -309,3 +309,24 @@ def test_tampered_posts_are_not_found_not_500(client, org):
     for url in ("hr-nudge", "hr-release", "calibration-start", "calibration-adjust"):
         data = {"appraisal": "x", "cycle": "x", "session": "x", "version": "x"}
         assert client.post(reverse(f"appraisal:{url}"), data).status_code == 404, url
+
+
+def test_the_stored_board_follows_any_change_to_the_scores(client, org):
+    """The board's figures are stored (perfcycle/rollups.py): a second look shows the same
+    page, and a score changed by any means (here a bare UPDATE) shows at once."""
+    from appraisal.models import Appraisal
+
+    appraisal, _other = calibrated_org_appraisals(org)
+    as_user(client, org.hr)
+    first = client.get(board_url(org))
+    again = client.get(board_url(org))
+    assert again.context["board"] == first.context["board"]
+    before = {b.label: b.final for b in first.context["board"].bands}
+    Appraisal.objects.filter(pk=appraisal.pk).update(final_score=Decimal("1.00"))
+    after = {b.label: b.final for b in client.get(board_url(org)).context["board"].bands}
+    assert after != before
+    assert sum(after.values()) == sum(before.values()) == 2
+    assert (
+        after[first.context["board"].bands[0].label]
+        == before[first.context["board"].bands[0].label] + 1
+    )
