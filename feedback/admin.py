@@ -1,1 +1,1 @@
-# Register your models here.
+"""No admin registrations: every feedback change goes through feedback/services (audited)."""

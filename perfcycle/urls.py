@@ -22,6 +22,7 @@ urlpatterns = [
     path("planning/", include("goals.urls")),
     path("implementation/", include("implementation.urls")),
     path("appraisal/", include("appraisal.urls")),
+    path("feedback/", include("feedback.urls")),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("notifications/read-all/", views.notification_read_all, name="notification-read-all"),

@@ -1,0 +1,3 @@
+"""Views of the feedback stage (filled by its lane)."""
+
+urlpatterns: list = []
