@@ -185,13 +185,14 @@ def goal_contexts(items, *, today: dt.date) -> dict[int, GoalContext]:
 
 
 def my_appraisals(user):
-    """The person's own appraisals, newest cycle first, with their cycle."""
+    """The person's own appraisals, newest cycle first, with what their page shows (the
+    read rule lets the appraisee read their own: SELF is in READ)."""
     employee = access.employee_of(user)
     if employee is None:
         return Appraisal.objects.none()
     return (
         Appraisal.objects.filter(participation__employee=employee)
-        .select_related("participation__cycle", "reviewer__user")
+        .with_people()
         .order_by("-participation__cycle__start_date", "-pk")
     )
 

@@ -68,7 +68,6 @@ def my_appraisal(request):
     cycle_choices = [a.participation.cycle for a in mine]
     if appraisal is None:
         return render(request, "appraisal/my_appraisal_empty.html", {"cycle_choices": []})
-    appraisal = selectors.get_appraisal_for(request.user, appraisal.pk)
     return _render_mine(request, appraisal, cycle_choices=cycle_choices)
 
 
