@@ -125,11 +125,16 @@ def main() -> None:
         f"DEBUG={int(settings.DEBUG)}, {args.requests} requests per page, "
         f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
     )
+    report(pages, requests=args.requests, profile=args.profile)
+
+
+def report(pages, *, requests: int, profile: bool) -> None:
+    """Print the table of ``pages`` ((what, username, url) each), or their profiles."""
     with override_settings(STORAGES=PLAIN_STATIC):
-        if args.profile:
+        if profile:
             for what, username, url in pages:
                 print(f"## {what} ({username} {url})\n")
-                print(profile_page(username, url, args.requests))
+                print(profile_page(username, url, requests))
             return
         print(
             "| page | login | url | reports (all levels) | min ms | median ms | p95 ms "
@@ -137,7 +142,7 @@ def main() -> None:
         )
         print("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|")
         for what, username, url in pages:
-            r = time_page(username, url, args.requests)
+            r = time_page(username, url, requests)
             print(
                 f"| {what} | `{username}` | `{url}` | {r['reports']:,} | {r['min']:.1f} "
                 f"| {r['median']:.1f} | {r['p95']:.1f} | {r['cpu']:.1f} | {r['queries']} "

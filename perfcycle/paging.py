@@ -43,7 +43,9 @@ def get_page(lean, full, number, *, per_page: int, total: int | None = None) -> 
             number = max(1, -(-lean.count() // per_page))
             ids, total = _ids_and_total(lean, number, per_page)
     paginator.count = total  # a cached_property: no COUNT query
-    by_id = {row.pk: row for row in full.filter(pk__in=ids)} if ids else {}
+    # The rows come back in ``lean``'s order from the ids: no ORDER BY for them (a model's
+    # default ordering through its relations costs ~1–2 ms of compiling, and a sort).
+    by_id = {row.pk: row for row in full.filter(pk__in=ids).order_by()} if ids else {}
     return Page([by_id[pk] for pk in ids if pk in by_id], number, paginator)
 
 

@@ -29,6 +29,7 @@ from implementation.selectors import evidence_visible_to
 from implementation.selectors.checkins import goal_progress, progress_updates_of
 from perfcycle import access
 from perfcycle.access import Relation
+from perfcycle.lookups import ids_in
 from perfcycle.models import Cycle
 from perfcycle.selectors import Todo
 from perfcycle.stages import running_first
@@ -184,13 +185,14 @@ def goal_contexts(items, *, today: dt.date) -> dict[int, GoalContext]:
 
 
 def my_appraisals(user):
-    """The person's own appraisals, newest cycle first, with their cycle."""
+    """The person's own appraisals, newest cycle first, with what their page shows (the
+    read rule lets the appraisee read their own: SELF is in READ)."""
     employee = access.employee_of(user)
     if employee is None:
         return Appraisal.objects.none()
     return (
         Appraisal.objects.filter(participation__employee=employee)
-        .select_related("participation__cycle", "reviewer__user")
+        .with_people()
         .order_by("-participation__cycle__start_date", "-pk")
     )
 
@@ -210,30 +212,71 @@ def my_appraisal(user, cycle_id: int | None):
 # --- Team appraisals -------------------------------------------------------------------------
 
 
-def team_cycles(user):
-    """Cycles with appraisals of people the user reviews or manages, newest first."""
-    scope = Appraisal.objects.filter(APPRAISAL.q(user, TEAM))
-    return Cycle.objects.filter(pk__in=scope.values("participation__cycle_id")).order_by(
-        "-start_date", "-pk"
-    )
+@dataclass
+class TeamScope:
+    """The appraisals of the people the user reviews or manages (the user's own left
+    out), read once per page as (appraisal id, cycle id, status): the cycle picker, the
+    counts per status and the list's size come from it, and the list filters by these
+    ids (one array parameter) instead of compiling and running the reporting-chain rule
+    again in each query (a VP's 3,498 people: ~15 ms of SQL per evaluation)."""
+
+    rows: list[tuple[int, int, str]]
+
+    def cycle_ids(self) -> set[int]:
+        return {row[1] for row in self.rows}
+
+    def ids(self, cycle: Cycle, status: str = "") -> list[int]:
+        return [
+            pk
+            for pk, cycle_id, state in self.rows
+            if cycle_id == cycle.pk and (not status or state == status)
+        ]
+
+    def counts(self, cycle: Cycle) -> dict[str, int]:
+        """How many of the team's appraisals in ``cycle`` are in each status."""
+        counts = dict.fromkeys(S.values, 0)
+        for _pk, cycle_id, state in self.rows:
+            if cycle_id == cycle.pk:
+                counts[state] += 1
+        return counts
 
 
-def team_appraisals(user, cycle: Cycle, *, status: str = "", overdue: bool = False, mine=False):
-    """The lean list (ids to page through, perfcycle.paging) of the team's appraisals in
-    ``cycle``, the user's own excluded; most urgent first (before calibration, by status)."""
-    relations = Relation.REVIEWER if mine else TEAM
-    qs = Appraisal.objects.filter(APPRAISAL.q(user, relations), participation__cycle=cycle)
+def team_scope(user) -> TeamScope:
+    qs = Appraisal.objects.filter(APPRAISAL.q(user, TEAM))
     employee = access.employee_of(user)
     if employee is not None:
         qs = qs.exclude(participation__employee=employee)
-    if status:
-        qs = qs.filter(status=status)
+    return TeamScope(list(qs.order_by().values_list("pk", "participation__cycle_id", "status")))
+
+
+def team_cycles(scope: TeamScope):
+    """Cycles with appraisals of people the user reviews or manages, newest first."""
+    return Cycle.objects.filter(pk__in=scope.cycle_ids()).order_by("-start_date", "-pk")
+
+
+def team_appraisals(
+    user, cycle: Cycle, scope: TeamScope, *, status: str = "", overdue: bool = False, mine=False
+):
+    """The lean list (ids to page through, perfcycle.paging) of the team's appraisals in
+    ``cycle``, the user's own excluded; most urgent first (before calibration, by status).
+    With ``mine``, only those the user reviews."""
+    qs = Appraisal.objects.filter(ids_in("pk", scope.ids(cycle, status)))
     if overdue:
         if cycle.appraisal_deadline < timezone.localdate():
             qs = qs.filter(status__in=BEFORE_CALIBRATION)
         else:
             qs = qs.none()
+    if mine:
+        qs = qs.filter(APPRAISAL.q(user, Relation.REVIEWER))
     return qs.order_by("status", "participation__employee__user__last_name", "pk")
+
+
+def team_total(scope: TeamScope, cycle: Cycle, *, status: str = "", overdue=False, mine=False):
+    """The size of ``team_appraisals``' list when the scope tells it (no count query):
+    not for ``overdue`` or ``mine``, which narrow it further in SQL."""
+    if overdue or mine:
+        return None
+    return len(scope.ids(cycle, status))
 
 
 def team_rows():
@@ -245,16 +288,6 @@ def team_rows():
         self_rated=Count("items", filter=rated & Q(items__self_rating__isnull=False)),
         manager_rated=Count("items", filter=rated & Q(items__manager_rating__isnull=False)),
     )
-
-
-def team_counts(user, cycle: Cycle) -> dict[str, int]:
-    """How many of the team's appraisals are in each status (one query)."""
-    qs = team_appraisals(user, cycle)
-    rows = qs.order_by().values("status").annotate(n=Count("pk"))
-    counts = dict.fromkeys(S.values, 0)
-    for row in rows:
-        counts[row["status"]] = row["n"]
-    return counts
 
 
 # --- To-dos -----------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ class ProgressRow:
     not_reviewed_url: str = ""
 
 
-def list_url(cycle: Cycle, *, department=None, status="", extra="") -> str:
+def list_url(cycle: Cycle, *, department=None, status="", extra="", base: str = "") -> str:
     query = f"cycle={cycle.pk}"
     if department is not None:
         query += f"&department={department}"
@@ -120,34 +120,54 @@ def list_url(cycle: Cycle, *, department=None, status="", extra="") -> str:
         query += f"&status={status}"
     if extra:
         query += f"&{extra}"
-    return f"{reverse('appraisal:hr-appraisals')}?{query}"
+    return f"{base or reverse('appraisal:hr-appraisals')}?{query}"
+
+
+# What the progress counts read: a write to any of them moves the stored copy's stamp.
+PROGRESS_SOURCES = ("appraisal_appraisal", "appraisal_calibrationadjustment")
+
+
+def progress_counts(cycle: Cycle) -> dict:
+    """Per snapshot department, how many appraisals are at each status, finalised without
+    a review, and calibrated (adjusted at least once): two queries, stored per cycle
+    (perfcycle/rollups.py) until an appraisal or an adjustment changes."""
+
+    def compute() -> dict:
+        per_status = {
+            f"n_{status}": Count("pk", filter=Q(status=status))
+            for status, _label in PROGRESS_COLUMNS
+        }
+        rows = (
+            Appraisal.objects.filter(participation__cycle=cycle)
+            .order_by()
+            .values("department_id", "department_name")
+            .annotate(
+                total=Count("pk"),
+                not_reviewed=Count(
+                    "pk", filter=Q(status=S.FINALIZED, manager_submitted_at__isnull=True)
+                ),
+                **per_status,
+            )
+        )
+        adjusted = (
+            CalibrationAdjustment.objects.filter(appraisal__participation__cycle=cycle)
+            .order_by()
+            .values("appraisal__department_id")
+            .annotate(n=Count("appraisal_id", distinct=True))
+            .values_list("appraisal__department_id", "n")
+        )
+        return {"rows": list(rows), "adjusted": [list(pair) for pair in adjusted]}
+
+    return rollups.cached(f"appraisal.progress:{cycle.pk}", compute, sources=PROGRESS_SOURCES)
 
 
 def progress(cycle: Cycle) -> tuple[list[ProgressRow], ProgressRow]:
-    """Per snapshot department: how many appraisals are at each status, how many were
-    calibrated (adjusted at least once) and finalised without a review. Two queries."""
-    per_status = {
-        f"n_{status}": Count("pk", filter=Q(status=status)) for status, _label in PROGRESS_COLUMNS
-    }
-    rows = (
-        Appraisal.objects.filter(participation__cycle=cycle)
-        .order_by()
-        .values("department_id", "department_name")
-        .annotate(
-            total=Count("pk"),
-            not_reviewed=Count(
-                "pk", filter=Q(status=S.FINALIZED, manager_submitted_at__isnull=True)
-            ),
-            **per_status,
-        )
-    )
-    adjusted = dict(
-        CalibrationAdjustment.objects.filter(appraisal__participation__cycle=cycle)
-        .order_by()
-        .values("appraisal__department_id")
-        .annotate(n=Count("appraisal_id", distinct=True))
-        .values_list("appraisal__department_id", "n")
-    )
+    """The progress table: a row per snapshot department (``progress_counts``) with the
+    link of each number to its list, and the organisation's total."""
+    counts = progress_counts(cycle)
+    rows = counts["rows"]
+    adjusted = dict(counts["adjusted"])
+    base = reverse("appraisal:hr-appraisals")
 
     def row(department_id, name, values, calibrated) -> ProgressRow:
         return ProgressRow(
@@ -158,16 +178,22 @@ def progress(cycle: Cycle) -> tuple[list[ProgressRow], ProgressRow]:
                     status,
                     label,
                     values[f"n_{status}"],
-                    list_url(cycle, department=department_id, status=status),
+                    list_url(cycle, department=department_id, status=status, base=base),
                 )
                 for status, label in PROGRESS_COLUMNS
             ],
             total=values["total"],
             calibrated=calibrated,
             not_reviewed=values["not_reviewed"],
-            calibrated_url=list_url(cycle, department=department_id, extra="calibrated=1"),
+            calibrated_url=list_url(
+                cycle, department=department_id, extra="calibrated=1", base=base
+            ),
             not_reviewed_url=list_url(
-                cycle, department=department_id, status=S.FINALIZED, extra="not_reviewed=1"
+                cycle,
+                department=department_id,
+                status=S.FINALIZED,
+                extra="not_reviewed=1",
+                base=base,
             ),
         )
 
@@ -180,7 +206,7 @@ def progress(cycle: Cycle) -> tuple[list[ProgressRow], ProgressRow]:
         )
         for r in sorted(rows, key=lambda r: (r["department_name"] or "").lower())
     ]
-    keys = ["total", "not_reviewed", *per_status]
+    keys = ["total", "not_reviewed", *(f"n_{status}" for status, _label in PROGRESS_COLUMNS)]
     totals = {key: sum(r_[key] for r_ in rows) for key in keys}
     total = row(None, _("All departments"), totals, sum(adjusted.values()))
     return result, total

@@ -3,20 +3,18 @@
 ``open_appraisals`` is the phase hook run when a cycle enters appraisal (inside the phase
 change's transaction); ``open_missing_appraisals`` does the same for people enrolled
 later (beat, and the enrolment path). Both are idempotent: a participation that has an
-appraisal is skipped, and two concurrent runs never create two (``insert_new``). Work is
+appraisal is skipped, and two concurrent runs never create two (``bulk.insert_new_rows``). Work is
 done in chunks of participations, a fixed number of queries per chunk.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,8 +34,9 @@ from goals.models import (
 from goals.plans import plan_of, resolutions_for_participants
 from goals.rules import Threshold
 from perfcycle.audit import record_event
+from perfcycle.bulk import insert_new_rows, insert_rows
 from perfcycle.models import Cycle, Participation
-from perfcycle.workflow import SYSTEM, DomainError, insert_new
+from perfcycle.workflow import SYSTEM, DomainError
 
 CHUNK = 1000
 PEER_ITEM_TITLE = _("Peer input (360°)")
@@ -147,12 +146,66 @@ def _section_weights(template: Template | None) -> list[dict]:
     return [{"kind": s.kind, "weight": str(s.weight)} for s in template.sections.all()]
 
 
-def _items_for(appraisal_id: int, kinds, template, goals, thresholds, scale) -> list[dict]:
+@dataclass(slots=True)
+class Shape:
+    """What every appraisal on one template has in common: its section weights and the
+    items after the goals (the template's indicators and competencies, the peer item),
+    built once per chunk rather than per person."""
+
+    section_weights: list[dict]
+    rates_goals: bool
+    tail: list[dict]
+
+    @classmethod
+    def of(cls, template: Template | None) -> Shape:
+        weights = _section_weights(template)
+        return cls(
+            section_weights=weights,
+            rates_goals=any(s["kind"] == SectionKind.GOALS for s in weights),
+            tail=[] if template is None else _template_items(template),
+        )
+
+
+def _template_items(template: Template) -> list[dict]:
+    """The items of ``template`` after the goals (attribute → value, without the
+    appraisal and the position)."""
+    items: list[dict] = []
+    for section in template.sections.all():
+        if section.kind == SectionKind.GOALS:
+            continue
+        if section.kind == SectionKind.PEER:
+            # Weighted as a whole: one item, which the approved peers rate.
+            items.append(
+                {
+                    "kind": ItemKind.PEER,
+                    "section": SectionKind.PEER,
+                    "title": str(PEER_ITEM_TITLE),
+                    "description": str(PEER_ITEM_DESCRIPTION),
+                    "weight": Decimal("100"),
+                }
+            )
+            continue
+        for item in section.items.all():
+            items.append(
+                {
+                    "kind": ItemKind.TEMPLATE_ITEM,
+                    "section": section.kind,
+                    "template_item_id": item.pk,
+                    "indicator_id": item.indicator_id,
+                    "title": item.indicator.name,
+                    "description": item.indicator.definition,
+                    "weight": item.weight,
+                    "unit": item.indicator.unit,
+                }
+            )
+    return items
+
+
+def _items_for(appraisal_id: int, shape: Shape, goals, thresholds, scale) -> list[dict]:
     """The rows of one appraisal's items (attribute → value): its goals, then the
     template's indicator and competency items."""
     items: list[dict] = []
-    position = 0
-    if SectionKind.GOALS in kinds:
+    if shape.rates_goals:
         for goal in goals:
             achieved, suggested = suggestion(goal, thresholds, scale)
             items.append(
@@ -170,57 +223,37 @@ def _items_for(appraisal_id: int, kinds, template, goals, thresholds, scale) -> 
                     "actual": goal.current_value,
                     "achievement_percent": achieved,
                     "suggested_rating": suggested,
-                    "position": position,
+                    "position": len(items),
                 }
             )
-            position += 1
-    if template is not None:
-        for section in template.sections.all():
-            if section.kind == SectionKind.GOALS:
-                continue
-            if section.kind == SectionKind.PEER:
-                # Weighted as a whole: one item, which the approved peers rate.
-                items.append(
-                    {
-                        "appraisal_id": appraisal_id,
-                        "kind": ItemKind.PEER,
-                        "section": SectionKind.PEER,
-                        "title": str(PEER_ITEM_TITLE),
-                        "description": str(PEER_ITEM_DESCRIPTION),
-                        "weight": Decimal("100"),
-                        "position": position,
-                    }
-                )
-                position += 1
-                continue
-            for item in section.items.all():
-                items.append(
-                    {
-                        "appraisal_id": appraisal_id,
-                        "kind": ItemKind.TEMPLATE_ITEM,
-                        "section": section.kind,
-                        "template_item_id": item.pk,
-                        "indicator_id": item.indicator_id,
-                        "title": item.indicator.name,
-                        "description": item.indicator.definition,
-                        "weight": item.weight,
-                        "unit": item.indicator.unit,
-                        "position": position,
-                    }
-                )
-                position += 1
+    for item in shape.tail:
+        items.append({**item, "appraisal_id": appraisal_id, "position": len(items)})
     return items
 
 
-def _open_chunk(cycle: Cycle, participations: list[Participation], *, scale, levels) -> int:
-    resolutions = resolutions_for_participants(
-        cycle,
-        people=[
-            (p.employee_id, p.employee.department_id, p.employee.job_title) for p in participations
-        ],
-    )
-    templates = _templates(r.template.pk for r in resolutions.values() if r.template is not None)
-    owners = [p.employee_id for p in participations]
+@dataclass(slots=True)
+class ParticipantRow:
+    """What opening reads of a participation (no model instances per person)."""
+
+    pk: int
+    employee_id: int
+    reviewer_id: int | None
+    job_title: str
+    department_id: int | None
+    department_name: str | None
+
+
+PARTICIPANT_COLUMNS = (
+    "pk",
+    "employee_id",
+    "reviewer_id",
+    "employee__job_title",
+    "employee__department_id",
+    "employee__department__name",
+)
+
+
+def _goals_by_owner(cycle: Cycle, owners: list[int]) -> dict[int, list[GoalRow]]:
     goals_by_owner: dict[int, list[GoalRow]] = defaultdict(list)
     indicators: dict[int, IndicatorRow] = {}
     for row in (
@@ -239,120 +272,63 @@ def _open_chunk(cycle: Cycle, participations: list[Participation], *, scale, lev
                 indicators[goal.indicator_id] = IndicatorRow(goal.indicator_id, *row[-2:])
             goal.indicator = indicators[goal.indicator_id]
         goals_by_owner[goal.owner_id].append(goal)
+    return goals_by_owner
+
+
+def _open_chunk(cycle: Cycle, participations: list[ParticipantRow], *, scale, levels) -> int:
+    resolutions = resolutions_for_participants(
+        cycle, people=[(p.employee_id, p.department_id, p.job_title) for p in participations]
+    )
+    templates = _templates(r.template.pk for r in resolutions.values() if r.template is not None)
+    shapes: dict[int | None, Shape] = {None: Shape.of(None)}
+    shapes.update((pk, Shape.of(template)) for pk, template in templates.items())
+    goals_by_owner = _goals_by_owner(cycle, [p.employee_id for p in participations])
     thresholds = _thresholds(
         g.indicator_id for goals in goals_by_owner.values() for g in goals if g.indicator_id
     )
     rating_scale = Scale.of(levels)
     now = timezone.now()
     new = []
+    template_of: dict[int, Template | None] = {}
     for p in participations:
         resolution = resolutions.get(p.employee_id)
         template = (
             templates.get(resolution.template.pk) if resolution and resolution.template else None
         )
-        department = p.employee.department
+        template_of[p.pk] = template
         new.append(
             {
                 "participation_id": p.pk,
-                "job_title": p.employee.job_title,
-                "department_id": department.pk if department else None,
-                "department_name": department.name if department else "",
+                "job_title": p.job_title,
+                "department_id": p.department_id,
+                "department_name": p.department_name or "",
                 "reviewer_id": p.reviewer_id,
                 "template_id": template.pk if template else None,
                 "template_name": template.name if template else "",
                 "scale_id": scale.pk,
                 "scale_name": scale.name,
                 "scale_levels": levels,
-                "section_weights": _section_weights(template),
+                "section_weights": shapes[template.pk if template else None].section_weights,
                 "created_at": now,
                 "updated_at": now,
             }
         )
-    created = insert_rows(Appraisal, new, key="participation_id")
+    created = insert_new_rows(Appraisal, new, key="participation_id")
     by_participation = {p.pk: p for p in participations}
-    templates_of = {row["participation_id"]: row for row in new}
     items: list[dict] = []
     for appraisal_id, participation_id in created:
-        row = templates_of[participation_id]
-        participation = by_participation[participation_id]
+        template = template_of[participation_id]
         items.extend(
             _items_for(
                 appraisal_id,
-                [section["kind"] for section in row["section_weights"]],
-                templates.get(row["template_id"]),
-                goals_by_owner.get(participation.employee_id, []),
+                shapes[template.pk if template else None],
+                goals_by_owner.get(by_participation[participation_id].employee_id, []),
                 thresholds,
                 rating_scale,
             )
         )
     insert_rows(AppraisalItem, items)
     return len(created)
-
-
-# --- Bulk inserts without a model instance per row --------------------------------------
-
-_UNNEST_SQL = (
-    "INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}) "
-    "ON CONFLICT DO NOTHING RETURNING {pk}, {key}"
-)
-
-
-def insert_rows(model, rows: list[dict], *, key: str | None = None) -> list[tuple]:
-    """Insert ``rows`` (attribute → value; the others take the field's default), skipping
-    any that break a unique constraint; returns (pk, ``key``) of each row inserted.
-
-    On PostgreSQL one ``INSERT … SELECT FROM unnest(column arrays)`` per 5,000 rows: no
-    model instance and no per-value preparation in Python (opening 10,000 appraisals
-    with ~60,000 items: 42 s through bulk_create, a few seconds this way). Elsewhere (the
-    SQLite development default) through the ORM, once per row for the unique key."""
-    if not rows:
-        return []
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    key = key or model._meta.pk.attname
-    if connection.vendor != "postgresql":
-        objs = [model(**row) for row in rows]
-        if key == model._meta.pk.attname:
-            model.objects.bulk_create(objs, batch_size=2000)
-        else:
-            objs = insert_new(objs, key=key)
-        return [(obj.pk, getattr(obj, key)) for obj in objs]
-    quote = connection.ops.quote_name
-    defaults = {f.attname: f.get_default() for f in fields}
-    columns = ", ".join(quote(f.column) for f in fields)
-    arrays = ", ".join(f"%s::{_array_type(f)}" for f in fields)
-    key_column = quote(model._meta.get_field(key).column if key != "pk" else "id")
-    sql = _UNNEST_SQL.format(
-        table=quote(model._meta.db_table),
-        columns=columns,
-        arrays=arrays,
-        pk=quote(model._meta.pk.column),
-        key=key_column,
-    )
-    inserted: list[tuple] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            batch = rows[start : start + 5000]
-            params = []
-            for f in fields:
-                name, default = f.attname, defaults[f.attname]
-                column = [row.get(name, default) for row in batch]
-                if isinstance(f, models.JSONField):
-                    column = [
-                        None if v is None else json.dumps(v, cls=DjangoJSONEncoder) for v in column
-                    ]
-                elif f.choices:
-                    column = [None if v is None else str(v) for v in column]
-                params.append(column)
-            cursor.execute(sql, params)
-            inserted.extend(cursor.fetchall())
-    return inserted
-
-
-def _array_type(field) -> str:
-    db_type = field.db_type(connection)
-    if isinstance(field, models.JSONField):
-        return "jsonb[]"
-    return f"{db_type.split('(')[0] if 'varchar' in db_type else db_type}[]"
 
 
 def opening_blockers(cycle: Cycle) -> list[str]:
@@ -382,13 +358,13 @@ def open_missing_appraisals(*, cycle: Cycle, actor=SYSTEM) -> int:
     missing = (
         Participation.objects.filter(cycle=cycle)
         .filter(~Exists(Appraisal.objects.filter(participation=OuterRef("pk"))))
-        .select_related("employee__department")
         .order_by("pk")
+        .values_list(*PARTICIPANT_COLUMNS)
     )
     opened = 0
     last_pk = 0
     while True:
-        chunk = list(missing.filter(pk__gt=last_pk)[:CHUNK])
+        chunk = [ParticipantRow(*row) for row in missing.filter(pk__gt=last_pk)[:CHUNK]]
         if not chunk:
             break
         last_pk = chunk[-1].pk

@@ -68,7 +68,6 @@ def my_appraisal(request):
     cycle_choices = [a.participation.cycle for a in mine]
     if appraisal is None:
         return render(request, "appraisal/my_appraisal_empty.html", {"cycle_choices": []})
-    appraisal = selectors.get_appraisal_for(request.user, appraisal.pk)
     return _render_mine(request, appraisal, cycle_choices=cycle_choices)
 
 
@@ -210,20 +209,25 @@ def appraisal_breakdown(request, pk):
 
 
 def team_appraisals(request):
-    cycles = running_first(selectors.team_cycles(request.user))
+    scope = selectors.team_scope(request.user)
+    cycles = running_first(selectors.team_cycles(scope))
     if not cycles:
         return render(request, "appraisal/team_appraisals_empty.html", {"cycle_choices": []})
     cycle = pick_cycle(cycles, int_param(request, "cycle"))
     filters = TeamFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
-    lean = selectors.team_appraisals(
-        request.user,
-        cycle,
-        status=data.get("status") or "",
-        overdue=bool(data.get("overdue")),
-        mine=bool(data.get("mine")),
+    wanted = {
+        "status": data.get("status") or "",
+        "overdue": bool(data.get("overdue")),
+        "mine": bool(data.get("mine")),
+    }
+    page = get_page(
+        selectors.team_appraisals(request.user, cycle, scope, **wanted),
+        selectors.team_rows(),
+        request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        total=selectors.team_total(scope, cycle, **wanted),
     )
-    page = get_page(lean, selectors.team_rows(), request.GET.get("page"), per_page=PAGE_SIZE)
     today = timezone.localdate()
     return render(
         request,
@@ -234,7 +238,7 @@ def team_appraisals(request):
             "filters": filters,
             "page": page,
             "rows": [(a, selectors.is_overdue(a, today)) for a in page.object_list],
-            "counts": selectors.team_counts(request.user, cycle),
+            "counts": scope.counts(cycle),
             "past_deadline": cycle.appraisal_deadline < today,
             "me_id": getattr(access.employee_of(request.user), "pk", 0),
         },

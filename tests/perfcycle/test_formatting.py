@@ -109,3 +109,17 @@ def test_a_template_shows_a_value_that_is_no_number_as_it_is():
 
     template = engines["django"].from_string("{{ v|format_number }}|{{ n|format_number }}")
     assert template.render({"v": "n/a", "n": None}) == "n/a|"
+
+
+def test_small_whole_numbers_read_as_the_locale_would_print_them():
+    """Counts below a thousand skip Django's number formatting (no separator to place),
+    and read exactly as it would print them in every locale, grouping ones included."""
+    from django.utils import formats
+
+    for language in ("en-gb", "de", "fr", "hi", "ar"):
+        with translation.override(language):
+            for value in (-999, -12, 0, 7, 999, 1000, -1000):
+                expected = formats.number_format(
+                    value, decimal_pos=0, use_l10n=True, force_grouping=True
+                )
+                assert format_number(value) == expected, (language, value)
