@@ -1,0 +1,280 @@
+"""What the consensus pages read: the employee's result and answer, the disputes a
+manager decides or whose ratings they gave, HR's open disputes, and the to-dos.
+
+Every answer and dispute is fetched through ``acknowledgements_visible_to`` /
+``disputes_visible_to`` (feedback/policies.py: the employee, the reviewer, the reviewer's
+manager, the chain above and HR): anything else is a 404. The interview record shown to
+the employee is the record's own fields only — never a preparation note (those are read
+by their author alone, feedback/policies.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Min, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from appraisal.models import Appraisal
+from appraisal.services.assessment import rated_items
+from feedback.models import (
+    Acknowledgement,
+    AcknowledgementStatus,
+    Dispute,
+    DisputeStatus,
+    Interview,
+    InterviewStatus,
+)
+from feedback.policies import ACKNOWLEDGEMENT, DISPUTE
+from feedback.services.consensus import may_dispute_more, may_resolve
+from perfcycle import access
+from perfcycle.models import Cycle
+from perfcycle.selectors import Todo
+from perfcycle.stages import running_first
+
+A = AcknowledgementStatus
+
+
+def acknowledgements_visible_to(user):
+    return Acknowledgement.objects.filter(ACKNOWLEDGEMENT.readable(user))
+
+
+def disputes_visible_to(user):
+    return Dispute.objects.filter(DISPUTE.readable(user))
+
+
+class DisputeRows:
+    """The related rows every dispute list shows, in one join."""
+
+    FIELDS = (
+        "item",
+        "participation__employee__user",
+        "participation__cycle",
+        "participation__reviewer__user",
+        "resolver__user",
+    )
+
+    @classmethod
+    def of(cls, qs):
+        return qs.select_related(*cls.FIELDS)
+
+
+def get_dispute_for(user, dispute_id: int) -> Dispute:
+    dispute = get_object_or_404(DisputeRows.of(disputes_visible_to(user)), pk=dispute_id)
+    dispute.appraisal = Appraisal.objects.with_people().get(pk=dispute.appraisal_id)
+    return dispute
+
+
+# --- The employee's result -------------------------------------------------------------------
+
+
+def my_released_appraisals(user) -> list[Appraisal]:
+    """The person's appraisals whose result HR released, in the default-cycle order."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    rows = (
+        Appraisal.objects.filter(participation__employee=employee, released_at__isnull=False)
+        .select_related("participation__cycle", "participation__reviewer__user")
+        .order_by("pk")
+    )
+    return running_first(list(rows), cycle_of=lambda a: a.participation.cycle)
+
+
+def pick_appraisal(appraisals: list[Appraisal], cycle_id: int | None) -> Appraisal | None:
+    """The one in ``cycle_id`` (404 if none), else the first."""
+    if cycle_id is None:
+        return appraisals[0] if appraisals else None
+    for appraisal in appraisals:
+        if appraisal.participation.cycle_id == cycle_id:
+            return appraisal
+    raise Http404
+
+
+@dataclass
+class Result:
+    """What "My result" shows for one appraisal."""
+
+    appraisal: Appraisal
+    acknowledgement: Acknowledgement | None
+    interview: Interview | None
+    disputes: list
+    items: list  # the rated items (what may be disputed)
+    can_agree: bool
+    can_dispute: bool
+
+    @property
+    def disputed_ids(self) -> set[int]:
+        return {d.item_id for d in self.disputes}
+
+    @property
+    def open_items(self) -> list:
+        return [item for item in self.items if item.pk not in self.disputed_ids]
+
+
+def result_for(appraisal: Appraisal, *, today: dt.date | None = None) -> Result:
+    """The answer, the held interview's record (with its root causes), the disputes and
+    what the employee may still do."""
+    today = today or timezone.localdate()
+    acknowledgement = Acknowledgement.objects.filter(appraisal=appraisal).first()
+    interview = (
+        Interview.objects.filter(appraisal=appraisal, status=InterviewStatus.HELD)
+        .prefetch_related("root_causes")
+        .first()
+    )
+    disputes = (
+        list(
+            DisputeRows.of(Dispute.objects.filter(appraisal=appraisal)).order_by(
+                "item__position", "pk"
+            )
+        )
+        if acknowledgement is not None
+        else []
+    )
+    items = list(rated_items(appraisal)) if acknowledgement is not None else []
+    pending = acknowledgement is not None and acknowledgement.status == A.PENDING
+    can_dispute = acknowledgement is not None and may_dispute_more(acknowledgement, today)
+    result = Result(appraisal, acknowledgement, interview, disputes, items, pending, can_dispute)
+    if can_dispute and not result.open_items:
+        result.can_dispute = False
+    return result
+
+
+# --- Managers: disputes on my team -------------------------------------------------------------
+
+
+def disputes_to_decide(user):
+    """Disputes routed to the user (open first, then the latest decided)."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Dispute.objects.none()
+    return DisputeRows.of(disputes_visible_to(user).filter(resolver=employee)).order_by(
+        "-status", "due_date", "pk"
+    )
+
+
+def disputes_on_my_ratings(user):
+    """Disputes on appraisals the user reviewed (read-only for them)."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Dispute.objects.none()
+    return DisputeRows.of(
+        disputes_visible_to(user).filter(participation__reviewer=employee)
+    ).order_by("-status", "due_date", "pk")
+
+
+def open_first(disputes) -> list:
+    """Open disputes before decided ones ("open" sorts after "changed"/"upheld")."""
+    rows = list(disputes)
+    return sorted(rows, key=lambda d: (d.status != DisputeStatus.OPEN, d.due_date, d.pk))
+
+
+# --- HR: open disputes -----------------------------------------------------------------------
+
+
+def hr_open_disputes(*, cycle_id: int | None = None):
+    """The lean list (perfcycle.paging) of open disputes, oldest first."""
+    qs = Dispute.objects.filter(status=DisputeStatus.OPEN)
+    if cycle_id is not None:
+        qs = qs.filter(participation__cycle_id=cycle_id)
+    return qs.order_by("opened_at", "pk")
+
+
+def hr_dispute_rows():
+    return DisputeRows.of(Dispute.objects.all())
+
+
+def open_dispute_counts(*, cycle_id: int | None = None, today: dt.date) -> dict:
+    """{"open", "overdue", "to_hr"} in one query."""
+    qs = hr_open_disputes(cycle_id=cycle_id).order_by()
+    return qs.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(due_date__lt=today)),
+        to_hr=Count("pk", filter=Q(resolver__isnull=True)),
+    )
+
+
+def days_open(dispute: Dispute, today: dt.date) -> int:
+    return (today - timezone.localdate(dispute.opened_at)).days
+
+
+# --- To-dos ------------------------------------------------------------------------------------
+
+
+# Answers and disputes live in cycles past the appraisal (feedback, then application).
+AFTER_APPRAISAL = (Cycle.Phase.FEEDBACK, Cycle.Phase.APPLICATION)
+
+
+def consensus_todos(viewer) -> list[Todo]:
+    """The employee's answer to give (due its deadline) and the disputes the person
+    decides (one to-do, due the earliest). At most one query each, and none for someone
+    with no participation past the appraisal, or who manages no reviewer there."""
+    todos: list[Todo] = []
+    own = viewer.own_participation_ids(*AFTER_APPRAISAL)
+    if own:
+        for cycle_id, due in (
+            Acknowledgement.objects.filter(participation_id__in=own, status=A.PENDING)
+            .values_list("participation__cycle_id", "due_date")
+            .order_by("due_date")
+        ):
+            todos.append(
+                Todo(
+                    title=_("Agree or disagree with your result"),
+                    url=f"{reverse('feedback:consensus-mine')}?cycle={cycle_id}",
+                    action=_("Answer"),
+                    due=due,
+                )
+            )
+    if viewer.is_manager and viewer.next_up_rows(*AFTER_APPRAISAL):
+        waiting = Dispute.objects.filter(
+            resolver=viewer.employee, status=DisputeStatus.OPEN
+        ).aggregate(count=Count("pk"), due=Min("due_date"))
+        if waiting["count"]:
+            todos.append(
+                Todo(
+                    title=ngettext(
+                        "%(count)s dispute waits for your decision",
+                        "%(count)s disputes wait for your decision",
+                        waiting["count"],
+                    )
+                    % {"count": waiting["count"]},
+                    url=reverse("feedback:consensus-team"),
+                    action=_("Decide"),
+                    due=waiting["due"],
+                )
+            )
+    return todos
+
+
+def hr_consensus_todos(viewer) -> list[Todo]:
+    """Disputes routed to HR (no skip-level manager) and overdue ones: one to-do."""
+    waiting = Dispute.objects.filter(
+        Q(resolver__isnull=True) | Q(due_date__lt=timezone.localdate()),
+        status=DisputeStatus.OPEN,
+    ).aggregate(count=Count("pk"), due=Min("due_date"))
+    count = waiting["count"]
+    if not count:
+        return []
+    return [
+        Todo(
+            title=ngettext(
+                "%(count)s dispute needs HR (routed to HR or overdue)",
+                "%(count)s disputes need HR (routed to HR or overdue)",
+                count,
+            )
+            % {"count": count},
+            url=reverse("feedback:consensus-hr"),
+            action=_("Open disputes"),
+            due=waiting["due"],
+        )
+    ]
+
+
+def can_resolve(user, dispute: Dispute) -> bool:
+    return dispute.status == DisputeStatus.OPEN and may_resolve(user, dispute)
