@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Min, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from appraisal.models import Appraisal
-from appraisal.services.assessment import rated_items
+from appraisal.selectors.assessment import assessment_items
 from feedback.models import (
     Acknowledgement,
     AcknowledgementStatus,
@@ -81,7 +82,12 @@ def my_released_appraisals(user) -> list[Appraisal]:
         return []
     rows = (
         Appraisal.objects.filter(participation__employee=employee, released_at__isnull=False)
-        .select_related("participation__cycle", "participation__reviewer__user")
+        .select_related(
+            "participation__cycle",
+            "participation__reviewer__user",
+            "acknowledgement",
+            "interview",
+        )
         .order_by("pk")
     )
     return running_first(list(rows), cycle_of=lambda a: a.participation.cycle)
@@ -105,7 +111,7 @@ class Result:
     acknowledgement: Acknowledgement | None
     interview: Interview | None
     disputes: list
-    items: list  # the rated items (what may be disputed)
+    items: list  # the rated items (what may be disputed), with their cited evidence
     can_agree: bool
     can_dispute: bool
 
@@ -118,16 +124,24 @@ class Result:
         return [item for item in self.items if item.pk not in self.disputed_ids]
 
 
+def _one_to_one(obj, name: str):
+    """A reverse one-to-one (loaded with select_related, else one query), or None."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 def result_for(appraisal: Appraisal, *, today: dt.date | None = None) -> Result:
     """The answer, the held interview's record (with its root causes), the disputes and
-    what the employee may still do."""
+    what the employee may still do. ``appraisal`` as ``my_released_appraisals`` gives it
+    (its answer and interview joined); the items come with their cited evidence
+    (appraisal.selectors.assessment.assessment_items) for the breakdown table too."""
     today = today or timezone.localdate()
-    acknowledgement = Acknowledgement.objects.filter(appraisal=appraisal).first()
-    interview = (
-        Interview.objects.filter(appraisal=appraisal, status=InterviewStatus.HELD)
-        .prefetch_related("root_causes")
-        .first()
-    )
+    acknowledgement = _one_to_one(appraisal, "acknowledgement")
+    interview = _one_to_one(appraisal, "interview")
+    if interview is not None and interview.status != InterviewStatus.HELD:
+        interview = None
     disputes = (
         list(
             DisputeRows.of(Dispute.objects.filter(appraisal=appraisal)).order_by(
@@ -137,7 +151,7 @@ def result_for(appraisal: Appraisal, *, today: dt.date | None = None) -> Result:
         if acknowledgement is not None
         else []
     )
-    items = list(rated_items(appraisal)) if acknowledgement is not None else []
+    items = assessment_items(appraisal)
     pending = acknowledgement is not None and acknowledgement.status == A.PENDING
     can_dispute = acknowledgement is not None and may_dispute_more(acknowledgement, today)
     result = Result(appraisal, acknowledgement, interview, disputes, items, pending, can_dispute)

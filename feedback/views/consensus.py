@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from appraisal.selectors.assessment import assessment_items
 from appraisal.selectors.breakdown import breakdown_for, breakdown_rows
 from feedback.forms.consensus import CHANGE, AgreeForm, DisagreeForm, ResolveForm
 from feedback.models import DisputeStatus
@@ -49,7 +48,7 @@ def _render_result(request, appraisal, appraisals, *, agree=None, disagree=None,
             "ack": ack,
             "interview": result.interview,
             "breakdown": breakdown,
-            "lines": breakdown_rows(breakdown, assessment_items(appraisal)),
+            "lines": breakdown_rows(breakdown, result.items),
             "agree_form": agree,
             "disagree_form": disagree,
             "disputed": result.disputed_ids,
