@@ -48,6 +48,7 @@ from feedback.services.settings import settings_for
 from perfcycle import access
 from perfcycle.access import Relation, relations_of
 from perfcycle.audit import Event, Subject, record_event, record_events
+from perfcycle.formatting import format_date
 from perfcycle.models import Employee
 from perfcycle.notifications import Message, claim_once, notify, notify_many, notify_messages
 from perfcycle.phases import hr_admins
@@ -111,7 +112,7 @@ def ask_for_agreement(*, interview, actor) -> Acknowledgement | None:
             "Your feedback interview is recorded. Read your result and its breakdown, then "
             "agree or disagree with specific items by %(date)s."
         )
-        % {"date": acknowledgement.due_date.isoformat()},
+        % {"date": format_date(acknowledgement.due_date)},
         url=my_result_url(participation.cycle_id),
     )
     return acknowledgement
@@ -325,7 +326,7 @@ def _tell_about_disputes(acknowledgement, disputes, resolver) -> None:
         count,
     ) % {"name": employee.full_name, "count": count}
     body = _("Decide by %(date)s: uphold each rating or change it, with a written resolution.") % {
-        "date": disputes[0].due_date.isoformat()
+        "date": format_date(disputes[0].due_date)
     }
     url = dispute_url(disputes[0].pk)
     if resolver is not None:
@@ -489,7 +490,7 @@ def remind_answers(*, today: dt.date) -> int:
                     "Answer by %(date)s. Without an answer by then it is recorded as no "
                     "response (not as agreement)."
                 )
-                % {"date": due.isoformat()},
+                % {"date": format_date(due)},
                 my_result_url(cycle_id),
             )
             for pk, due, cycle_id, cycle_name, user_id, email in rows
@@ -593,7 +594,7 @@ def remind_resolvers(*, today: dt.date) -> int:
                     "",
                     _("Reminder: a dispute of %(name)s waits for your decision")
                     % {"name": _person(*person)},
-                    _("Decide by %(date)s.") % {"date": due.isoformat()},
+                    _("Decide by %(date)s.") % {"date": format_date(due)},
                     dispute_url(pk),
                 )
                 for recipient in recipients
@@ -623,7 +624,7 @@ def escalate_overdue_disputes(*, today: dt.date) -> int:
                 email,
                 _("A dispute of %(name)s is overdue") % {"name": _person(*person)},
                 _("It was due on %(date)s and is still open. HR may decide it.")
-                % {"date": due.isoformat()},
+                % {"date": format_date(due)},
                 dispute_url(pk),
             )
             for pk, due, *person in rows

@@ -19,6 +19,7 @@ from feedback.models import DisputeStatus
 from feedback.selectors import consensus as selectors
 from feedback.services import consensus as services
 from perfcycle import access
+from perfcycle.formatting import format_date
 from perfcycle.models import Cycle
 from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page
 from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
@@ -126,7 +127,7 @@ def result_disagree(request, pk):
             messages.success(
                 request,
                 _("Your disagreement is recorded. %(who)s decides by %(date)s; you will be told.")
-                % {"who": who, "date": disputes[0].due_date.isoformat()},
+                % {"who": who, "date": format_date(disputes[0].due_date)},
             )
             return redirect(services.my_result_url(appraisal.participation.cycle_id))
     return _render_result(request, appraisal, appraisals, disagree=form, status=status)
