@@ -108,16 +108,17 @@ def _sent(event):
 
 
 def register_consensus_part() -> None:
-    from feedback.selectors.consensus import consensus_todos, hr_consensus_todos
+    from feedback.selectors.consensus import consensus_health, consensus_todos
     from feedback.services.consensus import ask_for_agreement
     from feedback.services.events import on_interview_recorded
     from perfcycle.audit import ObjectKind, register_sentences
-    from perfcycle.stages import register_todo_provider
+    from perfcycle.stages import register_health_provider, register_todo_provider
 
     # Once the interview is recorded the employee is asked to agree or disagree.
     on_interview_recorded(ask_for_agreement)
     register_todo_provider(consensus_todos)
-    register_todo_provider(hr_consensus_todos, audience="hr")
+    # HR: answers and disputes per cycle on HR home (stored roll-up: no query per visit).
+    register_health_provider(consensus_health)
     register_sentences(
         _("Feedback"),
         kinds=[

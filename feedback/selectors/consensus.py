@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, Min, Q
+from django.db.models import Case, Count, F, Min, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -37,7 +37,7 @@ from feedback.services.consensus import may_dispute_more, may_resolve
 from perfcycle import access
 from perfcycle.models import Cycle
 from perfcycle.selectors import Todo
-from perfcycle.stages import running_first
+from perfcycle.stages import Health, running_first
 
 A = AcknowledgementStatus
 
@@ -67,7 +67,14 @@ class DisputeRows:
 
 
 def get_dispute_for(user, dispute_id: int) -> Dispute:
-    dispute = get_object_or_404(DisputeRows.of(disputes_visible_to(user)), pk=dispute_id)
+    """A dispute the user reads (feedback/policies.py) or is asked to decide (the routed
+    resolver keeps it even if the chart changed since); anything else is a 404."""
+    scope = DISPUTE.readable(user)
+    employee = access.employee_of(user)
+    # An empty condition (HR reads everything) must stay empty: Q() | x would be just x.
+    if scope and employee is not None:
+        scope |= Q(resolver=employee)
+    dispute = get_object_or_404(DisputeRows.of(Dispute.objects.filter(scope)), pk=dispute_id)
     dispute.appraisal = Appraisal.objects.with_people().get(pk=dispute.appraisal_id)
     return dispute
 
@@ -163,30 +170,32 @@ def result_for(appraisal: Appraisal, *, today: dt.date | None = None) -> Result:
 # --- Managers: disputes on my team -------------------------------------------------------------
 
 
+# Open disputes first (soonest due first), then the decided ones, latest decided first.
+OPEN_FIRST = (
+    Case(When(status=DisputeStatus.OPEN, then=Value(0)), default=Value(1)),
+    Case(When(status=DisputeStatus.OPEN, then=F("due_date"))),
+    F("resolved_at").desc(nulls_last=True),
+    "pk",
+)
+
+
 def disputes_to_decide(user):
-    """Disputes routed to the user (open first, then the latest decided)."""
+    """Disputes routed to the user (the routing is their scope: no read rule to join)."""
     employee = access.employee_of(user)
     if employee is None:
         return Dispute.objects.none()
-    return DisputeRows.of(disputes_visible_to(user).filter(resolver=employee)).order_by(
-        "-status", "due_date", "pk"
-    )
+    return DisputeRows.of(Dispute.objects.filter(resolver=employee)).order_by(*OPEN_FIRST)
 
 
 def disputes_on_my_ratings(user):
-    """Disputes on appraisals the user reviewed (read-only for them)."""
+    """Disputes on participations the user reviews (read-only for them; the reviewer
+    relation is their read rule, so none to join)."""
     employee = access.employee_of(user)
     if employee is None:
         return Dispute.objects.none()
-    return DisputeRows.of(
-        disputes_visible_to(user).filter(participation__reviewer=employee)
-    ).order_by("-status", "due_date", "pk")
-
-
-def open_first(disputes) -> list:
-    """Open disputes before decided ones ("open" sorts after "changed"/"upheld")."""
-    rows = list(disputes)
-    return sorted(rows, key=lambda d: (d.status != DisputeStatus.OPEN, d.due_date, d.pk))
+    return DisputeRows.of(Dispute.objects.filter(participation__reviewer=employee)).order_by(
+        *OPEN_FIRST
+    )
 
 
 # --- HR: open disputes -----------------------------------------------------------------------
@@ -266,28 +275,57 @@ def consensus_todos(viewer) -> list[Todo]:
     return todos
 
 
-def hr_consensus_todos(viewer) -> list[Todo]:
-    """Disputes routed to HR (no skip-level manager) and overdue ones: one to-do."""
-    waiting = Dispute.objects.filter(
-        Q(resolver__isnull=True) | Q(due_date__lt=timezone.localdate()),
-        status=DisputeStatus.OPEN,
-    ).aggregate(count=Count("pk"), due=Min("due_date"))
-    count = waiting["count"]
-    if not count:
+def consensus_health(cycle: Cycle, *, today: dt.date) -> list[Health]:
+    """HR home, per cycle past the appraisal: results answered (agreed, disagreed; no
+    response counts as overdue, never as answered) and disputes decided (open past their
+    due date overdue). One query; stored by HR home until an answer or dispute changes
+    (feedback/migrations/0003_consensus_track_rollups.py)."""
+    if cycle.phase not in AFTER_APPRAISAL:
         return []
-    return [
-        Todo(
-            title=ngettext(
-                "%(count)s dispute needs HR (routed to HR or overdue)",
-                "%(count)s disputes need HR (routed to HR or overdue)",
-                count,
-            )
-            % {"count": count},
-            url=reverse("feedback:consensus-hr"),
-            action=_("Open disputes"),
-            due=waiting["due"],
+    counts = Acknowledgement.objects.filter(participation__cycle=cycle).aggregate(
+        total=Count("pk", distinct=True),
+        agreed=Count("pk", filter=Q(status=A.AGREED), distinct=True),
+        disagreed=Count("pk", filter=Q(status=A.DISAGREED), distinct=True),
+        no_response=Count("pk", filter=Q(status=A.NO_RESPONSE), distinct=True),
+        late=Count("pk", filter=Q(status=A.PENDING, due_date__lt=today), distinct=True),
+        dispute_count=Count("disputes", distinct=True),
+        decided=Count("disputes", filter=~Q(disputes__status=DisputeStatus.OPEN), distinct=True),
+        overdue=Count(
+            "disputes",
+            filter=Q(disputes__status=DisputeStatus.OPEN, disputes__due_date__lt=today),
+            distinct=True,
+        ),
+    )
+    if not counts["total"]:
+        return []
+    url = f"{reverse('feedback:consensus-hr')}?cycle={cycle.pk}"
+    lines = [
+        Health(
+            key="consensus_answers",
+            label=_("Results answered"),
+            url=url,
+            done=counts["agreed"] + counts["disagreed"],
+            total=counts["total"],
+            overdue=counts["no_response"] + counts["late"],
+            parts=(
+                (_("agreed"), counts["agreed"], url),
+                (_("disagreed"), counts["disagreed"], url),
+                (_("no response"), counts["no_response"], url),
+            ),
         )
     ]
+    if counts["dispute_count"]:
+        lines.append(
+            Health(
+                key="consensus_disputes",
+                label=_("Disputes decided"),
+                url=url,
+                done=counts["decided"],
+                total=counts["dispute_count"],
+                overdue=counts["overdue"],
+            )
+        )
+    return lines
 
 
 def can_resolve(user, dispute: Dispute) -> bool:

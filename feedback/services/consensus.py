@@ -41,7 +41,7 @@ from django.utils.translation import ngettext
 
 from appraisal.models import Appraisal, AppraisalItem
 from appraisal.services.assessment import rated_items
-from appraisal.services.revision import is_rating_author, revise_rating
+from appraisal.services.revision import is_rating_author, may_revise, revise_rating
 from feedback.models import Acknowledgement, AcknowledgementStatus, Dispute, DisputeStatus
 from feedback.policies import ACKNOWLEDGEMENT
 from feedback.services.settings import settings_for
@@ -408,6 +408,19 @@ def resolve_dispute(*, actor, dispute_id: int, decision: Decision, expected_vers
             errors["rating"] = [_("Choose the new rating.")]
         if errors:
             raise ConsensusError(errors)
+        if decision.change and not may_revise(actor, dispute.appraisal):
+            # The routed resolver no longer manages the reviewer (the chart changed since):
+            # the appraisal accepts a change only from one step up or HR.
+            raise ConsensusError(
+                {
+                    "decision": [
+                        _(
+                            "You no longer manage the reviewer, so you cannot change this "
+                            "rating: uphold it, or ask HR to decide."
+                        )
+                    ]
+                }
+            )
         if decision.change:
             revise_rating(
                 actor=actor, item_id=dispute.item_id, rating=decision.rating, reason=resolution

@@ -140,8 +140,8 @@ def team_disputes(request):
     if not access.is_manager(request.user):
         raise Http404
     today = timezone.localdate()
-    decide = selectors.open_first(selectors.disputes_to_decide(request.user)[:TEAM_LIMIT])
-    mine = selectors.open_first(selectors.disputes_on_my_ratings(request.user)[:TEAM_LIMIT])
+    decide = list(selectors.disputes_to_decide(request.user)[:TEAM_LIMIT])
+    mine = list(selectors.disputes_on_my_ratings(request.user)[:TEAM_LIMIT])
     return render(
         request,
         "feedback/consensus_team_disputes.html",

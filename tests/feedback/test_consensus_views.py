@@ -8,7 +8,6 @@ from appraisal.models import RatingRevision
 from feedback.models import AcknowledgementStatus, Dispute, DisputeStatus
 from feedback.services import consensus as services
 from perfcycle.models import Employee
-from tests.appraisal.factories import appraisal_of
 from tests.feedback.consensus_factories import hold_interview, items_of
 from tests.feedback.factories import released_org
 
@@ -373,9 +372,51 @@ def test_the_home_pages_show_the_answer_and_the_decision_to_do(client, org):
     open_dispute(org, ack)
     home = as_(client, org.skip).get(reverse("team-home"))
     assert b"1 dispute waits for your decision" in home.content
-    Employee.objects.filter(pk=org.manager.pk).update(manager=None)
-    second = items_of(org)[1]
-    open_dispute(org, ack, second)
     home = as_(client, org.hr).get(reverse("hr-home"))
-    assert b"need HR" in home.content or b"needs HR" in home.content
-    assert appraisal_of(org, org.employee).pk == ack.appraisal_id
+    assert b"Results answered" in home.content
+    assert b"Disputes decided" in home.content
+
+
+def test_the_cycle_health_counts_answers_and_disputes(org):
+    from django.utils import timezone
+
+    from feedback.selectors.consensus import consensus_health
+
+    ack = hold_interview(org)
+    hold_interview(org, org.colleague)
+    open_dispute(org, ack)
+    answers, disputes = consensus_health(org.cycle, today=timezone.localdate())
+    assert (answers.done, answers.total, answers.overdue) == (1, 2, 0)
+    assert [(str(label), n) for label, n, _url in answers.parts] == [
+        ("agreed", 0),
+        ("disagreed", 1),
+        ("no response", 0),
+    ]
+    assert (disputes.done, disputes.total, disputes.overdue) == (0, 1, 0)
+    later = ack.due_date + timezone.timedelta(days=30)
+    answers, disputes = consensus_health(org.cycle, today=later)
+    assert answers.overdue == 1  # the colleague's answer, past its deadline
+    assert disputes.overdue == 1
+
+
+def test_the_routed_resolver_keeps_the_dispute_after_the_chart_changes(client, org):
+    """The reviewer moves under another manager: the routed skip-level manager still opens
+    the dispute and may uphold it, but a change is the new line's or HR's."""
+    ack = hold_interview(org)
+    dispute = open_dispute(org, ack)
+    Employee.objects.filter(pk=org.manager.pk).update(manager=org.outsider)
+    as_(client, org.skip)
+    page = client.get(reverse("feedback:consensus-dispute", args=[dispute.pk]))
+    assert page.status_code == 200
+    assert b'data-testid="resolve-form"' in page.content
+    response = client.post(
+        reverse("feedback:consensus-resolve", args=[dispute.pk]),
+        {"version": dispute.version, "decision": "change", "rating": "4", "resolution": "Yes."},
+    )
+    assert response.status_code == 400
+    assert b"no longer manage the reviewer" in response.content
+    response = client.post(
+        reverse("feedback:consensus-resolve", args=[dispute.pk]),
+        {"version": dispute.version, "decision": "uphold", "resolution": "Stays."},
+    )
+    assert response.status_code == 302
