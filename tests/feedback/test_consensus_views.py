@@ -420,3 +420,20 @@ def test_the_routed_resolver_keeps_the_dispute_after_the_chart_changes(client, o
         {"version": dispute.version, "decision": "uphold", "resolution": "Stays."},
     )
     assert response.status_code == 302
+
+
+def test_the_audit_log_tells_the_dispute_in_sentences(client, org):
+    ack = hold_interview(org)
+    dispute = open_dispute(org, ack)
+    services.resolve_dispute(
+        actor=org.skip.user,
+        dispute_id=dispute.pk,
+        decision=services.Decision(change=True, rating=4, resolution="Yes."),
+        expected_version=dispute.version,
+    )
+    text = as_(client, org.hr).get(reverse("audit-list")).content.decode()
+    name = org.employee.full_name
+    assert f"asked {name} for their answer on the result of {org.cycle.name}" in text
+    assert f'opened their <a href="/feedback/disputes/{dispute.pk}/">dispute on “' in text
+    assert f"changed the rating in {name}’s" in text
+    assert f"changed a rating of {name}’s appraisal after a dispute" in text
