@@ -483,3 +483,39 @@ class Reopening(models.Model):
 
     def __str__(self):
         return f"Reopened {self.appraisal_id}"
+
+
+class RatingRevision(models.Model):
+    """A manager rating changed after the appraisal was finalised and released (a dispute
+    decided by changing the rating): the item, from → to, why, who and when, and the scores
+    before and after. The breakdown shows it on the item's line ("changed after dispute");
+    calibration changes made before it keep their deltas (appraisal/selectors/breakdown.py)."""
+
+    appraisal = models.ForeignKey(Appraisal, on_delete=models.PROTECT, related_name="revisions")
+    item = models.ForeignKey(AppraisalItem, on_delete=models.PROTECT, related_name="revisions")
+    from_rating = models.PositiveSmallIntegerField(null=True)
+    to_rating = models.PositiveSmallIntegerField()
+    reason = models.TextField(_("reason"))
+    # The score from the ratings before and after (2 places): what calibration deltas
+    # made before this revision move with.
+    proposed_before = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    proposed_after = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    score_before = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    score_after = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    revised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    revised_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["appraisal", "revised_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="rating_revision_reason_required"),
+            models.CheckConstraint(
+                condition=Q(from_rating__isnull=True) | ~Q(from_rating=F("to_rating")),
+                name="rating_revision_changes_the_rating",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_rating} → {self.to_rating}"

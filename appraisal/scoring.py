@@ -431,6 +431,13 @@ class Breakdown:
     calibration: tuple[CalibrationLine, ...]
     final_score: Decimal | None
     band: "Band | None" = None
+    # Ratings changed after release (a dispute decided by a change), oldest first.
+    revisions: tuple["Revision", ...] = ()
+
+    @property
+    def revised(self) -> dict:
+        """{line key: its latest revision}: what a line shows as "changed after dispute"."""
+        return {revision.key: revision for revision in self.revisions}
 
     @property
     def reweighted(self) -> tuple[Note, ...]:
@@ -549,6 +556,7 @@ def score_breakdown(
     scale: Scale,
     calibration: Sequence[CalibrationChange] = (),
     bands: Sequence["Band"] | None = None,
+    revisions: Sequence["Revision"] = (),
 ) -> Breakdown:
     """The score explained line by line (see the module's rules).
 
@@ -558,7 +566,9 @@ def score_breakdown(
     the proposed score plus the deltas is the final score, exactly. (A change recorded
     before a reopening that altered the ratings therefore still stands; its delta is
     measured from the new proposed score.) Without ratings or changes the final score is
-    None. ``bands``, when given, name the final score's band."""
+    None. ``bands``, when given, name the final score's band. ``revisions`` (ratings
+    changed after release) are shown as they are: the items' ratings already carry them,
+    and ``calibration`` comes through :func:`carry_calibration`."""
     scores = [section_score(s, scale) for s in sections]
     pairs = [(_weight(s.weight, s.label), sc) for s, sc in zip(sections, scores, strict=True)]
     exact = _weighted_mean(pairs)
@@ -612,7 +622,56 @@ def score_breakdown(
         calibration=tuple(steps),
         final_score=current,
         band=band_for(current, bands) if bands and current is not None else None,
+        revisions=tuple(revisions),
     )
+
+
+# --- Ratings revised after release ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A manager rating changed after the result was released: the line ``key`` (an item),
+    from → to, why, by whom, when (``at``: any comparable moment), and the score from the
+    ratings before and after it (2 places)."""
+
+    key: Any
+    label: str
+    from_rating: int | None
+    to_rating: int
+    reason: str
+    by: str = ""
+    at: Any = None
+    proposed_before: Decimal | None = None
+    proposed_after: Decimal | None = None
+
+    @property
+    def shift(self) -> Decimal:
+        """How far this revision moved the score from the ratings."""
+        if self.proposed_before is None or self.proposed_after is None:
+            return ZERO
+        return Decimal(self.proposed_after) - Decimal(self.proposed_before)
+
+
+def carry_calibration(
+    changes: Sequence[tuple[Any, CalibrationChange]],
+    revisions: Sequence[Revision],
+    scale: Scale,
+) -> list[CalibrationChange]:
+    """Calibration changes ``(at, change)`` as they stand after ratings were revised: a
+    change made before a revision moves with the score that revision moved, so its delta
+    — HR's judgement relative to the ratings — is kept (3.40 calibrated to 3.60, then a
+    revision taking the ratings to 3.80, stands at 4.00), within the scale's bounds.
+    Changes made after a revision stand as set. Without revisions: the changes as they are."""
+    carried = []
+    for at, change in changes:
+        shift = sum((r.shift for r in revisions if r.at is not None and r.at > at), ZERO)
+        if shift == 0:
+            carried.append(change)
+            continue
+        moved = min(max(Decimal(change.to_score) + shift, scale.lowest), scale.highest)
+        carried.append(replace(change, to_score=q2(moved)))
+    return carried
 
 
 # --- Rating bands -------------------------------------------------------------------------

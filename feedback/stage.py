@@ -7,13 +7,38 @@ consensus, plans, next-cycle goals and HR), so they read apart and merge apart."
 
 from django.utils.translation import gettext_lazy as _
 
-from perfcycle.stages import NavGroup, register_nav, register_nav_group
+from perfcycle.stages import Area, NavEntry, NavGroup, register_nav, register_nav_group
 
 STAGE = "feedback"
 
 # Each part's navigation entries (perfcycle.stages.NavEntry), filled by the part.
 INTERVIEW_NAV: tuple = ()
-CONSENSUS_NAV: tuple = ()
+CONSENSUS_NAV: tuple = (
+    NavEntry(
+        "myresult",
+        _("My result"),
+        "feedback:consensus-mine",
+        Area.MY,
+        20,
+        stage=STAGE,
+    ),
+    NavEntry(
+        "teamdisputes",
+        _("Disputes on my team"),
+        "feedback:consensus-team",
+        Area.TEAM,
+        20,
+        stage=STAGE,
+    ),
+    NavEntry(
+        "opendisputes",
+        _("Open disputes"),
+        "feedback:consensus-hr",
+        Area.HR,
+        20,
+        stage=STAGE,
+    ),
+)
 PLAN_NAV: tuple = ()
 CARRY_NAV: tuple = ()
 
@@ -38,8 +63,140 @@ def register_interview_part() -> None:
 # --- Agreement and disputes (lane consensus) ---------------------------------------------
 
 
+def _acknowledgements(ids):
+    from feedback.models import Acknowledgement
+    from perfcycle.audit import Target
+
+    # No link: "My result" is the employee's own page (HR follows the disputes' links).
+    rows = Acknowledgement.objects.filter(pk__in=ids).select_related(
+        "participation__employee__user", "participation__cycle"
+    )
+    return {
+        str(a.pk): Target(
+            _("answer on the result of %(cycle)s") % {"cycle": a.participation.cycle.name},
+            a.participation.employee.full_name,
+            "",
+            a.participation.employee.user_id,
+        )
+        for a in rows
+    }
+
+
+def _disputes(ids):
+    from feedback.models import Dispute
+    from feedback.services.consensus import dispute_url
+    from perfcycle.audit import Target
+
+    rows = Dispute.objects.filter(pk__in=ids).select_related(
+        "participation__employee__user", "item"
+    )
+    return {
+        str(d.pk): Target(
+            _("dispute on “%(item)s”") % {"item": d.item.title},
+            d.participation.employee.full_name,
+            dispute_url(d.pk),
+            d.participation.employee.user_id,
+        )
+        for d in rows
+    }
+
+
+def _sent(event):
+    from perfcycle.formatting import format_number
+
+    return {"count": format_number((event.after or {}).get("sent") or 0)}
+
+
 def register_consensus_part() -> None:
-    pass
+    from feedback.selectors.consensus import consensus_health, consensus_todos
+    from feedback.services.consensus import ask_for_agreement
+    from feedback.services.events import on_interview_recorded
+    from perfcycle.audit import ObjectKind, register_sentences
+    from perfcycle.stages import register_health_provider, register_todo_provider
+
+    # Once the interview is recorded the employee is asked to agree or disagree.
+    on_interview_recorded(ask_for_agreement)
+    register_todo_provider(consensus_todos)
+    # HR: answers and disputes per cycle on HR home (stored roll-up: no query per visit).
+    register_health_provider(consensus_health)
+    register_sentences(
+        _("Feedback"),
+        kinds=[
+            ObjectKind("feedback.acknowledgement", _("answer on a result"), load=_acknowledgements),
+            ObjectKind("feedback.dispute", _("dispute"), load=_disputes),
+        ],
+        verbs=[
+            (
+                "feedback.agreement_asked",
+                _("Agreement asked"),
+                _("%(actor)s asked %(owner)s for their %(object)s"),
+            ),
+            (
+                "feedback.result_agreed",
+                _("Result agreed"),
+                _("%(actor)s gave %(whose)s %(object)s: agreed"),
+            ),
+            (
+                "feedback.result_disagreed",
+                _("Result disagreed"),
+                _("%(actor)s gave %(whose)s %(object)s: disagreed"),
+            ),
+            (
+                "feedback.no_response",
+                _("No response in time"),
+                _("%(actor)s recorded no response as %(whose)s %(object)s"),
+                _("%(actor)s recorded an answer as no response"),
+            ),
+            (
+                "feedback.dispute_opened",
+                _("Dispute opened"),
+                _("%(actor)s opened %(whose)s %(object)s"),
+            ),
+            (
+                "feedback.dispute_upheld",
+                _("Dispute decided: rating upheld"),
+                _("%(actor)s upheld the rating in %(whose)s %(object)s"),
+            ),
+            (
+                "feedback.dispute_changed",
+                _("Dispute decided: rating changed"),
+                _("%(actor)s changed the rating in %(whose)s %(object)s"),
+            ),
+            (
+                "feedback.dispute_escalated",
+                _("Overdue dispute told to HR"),
+                _("%(actor)s told HR that %(whose)s %(object)s is overdue"),
+                _("%(actor)s told HR of an overdue dispute"),
+            ),
+            (
+                "feedback.answer_reminders_sent",
+                _("Answer reminders sent"),
+                _("%(actor)s reminded %(count)s employees to answer on their result"),
+                None,
+                _sent,
+            ),
+            (
+                "feedback.dispute_reminders_sent",
+                _("Dispute reminders sent"),
+                _("%(actor)s reminded the deciders of %(count)s disputes"),
+                None,
+                _sent,
+            ),
+        ],
+    )
+    # The appraisal's own verb of a rating changed after release (appraisal/services/
+    # revision.py), written down here with the consensus part that causes it.
+    register_sentences(
+        _("Appraisal"),
+        verbs=[
+            (
+                "appraisal.rating_revised",
+                _("Rating changed after a dispute"),
+                _("%(actor)s changed a rating of %(whose)s appraisal after a dispute"),
+                _("%(actor)s changed a rating after a dispute"),
+            ),
+        ],
+    )
 
 
 # --- Improvement plans (lane plans) ------------------------------------------------------

@@ -2,9 +2,11 @@
 
 ``breakdown_for`` turns one appraisal's snapshot (section weights, item weights), its
 items' *manager* ratings (self ratings are shown beside them, never scored), the peer
-section's item means and its calibration adjustments into ``scoring.Breakdown``: every
-line, its weight and effective weight, the proposed score, each calibration change and
-the final score, adding up exactly. ``score_appraisals`` does the same for many
+section's item means, its calibration adjustments and its ratings revised after release
+(a dispute decided by a change: ``RatingRevision``) into ``scoring.Breakdown``: every
+line, its weight and effective weight, the proposed score, each calibration change (a
+change made before a revision keeps its delta: ``scoring.carry_calibration``), each
+revision and the final score, adding up exactly. ``score_appraisals`` does the same for many
 appraisals in a fixed number of queries (close, the calibration board).
 """
 
@@ -15,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from appraisal import scoring
-from appraisal.models import Appraisal, AppraisalItem, CalibrationAdjustment
+from appraisal.models import Appraisal, AppraisalItem, CalibrationAdjustment, RatingRevision
 from goals.models import SectionKind
 
 
@@ -32,9 +34,26 @@ def _rating(item: AppraisalItem, peer_means: Mapping | None):
     return item.manager_rating
 
 
-def _adjuster(adjustment: CalibrationAdjustment) -> str:
-    user = adjustment.changed_by
+def _name(user) -> str:
     return user.get_full_name() or user.username
+
+
+def _adjuster(adjustment: CalibrationAdjustment) -> str:
+    return _name(adjustment.changed_by)
+
+
+def _revision(revision: RatingRevision, titles: Mapping) -> scoring.Revision:
+    return scoring.Revision(
+        key=revision.item_id,
+        label=titles.get(revision.item_id, ""),
+        from_rating=revision.from_rating,
+        to_rating=revision.to_rating,
+        reason=revision.reason,
+        by=_name(revision.revised_by),
+        at=revision.revised_at,
+        proposed_before=revision.proposed_before,
+        proposed_after=revision.proposed_after,
+    )
 
 
 def _compose(
@@ -42,6 +61,7 @@ def _compose(
     items: Iterable[AppraisalItem],
     adjustments: Iterable[CalibrationAdjustment],
     peer_means: Mapping | None,
+    revisions: Iterable[RatingRevision] = (),
 ) -> scoring.Breakdown:
     by_section: dict[str, list[AppraisalItem]] = defaultdict(list)
     for item in sorted(items, key=lambda i: (i.position, i.pk)):
@@ -64,13 +84,33 @@ def _compose(
         for section in appraisal.section_weights
     ]
     scale = scoring.Scale.of(appraisal.scale_levels)
-    changes = [
-        scoring.CalibrationChange(to_score=a.to_score, reason=a.reason, by=_adjuster(a))
-        for a in sorted(adjustments, key=lambda a: (a.changed_at, a.pk))
-    ]
-    return scoring.score_breakdown(
-        sections, scale=scale, calibration=changes, bands=scoring.bands(scale)
+    titles = {item.pk: item.title for items_ in by_section.values() for item in items_}
+    revised = [_revision(r, titles) for r in sorted(revisions, key=lambda r: (r.revised_at, r.pk))]
+    changes = scoring.carry_calibration(
+        [
+            (
+                a.changed_at,
+                scoring.CalibrationChange(to_score=a.to_score, reason=a.reason, by=_adjuster(a)),
+            )
+            for a in sorted(adjustments, key=lambda a: (a.changed_at, a.pk))
+        ],
+        revised,
+        scale,
     )
+    return scoring.score_breakdown(
+        sections, scale=scale, calibration=changes, bands=scoring.bands(scale), revisions=revised
+    )
+
+
+def _revisions_of(appraisal: Appraisal, cache: Mapping):
+    """The appraisal's rating revisions: none without a query before release (only a
+    released result is revised)."""
+    revisions = cache.get("revisions")
+    if revisions is not None:
+        return list(revisions)
+    if appraisal.released_at is None:
+        return []
+    return list(RatingRevision.objects.filter(appraisal=appraisal).select_related("revised_by"))
 
 
 def _peer_means(ids, items) -> dict:
@@ -82,8 +122,8 @@ def _peer_means(ids, items) -> dict:
 
 
 def breakdown_for(appraisal: Appraisal, *, peer_means: Mapping | None = None) -> scoring.Breakdown:
-    """The Breakdown of one appraisal (two queries; none for what is prefetched as
-    ``items`` and ``adjustments``). ``peer_means``: {item id: mean of the answered peer
+    """The Breakdown of one appraisal (two queries, a third once released for its rating
+    revisions; none for what is prefetched as ``items``, ``adjustments``, ``revisions``). ``peer_means``: {item id: mean of the answered peer
     ratings}; by default read from the answered peer reviews (appraisal.selectors.peer_input:
     only from enough answers), and without any the peer section is re-weighted away."""
     cache = getattr(appraisal, "_prefetched_objects_cache", {})
@@ -98,13 +138,24 @@ def breakdown_for(appraisal: Appraisal, *, peer_means: Mapping | None = None) ->
     items = list(items)
     if peer_means is None:
         peer_means = _peer_means([appraisal.pk], items).get(appraisal.pk)
-    return _compose(appraisal, items, list(adjustments), peer_means)
+    return _compose(
+        appraisal, items, list(adjustments), peer_means, _revisions_of(appraisal, cache)
+    )
+
+
+def breakdown_rows(breakdown: scoring.Breakdown, items: Iterable[AppraisalItem]) -> list[tuple]:
+    """What the breakdown table (appraisal/breakdown_tables.html) walks: per line, the
+    line, its item (with its cited evidence, appraisal.selectors.assessment.assessment_items;
+    None for the peer section) and its latest revision after release (or None)."""
+    by_key = {item.pk: item for item in items}
+    revised = breakdown.revised
+    return [(line, by_key.get(line.key), revised.get(line.key)) for line in breakdown.lines]
 
 
 def score_appraisals(
     appraisals: Iterable[Appraisal], *, peer_means: Mapping | None = None
 ) -> dict[int, scoring.Breakdown]:
-    """{appraisal id: Breakdown} for many appraisals: two queries, however many.
+    """{appraisal id: Breakdown} for many appraisals: three queries, however many.
     ``peer_means``: {appraisal id: {item id: mean}} (appraisal.selectors.peer_input)."""
     appraisals = list(appraisals)
     ids = [a.pk for a in appraisals]
@@ -116,8 +167,16 @@ def score_appraisals(
         "changed_by"
     ):
         adjustments[adjustment.appraisal_id].append(adjustment)
+    revisions: dict[int, list] = defaultdict(list)
+    released = [a.pk for a in appraisals if a.released_at is not None]
+    if released:
+        for revision in RatingRevision.objects.filter(appraisal_id__in=released).select_related(
+            "revised_by"
+        ):
+            revisions[revision.appraisal_id].append(revision)
     if peer_means is None:
         peer_means = _peer_means(ids, [i for rows in items.values() for i in rows])
     return {
-        a.pk: _compose(a, items[a.pk], adjustments[a.pk], peer_means.get(a.pk)) for a in appraisals
+        a.pk: _compose(a, items[a.pk], adjustments[a.pk], peer_means.get(a.pk), revisions[a.pk])
+        for a in appraisals
     }

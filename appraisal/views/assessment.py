@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from appraisal.forms.assessment import AssessmentForm, TeamFilterForm
 from appraisal.selectors import assessment as selectors
-from appraisal.selectors.breakdown import breakdown_for
+from appraisal.selectors.breakdown import breakdown_for, breakdown_rows
 from appraisal.services import assessment as services
 from perfcycle import access
 from perfcycle.paging import get_page
@@ -190,7 +190,6 @@ def appraisal_breakdown(request, pk):
         raise Http404  # the appraisee reads it once HR released the ratings
     items = selectors.assessment_items(appraisal)
     breakdown = breakdown_for(appraisal)
-    by_key = {item.pk: item for item in items}
     return render(
         request,
         "appraisal/breakdown.html",
@@ -199,7 +198,7 @@ def appraisal_breakdown(request, pk):
             "cycle": appraisal.participation.cycle,
             "person": appraisal.participation.employee,
             "breakdown": breakdown,
-            "lines": [(line, by_key.get(line.key)) for line in breakdown.lines],
+            "lines": breakdown_rows(breakdown, items),
             "is_appraisee": selectors.is_appraisee(request.user, appraisal),
         },
     )

@@ -1,3 +1,268 @@
-"""Views of the feedback stage (filled by its lane)."""
+"""Consensus pages: the employee's "My result" (agree, or disagree with items), the
+manager's "Disputes on my team", a dispute (read by everyone who reads the appraisal;
+decided by the routed resolver or HR) and HR's "Open disputes". Thin: parse, fetch
+through feedback.selectors.consensus (outside a user's scope, or the wrong role for an
+action, is a 404), call one service, then redirect or render."""
 
-urlpatterns: list = []
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from appraisal.selectors.breakdown import breakdown_for, breakdown_rows
+from feedback.forms.consensus import CHANGE, AgreeForm, DisagreeForm, ResolveForm
+from feedback.models import DisputeStatus
+from feedback.selectors import consensus as selectors
+from feedback.services import consensus as services
+from perfcycle import access
+from perfcycle.formatting import format_date
+from perfcycle.models import Cycle
+from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page
+from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
+
+TEAM_LIMIT = 100
+
+
+# --- My result -------------------------------------------------------------------------------
+
+
+def _render_result(request, appraisal, appraisals, *, agree=None, disagree=None, status=200):
+    result = selectors.result_for(appraisal)
+    ack = result.acknowledgement
+    if ack is not None and result.can_agree and agree is None:
+        agree = AgreeForm(initial={"version": ack.version})
+    if ack is not None and result.can_dispute and disagree is None:
+        disagree = DisagreeForm(items=result.items, initial={"version": ack.version})
+    breakdown = breakdown_for(appraisal)
+    return render(
+        request,
+        "feedback/consensus_my_result.html",
+        {
+            "appraisal": appraisal,
+            "cycle": appraisal.participation.cycle,
+            "cycle_choices": [a.participation.cycle for a in appraisals],
+            "result": result,
+            "ack": ack,
+            "interview": result.interview,
+            "breakdown": breakdown,
+            "lines": breakdown_rows(breakdown, result.items),
+            "agree_form": agree,
+            "disagree_form": disagree,
+            "disputed": result.disputed_ids,
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+def my_result(request):
+    appraisals = selectors.my_released_appraisals(request.user)
+    appraisal = selectors.pick_appraisal(appraisals, int_param(request, "cycle"))
+    if appraisal is None:
+        return render(request, "feedback/consensus_my_result_empty.html", {"cycle_choices": []})
+    return _render_result(request, appraisal, appraisals)
+
+
+def _own_acknowledgement(request, pk):
+    ack = get_object_or_404(
+        selectors.acknowledgements_visible_to(request.user).select_related("participation"),
+        pk=pk,
+    )
+    employee = access.employee_of(request.user)
+    if employee is None or ack.participation.employee_id != employee.pk:
+        raise Http404  # only the employee answers
+    appraisals = selectors.my_released_appraisals(request.user)
+    appraisal = next((a for a in appraisals if a.pk == ack.appraisal_id), None)
+    if appraisal is None:
+        raise Http404
+    return ack, appraisal, appraisals
+
+
+@require_POST
+def result_agree(request, pk):
+    ack, appraisal, appraisals = _own_acknowledgement(request, pk)
+    form = AgreeForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            services.agree_with_result(
+                actor=request.user,
+                acknowledgement_id=ack.pk,
+                comment=form.cleaned_data["comment"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            status = refusal_status(error)
+        else:
+            messages.success(request, _("Thank you: your agreement with the result is recorded."))
+            return redirect(services.my_result_url(appraisal.participation.cycle_id))
+    return _render_result(request, appraisal, appraisals, agree=form, status=status)
+
+
+@require_POST
+def result_disagree(request, pk):
+    ack, appraisal, appraisals = _own_acknowledgement(request, pk)
+    result = selectors.result_for(appraisal)
+    form = DisagreeForm(request.POST, items=result.items)
+    status = 400
+    if form.is_valid():
+        try:
+            disputes = services.disagree_with_items(
+                actor=request.user,
+                acknowledgement_id=ack.pk,
+                reasons=form.reasons(),
+                comment=form.cleaned_data["comment"],
+                expected_version=form.cleaned_data.get("version"),
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            status = refusal_status(error)
+        else:
+            who = disputes[0].resolver.full_name if disputes[0].resolver else _("HR")
+            messages.success(
+                request,
+                _("Your disagreement is recorded. %(who)s decides by %(date)s; you will be told.")
+                % {"who": who, "date": format_date(disputes[0].due_date)},
+            )
+            return redirect(services.my_result_url(appraisal.participation.cycle_id))
+    return _render_result(request, appraisal, appraisals, disagree=form, status=status)
+
+
+# --- Disputes on my team ---------------------------------------------------------------------
+
+
+def team_disputes(request):
+    if not access.is_manager(request.user):
+        raise Http404
+    today = timezone.localdate()
+    decide = list(selectors.disputes_to_decide(request.user)[:TEAM_LIMIT])
+    mine = list(selectors.disputes_on_my_ratings(request.user)[:TEAM_LIMIT])
+    return render(
+        request,
+        "feedback/consensus_team_disputes.html",
+        {
+            "decide": decide,
+            "mine": mine,
+            "today": today,
+            "open_count": sum(1 for d in decide if d.status == DisputeStatus.OPEN),
+        },
+    )
+
+
+# --- One dispute -----------------------------------------------------------------------------
+
+
+def _render_dispute(request, dispute, *, form=None, status=200):
+    resolving = selectors.can_resolve(request.user, dispute)
+    if resolving and form is None:
+        form = ResolveForm(
+            levels=dispute.appraisal.scale_levels, initial={"version": dispute.version}
+        )
+    employee = access.employee_of(request.user)
+    is_employee = employee is not None and dispute.participation.employee_id == employee.pk
+    return render(
+        request,
+        "feedback/consensus_dispute_detail.html",
+        {
+            "dispute": dispute,
+            "appraisal": dispute.appraisal,
+            "item": dispute.item,
+            "person": dispute.participation.employee,
+            "cycle": dispute.participation.cycle,
+            "form": form if resolving else None,
+            "is_employee": is_employee,
+            "levels": dispute.appraisal.scale_levels,
+            "today": timezone.localdate(),
+            "change": CHANGE,
+        },
+        status=status,
+    )
+
+
+def dispute_detail(request, pk):
+    return _render_dispute(request, selectors.get_dispute_for(request.user, pk))
+
+
+@require_POST
+def dispute_resolve(request, pk):
+    dispute = selectors.get_dispute_for(request.user, pk)
+    if not services.may_resolve(request.user, dispute):
+        raise Http404  # the employee, the rating's author, anyone not routed
+    form = ResolveForm(request.POST, levels=dispute.appraisal.scale_levels)
+    status = 400
+    if dispute.status != DisputeStatus.OPEN:
+        messages.error(request, _("This dispute is decided already."))
+        return redirect("feedback:consensus-dispute", pk=dispute.pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        decision = services.Decision(
+            change=data["decision"] == CHANGE,
+            resolution=data["resolution"],
+            rating=data.get("rating"),
+        )
+        try:
+            services.resolve_dispute(
+                actor=request.user,
+                dispute_id=dispute.pk,
+                decision=decision,
+                expected_version=data.get("version"),
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+            status = refusal_status(error)
+        else:
+            messages.success(request, _("Decided. The employee and the reviewer are told."))
+            return redirect("feedback:consensus-dispute", pk=dispute.pk)
+    return _render_dispute(request, dispute, form=form, status=status)
+
+
+# --- HR: open disputes -----------------------------------------------------------------------
+
+
+@hr_required
+def hr_disputes(request):
+    cycle_id = int_param(request, "cycle")
+    cycles = list(
+        Cycle.objects.filter(participations__disputes__isnull=False)
+        .distinct()
+        .order_by("-start_date", "-pk")
+    )
+    if cycle_id is not None and cycle_id not in {c.pk for c in cycles}:
+        raise Http404
+    today = timezone.localdate()
+    counts = selectors.open_dispute_counts(cycle_id=cycle_id, today=today)
+    page = get_page(
+        selectors.hr_open_disputes(cycle_id=cycle_id),
+        selectors.hr_dispute_rows(),
+        request.GET.get("page"),
+        per_page=ORGANISATION_PAGE_SIZE,
+        total=counts["open"],
+    )
+    return render(
+        request,
+        "feedback/consensus_hr_disputes.html",
+        {
+            "page": page,
+            "rows": [(d, selectors.days_open(d, today)) for d in page.object_list],
+            "counts": counts,
+            "cycles": cycles,
+            "cycle_id": cycle_id,
+            "today": today,
+        },
+    )
+
+
+urlpatterns = [
+    path("result/", my_result, name="consensus-mine"),
+    path("result/<int:pk>/agree/", result_agree, name="consensus-agree"),
+    path("result/<int:pk>/disagree/", result_disagree, name="consensus-disagree"),
+    path("disputes/team/", team_disputes, name="consensus-team"),
+    path("disputes/open/", hr_disputes, name="consensus-hr"),
+    path("disputes/<int:pk>/", dispute_detail, name="consensus-dispute"),
+    path("disputes/<int:pk>/resolve/", dispute_resolve, name="consensus-resolve"),
+]

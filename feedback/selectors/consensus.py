@@ -1,0 +1,332 @@
+"""What the consensus pages read: the employee's result and answer, the disputes a
+manager decides or whose ratings they gave, HR's open disputes, and the to-dos.
+
+Every answer and dispute is fetched through ``acknowledgements_visible_to`` /
+``disputes_visible_to`` (feedback/policies.py: the employee, the reviewer, the reviewer's
+manager, the chain above and HR): anything else is a 404. The interview record shown to
+the employee is the record's own fields only — never a preparation note (those are read
+by their author alone, feedback/policies.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Case, Count, F, Min, Q, Value, When
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from appraisal.models import Appraisal
+from appraisal.selectors.assessment import assessment_items
+from feedback.models import (
+    Acknowledgement,
+    AcknowledgementStatus,
+    Dispute,
+    DisputeStatus,
+    Interview,
+    InterviewStatus,
+)
+from feedback.policies import ACKNOWLEDGEMENT, DISPUTE
+from feedback.services.consensus import may_dispute_more, may_resolve
+from perfcycle import access
+from perfcycle.models import Cycle
+from perfcycle.selectors import Todo
+from perfcycle.stages import Health, running_first
+
+A = AcknowledgementStatus
+
+
+def acknowledgements_visible_to(user):
+    return Acknowledgement.objects.filter(ACKNOWLEDGEMENT.readable(user))
+
+
+def disputes_visible_to(user):
+    return Dispute.objects.filter(DISPUTE.readable(user))
+
+
+class DisputeRows:
+    """The related rows every dispute list shows, in one join."""
+
+    FIELDS = (
+        "item",
+        "participation__employee__user",
+        "participation__cycle",
+        "participation__reviewer__user",
+        "resolver__user",
+    )
+
+    @classmethod
+    def of(cls, qs):
+        return qs.select_related(*cls.FIELDS)
+
+
+def get_dispute_for(user, dispute_id: int) -> Dispute:
+    """A dispute the user reads (feedback/policies.py) or is asked to decide (the routed
+    resolver keeps it even if the chart changed since); anything else is a 404."""
+    scope = DISPUTE.readable(user)
+    employee = access.employee_of(user)
+    # An empty condition (HR reads everything) must stay empty: Q() | x would be just x.
+    if scope and employee is not None:
+        scope |= Q(resolver=employee)
+    dispute = get_object_or_404(DisputeRows.of(Dispute.objects.filter(scope)), pk=dispute_id)
+    dispute.appraisal = Appraisal.objects.with_people().get(pk=dispute.appraisal_id)
+    return dispute
+
+
+# --- The employee's result -------------------------------------------------------------------
+
+
+def my_released_appraisals(user) -> list[Appraisal]:
+    """The person's appraisals whose result HR released, in the default-cycle order."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    rows = (
+        Appraisal.objects.filter(participation__employee=employee, released_at__isnull=False)
+        .select_related(
+            "participation__cycle",
+            "participation__reviewer__user",
+            "acknowledgement",
+            "interview",
+        )
+        .order_by("pk")
+    )
+    return running_first(list(rows), cycle_of=lambda a: a.participation.cycle)
+
+
+def pick_appraisal(appraisals: list[Appraisal], cycle_id: int | None) -> Appraisal | None:
+    """The one in ``cycle_id`` (404 if none), else the first."""
+    if cycle_id is None:
+        return appraisals[0] if appraisals else None
+    for appraisal in appraisals:
+        if appraisal.participation.cycle_id == cycle_id:
+            return appraisal
+    raise Http404
+
+
+@dataclass
+class Result:
+    """What "My result" shows for one appraisal."""
+
+    appraisal: Appraisal
+    acknowledgement: Acknowledgement | None
+    interview: Interview | None
+    disputes: list
+    items: list  # the rated items (what may be disputed), with their cited evidence
+    can_agree: bool
+    can_dispute: bool
+
+    @property
+    def disputed_ids(self) -> set[int]:
+        return {d.item_id for d in self.disputes}
+
+    @property
+    def open_items(self) -> list:
+        return [item for item in self.items if item.pk not in self.disputed_ids]
+
+
+def _one_to_one(obj, name: str):
+    """A reverse one-to-one (loaded with select_related, else one query), or None."""
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def result_for(appraisal: Appraisal, *, today: dt.date | None = None) -> Result:
+    """The answer, the held interview's record (with its root causes), the disputes and
+    what the employee may still do. ``appraisal`` as ``my_released_appraisals`` gives it
+    (its answer and interview joined); the items come with their cited evidence
+    (appraisal.selectors.assessment.assessment_items) for the breakdown table too."""
+    today = today or timezone.localdate()
+    acknowledgement = _one_to_one(appraisal, "acknowledgement")
+    interview = _one_to_one(appraisal, "interview")
+    if interview is not None and interview.status != InterviewStatus.HELD:
+        interview = None
+    disputes = (
+        list(
+            DisputeRows.of(Dispute.objects.filter(appraisal=appraisal)).order_by(
+                "item__position", "pk"
+            )
+        )
+        if acknowledgement is not None
+        else []
+    )
+    items = assessment_items(appraisal)
+    pending = acknowledgement is not None and acknowledgement.status == A.PENDING
+    can_dispute = acknowledgement is not None and may_dispute_more(acknowledgement, today)
+    result = Result(appraisal, acknowledgement, interview, disputes, items, pending, can_dispute)
+    if can_dispute and not result.open_items:
+        result.can_dispute = False
+    return result
+
+
+# --- Managers: disputes on my team -------------------------------------------------------------
+
+
+# Open disputes first (soonest due first), then the decided ones, latest decided first.
+OPEN_FIRST = (
+    Case(When(status=DisputeStatus.OPEN, then=Value(0)), default=Value(1)),
+    Case(When(status=DisputeStatus.OPEN, then=F("due_date"))),
+    F("resolved_at").desc(nulls_last=True),
+    "pk",
+)
+
+
+def disputes_to_decide(user):
+    """Disputes routed to the user (the routing is their scope: no read rule to join)."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Dispute.objects.none()
+    return DisputeRows.of(Dispute.objects.filter(resolver=employee)).order_by(*OPEN_FIRST)
+
+
+def disputes_on_my_ratings(user):
+    """Disputes on participations the user reviews (read-only for them; the reviewer
+    relation is their read rule, so none to join)."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return Dispute.objects.none()
+    return DisputeRows.of(Dispute.objects.filter(participation__reviewer=employee)).order_by(
+        *OPEN_FIRST
+    )
+
+
+# --- HR: open disputes -----------------------------------------------------------------------
+
+
+def hr_open_disputes(*, cycle_id: int | None = None):
+    """The lean list (perfcycle.paging) of open disputes, oldest first."""
+    qs = Dispute.objects.filter(status=DisputeStatus.OPEN)
+    if cycle_id is not None:
+        qs = qs.filter(participation__cycle_id=cycle_id)
+    return qs.order_by("opened_at", "pk")
+
+
+def hr_dispute_rows():
+    return DisputeRows.of(Dispute.objects.all())
+
+
+def open_dispute_counts(*, cycle_id: int | None = None, today: dt.date) -> dict:
+    """{"open", "overdue", "to_hr"} in one query."""
+    qs = hr_open_disputes(cycle_id=cycle_id).order_by()
+    return qs.aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(due_date__lt=today)),
+        to_hr=Count("pk", filter=Q(resolver__isnull=True)),
+    )
+
+
+def days_open(dispute: Dispute, today: dt.date) -> int:
+    return (today - timezone.localdate(dispute.opened_at)).days
+
+
+# --- To-dos ------------------------------------------------------------------------------------
+
+
+# Answers and disputes live in cycles past the appraisal (feedback, then application).
+AFTER_APPRAISAL = (Cycle.Phase.FEEDBACK, Cycle.Phase.APPLICATION)
+
+
+def consensus_todos(viewer) -> list[Todo]:
+    """The employee's answer to give (due its deadline) and the disputes the person
+    decides (one to-do, due the earliest). At most one query each, and none for someone
+    with no participation past the appraisal, or who manages no reviewer there."""
+    todos: list[Todo] = []
+    own = viewer.own_participation_ids(*AFTER_APPRAISAL)
+    if own:
+        for cycle_id, due in (
+            Acknowledgement.objects.filter(participation_id__in=own, status=A.PENDING)
+            .values_list("participation__cycle_id", "due_date")
+            .order_by("due_date")
+        ):
+            todos.append(
+                Todo(
+                    title=_("Agree or disagree with your result"),
+                    url=f"{reverse('feedback:consensus-mine')}?cycle={cycle_id}",
+                    action=_("Answer"),
+                    due=due,
+                )
+            )
+    if viewer.is_manager and viewer.next_up_rows(*AFTER_APPRAISAL):
+        waiting = Dispute.objects.filter(
+            resolver=viewer.employee, status=DisputeStatus.OPEN
+        ).aggregate(count=Count("pk"), due=Min("due_date"))
+        if waiting["count"]:
+            todos.append(
+                Todo(
+                    title=ngettext(
+                        "%(count)s dispute waits for your decision",
+                        "%(count)s disputes wait for your decision",
+                        waiting["count"],
+                    )
+                    % {"count": waiting["count"]},
+                    url=reverse("feedback:consensus-team"),
+                    action=_("Decide"),
+                    due=waiting["due"],
+                )
+            )
+    return todos
+
+
+def consensus_health(cycle: Cycle, *, today: dt.date) -> list[Health]:
+    """HR home, per cycle past the appraisal: results answered (agreed, disagreed; no
+    response counts as overdue, never as answered) and disputes decided (open past their
+    due date overdue). One query; stored by HR home until an answer or dispute changes
+    (feedback/migrations/0003_consensus_track_rollups.py)."""
+    if cycle.phase not in AFTER_APPRAISAL:
+        return []
+    counts = Acknowledgement.objects.filter(participation__cycle=cycle).aggregate(
+        total=Count("pk", distinct=True),
+        agreed=Count("pk", filter=Q(status=A.AGREED), distinct=True),
+        disagreed=Count("pk", filter=Q(status=A.DISAGREED), distinct=True),
+        no_response=Count("pk", filter=Q(status=A.NO_RESPONSE), distinct=True),
+        late=Count("pk", filter=Q(status=A.PENDING, due_date__lt=today), distinct=True),
+        dispute_count=Count("disputes", distinct=True),
+        decided=Count("disputes", filter=~Q(disputes__status=DisputeStatus.OPEN), distinct=True),
+        overdue=Count(
+            "disputes",
+            filter=Q(disputes__status=DisputeStatus.OPEN, disputes__due_date__lt=today),
+            distinct=True,
+        ),
+    )
+    if not counts["total"]:
+        return []
+    url = f"{reverse('feedback:consensus-hr')}?cycle={cycle.pk}"
+    lines = [
+        Health(
+            key="consensus_answers",
+            label=_("Results answered"),
+            url=url,
+            done=counts["agreed"] + counts["disagreed"],
+            total=counts["total"],
+            overdue=counts["no_response"] + counts["late"],
+            parts=(
+                (_("agreed"), counts["agreed"], url),
+                (_("disagreed"), counts["disagreed"], url),
+                (_("no response"), counts["no_response"], url),
+            ),
+        )
+    ]
+    if counts["dispute_count"]:
+        lines.append(
+            Health(
+                key="consensus_disputes",
+                label=_("Disputes decided"),
+                url=url,
+                done=counts["decided"],
+                total=counts["dispute_count"],
+                overdue=counts["overdue"],
+            )
+        )
+    return lines
+
+
+def can_resolve(user, dispute: Dispute) -> bool:
+    return dispute.status == DisputeStatus.OPEN and may_resolve(user, dispute)
