@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appraisal', '0004_cboard_board_score_index'),
+        ('appraisal', '0005_apperf_track_adjustments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
