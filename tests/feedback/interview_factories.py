@@ -34,3 +34,13 @@ def record(**kw) -> Record:
     }
     data.update(kw)
     return Record(**data)
+
+
+def causes(*names):
+    """HR's root causes by name (made if a transactional test emptied the seeded list)."""
+    from feedback.models import RootCause
+
+    return [
+        RootCause.objects.get_or_create(name=name, defaults={"position": n})[0]
+        for n, name in enumerate(names)
+    ]

@@ -16,6 +16,7 @@ from perfcycle.models import AuditEvent, Notification
 from perfcycle.workflow import ConcurrentEditError, DomainError
 from tests.appraisal.factories import appraisal_of
 from tests.feedback.factories import released_org
+from tests.feedback.interview_factories import causes as root_causes
 from tests.feedback.interview_factories import record, schedule, slot
 
 pytestmark = pytest.mark.django_db
@@ -215,7 +216,7 @@ def test_recording_on_the_day_holds_it_and_runs_the_next_steps(org):
     interview = schedule(org)
     heard = []
     events.on_interview_recorded(lambda *, interview, actor: heard.append(interview.pk))
-    causes = list(RootCause.objects.filter(name__in=["Skills", "Workload"]))
+    causes = root_causes("Skills", "Workload")
     try:
         with _day_of(interview):
             held = services.record_interview(
@@ -273,7 +274,7 @@ def test_the_record_needs_achievements_expectations_and_a_past_day(org):
 
 def test_a_retired_root_cause_is_refused(org):
     interview = schedule(org)
-    retired = RootCause.objects.get(name="Motivation")
+    (retired,) = root_causes("Motivation")
     RootCause.objects.filter(pk=retired.pk).update(is_active=False)
     retired.refresh_from_db()
     with _day_of(interview), pytest.raises(DomainError) as refused:
