@@ -125,7 +125,7 @@ class RecordForm(forms.Form):
         label=_("Root causes"),
         queryset=None,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=_("Why performance fell short, as you agreed in the interview."),
     )
     root_cause_note = forms.CharField(

@@ -236,18 +236,18 @@ def completion_by_department(cycle: Cycle, *, today: dt.date) -> tuple[list, Dep
     late = bool(due and due < today)
     rows = (
         Appraisal.objects.filter(participation__cycle=cycle, released_at__isnull=False)
-        .values(department=F("department_name"))
+        .values(dept=F("department_name"))
         .annotate(
             total=Count("pk"),
             **{group: Count("pk", filter=GROUP_Q[group]) for group in GROUPS},
         )
-        .order_by("department")
+        .order_by("dept")
     )
     lines = []
     for row in rows:
         lines.append(
             DepartmentRow(
-                name=row["department"] or _("No department"),
+                name=row["dept"] or _("No department"),
                 total=row["total"],
                 to_schedule=row[TO_SCHEDULE],
                 scheduled=row[SCHEDULED],
@@ -313,7 +313,7 @@ def interview_todos(viewer) -> list[Todo]:
             deadline=F("participation__cycle__feedback_deadline"),
             rule_due=F("participation__cycle__feedback_settings__interviews_due"),
             interview_id=F("interview__pk"),
-            status=F("interview__status"),
+            interview_status=F("interview__status"),
             starts_at=F("interview__starts_at"),
         )
         .order_by("participation_id")
@@ -326,7 +326,7 @@ def interview_todos(viewer) -> list[Todo]:
     for row in rows:
         due = row["rule_due"] or row["deadline"]
         if row["participation_id"] in own_ids:
-            if row["status"] in LIVE:
+            if row["interview_status"] in LIVE:
                 todos.append(
                     Todo(
                         title=_("Prepare for your feedback interview"),
@@ -336,9 +336,9 @@ def interview_todos(viewer) -> list[Todo]:
                     )
                 )
             continue
-        if row["status"] in (None, S.CANCELLED):
+        if row["interview_status"] in (None, S.CANCELLED):
             to_schedule[row["cycle_id"]].append(due)
-        elif row["status"] in LIVE and timezone.localdate(row["starts_at"]) <= today:
+        elif row["interview_status"] in LIVE and timezone.localdate(row["starts_at"]) <= today:
             to_record[row["cycle_id"]].append(due)
     url = reverse("feedback:interview-team")
     for cycle_id, dues in sorted(to_schedule.items()):
