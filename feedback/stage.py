@@ -7,7 +7,16 @@ consensus, plans, next-cycle goals and HR), so they read apart and merge apart."
 
 from django.utils.translation import gettext_lazy as _
 
-from perfcycle.stages import Area, NavEntry, NavGroup, register_nav, register_nav_group
+from perfcycle.models import Cycle
+from perfcycle.stages import (
+    Area,
+    CycleAction,
+    NavEntry,
+    NavGroup,
+    Role,
+    register_nav,
+    register_nav_group,
+)
 
 STAGE = "feedback"
 
@@ -36,6 +45,31 @@ INTERVIEW_NAV: tuple = (
         "feedback:interview-completion",
         Area.HR,
         10,
+        stage=STAGE,
+    ),
+)
+# The cycle page's links to the interviews while the cycle is in feedback.
+INTERVIEW_ACTIONS: tuple = (
+    CycleAction(
+        "interview-completion",
+        _("Interview completion"),
+        "feedback:interview-completion",
+        50,
+        roles=frozenset({Role.HR}),
+        phases=frozenset({Cycle.Phase.FEEDBACK}),
+        with_cycle=False,
+        query="cycle={cycle}",
+        stage=STAGE,
+    ),
+    CycleAction(
+        "team-interviews",
+        _("Feedback interviews"),
+        "feedback:interview-team",
+        50,
+        roles=frozenset({Role.MANAGER}),
+        phases=frozenset({Cycle.Phase.FEEDBACK}),
+        with_cycle=False,
+        query="cycle={cycle}",
         stage=STAGE,
     ),
 )
@@ -79,11 +113,18 @@ def _interviews(ids):
 
 def register_interview_part() -> None:
     """The interview's to-dos (prepare; schedule and record) and its audit sentences."""
-    from feedback.selectors.interviews import interview_todos
+    from feedback.selectors.interviews import interview_health, interview_todos
     from perfcycle.audit import ObjectKind, register_sentences
-    from perfcycle.stages import register_todo_provider
+    from perfcycle.stages import (
+        register_cycle_action,
+        register_health_provider,
+        register_todo_provider,
+    )
 
     register_todo_provider(interview_todos)
+    register_health_provider(interview_health)
+    for action in INTERVIEW_ACTIONS:
+        register_cycle_action(action)
     register_sentences(
         _("Feedback"),
         kinds=[ObjectKind("feedback.interview", _("feedback interview"), load=_interviews)],

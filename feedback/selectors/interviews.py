@@ -360,3 +360,32 @@ def interview_todos(viewer) -> list[Todo]:
 
 def _team_todo(title: str, count: int, url: str, action: str, dues: list) -> Todo:
     return Todo(title=title % {"count": count}, url=url, action=action, due=dues[0])
+
+
+# --- HR home: the cycle's health ----------------------------------------------------------------
+
+
+def interview_health(cycle: Cycle, *, today: dt.date) -> list:
+    """In the feedback phase: interviews held of the released appraisals, and how many
+    are not held after the rules' date. Two queries (the rules, the counts)."""
+    from perfcycle.stages import Health
+
+    if cycle.phase != Cycle.Phase.FEEDBACK:
+        return []
+    due = interviews_due(cycle, settings_for(cycle))
+    counts = Appraisal.objects.filter(
+        participation__cycle=cycle, released_at__isnull=False
+    ).aggregate(total=Count("pk"), held=Count("pk", filter=GROUP_Q[HELD]))
+    if not counts["total"]:
+        return []
+    late = bool(due and due < today)
+    return [
+        Health(
+            key="feedback_interviews",
+            label=_("Feedback interviews held"),
+            url=f"{reverse('feedback:interview-completion')}?cycle={cycle.pk}",
+            done=counts["held"],
+            total=counts["total"],
+            overdue=(counts["total"] - counts["held"]) if late else 0,
+        )
+    ]

@@ -225,13 +225,13 @@ def schedule_interview(
             interview.save(force_insert=True)
             before = {}
         else:
-            check_version(interview, expected_version, noun=_("interview"))
             require_move(
                 interview,
                 S.SCHEDULED,
                 error=DomainError,
                 message=_("This interview is already scheduled: change its time instead."),
             )
+            check_version(interview, expected_version, noun=_("interview"))
             before = snapshot(interview, ["status", "ics_uid", "ics_sequence", *SLOT_FIELDS])
             for name in SLOT_FIELDS:
                 setattr(interview, name, getattr(slot, name))

@@ -293,3 +293,32 @@ def test_the_nav_and_todos(org):
     assert any(t.title == "Prepare for your feedback interview" for t in mine)
     home = client_for(org.manager).get(reverse("team-home"))
     assert b'data-nav="teaminterviews"' in home.content
+
+
+def test_hr_home_shows_the_interview_health_and_the_cycle_page_links(org):
+    from feedback.selectors.interviews import interview_health
+
+    interview = schedule(org)
+    (line,) = interview_health(org.cycle, today=timezone.localdate())
+    assert (line.done, line.total, line.overdue) == (0, 2, 0)
+    with time_machine.travel(interview.starts_at + dt.timedelta(hours=1), tick=False):
+        services.record_interview(
+            actor=org.manager.user, interview=interview, record=record(), expected_version=1
+        )
+    late = org.cycle.feedback_deadline + dt.timedelta(days=1)
+    (line,) = interview_health(org.cycle, today=late)
+    assert (line.done, line.overdue) == (1, 1)
+    home = client_for(org.hr).get(reverse("hr-home"))
+    assert b"Feedback interviews held" in home.content
+    cycle_page = client_for(org.hr).get(org.cycle.get_absolute_url())
+    assert reverse("feedback:interview-completion").encode() in cycle_page.content
+
+
+def test_the_audit_log_reads_the_interview_events(org):
+    interview = schedule(org)
+    services.save_note(actor=org.manager.user, interview=interview, text="x", expected_version=0)
+    page = client_for(org.hr).get(reverse("audit-list"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "scheduled" in text and "feedback interview in" in text
+    assert "saved their preparation notes" in text
