@@ -45,7 +45,7 @@ def _note_form(request, interview, note, bound=None):
     )
 
 
-def _render(request, interview, *, forms=None, status: int = 200):
+def _render(request, interview, *, forms=None, status: int = 200, cycle_choices=()):
     """The interview page for whoever reads it: the employee's own layout, or the
     reviewer's (with its forms); the chain above and HR read the reviewer's without
     forms and without notes."""
@@ -69,6 +69,7 @@ def _render(request, interview, *, forms=None, status: int = 200):
         "record_from": services.may_record_from(interview),
         "may_record_now": live and today >= services.may_record_from(interview),
         "cycle_open": interview.participation.cycle.is_open,
+        "cycle_choices": list(cycle_choices),
     }
     if is_employee:
         return render(request, "feedback/interview_mine.html", context, status=status)
@@ -275,8 +276,9 @@ def interview_mine(request):
     appraisal = selectors.choose_appraisal(appraisals, int_param(request, "cycle"))
     interview = selectors.interview_of(appraisal) if appraisal else None
     if interview is not None:
-        response = _render(request, interview)
-        return response
+        return _render(
+            request, interview, cycle_choices=[a.participation.cycle for a in appraisals]
+        )
     return render(
         request,
         "feedback/interview_mine_empty.html",
