@@ -7,7 +7,8 @@ replaces the event it has instead of adding a second one.
 
 - ``METHOD:REQUEST``: the invitation and each update, sent by email to the employee.
 - ``METHOD:CANCEL``: the cancel (``STATUS:CANCELLED``), same UID, higher SEQUENCE.
-- ``METHOD:PUBLISH``: the "Add to calendar" download on the interview page.
+- ``METHOD:PUBLISH``: the "Add to calendar" download on the interview page (no
+  ATTENDEE, as RFC 5546 wants for PUBLISH; the organiser stays).
 
 Times carry the site's zone (``settings.TIME_ZONE``) as ``TZID`` with its ``VTIMEZONE``;
 UTC is written in the UTC form (``…Z``), which needs none. The DESCRIPTION is fixed
@@ -111,7 +112,8 @@ def interview_calendar(
     if url:
         event.add("url", url, parameters={"VALUE": "URI"})
     event.add("organizer", _address(Party(organizer.name, organizer_email(organizer.email))))
-    if attendee.email:
+    # RFC 5546: a PUBLISH (the download) names no attendees; REQUEST and CANCEL do.
+    if attendee.email and method != PUBLISH:
         event.add(
             "attendee",
             _address(

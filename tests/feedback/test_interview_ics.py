@@ -125,3 +125,12 @@ def test_the_description_never_carries_notes():
     for method in (ics.REQUEST, ics.PUBLISH, ics.CANCEL):
         data = services.calendar_file(interview, method=method)
         assert b"PRIVATE-XYZ" not in data and b"OWN-XYZ" not in data
+
+
+def test_the_download_publishes_the_event_without_attendees():
+    org = released_org()
+    interview = schedule(org)
+    calendar, event = _event(services.calendar_file(interview, method=ics.PUBLISH))
+    assert calendar["METHOD"] == "PUBLISH"
+    assert str(event["UID"]) == interview.ics_uid
+    assert "ATTENDEE" not in event and "ORGANIZER" in event
