@@ -113,7 +113,11 @@ def notification_email(note: Notification) -> EmailMessage:
     here, whatever the row holds); the Message-ID is the row's own, on every attempt."""
     body = note.body
     if note.url:
-        body = f"{body}\n\n{single_line(note.url, 300)}".strip()
+        # A link to a page of the site is made absolute: it is read in a mail client.
+        url = single_line(note.url, 300)
+        if url.startswith("/"):
+            url = f"{settings.PERFCYCLE_SITE_URL}{url}"
+        body = f"{body}\n\n{url}".strip()
     message = EmailMessage(
         subject=single_line(note.title),
         body=body,

@@ -68,3 +68,13 @@ def test_an_email_without_files_is_plain(employee):
     tasks.deliver_pending_emails()
     (message,) = mail.outbox
     assert message.attachments == [] and _parts(message) == []
+
+
+def test_a_link_to_a_page_is_absolute_in_the_email(employee, settings):
+    settings.PERFCYCLE_SITE_URL = "https://perf.example.com"
+    notifications.notify(recipient=employee.user, title="Open it", url="/feedback/interview/")
+    notifications.notify(recipient=employee.user, title="Elsewhere", url="https://other.example/x")
+    tasks.deliver_pending_emails()
+    bodies = {m.subject: m.body for m in mail.outbox}
+    assert bodies["Open it"].endswith("https://perf.example.com/feedback/interview/")
+    assert bodies["Elsewhere"].endswith("https://other.example/x")

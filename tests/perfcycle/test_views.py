@@ -22,6 +22,7 @@ EMPLOYEE_NAV = {
     "notifications",
     "peerinput",
     "peerasked",
+    "myinterview",
 }
 MANAGER_NAV = {
     "teamhome",
@@ -31,6 +32,7 @@ MANAGER_NAV = {
     "verify",
     "teamappraisals",
     "peerapprovals",
+    "teaminterviews",
 }
 HR_NAV = {
     "hr",
@@ -48,6 +50,7 @@ HR_NAV = {
     "appraisaloverdue",
     "appraisalrelease",
     "allpeerapprovals",
+    "interviewcompletion",
 }
 
 HR_ONLY_GET = ["hr-home", "cycle-list", "cycle-create", "employee-list", "audit-list"]
