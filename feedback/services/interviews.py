@@ -55,6 +55,8 @@ LIVE = (S.SCHEDULED, S.RESCHEDULED)
 REMINDER_KIND = "feedback.interview_day_before"
 SLOT_FIELDS = ["starts_at", "duration_minutes", "location", "video_link"]
 NOTE_MAX = 10_000
+# An interview is about the cycle just appraised: within a year from now.
+MAX_AHEAD = dt.timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ def _check_slot(slot: Slot, *, now: dt.datetime) -> None:
     errors = {}
     if slot.starts_at <= now:
         errors["date"] = _("Choose a time in the future.")
+    elif slot.starts_at > now + MAX_AHEAD:
+        errors["date"] = _("Choose a day within the next year.")
     if not (slot.location.strip() or slot.video_link.strip()):
         errors["location"] = _("Give a place or a video link (or both).")
     if slot.video_link and not slot.video_link.lower().startswith(("https://", "http://")):

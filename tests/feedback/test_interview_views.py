@@ -85,6 +85,8 @@ def test_bad_input_is_shown_at_the_field(org):
     assert response.status_code == 400
     assert {"time", "video_link"} <= set(response.context["form"].errors)
     assert b'value="Room 1"' in response.content  # nothing typed is lost
+    far = client.post(url, {**_slot_post(0), "slot-date": "9999-12-31"})
+    assert far.status_code == 400 and "within the next year" in far.content.decode()
     assert not Interview.objects.exists()
 
 
