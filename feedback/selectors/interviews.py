@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q
@@ -128,6 +129,25 @@ def get_schedulable_appraisal(user, appraisal_id) -> Appraisal:
 
 def interview_of(appraisal: Appraisal) -> Interview | None:
     return with_people(Interview.objects.filter(appraisal=appraisal)).first()
+
+
+# --- Links to the other parts of the stage ----------------------------------------------------
+
+# The other parts of the stage put their pages about an interview on its page without
+# this module importing them: ``provider(user, interview) -> (label, url) | None``
+# (the next-cycle goals, the improvement plan, the employee's answer), registered from
+# feedback/stage.py. A provider answers from what the interview has loaded, or with one
+# query at most.
+INTERVIEW_LINKS: list[Callable] = []
+
+
+def register_interview_link(provider: Callable) -> None:
+    if provider not in INTERVIEW_LINKS:
+        INTERVIEW_LINKS.append(provider)
+
+
+def interview_links(user, interview: Interview) -> list[tuple[str, str]]:
+    return [link for provider in INTERVIEW_LINKS if (link := provider(user, interview))]
 
 
 # --- The employee's page ---------------------------------------------------------------------

@@ -70,6 +70,7 @@ def _render(request, interview, *, forms=None, status: int = 200, cycle_choices=
         "may_record_now": live and today >= services.may_record_from(interview),
         "cycle_open": interview.participation.cycle.is_open,
         "cycle_choices": list(cycle_choices),
+        "links": selectors.interview_links(request.user, interview),
     }
     if is_employee:
         return render(request, "feedback/interview_mine.html", context, status=status)

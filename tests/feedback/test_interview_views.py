@@ -324,3 +324,25 @@ def test_the_audit_log_reads_the_interview_events(org):
     text = page.content.decode()
     assert "scheduled" in text and "feedback interview in" in text
     assert "saved their preparation notes" in text
+
+
+def test_other_parts_of_the_stage_link_from_the_interview_page(org):
+    """A registered provider's link shows on both sides' pages (carry, plans, consensus
+    add theirs without editing the interview's templates)."""
+    from feedback.selectors import interviews as selectors
+
+    interview = schedule(org)
+
+    def proposals(user, interview):
+        return ("Next-cycle goals", f"/feedback/interviews/{interview.pk}/goals/")
+
+    selectors.register_interview_link(proposals)
+    try:
+        for who in ("employee", "manager"):
+            page = client_for(getattr(org, who)).get(
+                reverse("feedback:interview-detail", args=[interview.pk])
+            )
+            assert b'data-testid="interview-link"' in page.content
+            assert b"Next-cycle goals" in page.content
+    finally:
+        selectors.INTERVIEW_LINKS.remove(proposals)
