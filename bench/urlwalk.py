@@ -44,6 +44,7 @@ _DUMMY_ID = 2_147_483_000
 
 def _models():
     from appraisal.models import Appraisal, PeerReview
+    from feedback.models import Interview
     from goals.models import AdjustmentRequest, Goal, Indicator, RatingScale, Template
     from implementation.models import (
         CheckIn,
@@ -72,6 +73,7 @@ def _models():
         "email-failures": Notification,
         "appraisals": Appraisal,
         "peers": PeerReview,
+        "interviews": Interview,
     }
     by_kwarg = {"cycle_id": Cycle, "cycle_pk": Cycle, "goal_id": Goal}
     # How an object belongs to a person (an Employee lookup path), for "own, then a
@@ -86,6 +88,7 @@ def _models():
         Cycle: "participations__employee",
         Appraisal: "participation__employee",
         PeerReview: "peer",
+        Interview: "participation__employee",
     }
     user_path = {Notification: "recipient", OrgImport: "uploaded_by"}
     return by_segment, by_kwarg, owner_path, user_path

@@ -329,6 +329,27 @@ class Notification(models.Model):
         return self.title
 
 
+class NotificationAttachment(models.Model):
+    """A file sent with a notification's email (a calendar invitation, …), stored with
+    the row when the notification is written: the email carries the file as it was at
+    that moment, whenever the outbox gets to send it. Written only by
+    perfcycle.notifications; deleted with its notification."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(max_length=200)
+    # The MIME type with its parameters, e.g. "text/calendar; method=REQUEST".
+    mimetype = models.CharField(max_length=200)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["notification", "id"]
+
+    def __str__(self):
+        return self.filename
+
+
 class OrgImportStatus(models.TextChoices):
     VALIDATED = "validated", _("Validated")
     APPLIED = "applied", _("Applied")

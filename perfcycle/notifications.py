@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from perfcycle.audit import Subject, record_event
-from perfcycle.models import Notification, SentReminder
+from perfcycle.models import Notification, NotificationAttachment, SentReminder
 from perfcycle.workflow import SYSTEM, insert_new
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,17 @@ def _user_id(recipient) -> int:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file for a notification's email: ``mimetype`` may carry parameters
+    ("text/calendar; method=REQUEST"). Stored with the notification (the email sends it
+    as it was when the change was made); the in-app message does not show it."""
+
+    filename: str
+    content: bytes
+    mimetype: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
 class Message:
     """One in-app notification (with email when ``email``, the address, is not empty)."""
 
@@ -51,6 +62,7 @@ class Message:
     title: str
     body: str = ""
     url: str = ""
+    attachments: tuple[Attachment, ...] = ()
 
 
 def _row(user_id: int, title, body, url, *, send_email: bool, now: dt.datetime) -> Notification:
@@ -66,12 +78,21 @@ def _row(user_id: int, title, body, url, *, send_email: bool, now: dt.datetime) 
     )
 
 
-def notify(*, recipient, title: str, body: str = "", url: str = "", email: bool = True):
-    """Create one in-app notification; its email goes out after commit (outbox)."""
-    (note,) = notify_messages(
-        [Message(recipient.pk, recipient.email if email else "", title, body, url)],
-        enqueue=True,
+def notify(
+    *,
+    recipient,
+    title: str,
+    body: str = "",
+    url: str = "",
+    email: bool = True,
+    attachments: Iterable[Attachment] = (),
+):
+    """Create one in-app notification; its email (with ``attachments``, if any) goes out
+    after commit (outbox)."""
+    message = Message(
+        recipient.pk, recipient.email if email else "", title, body, url, tuple(attachments)
     )
+    (note,) = notify_messages([message], enqueue=True)
     return note
 
 
@@ -112,16 +133,33 @@ def notify_messages(messages: Iterable[Message], *, enqueue: bool = False) -> li
     broker call per transaction); without, they wait for the outbox sweep (bulk jobs:
     no broker call at all)."""
     now = timezone.now()
+    messages = list(messages)
     rows = [
         _row(m.user_id, m.title, m.body, m.url, send_email=bool(m.email), now=now) for m in messages
     ]
-    return _write(rows, enqueue=enqueue)
+    files = [(row, m.attachments) for row, m in zip(rows, messages, strict=True) if m.email]
+    return _write(rows, enqueue=enqueue, attachments=files)
 
 
-def _write(rows: list[Notification], *, enqueue: bool) -> list[Notification]:
+def _write(
+    rows: list[Notification], *, enqueue: bool, attachments: list[tuple] = ()
+) -> list[Notification]:
     if not rows:
         return []
     Notification.objects.bulk_create(rows, batch_size=2000)
+    # Only emails carry files: an in-app-only row's attachments are not stored.
+    files = [
+        NotificationAttachment(
+            notification=row,
+            filename=single_line(a.filename),
+            mimetype=a.mimetype,
+            content=a.content,
+        )
+        for row, of_row in attachments
+        for a in of_row
+    ]
+    if files:
+        NotificationAttachment.objects.bulk_create(files, batch_size=500)
     if enqueue:
         enqueue_on_commit([n.pk for n in rows if n.send_email])
     return rows

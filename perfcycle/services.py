@@ -7,13 +7,15 @@ AuditEvent and schedules notifications with ``transaction.on_commit``.
 import datetime as dt
 import logging
 import smtplib
+from email import encoders
+from email.mime.base import MIMEBase
 from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage
-from django.core.mail.message import make_msgid
+from django.core.mail.message import SafeMIMEText, make_msgid
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -111,13 +113,42 @@ def notification_email(note: Notification) -> EmailMessage:
     here, whatever the row holds); the Message-ID is the row's own, on every attempt."""
     body = note.body
     if note.url:
-        body = f"{body}\n\n{single_line(note.url, 300)}".strip()
-    return EmailMessage(
+        # A link to a page of the site is made absolute: it is read in a mail client.
+        url = single_line(note.url, 300)
+        if url.startswith("/"):
+            url = f"{settings.PERFCYCLE_SITE_URL}{url}"
+        body = f"{body}\n\n{url}".strip()
+    message = EmailMessage(
         subject=single_line(note.title),
         body=body,
         to=[single_line(note.recipient.email, 254)],
         headers={"Message-ID": note.message_id},
     )
+    attachments = note.attachments.all() if note.pk is not None else ()
+    for attachment in attachments:
+        message.attach(_mime_part(attachment))
+    return message
+
+
+def _mime_part(attachment) -> MIMEBase:
+    """One stored attachment as a MIME part: its type's parameters kept on the
+    Content-Type ("text/calendar; method=REQUEST", which calendar clients read), text
+    sent as UTF-8, anything else base64."""
+    mimetype, _sep, params = attachment.mimetype.partition(";")
+    main, _sep, sub = mimetype.strip().lower().partition("/")
+    content = bytes(attachment.content)
+    if main == "text":
+        part = SafeMIMEText(content.decode("utf-8"), sub or "plain", "utf-8")
+    else:
+        part = MIMEBase(main or "application", sub or "octet-stream")
+        part.set_payload(content)
+        encoders.encode_base64(part)
+    for param in params.split(";"):
+        key, _sep, value = param.partition("=")
+        if key.strip() and value.strip():
+            part.set_param(key.strip(), value.strip().strip('"'))
+    part.add_header("Content-Disposition", "attachment", filename=single_line(attachment.filename))
+    return part
 
 
 def _record_email_failure(note: Notification, error: Exception) -> None:

@@ -239,6 +239,9 @@ else:
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "PerfCycle <perfcycle@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the site is reached from outside, for links in files that leave it (the URL of a
+# calendar invitation must be absolute).
+PERFCYCLE_SITE_URL = os.environ.get("PERFCYCLE_SITE_URL", "http://localhost:8000").rstrip("/")
 
 # Celery. Without CELERY_BROKER_URL, kombu's filesystem transport needs no server.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -349,6 +352,17 @@ CELERY_BEAT_SCHEDULE = {
     "appraisal-peer-deadlines": {
         "task": "appraisal.tasks.peer_deadlines_task",
         "schedule": crontab(hour=6, minute=30),
+    },
+    # --- Feedback (stage 4), interview: the reminder the day before, to both sides. ---
+    "feedback-interview-reminders": {
+        "task": "feedback.tasks_interview.interview_reminders_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    # --- Feedback, consensus: answer reminders, "no response" at the deadline, dispute
+    # reminders and overdue disputes to HR. ---
+    "feedback-consensus-deadlines": {
+        "task": "feedback.tasks_consensus.consensus_deadlines_task",
+        "schedule": crontab(hour=6, minute=45),
     },
 }
 

@@ -249,6 +249,7 @@ def test_employee_sees_no_hr_entries_and_my_work_is_current(org, login):
         "peerinput",
         "peerasked",
         "myresult",
+        "myinterview",
     }
     assert current_links(page) == ["my"]
     assert 'class="dropdown-item active" href="/me/" data-nav="my" aria-current="page"' in page

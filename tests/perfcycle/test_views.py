@@ -23,6 +23,7 @@ EMPLOYEE_NAV = {
     "peerinput",
     "peerasked",
     "myresult",
+    "myinterview",
 }
 MANAGER_NAV = {
     "teamhome",
@@ -33,6 +34,7 @@ MANAGER_NAV = {
     "teamappraisals",
     "peerapprovals",
     "teamdisputes",
+    "teaminterviews",
 }
 HR_NAV = {
     "hr",
@@ -51,6 +53,7 @@ HR_NAV = {
     "appraisalrelease",
     "allpeerapprovals",
     "opendisputes",
+    "interviewcompletion",
 }
 
 HR_ONLY_GET = ["hr-home", "cycle-list", "cycle-create", "employee-list", "audit-list"]

@@ -1,0 +1,411 @@
+"""The feedback interview's reads: who reaches an interview (feedback/policies.py
+INTERVIEW; anything else is a 404), each side's own notes, the employee's page, the
+reviewer's list, HR's completion per department and the to-dos.
+
+PRIVACY: a preparation note is fetched only with ``author=me`` and the role the user
+holds on the interview (``own_note``); no other read of PreparationNote exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from appraisal.models import Appraisal
+from feedback.models import Interview, InterviewStatus, PreparationNote, RootCause
+from feedback.policies import INTERVIEW
+from feedback.services.interviews import LIVE, note_role
+from feedback.services.settings import interviews_due, settings_for
+from perfcycle import access
+from perfcycle.access import Relation
+from perfcycle.models import Cycle
+from perfcycle.selectors import Todo
+from perfcycle.stages import running_first
+
+S = InterviewStatus
+
+# The groups of the reviewer's list and of HR's counts, in the order shown.
+TO_SCHEDULE = "to_schedule"
+SCHEDULED = "scheduled"
+HELD = "held"
+CANCELLED = "cancelled"
+GROUPS = (TO_SCHEDULE, SCHEDULED, HELD, CANCELLED)
+GROUP_Q = {
+    TO_SCHEDULE: Q(interview__isnull=True),
+    SCHEDULED: Q(interview__status__in=LIVE),
+    HELD: Q(interview__status=S.HELD),
+    CANCELLED: Q(interview__status=S.CANCELLED),
+}
+
+
+def group_labels() -> dict[str, str]:
+    return {
+        TO_SCHEDULE: _("To schedule"),
+        SCHEDULED: _("Scheduled"),
+        HELD: _("Held"),
+        CANCELLED: _("Cancelled"),
+    }
+
+
+def group_of(interview: Interview | None) -> str:
+    if interview is None:
+        return TO_SCHEDULE
+    if interview.status in LIVE:
+        return SCHEDULED
+    return HELD if interview.status == S.HELD else CANCELLED
+
+
+# --- One interview ---------------------------------------------------------------------------
+
+
+def interviews_visible_to(user):
+    return Interview.objects.filter(INTERVIEW.readable(user))
+
+
+def with_people(qs):
+    return qs.select_related(
+        "appraisal",
+        "participation__cycle",
+        "participation__employee__user",
+        "participation__employee__department",
+        "participation__reviewer__user",
+        "manager__user",
+    )
+
+
+def get_interview_for(user, pk) -> Interview:
+    return get_object_or_404(with_people(interviews_visible_to(user)), pk=pk)
+
+
+def is_employee(user, interview: Interview) -> bool:
+    employee = access.employee_of(user)
+    return employee is not None and interview.participation.employee_id == employee.pk
+
+
+def is_reviewer(user, interview: Interview) -> bool:
+    """Whether the user schedules and records this interview (the participation's
+    reviewer): the chain above and HR only read it."""
+    return INTERVIEW.may(user, "schedule", interview.participation)
+
+
+def own_note(user, interview: Interview) -> PreparationNote | None:
+    """The user's own preparation notes on the interview (None if they keep none, or
+    hold no side of it): fetched by author, never anyone else's."""
+    role = note_role(user, interview)
+    employee = access.employee_of(user)
+    if role is None or employee is None:
+        return None
+    return PreparationNote.objects.filter(interview=interview, role=role, author=employee).first()
+
+
+def recorded_causes(interview: Interview) -> list[RootCause]:
+    return list(interview.root_causes.order_by("position", "name"))
+
+
+def active_root_causes():
+    return RootCause.objects.filter(is_active=True).order_by("position", "name")
+
+
+def get_schedulable_appraisal(user, appraisal_id) -> Appraisal:
+    """An appraisal whose interview the user schedules (its participation's reviewer);
+    404 for anyone else, whatever else they may read."""
+    qs = Appraisal.objects.filter(INTERVIEW.acting(user, "schedule")).select_related(
+        "participation__cycle",
+        "participation__employee__user",
+        "participation__reviewer__user",
+    )
+    return get_object_or_404(qs, pk=appraisal_id)
+
+
+def interview_of(appraisal: Appraisal) -> Interview | None:
+    return with_people(Interview.objects.filter(appraisal=appraisal)).first()
+
+
+# --- Links to the other parts of the stage ----------------------------------------------------
+
+# The other parts of the stage put their pages about an interview on its page without
+# this module importing them: ``provider(user, interview) -> (label, url) | None``
+# (the next-cycle goals, the improvement plan, the employee's answer), registered from
+# feedback/stage.py. A provider answers from what the interview has loaded, or with one
+# query at most.
+INTERVIEW_LINKS: list[Callable] = []
+
+
+def register_interview_link(provider: Callable) -> None:
+    if provider not in INTERVIEW_LINKS:
+        INTERVIEW_LINKS.append(provider)
+
+
+def interview_links(user, interview: Interview) -> list[tuple[str, str]]:
+    return [link for provider in INTERVIEW_LINKS if (link := provider(user, interview))]
+
+
+# --- The employee's page ---------------------------------------------------------------------
+
+
+def my_released_appraisals(user) -> list[Appraisal]:
+    """The person's released appraisals (with their cycle), in the default-cycle order."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    rows = list(
+        Appraisal.objects.filter(participation__employee=employee, released_at__isnull=False)
+        .select_related("participation__cycle")
+        .order_by("pk")
+    )
+    return running_first(rows, cycle_of=lambda a: a.participation.cycle)
+
+
+def choose_appraisal(appraisals: list[Appraisal], cycle_id: int | None) -> Appraisal | None:
+    if cycle_id is None:
+        return appraisals[0] if appraisals else None
+    for appraisal in appraisals:
+        if appraisal.participation.cycle_id == cycle_id:
+            return appraisal
+    raise Http404
+
+
+# --- The reviewer's list ---------------------------------------------------------------------
+
+
+def team_cycles(user) -> list[Cycle]:
+    """Cycles with released appraisals the user reviews, default-cycle order."""
+    scope = Appraisal.objects.filter(
+        INTERVIEW.q(user, Relation.REVIEWER), released_at__isnull=False
+    )
+    return running_first(Cycle.objects.filter(pk__in=scope.values("participation__cycle_id")))
+
+
+@dataclass
+class TeamList:
+    cycle: Cycle
+    due: dt.date | None
+    overdue_after_due: bool
+    groups: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(len(rows) for rows in self.groups.values())
+
+
+def team_interviews(user, cycle: Cycle, *, today: dt.date) -> TeamList:
+    """The released appraisals of the people the user reviews in ``cycle``, each with
+    its interview, in groups: to schedule (none yet, or cancelled), scheduled (by date),
+    held. Two queries (the cycle's rules, the rows), however many people."""
+    due = interviews_due(cycle, settings_for(cycle))
+    rows = list(
+        Appraisal.objects.filter(
+            INTERVIEW.q(user, Relation.REVIEWER),
+            participation__cycle=cycle,
+            released_at__isnull=False,
+        )
+        .select_related("participation__employee__user", "interview")
+        .order_by("participation__employee__user__last_name", "pk")
+    )
+    groups: dict[str, list] = {TO_SCHEDULE: [], SCHEDULED: [], HELD: []}
+    for appraisal in rows:
+        interview = appraisal.current_interview = getattr(appraisal, "interview", None)
+        group = group_of(interview)
+        appraisal.overdue = bool(due and due < today and group != HELD)
+        groups[TO_SCHEDULE if group == CANCELLED else group].append(appraisal)
+    groups[SCHEDULED].sort(key=lambda a: (a.interview.starts_at, a.pk))
+    groups[HELD].sort(key=lambda a: (a.interview.held_at, a.pk), reverse=True)
+    return TeamList(
+        cycle=cycle, due=due, overdue_after_due=bool(due and due < today), groups=groups
+    )
+
+
+# --- HR: interview completion ----------------------------------------------------------------
+
+
+def completion_cycles() -> list[Cycle]:
+    scope = Appraisal.objects.filter(released_at__isnull=False)
+    return running_first(Cycle.objects.filter(pk__in=scope.values("participation__cycle_id")))
+
+
+@dataclass
+class DepartmentRow:
+    name: str
+    total: int
+    to_schedule: int
+    scheduled: int
+    held: int
+    cancelled: int
+    overdue: int
+
+    @property
+    def percent_held(self) -> int:
+        return round(100 * self.held / self.total) if self.total else 0
+
+
+def completion_by_department(cycle: Cycle, *, today: dt.date) -> tuple[list, DepartmentRow]:
+    """Per department (as on the appraisal), how many released appraisals have their
+    interview to schedule, scheduled, held or cancelled, and how many are overdue after
+    the rules' date: one query however many interviews; the sum as the last row."""
+    due = interviews_due(cycle, settings_for(cycle))
+    late = bool(due and due < today)
+    rows = (
+        Appraisal.objects.filter(participation__cycle=cycle, released_at__isnull=False)
+        .values(dept=F("department_name"))
+        .annotate(
+            total=Count("pk"),
+            **{group: Count("pk", filter=GROUP_Q[group]) for group in GROUPS},
+        )
+        .order_by("dept")
+    )
+    lines = []
+    for row in rows:
+        lines.append(
+            DepartmentRow(
+                name=row["dept"] or _("No department"),
+                total=row["total"],
+                to_schedule=row[TO_SCHEDULE],
+                scheduled=row[SCHEDULED],
+                held=row[HELD],
+                cancelled=row[CANCELLED],
+                overdue=(row["total"] - row[HELD]) if late else 0,
+            )
+        )
+    total = DepartmentRow(
+        name=_("All departments"),
+        **{
+            name: sum(getattr(line, name) for line in lines)
+            for name in ("total", "to_schedule", "scheduled", "held", "cancelled", "overdue")
+        },
+    )
+    return lines, total
+
+
+def completion_list(cycle: Cycle, *, group: str = "", department: str | None = None):
+    """The lean list (ids to page through) of the cycle's released appraisals, by
+    department and name, narrowed to a group and a department."""
+    qs = Appraisal.objects.filter(participation__cycle=cycle, released_at__isnull=False)
+    if group in GROUP_Q:
+        qs = qs.filter(GROUP_Q[group])
+    if department is not None:
+        qs = qs.filter(department_name=department)
+    return qs.order_by("department_name", "participation__employee__user__last_name", "pk")
+
+
+def completion_rows():
+    return Appraisal.objects.select_related(
+        "participation__employee__user", "participation__reviewer__user", "interview"
+    )
+
+
+def department_names(cycle: Cycle) -> list[str]:
+    return list(
+        Appraisal.objects.filter(participation__cycle=cycle, released_at__isnull=False)
+        .order_by("department_name")
+        .values_list("department_name", flat=True)
+        .distinct()
+    )
+
+
+# --- To-dos ----------------------------------------------------------------------------------
+
+
+def interview_todos(viewer) -> list[Todo]:
+    """The employee's interview to come (prepare), and the reviewer's interviews to
+    schedule and to record, in cycles in feedback. One query for all; none for someone
+    with no participation in feedback who reviews nobody there."""
+    if viewer.employee is None:
+        return []
+    own = viewer.own_participation_ids(Cycle.Phase.FEEDBACK)
+    reviewed = viewer.reviewed_ids(Cycle.Phase.FEEDBACK)
+    if not own and not reviewed:
+        return []
+    rows = list(
+        Appraisal.objects.filter(participation_id__in=[*own, *reviewed], released_at__isnull=False)
+        .values(
+            "participation_id",
+            cycle_id=F("participation__cycle_id"),
+            deadline=F("participation__cycle__feedback_deadline"),
+            rule_due=F("participation__cycle__feedback_settings__interviews_due"),
+            interview_id=F("interview__pk"),
+            interview_status=F("interview__status"),
+            starts_at=F("interview__starts_at"),
+        )
+        .order_by("participation_id")
+    )
+    today = timezone.localdate()
+    own_ids = set(own)
+    todos = []
+    to_schedule: dict[int, list] = defaultdict(list)
+    to_record: dict[int, list] = defaultdict(list)
+    for row in rows:
+        due = row["rule_due"] or row["deadline"]
+        if row["participation_id"] in own_ids:
+            if row["interview_status"] in LIVE:
+                todos.append(
+                    Todo(
+                        title=_("Prepare for your feedback interview"),
+                        url=reverse("feedback:interview-detail", args=[row["interview_id"]]),
+                        action=_("Prepare"),
+                        due=timezone.localdate(row["starts_at"]),
+                    )
+                )
+            continue
+        if row["interview_status"] in (None, S.CANCELLED):
+            to_schedule[row["cycle_id"]].append(due)
+        elif row["interview_status"] in LIVE and timezone.localdate(row["starts_at"]) <= today:
+            to_record[row["cycle_id"]].append(due)
+    url = reverse("feedback:interview-team")
+    for cycle_id, dues in sorted(to_schedule.items()):
+        title = ngettext(
+            "%(count)s feedback interview to schedule",
+            "%(count)s feedback interviews to schedule",
+            len(dues),
+        )
+        todos.append(_team_todo(title, len(dues), f"{url}?cycle={cycle_id}", _("Schedule"), dues))
+    for cycle_id, dues in sorted(to_record.items()):
+        title = ngettext(
+            "%(count)s feedback interview to record",
+            "%(count)s feedback interviews to record",
+            len(dues),
+        )
+        todos.append(_team_todo(title, len(dues), f"{url}?cycle={cycle_id}", _("Record"), dues))
+    return todos
+
+
+def _team_todo(title: str, count: int, url: str, action: str, dues: list) -> Todo:
+    return Todo(title=title % {"count": count}, url=url, action=action, due=dues[0])
+
+
+# --- HR home: the cycle's health ----------------------------------------------------------------
+
+
+def interview_health(cycle: Cycle, *, today: dt.date) -> list:
+    """In the feedback phase: interviews held of the released appraisals, and how many
+    are not held after the rules' date. Two queries (the rules, the counts)."""
+    from perfcycle.stages import Health
+
+    if cycle.phase != Cycle.Phase.FEEDBACK:
+        return []
+    due = interviews_due(cycle, settings_for(cycle))
+    counts = Appraisal.objects.filter(
+        participation__cycle=cycle, released_at__isnull=False
+    ).aggregate(total=Count("pk"), held=Count("pk", filter=GROUP_Q[HELD]))
+    if not counts["total"]:
+        return []
+    late = bool(due and due < today)
+    return [
+        Health(
+            key="feedback_interviews",
+            label=_("Feedback interviews held"),
+            url=f"{reverse('feedback:interview-completion')}?cycle={cycle.pk}",
+            done=counts["held"],
+            total=counts["total"],
+            overdue=(counts["total"] - counts["held"]) if late else 0,
+        )
+    ]
