@@ -119,6 +119,19 @@ def _proposals(ids):
     }
 
 
+def _rules(ids):
+    from django.urls import reverse
+
+    from feedback.models import FeedbackSettings
+    from perfcycle.audit import Target
+
+    rows = FeedbackSettings.objects.filter(pk__in=ids).select_related("cycle")
+    return {
+        str(s.pk): Target(s.cycle.name, "", reverse("feedback:carry-rules", args=[s.cycle_id]))
+        for s in rows
+    }
+
+
 def register_carry_part() -> None:
     from feedback.services.carry import carry_after_interview, carry_on_enrolment
     from feedback.services.events import on_interview_recorded
@@ -135,7 +148,7 @@ def register_carry_part() -> None:
         _("Feedback"),
         kinds=[
             ObjectKind("feedback.goalproposal", _("next-cycle goal"), load=_proposals),
-            ObjectKind("feedback.feedbacksettings", _("feedback rules")),
+            ObjectKind("feedback.feedbacksettings", _("feedback rules"), load=_rules),
             ObjectKind("feedback.rootcause", _("root cause")),
         ],
         verbs=[
@@ -166,7 +179,7 @@ def register_carry_part() -> None:
             (
                 "feedback.settings_changed",
                 _("Feedback rules changed"),
-                _("%(actor)s changed the %(object)s"),
+                _("%(actor)s changed the feedback rules of %(object)s"),
             ),
             (
                 "feedback.root_cause_added",

@@ -20,6 +20,18 @@ from tests.factories import make_cycle, make_department, make_employee
 _seq = itertools.count(1)
 
 
+def ensure_root_causes() -> None:
+    """HR's starting list (feedback migration 0002), again if a transactional test of
+    another module emptied the tables."""
+    from importlib import import_module
+
+    causes = import_module("feedback.migrations.0002_root_causes").CAUSES
+    for position, (name, description) in enumerate(causes):
+        RootCause.objects.get_or_create(
+            name=name, defaults={"description": description, "position": position * 10}
+        )
+
+
 def interview_for(org, employee, *, status=InterviewStatus.HELD, causes=()) -> Interview:
     """The employee's interview with their reviewer (held by default, with its record)."""
     appraisal = appraisal_of(org, employee)

@@ -14,11 +14,16 @@ from goals.models import Goal, GoalStatus
 from perfcycle.models import AuditEvent, Cycle, Employee, Notification, Participation
 from perfcycle.services import enrol_employees
 from perfcycle.workflow import SYSTEM, ConcurrentEditError
-from tests.feedback.carry_factories import interview_for, next_cycle, propose
+from tests.feedback.carry_factories import ensure_root_causes, interview_for, next_cycle, propose
 from tests.feedback.factories import released_org
 from tests.workers import run_at_once
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _root_causes(db):
+    ensure_root_causes()
 
 
 @pytest.fixture
@@ -258,7 +263,7 @@ def test_a_carried_proposal_no_longer_changes(org):
         )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_runs_at_once_carry_once():
     org = released_org()
     interview = interview_for(org, org.employee)
