@@ -132,9 +132,25 @@ def _rules(ids):
     }
 
 
+def _goal_origins(goal_ids, *, for_owner: bool) -> dict:
+    """ "Agreed in your feedback interview of 2026" for the goals carried over."""
+    from feedback.selectors.carry import carried_origin
+
+    sentence = (
+        _("Agreed in your feedback interview of %(cycle)s")
+        if for_owner
+        else _("Agreed in the feedback interview of %(cycle)s")
+    )
+    return {
+        goal_id: sentence % {"cycle": proposal.participation.cycle.name}
+        for goal_id, proposal in carried_origin(goal_ids).items()
+    }
+
+
 def register_carry_part() -> None:
     from feedback.services.carry import carry_after_interview, carry_on_enrolment
     from feedback.services.events import on_interview_recorded
+    from goals.origins import register_goal_origin
     from perfcycle.audit import ObjectKind, register_sentences
     from perfcycle.phases import register_enrolment_hook
 
@@ -144,6 +160,7 @@ def register_carry_part() -> None:
     # (the core's enrolment hook), or at once when the interview is recorded after that.
     register_enrolment_hook(carry_on_enrolment)
     on_interview_recorded(carry_after_interview)
+    register_goal_origin(_goal_origins)
     register_sentences(
         _("Feedback"),
         kinds=[

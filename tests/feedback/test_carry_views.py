@@ -191,6 +191,10 @@ def test_the_employee_sees_their_goals_and_where_they_went(client, org, intervie
     goal = GoalProposal.objects.get().carried_goal
     detail = client.get(goal.get_absolute_url())
     assert detail.status_code == 200
+    assert f"Agreed in your feedback interview of {org.cycle.name}" in detail.content.decode()
+    client.force_login(org.manager.user)
+    theirs = client.get(goal.get_absolute_url()).content.decode()
+    assert f"Agreed in the feedback interview of {org.cycle.name}" in theirs
 
 
 def test_a_carried_goal_cannot_be_edited_from_the_interview(client, org, interview):
