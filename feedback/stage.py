@@ -148,9 +148,13 @@ def _goal_origins(goal_ids, *, for_owner: bool) -> dict:
 
 
 def register_carry_part() -> None:
-    from feedback.services.carry import carry_after_interview, carry_on_enrolment
+    from feedback.services.carry import (
+        carry_after_interview,
+        carry_on_enrolment,
+        release_deleted_goal,
+    )
     from feedback.services.events import on_interview_recorded
-    from goals.origins import register_goal_origin
+    from goals.origins import register_goal_delete_hook, register_goal_origin
     from perfcycle.audit import ObjectKind, register_sentences
     from perfcycle.phases import register_enrolment_hook
 
@@ -161,6 +165,7 @@ def register_carry_part() -> None:
     register_enrolment_hook(carry_on_enrolment)
     on_interview_recorded(carry_after_interview)
     register_goal_origin(_goal_origins)
+    register_goal_delete_hook(release_deleted_goal)
     register_sentences(
         _("Feedback"),
         kinds=[
@@ -192,6 +197,14 @@ def register_carry_part() -> None:
                 _("Next-cycle goal carried over"),
                 _("%(actor)s made %(whose)s next-cycle goal %(object)s a draft goal"),
                 _("%(actor)s made a next-cycle goal a draft goal"),
+            ),
+            (
+                "feedback.proposal_goal_deleted",
+                _("Carried goal deleted"),
+                _(
+                    "%(actor)s deleted the draft goal made from %(whose)s next-cycle goal %(object)s"
+                ),
+                _("%(actor)s deleted a draft goal made from a next-cycle goal"),
             ),
             (
                 "feedback.settings_changed",

@@ -21,17 +21,14 @@ class ProposalForm(forms.ModelForm):
         queryset=Indicator.objects.filter(is_active=True).order_by("name"),
         required=False,
         empty_label=_("No indicator"),
-        help_text=_("Optional: how the goal is measured (its unit is used unless you give one)."),
+        help_text=_("Optional: how the goal is measured (its unit, unless you give one)."),
     )
 
     class Meta:
         model = GoalProposal
         fields = ["title", "description", "indicator", "target", "unit", "weight"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {
-            "weight": _("Optional: the share of the next cycle's goals, 0–100 %."),
-            "target": _("Optional: the value to reach."),
-        }
+        help_texts = {"weight": "", "target": "", "unit": ""}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,6 +38,8 @@ class ProposalForm(forms.ModelForm):
         self.fields["weight"].label = _("Weight %")
         for name in ("target", "weight"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
+        for name in ("target", "unit", "weight"):
+            self.fields[name].widget.attrs["aria-describedby"] = "proposal-numbers-help"
 
 
 class FeedbackRulesForm(forms.Form):

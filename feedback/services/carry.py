@@ -7,9 +7,12 @@ each becomes a draft goal of the person's next participation when that cycle ope
 - ``carry_proposals``: the proposals of held interviews become draft goals (through
   goals' own ``draft_goal_for``) of the person's *next* participation — the first cycle
   of theirs that starts after the interview's cycle — while that cycle is in planning.
-  Exactly once: the waiting proposals are locked (``SELECT … FOR UPDATE``) and re-read
-  under the lock, and ``carried_goal`` is unique, so a second or concurrent run creates
-  nothing. Called by the core's enrolment hook (perfcycle.phases), after an interview is
+  Exactly once: the waiting proposals (``carried_at`` empty) are locked (``SELECT … FOR
+  UPDATE``) and re-read under the lock, and ``carried_goal`` is unique, so a second or
+  concurrent run creates nothing. If the person later deletes the draft goal (goals'
+  own ``delete_goal``), ``release_deleted_goal`` lets go of the link and keeps
+  ``carried_at``/``carried_into``: the proposal reads "removed from the next cycle" and
+  is never carried again. Called by the core's enrolment hook (perfcycle.phases), after an interview is
   recorded, and by the beat sweep (``sweep_carry_over``) for cycles in planning.
 """
 
@@ -71,7 +74,7 @@ def _require_editable(interview: Interview) -> None:
 
 
 def _require_waiting(proposal: GoalProposal) -> None:
-    if proposal.carried_goal_id is not None:
+    if proposal.carried_at is not None:
         raise ProposalError(
             _(
                 "This goal is already a draft goal of the next cycle: change it there, "
@@ -265,7 +268,7 @@ def carry_proposals(*, participation_ids, actor) -> int:
         targets = list(targets)
         waiting = set(
             GoalProposal.objects.filter(
-                carried_goal__isnull=True,
+                carried_at__isnull=True,
                 interview__status=InterviewStatus.HELD,
                 participation__employee_id__in=[t.employee_id for t in targets],
             ).values_list("participation__employee_id", flat=True)
@@ -282,7 +285,7 @@ def carry_proposals(*, participation_ids, actor) -> int:
 def _waiting_for(target: Participation):
     """Proposals of the person's held interviews of earlier cycles, not carried yet."""
     return GoalProposal.objects.filter(
-        carried_goal__isnull=True,
+        carried_at__isnull=True,
         interview__status=InterviewStatus.HELD,
         participation__employee_id=target.employee_id,
         participation__cycle__start_date__lt=target.cycle.start_date,
@@ -376,6 +379,21 @@ def _tell_carried(target: Participation, proposals: list[GoalProposal]) -> None:
         )
 
 
+def release_deleted_goal(*, goal, actor) -> None:
+    """goals.origins hook, inside delete_goal's transaction: the draft goal a proposal
+    became is being deleted by its owner; the proposal keeps when and where it was
+    carried (so it is not carried again) and the audit record keeps which goal it was."""
+    for proposal in GoalProposal.objects.select_for_update().filter(carried_goal=goal):
+        record_event(
+            actor=actor,
+            verb="feedback.proposal_goal_deleted",
+            obj=proposal,
+            before={"goal": goal.pk},
+        )
+        proposal.carried_goal = None
+        save_versioned(proposal, ["carried_goal"])
+
+
 def carry_on_enrolment(*, cycle, participation_ids, actor) -> None:
     """The core's enrolment hook (perfcycle.phases.register_enrolment_hook)."""
     if cycle.phase == Cycle.Phase.PLANNING:
@@ -399,7 +417,7 @@ def sweep_carry_over() -> int:
     """Beat: every participation of a cycle in planning whose person has waiting
     proposals of a held interview (idempotent: what is carried is not carried again)."""
     waiting_people = GoalProposal.objects.filter(
-        carried_goal__isnull=True, interview__status=InterviewStatus.HELD
+        carried_at__isnull=True, interview__status=InterviewStatus.HELD
     ).values("participation__employee_id")
     ids = list(
         Participation.objects.filter(

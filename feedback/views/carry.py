@@ -93,7 +93,7 @@ def carry_proposal_edit(request, pk):
             "interview": interview,
             "participation": interview.participation,
             "form": form,
-            "editable": proposal.carried_goal_id is None
+            "editable": proposal.carried_at is None
             and selectors.may_propose(request.user, interview),
         },
         status=status,

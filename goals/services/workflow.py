@@ -34,7 +34,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from goals import rollups, rules, selectors
+from goals import origins, rollups, rules, selectors
 from goals.models import (
     Goal,
     GoalComment,
@@ -460,6 +460,8 @@ def delete_goal(*, actor, goal: Goal) -> None:
             },
         )
         GoalComment.objects.filter(pk__in=[c.pk for c in comments]).delete()
+        # A later stage's link to the goal (goals.origins), e.g. feedback's proposal.
+        origins.before_delete(goal, actor=actor)
         parent_id = goal.parent_id
         goal.delete()
         rollups.refresh([parent_id])

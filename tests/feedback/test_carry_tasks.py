@@ -43,7 +43,7 @@ def carry_worker(transactional_db):
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_sweep_on_a_real_worker(carry_worker):
     """Through Redis to a worker: the goals once, then nothing."""
     org, later = joined_next_cycle()
@@ -52,4 +52,4 @@ def test_the_sweep_on_a_real_worker(carry_worker):
         result = tasks_carry.carry_over_sweep.apply_async(queue=QUEUE)
         assert result.get(timeout=30) == expected
     assert Goal.objects.filter(cycle=later, owner=org.employee).count() == 2
-    assert not GoalProposal.objects.filter(carried_goal__isnull=True).exists()
+    assert not GoalProposal.objects.filter(carried_at__isnull=True).exists()
