@@ -22,6 +22,7 @@ EMPLOYEE_NAV = {
     "notifications",
     "peerinput",
     "peerasked",
+    "nextcyclegoals",
 }
 MANAGER_NAV = {
     "teamhome",
@@ -48,6 +49,8 @@ HR_NAV = {
     "appraisaloverdue",
     "appraisalrelease",
     "allpeerapprovals",
+    "rootcausereport",
+    "rootcauselist",
 }
 
 HR_ONLY_GET = ["hr-home", "cycle-list", "cycle-create", "employee-list", "audit-list"]
