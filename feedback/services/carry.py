@@ -18,6 +18,7 @@ each becomes a draft goal of the person's next participation when that cycle ope
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +43,8 @@ from perfcycle.workflow import (
     lock_for_update,
     save_versioned,
 )
+
+logger = logging.getLogger(__name__)
 
 FIELDS = ["title", "description", "indicator", "target", "unit", "weight"]
 # Proposals are written before the interview and completed in it; not after a cancel.
@@ -278,8 +281,22 @@ def carry_proposals(*, participation_ids, actor) -> int:
             continue
         theirs = _next_participations({t.employee_id for t in targets})
         for target in targets:
-            carried += _carry_into(target, theirs[target.employee_id], actor=actor)
+            carried += _carry_or_log(target, theirs[target.employee_id], actor=actor)
     return carried
+
+
+def _carry_or_log(target: Participation, theirs: list[Participation], *, actor) -> int:
+    """One person's carry in a savepoint of its own: a goal the goals stage refuses (say,
+    the cycle left planning meanwhile) must not undo HR's enrolment of everyone else. It
+    stays waiting; the sweep tries again."""
+    try:
+        with transaction.atomic():
+            return _carry_into(target, theirs, actor=actor)
+    except DomainError as error:
+        logger.warning(
+            "Next-cycle goals of participation %s not carried: %s", target.pk, error.messages
+        )
+        return 0
 
 
 def _waiting_for(target: Participation):

@@ -112,6 +112,11 @@ def test_a_stale_rules_form_is_a_409_and_overwrites_nothing(client, org):
     assert FeedbackSettings.objects.get(pk=settings.pk).response_days == 9
 
 
+def test_the_rules_of_a_cycle_that_does_not_exist_are_not_found(client, org):
+    response = as_user(client, org.hr).get(reverse("feedback:carry-rules", args=[999_999]))
+    assert response.status_code == 404
+
+
 def test_a_closed_cycle_keeps_its_rules(client, org):
     settings = settings_for(org.cycle)
     Cycle.objects.filter(pk=org.cycle.pk).update(phase=Cycle.Phase.CLOSED)

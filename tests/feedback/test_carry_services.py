@@ -295,3 +295,37 @@ def test_the_owner_may_delete_a_carried_draft_and_it_is_not_carried_again(org):
     assert not carried_goals(org.employee, later).exists()
     event = AuditEvent.objects.get(verb="feedback.proposal_goal_deleted")
     assert event.before == {"goal": goal.pk} and event.actor_id == org.employee.user_id
+
+
+def test_a_goal_the_goals_stage_refuses_does_not_undo_the_enrolment(org, monkeypatch):
+    """One person's carry failing leaves the enrolment of everyone; the sweep retries."""
+    from goals.services import workflow
+
+    interview = interview_for(org, org.employee)
+    propose(interview, org.manager.user)
+    real = workflow.draft_goal_for
+
+    def refuse(**kwargs):
+        raise workflow.GoalWorkflowError("Not now.")
+
+    monkeypatch.setattr(services, "draft_goal_for", refuse)
+    later = next_cycle()
+    assert enrol(later, org.employee, org.colleague, actor=org.hr.user) == 2
+    assert Participation.objects.filter(cycle=later).count() == 2
+    assert not carried_goals(org.employee, later).exists()
+    monkeypatch.setattr(services, "draft_goal_for", real)
+    assert services.sweep_carry_over() == 1
+
+
+def test_an_indicator_gives_its_unit_and_a_retired_one_is_refused(org):
+    from tests.appraisal.factories import make_indicator
+
+    indicator = make_indicator(org.scale, name="Release count")
+    interview = interview_for(org, org.employee)
+    proposal = propose(interview, org.manager.user, indicator=indicator, unit="")
+    assert proposal.unit == indicator.unit
+    indicator.is_active = False
+    indicator.save(update_fields=["is_active"])
+    with pytest.raises(services.ProposalError) as error:
+        propose(interview, org.manager.user, indicator=indicator)
+    assert "no longer in use" in error.value.message_dict["indicator"][0]
