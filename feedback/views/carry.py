@@ -26,6 +26,8 @@ from perfcycle.views import attach_errors, hr_required, int_param, refusal_statu
 
 def _proposals_page(request, interview, *, form=None, status=200):
     editable = selectors.may_propose(request.user, interview)
+    proposals = selectors.proposals_of(interview)
+    weights = [p.weight for p in proposals if p.weight is not None]
     return render(
         request,
         "feedback/carry_proposals.html",
@@ -33,7 +35,8 @@ def _proposals_page(request, interview, *, form=None, status=200):
             "interview": interview,
             "participation": interview.participation,
             "cycle": interview.participation.cycle,
-            "proposals": selectors.proposals_of(interview),
+            "proposals": proposals,
+            "weight_total": sum(weights) if weights else None,
             "editable": editable,
             "is_proposer": selectors.is_proposer(request.user, interview),
             "form": form if form is not None else (ProposalForm() if editable else None),

@@ -64,6 +64,7 @@ def test_the_reviewer_adds_a_goal_and_sees_it_listed(client, org, interview):
     assert "“Ship the mobile app” added." in html
     assert "Both stores, by June." in html
     assert 'data-proposal-state="waiting"' in html
+    assert "Weights so far: 40\u00a0%" in html
     assert GoalProposal.objects.get().created_by == org.manager.user
 
 
