@@ -522,7 +522,7 @@ class GoalProposal(models.Model):
         indexes = [
             models.Index(
                 fields=["participation"],
-                condition=Q(carried_goal__isnull=True),
+                condition=Q(carried_at__isnull=True),
                 name="proposal_waiting_idx",
             ),
         ]

@@ -223,6 +223,11 @@ def register_audit_sentences() -> None:
                 _("Goal assigned"),
                 _("%(actor)s assigned %(owner)s the goal %(object)s"),
             ),
+            (
+                "goal.drafted_for",
+                _("Goal drafted from an earlier agreement"),
+                _("%(actor)s drafted the goal %(object)s for %(owner)s"),
+            ),
             ("goal.updated", _("Goal edited"), _("%(actor)s edited %(whose)s goal %(object)s")),
             (
                 "goal.deleted",

@@ -38,6 +38,13 @@ A stage registers them like this (e.g. ``appraisal/apps.py``)::
     def open_appraisals(*, cycle, actor) -> None:
         '''One not-started appraisal per participation (idempotent, bulk).'''
 
+An **enrolment hook** does a stage's work when people join a cycle:
+``hook(*, cycle, participation_ids, actor) -> None`` (``register_enrolment_hook``), called
+by ``perfcycle.services.enrol_employees`` inside its transaction with the ids of the
+participations it created (e.g. feedback carries the goals agreed in last cycle's interview
+into the new participations). Like a phase hook it writes through its stage's services, is
+idempotent, and a failure undoes the enrolment.
+
 A cycle whose ``auto_advance`` is set is moved on by ``advance_due_phases`` (Celery beat,
 ``perfcycle.tasks.advance_due_phases``, every 15 minutes) on the first run after the day
 of its current phase's deadline, in the organisation's time zone (``TIME_ZONE``): one
@@ -73,6 +80,7 @@ Hook = Callable[..., None]
 GUARDS: dict[str, list[Guard]] = {}
 ENTER_HOOKS: dict[str, list[Hook]] = {}
 LEAVE_HOOKS: dict[str, list[Hook]] = {}
+ENROLMENT_HOOKS: list[Hook] = []
 
 # Send-once kinds (perfcycle.SentReminder): HR hears of a stuck cycle once a day.
 BLOCKED_KIND = "phase_advance_blocked"
@@ -125,6 +133,22 @@ def register_phase_hook(*, hook: Hook, entering: str | None = None, leaving: str
         _add(ENTER_HOOKS, entering, hook)
     else:
         _add(LEAVE_HOOKS, leaving, hook)
+
+
+def register_enrolment_hook(hook: Hook) -> None:
+    """Run ``hook(cycle=..., participation_ids=..., actor=...)`` when people join a cycle,
+    inside the enrolment's transaction (see the module docstring)."""
+    if hook not in ENROLMENT_HOOKS:  # ready() may run more than once (tests, reloads)
+        ENROLMENT_HOOKS.append(hook)
+
+
+def run_enrolment_hooks(*, cycle: Cycle, participation_ids: list[int], actor) -> None:
+    """Every stage's enrolment hook for the new ``participation_ids`` of ``cycle``, in
+    registration order; the caller's transaction undoes the enrolment if one raises."""
+    if not participation_ids:
+        return
+    for hook in ENROLMENT_HOOKS:
+        hook(cycle=cycle, participation_ids=list(participation_ids), actor=actor)
 
 
 def _step_name(fn) -> str:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from perfcycle import access
+from perfcycle import access, phases
 from perfcycle.audit import Event, changes, record_events
 from perfcycle.formatting import format_date
 from perfcycle.models import Cycle, Employee, Notification, Participation
@@ -350,6 +350,14 @@ def enrol_employees(*, actor, cycle: Cycle, employees) -> int:
         ]
         Participation.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
         record_event(actor=actor, verb="cycle.enrolled", obj=cycle, after={"added": len(rows)})
+        if rows:
+            # The stages' enrolment hooks (perfcycle.phases), e.g. next-cycle goals.
+            new_ids = list(
+                Participation.objects.filter(
+                    cycle=cycle, employee_id__in=[row.employee_id for row in rows]
+                ).values_list("pk", flat=True)
+            )
+            phases.run_enrolment_hooks(cycle=cycle, participation_ids=new_ids, actor=actor)
     return len(rows)
 
 

@@ -364,6 +364,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks_consensus.consensus_deadlines_task",
         "schedule": crontab(hour=6, minute=45),
     },
+    # --- Feedback (stage 4), next-cycle goals (lane carry) ---
+    # Goals agreed in held interviews become drafts of the person's next cycle in planning
+    # (the enrolment hook does it at once; this catches interviews recorded later).
+    "feedback-carry-over": {
+        "task": "feedback.tasks.carry_over_sweep",
+        "schedule": crontab(minute=40),
+    },
+    # --- end of lane carry ---
 }
 
 # Production hardening: on when deployed (SECRET_KEY set) with DEBUG off. Local mode serves plain

@@ -34,7 +34,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from goals import rollups, rules, selectors
+from goals import origins, rollups, rules, selectors
 from goals.models import (
     Goal,
     GoalComment,
@@ -50,9 +50,11 @@ from perfcycle.notifications import notify
 from perfcycle.workflow import (
     DomainError,
     check_version,
+    is_system,
     lock_for_update,
     require_move,
     save_versioned,
+    user_of,
 )
 
 CONTENT_FIELDS = [
@@ -339,6 +341,44 @@ def assign_goal(*, actor, cycle: Cycle, owner: Employee, data: dict[str, Any]) -
     return goal
 
 
+def draft_goal_for(
+    *, actor, cycle: Cycle, owner: Employee, data: dict[str, Any], origin: str = ""
+) -> Goal:
+    """A goal agreed elsewhere (the next-cycle goals of a feedback interview) becomes a
+    draft of ``owner`` in ``cycle``: the owner's to edit and submit, the reviewer's to
+    approve, exactly as if the owner had drafted it. ``actor`` is the scheduler (SYSTEM),
+    HR, or the owner's reviewer in ``cycle``; ``origin`` (one line) goes into the audit
+    record. The caller tells the owner (one message for all the goals it drafts)."""
+    with transaction.atomic():
+        cycle = Cycle.objects.get(pk=cycle.pk)
+        participation = Participation.objects.filter(cycle=cycle, employee=owner).first()
+        if participation is None:
+            raise ValidationError(
+                {"owner": _("%(name)s is not taking part in this cycle.") % {"name": owner}}
+            )
+        if not is_system(actor):
+            employee = _employee(actor)
+            reviews = employee is not None and participation.reviewer_id == employee.pk
+            if owner.pk == getattr(employee, "pk", None) or not (reviews or access.is_hr(actor)):
+                raise PermissionDenied
+        _require_planning(cycle)
+        values = _clean_content(actor=actor, cycle=cycle, goal_id=None, data=data)
+        goal = Goal.objects.create(
+            cycle=cycle,
+            level=GoalLevel.INDIVIDUAL,
+            owner=owner,
+            status=GoalStatus.DRAFT,
+            created_by=user_of(actor),
+            **values,
+        )
+        rollups.refresh([goal.pk, goal.parent_id])
+        after = snapshot(goal, AUDIT_FIELDS)
+        if origin:
+            after["origin"] = origin
+        _audit(actor=actor, verb="goal.drafted_for", goal=goal, after=after)
+    return goal
+
+
 # --- Editing and deleting ----------------------------------------------------------------------
 
 
@@ -420,6 +460,8 @@ def delete_goal(*, actor, goal: Goal) -> None:
             },
         )
         GoalComment.objects.filter(pk__in=[c.pk for c in comments]).delete()
+        # A later stage's link to the goal (goals.origins), e.g. feedback's proposal.
+        origins.before_delete(goal, actor=actor)
         parent_id = goal.parent_id
         goal.delete()
         rollups.refresh([parent_id])

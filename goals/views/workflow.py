@@ -30,6 +30,7 @@ from goals.forms.workflow import (
     TeamFilterForm,
 )
 from goals.models import AdjustmentStatus, GoalLevel
+from goals.origins import origin_of
 from goals.services import adjustments
 from goals.services import workflow as services
 from perfcycle import access, paging
@@ -184,6 +185,11 @@ def goal_edit(request, pk):
 # --- A goal's page ------------------------------------------------------------------------
 
 
+def _owns(request, goal) -> bool:
+    employee = access.employee_of(request.user)
+    return employee is not None and goal.owner_id == employee.pk
+
+
 def _render_goal(request, goal, *, status: int = 200, **forms):
     adjustments = list(goal.adjustments.select_related("requested_by", "decided_by"))
     pending = next((a for a in adjustments if a.status == AdjustmentStatus.PENDING), None)
@@ -196,6 +202,7 @@ def _render_goal(request, goal, *, status: int = 200, **forms):
         "adjustments": adjustments,
         "pending_adjustment": pending,
         "actions": selectors.goal_actions(request.user, goal, pending_adjustment=pending),
+        "origin": origin_of(goal, for_owner=_owns(request, goal)),
         "return_form": forms.get("return_form") or ReturnForm(),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "decision_form": DecisionForm(),

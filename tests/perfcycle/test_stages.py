@@ -250,6 +250,7 @@ def test_employee_sees_no_hr_entries_and_my_work_is_current(org, login):
         "peerasked",
         "myresult",
         "myinterview",
+        "nextcyclegoals",
     }
     assert current_links(page) == ["my"]
     assert 'class="dropdown-item active" href="/me/" data-nav="my" aria-current="page"' in page
@@ -322,6 +323,7 @@ def test_cycle_page_actions_come_from_the_stages(org, login):
         "cycle-people",
         "checkin-settings",
         "appraisal-settings",
+        "feedback-rules",
         "cycle-edit",
     ]
     assert f'href="{reverse("goals:planning-progress")}?cycle={cycle.pk}"' in page

@@ -24,6 +24,7 @@ EMPLOYEE_NAV = {
     "peerasked",
     "myresult",
     "myinterview",
+    "nextcyclegoals",
 }
 MANAGER_NAV = {
     "teamhome",
@@ -54,6 +55,8 @@ HR_NAV = {
     "allpeerapprovals",
     "opendisputes",
     "interviewcompletion",
+    "rootcausereport",
+    "rootcauselist",
 }
 
 HR_ONLY_GET = ["hr-home", "cycle-list", "cycle-create", "employee-list", "audit-list"]
