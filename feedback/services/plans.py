@@ -462,7 +462,8 @@ def missing_for_signature(plan: ImprovementPlan) -> list[str]:
 
 def sign_plan(*, plan: ImprovementPlan, actor, expected_version) -> ImprovementPlan:
     """The employee or the manager signs the version of the plan their page showed. With
-    both signatures the plan is agreed; it starts on its start day."""
+    both signatures the plan is agreed; it starts on its start day (at once when that
+    day has come)."""
     require_actor(actor)
     with transaction.atomic():
         plan = _lock(plan)
@@ -495,21 +496,24 @@ def sign_plan(*, plan: ImprovementPlan, actor, expected_version) -> ImprovementP
                 obj=plan,
                 after={"starts_on": plan.starts_on.isoformat()},
             )
-            employee, manager = _people(plan)
-            notify_messages(
-                [
-                    Message(
-                        user.pk,
-                        user.email,
-                        _("Improvement plan agreed: it starts on %(date)s")
-                        % {"date": format_date(plan.starts_on)},
-                        "",
-                        url,
-                    )
-                    for user in (employee, manager)
-                ],
-                enqueue=True,
-            )
+            if plan.starts_on <= timezone.localdate():
+                _activate(plan, actor)  # its start day has come: no wait for the beat
+            else:
+                employee, manager = _people(plan)
+                notify_messages(
+                    [
+                        Message(
+                            user.pk,
+                            user.email,
+                            _("Improvement plan agreed: it starts on %(date)s")
+                            % {"date": format_date(plan.starts_on)},
+                            "",
+                            url,
+                        )
+                        for user in (employee, manager)
+                    ],
+                    enqueue=True,
+                )
         else:
             # The content is unchanged: the other side's open page can still sign it.
             plan.save(update_fields=[field])

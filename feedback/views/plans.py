@@ -100,7 +100,9 @@ def hr_plans(request):
 
 def _render(request, plan, *, status: int = 200, editor=None, **forms):
     page = selectors.plan_page(request.user, plan)
-    if editor is None and page.can_edit:
+    # An agreed plan reads as agreed; changing it (back to draft) is asked for.
+    editing = plan.status == PlanStatus.DRAFT or request.GET.get("edit") == "1"
+    if editor is None and page.can_edit and editing:
         editor = PlanEditor(
             plan=plan, causes=page.causes, actions=page.actions, checkpoints=page.checkpoints
         )
@@ -192,7 +194,9 @@ def plan_sign(request, pk):
         return _render(
             request, plan, status=refusal_status(error), sign_errors=list(error.messages)
         )
-    if plan.status == PlanStatus.AGREED:
+    if plan.status == PlanStatus.ACTIVE:
+        messages.success(request, _("You both signed: the plan is agreed and active from today."))
+    elif plan.status == PlanStatus.AGREED:
         messages.success(request, _("You both signed: the plan is agreed."))
     else:
         messages.success(request, _("Signed. The plan is agreed once the other side signs."))

@@ -32,7 +32,8 @@ def held_interview(org, person, *, deficiencies=DEFICIENCIES, causes=("Skills", 
         deficiencies=deficiencies,
         expectations="Steady delivery.",
     )
-    interview.root_causes.set(RootCause.objects.filter(name__in=causes))
+    # A transactional test (browser, worker) flushes the migration's list: make sure.
+    interview.root_causes.set([RootCause.objects.get_or_create(name=name)[0] for name in causes])
     return interview
 
 
@@ -55,7 +56,7 @@ def complete_input(plan, *, today=None, **changes) -> services.PlanInput:
         "gap": plan.gap or "Delivery slips.",
         "cause_ids": list(plan.causes.values_list("pk", flat=True)),
         "success_criteria": "Two releases on time in a row.",
-        "starts_on": today,
+        "starts_on": today + dt.timedelta(days=1),
         "ends_on": today + dt.timedelta(days=90),
         "actions": [
             services.ActionInput(
@@ -85,6 +86,8 @@ def written(plan, org, **changes) -> ImprovementPlan:
 
 
 def agreed(plan, org, **changes) -> ImprovementPlan:
+    """Both signed; it starts tomorrow unless told (a start day that has come makes it
+    active at once)."""
     plan = written(plan, org, **changes)
     services.sign_plan(plan=plan, actor=org.employee.user, expected_version=plan.version)
     plan.refresh_from_db()

@@ -147,6 +147,21 @@ def test_both_must_sign_before_it_is_agreed():
     assert any("agreed" in t for t in titles(org.employee))
 
 
+def test_agreeing_on_or_after_the_start_day_starts_the_plan_at_once():
+    org = released_org()
+    plan = written(required_plan(org), org, starts_on=TODAY())
+    services.sign_plan(plan=plan, actor=org.employee.user, expected_version=plan.version)
+    plan.refresh_from_db()
+    plan = services.sign_plan(plan=plan, actor=org.manager.user, expected_version=plan.version)
+    assert plan.status == PlanStatus.ACTIVE
+    verbs = list(
+        AuditEvent.objects.filter(verb__startswith="feedback.plan_a")
+        .order_by("pk")
+        .values_list("verb", flat=True)
+    )
+    assert verbs == ["feedback.plan_agreed", "feedback.plan_activated"]
+
+
 def test_a_signature_keeps_the_other_sides_page_signable():
     """Signing does not change the content: the manager's page, loaded before the
     employee signed, still signs that version."""
@@ -256,8 +271,8 @@ def test_dates_outside_the_plan_are_refused_at_their_rows():
 def test_a_retired_cause_cannot_be_added_but_one_already_named_stays():
     org = released_org()
     plan = required_plan(org)
-    skills = RootCause.objects.get(name="Skills")
-    process = RootCause.objects.get(name="Process")
+    skills = RootCause.objects.get_or_create(name="Skills")[0]
+    process = RootCause.objects.get_or_create(name="Process")[0]
     RootCause.objects.filter(pk__in=[skills.pk, process.pk]).update(is_active=False)
     kept = complete_input(plan, cause_ids=[skills.pk])
     services.save_plan(plan=plan, data=kept, actor=org.employee.user, expected_version=plan.version)
