@@ -187,6 +187,10 @@ def _running_plan(appraisal: Appraisal) -> ImprovementPlan | None:
 def _new_plan(*, appraisal: Appraisal, interview, required: bool, actor) -> ImprovementPlan:
     participation = appraisal.participation
     manager = participation.reviewer or appraisal.reviewer
+    if manager is None and interview is not None:
+        manager = interview.manager
+    if manager is None:
+        raise PlanError(_("This appraisal has no reviewer to support an improvement plan."))
     plan = ImprovementPlan(
         participation=participation,
         appraisal=appraisal,
