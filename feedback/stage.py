@@ -131,7 +131,7 @@ def register_plan_part() -> None:
             (
                 "feedback.plan_agreed",
                 _("Improvement plan agreed"),
-                _("%(actor)s's signature completed the agreement of %(whose)s %(object)s"),
+                _("%(actor)s signed last: %(whose)s %(object)s is agreed"),
             ),
             (
                 "feedback.plan_activated",

@@ -6,11 +6,13 @@ never reach any page, notification or email of the employee's plan."""
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import ImprovementPlan, NoteRole, PlanStatus, PreparationNote
 from perfcycle.models import Notification
+from perfcycle.services import deliver_notification_email
 from tests.feedback.factories import released_org
 from tests.feedback.plan_factories import active, held_interview, record, required_plan, written
 
@@ -295,3 +297,21 @@ def test_the_managers_private_notes_never_reach_the_employee(client, org):
     assert mine.exists()
     for note in mine:
         assert PRIVATE not in note.title and PRIVATE not in note.body
+    # The emails the outbox sends from them.
+    mail.outbox.clear()
+    for note in mine.filter(send_email=True):
+        deliver_notification_email(notification_id=note.pk)
+    assert mail.outbox, "the employee is emailed about the plan"
+    for message in mail.outbox:
+        assert PRIVATE not in message.subject and PRIVATE not in message.body
+        for alternative, _type in getattr(message, "alternatives", []):
+            assert PRIVATE not in alternative
+
+
+def test_hr_reads_the_plans_history_in_the_audit_log(client, org, plan):
+    plan = active(plan, org)
+    client.force_login(org.hr.user)
+    page = client.get(reverse("audit-list")).content.decode()
+    assert "started" in page and "signed last" in page
+    assert "improvement plan (" in page
+    assert "%(" not in page
