@@ -89,11 +89,18 @@ def _plans(ids):
 
 
 def register_plan_part() -> None:
-    from feedback.selectors.plans import checkin_panels, plan_todos
+    from feedback.models import ImprovementPlan
+    from feedback.selectors.plans import checkin_panels, plan_health, plan_todos
     from feedback.services.events import on_interview_recorded
     from feedback.services.plans import start_required_plan
     from perfcycle.audit import ObjectKind, register_sentences
-    from perfcycle.stages import register_checkin_panel, register_todo_provider
+    from perfcycle.stages import (
+        RemovalGuard,
+        register_checkin_panel,
+        register_health_provider,
+        register_removal_guard,
+        register_todo_provider,
+    )
 
     # A result below the qualified level starts the required plan when the interview is
     # recorded (the cycle's rules permitting).
@@ -102,6 +109,16 @@ def register_plan_part() -> None:
     register_todo_provider(plan_todos)
     # The running plan on the person's check-in pages (the next cycle's too).
     register_checkin_panel("feedback-plans", checkin_panels)
+    # HR's home: plans signed, running, outcomes, per open cycle.
+    register_health_provider(plan_health)
+
+    # A participant with an improvement plan stays in the cycle (the plan is theirs).
+    def plan_blockers(participation) -> list[str]:
+        if ImprovementPlan.objects.filter(participation=participation).exists():
+            return [_("has an improvement plan")]
+        return []
+
+    register_removal_guard(RemovalGuard(stage="feedback.plans", guard=plan_blockers))
     register_sentences(
         _("Feedback"),
         kinds=[

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from perfcycle.rollups import track_tables
+
 
 class Migration(migrations.Migration):
 
@@ -18,4 +20,6 @@ class Migration(migrations.Migration):
             model_name='improvementplan',
             constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'agreed', 'active', 'extended'])), fields=('appraisal',), name='plan_one_running_per_appraisal'),
         ),
+        # HR home's stored figures (perfcycle/rollups.py) read the plans and check-points.
+        track_tables("feedback_improvementplan", "feedback_plancheckpoint"),
     ]

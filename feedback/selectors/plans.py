@@ -48,9 +48,14 @@ from perfcycle import access
 from perfcycle.access import Relation
 from perfcycle.models import Cycle
 from perfcycle.selectors import Todo
-from perfcycle.stages import CheckinPanel
+from perfcycle.stages import CheckinPanel, Health
 
 S = PlanStatus
+# A plan starts on a released appraisal: none exists in a cycle before its appraisal phase.
+NO_PLANS_YET = (Cycle.Phase.PLANNING, Cycle.Phase.IMPLEMENTATION)
+# Where the to-dos look without a query: the people in, or reviewing, a cycle from its
+# appraisal phase on (see plan_todos).
+PLAN_PHASES = (Cycle.Phase.APPRAISAL, Cycle.Phase.FEEDBACK, Cycle.Phase.APPLICATION)
 OPEN = (S.DRAFT, S.AGREED, S.ACTIVE, S.EXTENDED)
 CLOSED = (S.COMPLETED, S.NOT_MET)
 
@@ -327,9 +332,14 @@ def hr_cycles():
 
 def plan_todos(viewer) -> list[Todo]:
     """The employee's plan to sign; for the manager, plans to sign and check-points to
-    record. One query, for everyone with an employee record."""
+    record. One query, for the people in or reviewing a cycle from its appraisal on."""
     employee = viewer.employee
     if employee is None:
+        return []
+    # No query for the many who are in, or review, no cycle that can have plans yet (the
+    # home pages' budget). A plan outliving its cycle's close is still reminded by the beat
+    # and shown on the person's check-ins.
+    if not viewer.own_participation_ids(*PLAN_PHASES) and not viewer.reviewed_ids(*PLAN_PHASES):
         return []
     today = timezone.localdate()
     due_points = Q(
@@ -444,5 +454,47 @@ def checkin_panels(participation, viewer) -> list[CheckinPanel]:
             template="feedback/plan_checkin_panel.html",
             context={"plans": plans, "today": today},
             order=50,
+        )
+    ]
+
+
+# --- HR home -------------------------------------------------------------------------
+
+
+def plan_health(cycle: Cycle, *, today: dt.date) -> list[Health]:
+    """The cycle's improvement plans on HR's home: signed by both (of all plans), with
+    those whose check-points go unrecorded as overdue, and the outcomes so far. One query;
+    nothing for a cycle without plans, and no query before the ratings can be released
+    (no plan can start before)."""
+    if cycle.phase in NO_PLANS_YET:
+        return []
+    figures = ImprovementPlan.objects.filter(participation__cycle=cycle).aggregate(
+        total=Count("pk"),
+        signed=Count("pk", filter=~Q(status=S.DRAFT)),
+        running=Count("pk", filter=Q(status__in=services.RUNNING)),
+        completed=Count("pk", filter=Q(status=S.COMPLETED)),
+        not_met=Count("pk", filter=Q(status=S.NOT_MET)),
+        missed=Count(
+            "pk",
+            filter=Q(status__in=services.RUNNING, checkpoints__status=CheckpointStatus.MISSED),
+            distinct=True,
+        ),
+    )
+    if not figures["total"]:
+        return []
+    url = f"{reverse('feedback:plan-hr')}?cycle={cycle.pk}"
+    return [
+        Health(
+            key="feedback_plans",
+            label=_("Improvement plans signed by both"),
+            url=url,
+            done=figures["signed"],
+            total=figures["total"],
+            overdue=figures["missed"],
+            parts=(
+                (_("Running"), figures["running"], f"{url}&status=active"),
+                (_("Completed"), figures["completed"], f"{url}&status=completed"),
+                (_("Not met"), figures["not_met"], f"{url}&status=not_met"),
+            ),
         )
     ]

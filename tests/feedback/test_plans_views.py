@@ -315,3 +315,36 @@ def test_hr_reads_the_plans_history_in_the_audit_log(client, org, plan):
     assert "started" in page and "signed last" in page
     assert "improvement plan (" in page
     assert "%(" not in page
+
+
+def test_hr_home_shows_the_plans_of_the_cycle(client, org, plan):
+    active(plan, org)
+    client.force_login(org.hr.user)
+    page = client.get(reverse("hr-home")).content.decode()
+    assert "Improvement plans signed by both" in page
+    assert f"{reverse('feedback:plan-hr')}?cycle={org.cycle.pk}" in page
+
+
+def test_a_participant_with_a_plan_cannot_leave_the_cycle(org, plan):
+    from perfcycle.stages import registry
+
+    reasons = registry.removal_blockers(plan.participation)
+    assert "has an improvement plan" in reasons
+
+
+def test_the_home_pages_ask_both_to_sign_then_the_manager_to_record(client, org, plan):
+    """To-dos: a draft waits for each side's signature; a running plan's check-point due
+    within a week waits for the manager."""
+    client.force_login(org.employee.user)
+    assert "Write and sign your improvement plan" in client.get(reverse("my-home")).content.decode()
+    client.force_login(org.manager.user)
+    page = client.get(reverse("team-home")).content.decode()
+    assert f"Write and sign the improvement plan of {org.employee.full_name}" in page
+    plan = active(plan, org)
+    point = plan.checkpoints.order_by("due_date").first()
+    point.due_date = timezone.localdate() + dt.timedelta(days=2)
+    point.save(update_fields=["due_date"])
+    page = client.get(reverse("team-home")).content.decode()
+    assert "Record 1 check-point of" in page
+    client.force_login(org.employee.user)
+    assert "improvement plan" not in client.get(reverse("my-home")).content.decode().lower()
