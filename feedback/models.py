@@ -349,6 +349,15 @@ class PlanStatus(models.TextChoices):
     NOT_MET = "not_met", _("Not met")
 
 
+# A plan still running (not closed): at most one per appraisal.
+RUNNING_PLAN_STATUSES = (
+    PlanStatus.DRAFT,
+    PlanStatus.AGREED,
+    PlanStatus.ACTIVE,
+    PlanStatus.EXTENDED,
+)
+
+
 class ImprovementPlan(models.Model):
     """A plan written together by the employee and the manager: the gap, the causes
     agreed in the interview, actions with owners, success criteria and check-points."""
@@ -413,10 +422,22 @@ class ImprovementPlan(models.Model):
                 | Q(ends_on__gte=models.F("starts_on")),
                 name="plan_ends_after_start",
             ),
+            # One running plan per appraisal: a required plan on an appraisal that already
+            # has one started by choice marks that one required (feedback/services/plans.py).
+            models.UniqueConstraint(
+                fields=["appraisal"],
+                condition=Q(status__in=RUNNING_PLAN_STATUSES),
+                name="plan_one_running_per_appraisal",
+            ),
         ]
 
     def __str__(self):
         return f"Improvement plan {self.pk}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("feedback:plan-detail", args=[self.pk])
 
 
 class ActionOwner(models.TextChoices):

@@ -372,6 +372,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=40),
     },
     # --- end of lane carry ---
+    # --- Feedback (stage 4), improvement plans (lane plans): agreed plans start on their
+    # day, check-points reminded once before, missed a week after.
+    "feedback-plan-schedule": {
+        "task": "feedback.tasks_plans.plan_schedule_task",
+        "schedule": crontab(hour=1, minute=45),
+    },
 }
 
 # Production hardening: on when deployed (SECRET_KEY set) with DEBUG off. Local mode serves plain

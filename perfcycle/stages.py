@@ -14,7 +14,10 @@ Every stage app (and the core itself, for its own entries) fills the registry fr
   untouched system-made rows (``register_removal_guard``);
 - health providers for HR's home (``register_health_provider``): per open cycle, what
   share of the stage's work is done and what is overdue, each with a link to its list;
-- exports, for the later stages' downloads (``register_export``).
+- exports, for the later stages' downloads (``register_export``);
+- check-in panels (``register_checkin_panel``): what a later stage shows on a person's
+  check-in page (e.g. the improvement plan's next check-point), rendered generically by
+  implementation, which never imports that stage.
 
 A new stage puts its registrations in ``<app>/stage.py`` and calls them from ready()
 (see goals/stage.py, implementation/stage.py)::
@@ -415,6 +418,18 @@ class Export:
     stage: str = "perfcycle"
 
 
+@dataclass(frozen=True)
+class CheckinPanel:
+    """One box on a check-in page: ``template`` rendered with ``context`` (the template
+    reads it as ``panel.context``). ``order`` places it among other stages' panels."""
+
+    key: str
+    title: Any
+    template: str
+    context: dict = field(default_factory=dict, compare=False, hash=False)
+    order: int = 100
+
+
 # --- What the core renders -----------------------------------------------------------------
 
 
@@ -445,6 +460,7 @@ class StageRegistry:
         self._todo_providers: dict[str, list[Callable]] = {"person": [], "hr": []}
         self._guards: dict[str, RemovalGuard] = {}
         self._health_providers: list[Callable] = []
+        self._checkin_panels: dict[str, Callable] = {}
         # The bar's layout per (roles, language, URL prefix): entries in order with their
         # labels, URLs and section headings resolved once per process (see ``_layout``).
         self._layouts: dict[tuple, list[tuple]] = {}
@@ -488,6 +504,13 @@ class StageRegistry:
         in a migration of its own (see implementation/migrations/0005_…)."""
         if provider not in self._health_providers:
             self._health_providers.append(provider)
+
+    def register_checkin_panel(self, key: str, provider: Callable) -> None:
+        """``provider(participation, viewer) -> list[CheckinPanel]``: what a stage shows on
+        the check-in pages of ``participation`` to ``viewer`` (nothing it may not read).
+        A few queries per page, none per row; nothing at all when it has nothing to show
+        is best (the check-in pages have a query budget)."""
+        self._put(self._checkin_panels, key, provider)
 
     # Reading -----------------------------------------------------------------------------
 
@@ -609,6 +632,15 @@ class StageRegistry:
             line for provider in self._health_providers for line in provider(cycle, today=today)
         ]
 
+    def checkin_panels(self, participation: Participation, viewer: Viewer) -> list[CheckinPanel]:
+        """Every stage's panels for ``participation``'s check-in pages, in order."""
+        panels = [
+            panel
+            for provider in self._checkin_panels.values()
+            for panel in provider(participation, viewer)
+        ]
+        return sorted(panels, key=lambda panel: (panel.order, panel.key))
+
     def removal_blockers(self, participation: Participation) -> list[str]:
         """Every stage's reasons why ``participation`` may not be deleted."""
         return [reason for g in self._guards.values() for reason in g.guard(participation)]
@@ -634,3 +666,4 @@ register_export = registry.register_export
 register_todo_provider = registry.register_todo_provider
 register_removal_guard = registry.register_removal_guard
 register_health_provider = registry.register_health_provider
+register_checkin_panel = registry.register_checkin_panel

@@ -29,7 +29,7 @@ from implementation.selectors import checkins as checkin_selectors
 from implementation.services import checkins as services
 from perfcycle import access
 from perfcycle.models import Cycle
-from perfcycle.stages import pick_cycle, running_first, viewer_for
+from perfcycle.stages import pick_cycle, registry, running_first, viewer_for
 from perfcycle.views import attach_errors, hr_required, refusal_status
 from perfcycle.views import int_param as _int_param
 
@@ -60,6 +60,10 @@ def my_checkins(request):
             "current": current,
             "history": history,
             "today": timezone.localdate(),
+            # What later stages show beside the check-ins (perfcycle.stages.CheckinPanel).
+            "checkin_panels": registry.checkin_panels(participation, viewer_for(request))
+            if participation is not None
+            else [],
         },
     )
 
@@ -80,6 +84,8 @@ def _render_checkin(request, checkin, *, status: int = 200, **forms):
         ),
         "comment_form": forms.get("comment_form") or CommentForm(),
         **checkin_selectors.checkin_thread(checkin),
+        # What later stages show beside the check-in (perfcycle.stages.CheckinPanel).
+        "checkin_panels": registry.checkin_panels(checkin.participation, viewer_for(request)),
     }
     return render(request, "implementation/checkin_detail.html", context, status=status)
 

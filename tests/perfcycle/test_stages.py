@@ -251,6 +251,7 @@ def test_employee_sees_no_hr_entries_and_my_work_is_current(org, login):
         "myresult",
         "myinterview",
         "nextcyclegoals",
+        "myplan",
     }
     assert current_links(page) == ["my"]
     assert 'class="dropdown-item active" href="/me/" data-nav="my" aria-current="page"' in page

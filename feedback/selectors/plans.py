@@ -1,0 +1,500 @@
+"""Improvement plans as each role reads them: the plan page, "My plan" (the employee),
+"Plans I support" (the manager), HR's list by status and outcome, the to-dos, and the
+panel on the person's check-in pages.
+
+Every plan is fetched through ``plans_visible_to`` (feedback/policies.py PLAN: the
+employee, the reviewer, the reviewer's manager, the chain above and HR): anything else is
+a 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from appraisal.models import Appraisal
+from feedback.models import (
+    RUNNING_PLAN_STATUSES,
+    CheckpointStatus,
+    ImprovementPlan,
+    PlanAction,
+    PlanCheckpoint,
+    PlanStatus,
+    RootCause,
+)
+from feedback.policies import PLAN
+from feedback.services import plans as services
+from perfcycle import access
+from perfcycle.access import Relation
+from perfcycle.models import Cycle
+from perfcycle.selectors import Todo
+from perfcycle.stages import CheckinPanel, Health
+
+S = PlanStatus
+# A plan starts on a released appraisal: none exists in a cycle before its appraisal phase.
+NO_PLANS_YET = (Cycle.Phase.PLANNING, Cycle.Phase.IMPLEMENTATION)
+# Where the to-dos look without a query: the people in, or reviewing, a cycle from its
+# appraisal phase on (see plan_todos).
+PLAN_PHASES = (Cycle.Phase.APPRAISAL, Cycle.Phase.FEEDBACK, Cycle.Phase.APPLICATION)
+OPEN = (S.DRAFT, S.AGREED, S.ACTIVE, S.EXTENDED)
+CLOSED = (S.COMPLETED, S.NOT_MET)
+
+
+def plans_visible_to(user):
+    return ImprovementPlan.objects.filter(PLAN.readable(user))
+
+
+def _with_people(qs):
+    return qs.select_related(
+        "participation__cycle",
+        "participation__employee__user",
+        "participation__employee__department",
+        "participation__reviewer__user",
+        "manager__user",
+        "appraisal",
+        "interview",
+    )
+
+
+def get_plan_for(user, plan_id) -> ImprovementPlan:
+    return get_object_or_404(_with_people(plans_visible_to(user)), pk=plan_id)
+
+
+def get_checkpoint_for(user, checkpoint_id) -> PlanCheckpoint:
+    return get_object_or_404(
+        PlanCheckpoint.objects.filter(plan__in=plans_visible_to(user)).select_related("plan"),
+        pk=checkpoint_id,
+    )
+
+
+def get_action_for(user, action_id) -> PlanAction:
+    return get_object_or_404(
+        PlanAction.objects.filter(plan__in=plans_visible_to(user)).select_related("plan"),
+        pk=action_id,
+    )
+
+
+def get_appraisal_for_plan(user, appraisal_id) -> Appraisal:
+    """A released appraisal the user reviews (404 otherwise): where a plan may start."""
+    qs = Appraisal.objects.filter(
+        access.participation_q(user, Relation.REVIEWER, "participation"),
+        released_at__isnull=False,
+    )
+    return get_object_or_404(qs, pk=appraisal_id)
+
+
+# --- One plan ------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanPage:
+    """What the plan page shows about one plan, and what the viewer may do with it."""
+
+    plan: ImprovementPlan
+    causes: list
+    actions: list
+    checkpoints: list
+    side: str | None  # "employee", "manager" or None (reading only)
+    can_edit: bool
+    can_sign: bool
+    signed_by_me: bool
+    can_start: bool
+    can_close: bool
+    can_record: set  # check-point ids the viewer may record now
+    can_tick: set  # action ids the viewer may tick off
+    missing: list  # what the plan lacks before it can be signed
+    today: dt.date
+
+    @property
+    def next_checkpoint(self):
+        return next((p for p in self.checkpoints if p.status == CheckpointStatus.UPCOMING), None)
+
+
+def plan_page(user, plan: ImprovementPlan, *, today: dt.date | None = None) -> PlanPage:
+    """The plan's causes, actions and check-points (three queries) and the viewer's
+    possible actions."""
+    today = today or timezone.localdate()
+    side = services.side_of(user, plan)
+    causes = list(plan.causes.all())
+    actions = list(plan.actions.order_by("position", "due_date", "pk"))
+    checkpoints = list(plan.checkpoints.select_related("recorded_by").order_by("due_date", "pk"))
+    for point in checkpoints:
+        point.plan = plan
+    editable = side is not None and plan.status in services.EDITABLE
+    signed_by_me = bool(
+        (side == "employee" and plan.employee_signed_at)
+        or (side == "manager" and plan.manager_signed_at)
+    )
+    missing = []
+    if side is not None and plan.status == S.DRAFT:
+        missing = _missing(plan, actions, checkpoints)
+    running = plan.status in services.RUNNING
+    return PlanPage(
+        plan=plan,
+        causes=causes,
+        actions=actions,
+        checkpoints=checkpoints,
+        side=side,
+        can_edit=editable,
+        can_sign=side is not None and plan.status == S.DRAFT and not signed_by_me,
+        signed_by_me=signed_by_me,
+        can_start=side == "manager" and plan.status == S.AGREED,
+        can_close=services.may_close(user, plan),
+        can_record={
+            p.pk for p in checkpoints if side == "manager" and services.may_record(p, today)
+        },
+        can_tick={
+            a.pk
+            for a in actions
+            if running and (side == "manager" or (side == "employee" and a.owner == "employee"))
+        },
+        missing=missing,
+        today=today,
+    )
+
+
+def _missing(plan, actions, checkpoints) -> list[str]:
+    """``services.missing_for_signature`` on what the page already loaded (no query)."""
+    missing = []
+    if not plan.gap.strip():
+        missing.append(_("Describe the gap."))
+    if not plan.success_criteria.strip():
+        missing.append(_("Write the success criteria."))
+    if plan.starts_on is None or plan.ends_on is None:
+        missing.append(_("Set the start and end dates."))
+    if not actions:
+        missing.append(_("Add at least one action."))
+    if not checkpoints:
+        missing.append(_("Add at least one check-point."))
+    return missing
+
+
+def cause_choices(plan: ImprovementPlan | None = None):
+    """Active root causes, plus any the plan already names (a retired one stays)."""
+    condition = Q(is_active=True)
+    if plan is not None and plan.pk:
+        condition |= Q(plans=plan)
+    return RootCause.objects.filter(condition).distinct().order_by("position", "name")
+
+
+# --- Lists ------------------------------------------------------------------------------
+
+
+def plan_rows(qs=None):
+    """What a list row shows: the person, cycle, manager, the next check-point and how
+    many actions are still open (each a subquery: no row multiplication)."""
+    qs = ImprovementPlan.objects.all() if qs is None else qs
+    open_actions = (
+        PlanAction.objects.filter(plan=OuterRef("pk"), done_at__isnull=True)
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return _with_people(qs).annotate(
+        next_checkpoint=_soonest_checkpoint(),
+        open_actions=Coalesce(Subquery(open_actions, output_field=IntegerField()), 0),
+    )
+
+
+def my_plans(user) -> list[ImprovementPlan]:
+    """The person's own plans, running first, then newest (one query)."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    rows = list(
+        plan_rows(ImprovementPlan.objects.filter(participation__employee=employee)).order_by(
+            "-created_at", "-pk"
+        )
+    )
+    return sorted(rows, key=lambda p: p.status not in OPEN)
+
+
+def _running_first():
+    return Case(When(status__in=OPEN, then=Value(0)), default=Value(1))
+
+
+def _soonest_checkpoint():
+    return Subquery(
+        PlanCheckpoint.objects.filter(plan=OuterRef("pk"), status=CheckpointStatus.UPCOMING)
+        .order_by("due_date")
+        .values("due_date")[:1]
+    )
+
+
+def supported_plans(user, *, status: str = ""):
+    """The lean list of the plans the user supports (as the participation's reviewer),
+    running first, then by next check-point."""
+    qs = ImprovementPlan.objects.filter(PLAN.q(user, Relation.REVIEWER))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.annotate(running=_running_first(), soonest=_soonest_checkpoint()).order_by(
+        "running", F("soonest").asc(nulls_last=True), "-created_at", "pk"
+    )
+
+
+def supported_counts(user) -> dict[str, int]:
+    rows = (
+        ImprovementPlan.objects.filter(PLAN.q(user, Relation.REVIEWER))
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict.fromkeys(S.values, 0)
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def startable_appraisals(user) -> list[Appraisal]:
+    """Released appraisals of open cycles the user reviews that have no running plan:
+    where a plan by choice can start (one query)."""
+    running = ImprovementPlan.objects.filter(
+        appraisal=OuterRef("pk"), status__in=RUNNING_PLAN_STATUSES
+    )
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    return list(
+        Appraisal.objects.filter(
+            access.participation_q(user, Relation.REVIEWER, "participation"),
+            released_at__isnull=False,
+        )
+        .exclude(participation__cycle__phase=Cycle.Phase.CLOSED)
+        .exclude(participation__employee=employee)
+        .exclude(Exists(running))
+        .select_related("participation__employee__user", "participation__cycle")
+        .order_by("participation__employee__user__last_name", "pk")[:100]
+    )
+
+
+# --- HR ---------------------------------------------------------------------------------
+
+STATUS_FILTERS = [("", gettext_lazy("All"))] + [(v, label) for v, label in S.choices]
+
+
+def hr_plans(*, cycle_id: int | None = None, status: str = "", kind: str = ""):
+    """HR's lean list (every plan), filtered; running first, newest first."""
+    qs = ImprovementPlan.objects.all()
+    if cycle_id:
+        qs = qs.filter(participation__cycle_id=cycle_id)
+    if status:
+        qs = qs.filter(status=status)
+    if kind == "required":
+        qs = qs.filter(required=True)
+    elif kind == "choice":
+        qs = qs.filter(required=False)
+    return qs.annotate(running=_running_first()).order_by("running", "-created_at", "-pk")
+
+
+def hr_counts(*, cycle_id: int | None = None) -> dict:
+    """Counts by status, and required vs by choice, in one query."""
+    qs = ImprovementPlan.objects.all()
+    if cycle_id:
+        qs = qs.filter(participation__cycle_id=cycle_id)
+    figures = qs.aggregate(
+        total=Count("pk"),
+        required=Count("pk", filter=Q(required=True)),
+        **{status: Count("pk", filter=Q(status=status)) for status in S.values},
+    )
+    return figures
+
+
+def hr_cycles():
+    """The cycles that have plans, newest first (for the filter)."""
+    return Cycle.objects.filter(
+        pk__in=ImprovementPlan.objects.values("participation__cycle_id")
+    ).order_by("-start_date", "-pk")
+
+
+# --- To-dos -------------------------------------------------------------------------------
+
+
+def plan_todos(viewer) -> list[Todo]:
+    """The employee's plan to sign; for the manager, plans to sign and check-points to
+    record. One query, for the people in or reviewing a cycle from its appraisal on."""
+    employee = viewer.employee
+    if employee is None:
+        return []
+    # No query for the many who are in, or review, no cycle that can have plans yet (the
+    # home pages' budget). A plan outliving its cycle's close is still reminded by the beat
+    # and shown on the person's check-ins.
+    if not viewer.own_participation_ids(*PLAN_PHASES) and not viewer.reviewed_ids(*PLAN_PHASES):
+        return []
+    today = timezone.localdate()
+    due_points = Q(
+        checkpoints__status=CheckpointStatus.UPCOMING,
+        checkpoints__due_date__lte=today + dt.timedelta(days=services.RECORD_EARLY_DAYS),
+    )
+    rows = list(
+        ImprovementPlan.objects.filter(
+            Q(participation__employee=employee) | Q(participation__reviewer=employee),
+            status__in=(S.DRAFT, S.ACTIVE, S.EXTENDED),
+        )
+        .annotate(
+            points_due=Count("checkpoints", filter=due_points),
+            first_due=Min("checkpoints__due_date", filter=due_points),
+        )
+        .values(
+            "pk",
+            "status",
+            "participation__employee_id",
+            "participation__employee__user__first_name",
+            "participation__employee__user__last_name",
+            "employee_signed_at",
+            "manager_signed_at",
+            "created_at",
+            "points_due",
+            "first_due",
+        )
+        .order_by("pk")
+    )
+    todos = []
+    for row in rows:
+        url = reverse("feedback:plan-detail", args=[row["pk"]])
+        mine = row["participation__employee_id"] == employee.pk
+        name = " ".join(
+            part
+            for part in (
+                row["participation__employee__user__first_name"],
+                row["participation__employee__user__last_name"],
+            )
+            if part
+        )
+        if row["status"] == S.DRAFT:
+            signed = row["employee_signed_at"] if mine else row["manager_signed_at"]
+            if signed is None:
+                todos.append(
+                    Todo(
+                        title=_("Write and sign your improvement plan")
+                        if mine
+                        else _("Write and sign the improvement plan of %(name)s") % {"name": name},
+                        url=url,
+                        action=_("Open plan"),
+                    )
+                )
+        elif not mine and row["points_due"]:
+            todos.append(
+                Todo(
+                    title=ngettext(
+                        "Record %(count)s check-point of %(name)s's improvement plan",
+                        "Record %(count)s check-points of %(name)s's improvement plan",
+                        row["points_due"],
+                    )
+                    % {"count": row["points_due"], "name": name},
+                    url=url,
+                    action=_("Record"),
+                    due=row["first_due"],
+                )
+            )
+    return todos
+
+
+# --- The check-in panel ----------------------------------------------------------------
+
+
+def checkin_panels(participation, viewer) -> list[CheckinPanel]:
+    """The person's running plans on their check-in pages (of any cycle: a plan agreed in
+    one cycle runs into the next), with the next check-point and the open actions due
+    soonest; only what the viewer may read. One query when there is none."""
+    plans = list(
+        ImprovementPlan.objects.filter(
+            PLAN.readable(viewer.user),
+            participation__employee_id=participation.employee_id,
+            status__in=services.RUNNING,
+        )
+        .select_related("participation__cycle")
+        .prefetch_related(
+            Prefetch(
+                "checkpoints",
+                queryset=PlanCheckpoint.objects.filter(status=CheckpointStatus.UPCOMING).order_by(
+                    "due_date", "pk"
+                ),
+                to_attr="upcoming",
+            ),
+            Prefetch(
+                "actions",
+                queryset=PlanAction.objects.filter(done_at__isnull=True).order_by("due_date", "pk"),
+                to_attr="open_actions",
+            ),
+        )
+        .order_by("ends_on", "pk")
+    )
+    if not plans:
+        return []
+    today = timezone.localdate()
+    for plan in plans:
+        plan.next_point = plan.upcoming[0] if plan.upcoming else None
+        plan.due_actions = plan.open_actions[:3]
+        plan.more_actions = len(plan.open_actions) - len(plan.due_actions)
+    return [
+        CheckinPanel(
+            key="improvement-plan",
+            title=_("Improvement plan"),
+            template="feedback/plan_checkin_panel.html",
+            context={"plans": plans, "today": today},
+            order=50,
+        )
+    ]
+
+
+# --- HR home -------------------------------------------------------------------------
+
+
+def plan_health(cycle: Cycle, *, today: dt.date) -> list[Health]:
+    """The cycle's improvement plans on HR's home: signed by both (of all plans), with
+    those whose check-points go unrecorded as overdue, and the outcomes so far. One query;
+    nothing for a cycle without plans, and no query before the ratings can be released
+    (no plan can start before)."""
+    if cycle.phase in NO_PLANS_YET:
+        return []
+    figures = ImprovementPlan.objects.filter(participation__cycle=cycle).aggregate(
+        total=Count("pk"),
+        signed=Count("pk", filter=~Q(status=S.DRAFT)),
+        running=Count("pk", filter=Q(status__in=services.RUNNING)),
+        completed=Count("pk", filter=Q(status=S.COMPLETED)),
+        not_met=Count("pk", filter=Q(status=S.NOT_MET)),
+        missed=Count(
+            "pk",
+            filter=Q(status__in=services.RUNNING, checkpoints__status=CheckpointStatus.MISSED),
+            distinct=True,
+        ),
+    )
+    if not figures["total"]:
+        return []
+    url = f"{reverse('feedback:plan-hr')}?cycle={cycle.pk}"
+    return [
+        Health(
+            key="feedback_plans",
+            label=_("Improvement plans signed by both"),
+            url=url,
+            done=figures["signed"],
+            total=figures["total"],
+            overdue=figures["missed"],
+            parts=(
+                (_("Running"), figures["running"], f"{url}&status=active"),
+                (_("Completed"), figures["completed"], f"{url}&status=completed"),
+                (_("Not met"), figures["not_met"], f"{url}&status=not_met"),
+            ),
+        )
+    ]
