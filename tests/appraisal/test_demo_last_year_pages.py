@@ -93,3 +93,23 @@ def test_the_cycle_pickers_switch_to_last_year_once_this_years_appraisal_opens(c
         assert re.search(rf'value="{previous.pk}" selected', picker.search(html).group(0)), url
     html = page(client, "employee", f"{reverse('appraisal:my-appraisal')}?cycle={previous.pk}")
     assert "Finalised" in html
+
+
+def test_hrs_appraisal_sub_navigation_marks_the_page_it_is_on(client):
+    """Progress (and the appraisal lists it links to), Calibration, Overdue, Release and
+    Rules: on each page its own link, and only it, is the current one."""
+    call_command("seed_demo", stdout=io.StringIO())
+    cycle = Cycle.objects.get(phase=Cycle.Phase.CLOSED)
+    current = re.compile(r'<a class="nav-link active" aria-current="page" [^>]*data-subnav="(\w+)"')
+    for key, url in (
+        ("progress", f"{reverse('appraisal:hr-progress')}?cycle={cycle.pk}"),
+        ("progress", f"{reverse('appraisal:hr-appraisals')}?cycle={cycle.pk}"),
+        ("calibration", f"{reverse('appraisal:calibration-board')}?cycle={cycle.pk}"),
+        ("overdue", f"{reverse('appraisal:hr-overdue')}?cycle={cycle.pk}"),
+        ("release", f"{reverse('appraisal:hr-release')}?cycle={cycle.pk}"),
+        ("rules", reverse("appraisal:appraisal-settings", args=[cycle.pk])),
+    ):
+        html = page(client, "hr", url)
+        nav = html.split('data-testid="appraisal-hr-nav"', 1)[1].split("</nav>", 1)[0]
+        assert current.findall(nav) == [key], url
+        assert nav.count('data-subnav="') == 5
