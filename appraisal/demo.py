@@ -62,7 +62,7 @@ from perfcycle.workflow import SYSTEM
 
 CENT = Decimal("0.01")
 # Where last year went for some people (1–5); everyone else gets a stable level between
-# 2.6 and 4.0. Their ratings scatter half a level around it.
+# 2.6 and 4.0. Their ratings scatter up to 0.6 around it.
 LEVELS = {
     "peer": 4.85,
     "laura.kim": 4.8,
@@ -148,8 +148,8 @@ def level_of(username: str, employee: int) -> float:
 
 
 def rating(level: float, *keys: int, bias: float = 0.0) -> int:
-    """A level of the 1–5 scale half a level around ``level`` (stable for ``keys``)."""
-    value = Decimal(str(level + bias + pseudo_random(*keys) - 0.5))
+    """A level of the 1–5 scale up to 0.6 around ``level`` (stable for ``keys``)."""
+    value = Decimal(str(level + bias + 1.2 * (pseudo_random(*keys) - 0.5)))
     return max(1, min(5, int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))))
 
 
@@ -181,6 +181,12 @@ def seed_last_year(cycle: Cycle) -> AppraisalSeed:
     return AppraisalSeed(
         appraisals=len(year.people), finalised=finalised, peer_answers=year.peer_answers
     )
+
+
+def _into_next_band(score: Decimal) -> Decimal:
+    """Just past the next band's lower edge (bands change at the halves of the scale)."""
+    edge = int(score + Decimal("0.5")) + Decimal("0.5")
+    return min(edge + Decimal("0.05"), Decimal(5))
 
 
 class Year:
@@ -498,8 +504,10 @@ class Year:
                 value, reason = item.suggested_rating + 1, OVERRIDE_REASON
             cited = []
             if evidence and (value <= 2 or value >= 5 or reason or k == 0):
-                for_item = [e for e in evidence if item.goal_id and e.goal_id == item.goal_id]
-                cited = [(for_item or evidence)[k % len(for_item or evidence)].pk]
+                # Another record than the one the person cited, where there is one.
+                own = [e for e in evidence if item.goal_id and e.goal_id == item.goal_id]
+                others = own[1:] or [e for e in evidence if e not in own[:1]] or evidence
+                cited = [others[k % len(others)].pk]
             data[item.pk] = assessment.ItemInput(
                 rating=value,
                 comment=MANAGER_COMMENTS[value],
@@ -532,7 +540,7 @@ class Year:
                     calibration.adjust_score(
                         appraisal_id=appraisal.pk,
                         session_id=session.pk,
-                        to_score=min(appraisal.final_score + Decimal("0.3"), Decimal(5)),
+                        to_score=_into_next_band(appraisal.final_score),
                         reason=CALIBRATION_REASON,
                         expected_version=appraisal.version,
                         actor=hr,
