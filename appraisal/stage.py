@@ -71,6 +71,21 @@ PEER_NAV: tuple = (
         stage=STAGE,
     ),
 )
+# HR's sub-navigation on the stage's HR pages (appraisal/hr_nav.html): key, label, URL
+# name, and the views each link is the current page on (as NavEntry.current_on).
+PROGRESS_PAGES = ("appraisal:hr-progress", "appraisal:hr-appraisals")
+CALIBRATION_PAGES = (
+    "appraisal:calibration-board",
+    "appraisal:calibration-start",
+    "appraisal:calibration-adjust",
+)
+HR_SUBNAV: tuple = (
+    ("progress", _("Progress"), "appraisal:hr-progress", PROGRESS_PAGES),
+    ("calibration", _("Calibration"), "appraisal:calibration-board", CALIBRATION_PAGES),
+    ("overdue", _("Overdue"), "appraisal:hr-overdue", ("appraisal:hr-overdue",)),
+    ("release", _("Release"), "appraisal:hr-release", ("appraisal:hr-release",)),
+    ("rules", _("Rules"), "appraisal:appraisal-settings", ("appraisal:appraisal-settings",)),
+)
 # HR: progress, calibration, overdue, release, close.
 CALIBRATION_NAV: tuple = (
     NavEntry(
@@ -80,7 +95,7 @@ CALIBRATION_NAV: tuple = (
         Area.HR,
         10,
         stage=STAGE,
-        current_on=("appraisal:hr-progress", "appraisal:hr-appraisals"),
+        current_on=PROGRESS_PAGES,
     ),
     NavEntry(
         "calibration",
@@ -89,6 +104,7 @@ CALIBRATION_NAV: tuple = (
         Area.HR,
         20,
         stage=STAGE,
+        current_on=CALIBRATION_PAGES,
     ),
     NavEntry(
         "appraisaloverdue",

@@ -10,7 +10,10 @@
   and last year's cycle, closed, for history; the months behind the current cycle
   (approvals, check-ins, progress, deviations, evidence) are written by the stages'
   demo modules (goals/demo.py, implementation/demo.py) for the 41 people of the demo
-  company (``history_people``), composed by ``manage.py seed_demo``;
+  company (``history_people``), composed by ``manage.py seed_demo``; with
+  ``last_year_history`` last year's cycle starts in planning with those 41 people only,
+  and appraisal/demo.py takes it through its phases to closed (``enrol_last_year`` then
+  adds everyone else, as before);
 - with ``employees=N``, about N - 41 more people in 44 sub-departments, each
   sub-department a tree with a manager per eight people.
 
@@ -25,9 +28,12 @@ Every demo person shares one password. It is hashed once and the hash reused: ha
 """
 
 import datetime as dt
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from unittest import mock
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -98,8 +104,14 @@ class NewPerson:
 # --- Entry point -------------------------------------------------------------------------
 
 
-def seed_demo(*, employees: int | None = None, today: dt.date | None = None) -> SeedResult:
-    """Create the demo org (or grow it to ``employees`` people); safe to run again."""
+def seed_demo(
+    *, employees: int | None = None, today: dt.date | None = None, last_year_history: bool = False
+) -> SeedResult:
+    """Create the demo org (or grow it to ``employees`` people); safe to run again.
+
+    ``last_year_history``: last year's cycle is created in planning, with the demo
+    company's people only, for the appraisal stage's demo to take through its phases
+    (``manage.py seed_demo``); without, it is created closed with everyone in it."""
     today = today or timezone.localdate()
     with transaction.atomic():
         created = not Employee.objects.filter(employee_number=core_number(0)).exists()
@@ -112,7 +124,7 @@ def seed_demo(*, employees: int | None = None, today: dt.date | None = None) -> 
         if employees is not None and employees > len(PEOPLE):
             added += _grow_large_org(employees - len(PEOPLE))
         if created:
-            current, previous = _create_cycles(today)
+            current, previous = _create_cycles(today, last_year_history=last_year_history)
         else:
             current, previous = _demo_cycles()
             if added and current is not None:
@@ -323,6 +335,19 @@ def history_people() -> list[int]:
     )
 
 
+@contextmanager
+def clock(when: dt.datetime) -> Iterator[None]:
+    """During the block, ``timezone.now()`` (and so ``timezone.localdate()``) is ``when``,
+    a second later at each call: the services a demo runs to write a year that is over
+    (appraisal/demo.py) stamp their rows, audit records and notifications with the day it
+    happened, as the audit log, which refuses any later UPDATE, must hold them. Only for
+    the seed command (one thread); a field whose default is ``timezone.now`` itself is
+    not reached and is dated by the caller."""
+    ticks = itertools.count()
+    with mock.patch("django.utils.timezone.now", lambda: when + dt.timedelta(seconds=next(ticks))):
+        yield
+
+
 class UserRef:
     """A user known by id only, as the actor of a seeded audit event (no row loaded)."""
 
@@ -444,13 +469,14 @@ def _grow_large_org(generated: int) -> int:
     return len(people)
 
 
-def _create_cycles(today: dt.date) -> tuple[Cycle, Cycle]:
-    """This year's cycle (implementation, everyone enrolled) and last year's (closed)."""
+def _create_cycles(today: dt.date, *, last_year_history: bool) -> tuple[Cycle, Cycle]:
+    """This year's cycle (implementation, everyone enrolled) and last year's: closed, or in
+    planning with the demo company's people when its history is to be written."""
     dates = cycle_dates(today)
     previous_dates = _year_earlier(dates)
     previous = _ensure_cycle(
         f"FY{previous_dates['start_date'].year} performance cycle",
-        Cycle.Phase.CLOSED,
+        Cycle.Phase.PLANNING if last_year_history else Cycle.Phase.CLOSED,
         previous_dates,
     )
     current = _ensure_cycle(
@@ -458,24 +484,38 @@ def _create_cycles(today: dt.date) -> tuple[Cycle, Cycle]:
         Cycle.Phase.IMPLEMENTATION,
         {**dates, "auto_advance": True},
     )
-    # Last year's cycle is history: everyone in the demo took part, with today's chart.
-    # (A closed cycle takes no new people through the service, so this is a plain load.)
+    if last_year_history:
+        # The 41 whose year is written; the leaver was still there then.
+        _enrol_last_year(previous, prefix=f"{NUMBER_PREFIX}C")
+    else:
+        enrol_last_year(previous)
+    if current.is_open:
+        _enrol_current(current)
+    return current, previous
+
+
+def enrol_last_year(previous: Cycle) -> int:
+    """Everyone in the demo takes part in last year's (closed) cycle, with today's chart:
+    it is history, so a closed cycle takes no new people through the service and this is
+    a plain load. Returns how many were added."""
+    return _enrol_last_year(previous, prefix=NUMBER_PREFIX)
+
+
+def _enrol_last_year(previous: Cycle, *, prefix: str) -> int:
     already = set(
         Participation.objects.filter(cycle=previous).values_list("employee_id", flat=True)
     )
-    Participation.objects.bulk_create(
+    rows = Participation.objects.bulk_create(
         [
             Participation(cycle=previous, employee_id=e_id, reviewer_id=m_id)
             for e_id, m_id in Employee.objects.filter(
-                employee_number__startswith=NUMBER_PREFIX
+                employee_number__startswith=prefix
             ).values_list("id", "manager_id")
             if e_id not in already
         ],
         batch_size=BATCH_SIZE,
     )
-    if current.is_open:
-        _enrol_current(current)
-    return current, previous
+    return len(rows)
 
 
 def _ensure_cycle(name: str, phase: str, dates: dict) -> Cycle:
@@ -501,8 +541,16 @@ def _enrol_current(cycle: Cycle) -> int:
 
 
 def _demo_cycles() -> tuple[Cycle | None, Cycle | None]:
-    """The demo's cycles on a later run: those the CEO takes part in, newest first."""
-    cycles = Cycle.objects.filter(participations__employee__employee_number=core_number(0))
-    current = cycles.exclude(phase=Cycle.Phase.CLOSED).order_by("-start_date").first()
-    previous = cycles.filter(phase=Cycle.Phase.CLOSED).order_by("-start_date").first()
+    """The demo's cycles on a later run, of those the CEO takes part in: the newest open
+    one, and the one before it (last year's: closed, or on its way there if writing its
+    history was interrupted); without an open one, the newest closed."""
+    cycles = list(
+        Cycle.objects.filter(participations__employee__employee_number=core_number(0)).order_by(
+            "-start_date", "-pk"
+        )
+    )
+    current = next((c for c in cycles if c.is_open), None)
+    if current is None:
+        return None, next(iter(cycles), None)
+    previous = next((c for c in cycles if c.start_date < current.start_date), None)
     return current, previous

@@ -176,8 +176,11 @@ class _Pending:
 
     def __call__(self):
         ids, self.ids = self.ids, []
-        # Rows of a savepoint that rolled back after we registered are gone: leave them out.
-        ids = list(Notification.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        # Rows of a savepoint that rolled back after we registered are gone, and a row taken
+        # out of the outbox since (a seed's history) has nothing to send: leave them out.
+        ids = list(
+            Notification.objects.filter(pk__in=ids, send_email=True).values_list("pk", flat=True)
+        )
         if ids:
             enqueue_emails(sorted(ids))
 

@@ -89,8 +89,25 @@ class AppraisalSettingsForm(forms.Form):
         empty_value=None,
         help_text=_("A rating this high or higher must cite at least one evidence item."),
     )
-    peer_min = forms.IntegerField(label=_("Fewest peers"), min_value=0, max_value=20)
-    peer_max = forms.IntegerField(label=_("Most peers"), min_value=1, max_value=20)
+    peer_min = forms.IntegerField(
+        label=_("Fewest peers"),
+        min_value=0,
+        max_value=20,
+        help_text=_(
+            "Managers approve at least this many before they ask. Raising it asks more of "
+            "the lists not sent yet; a list already sent is final, so it cannot go above "
+            "the shortest of those."
+        ),
+    )
+    peer_max = forms.IntegerField(
+        label=_("Most peers"),
+        min_value=1,
+        max_value=20,
+        help_text=_(
+            "Declined nominations do not count. It cannot go below a list already "
+            "nominated or approved: a new maximum withdraws no nomination."
+        ),
+    )
     peer_deadline = forms.DateField(
         label=_("Peers answer by"),
         required=False,

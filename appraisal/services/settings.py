@@ -8,12 +8,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from appraisal import scoring
-from appraisal.models import AppraisalSettings
+from appraisal.models import AppraisalSettings, PeerReview, PeerStatus
 from appraisal.selectors.settings import cycle_levels
 from appraisal.services.opening import settings_for
+from appraisal.services.peers import ASKED
 from perfcycle.audit import changes, record_event, snapshot
 from perfcycle.formatting import format_date, format_number
 from perfcycle.models import Cycle
@@ -101,6 +104,55 @@ def settings_problems(cycle: Cycle, levels: list[dict], data: dict[str, Any]) ->
     return problems
 
 
+def peer_limit_problems(cycle: Cycle, settings: AppraisalSettings, data) -> dict[str, str]:
+    """Why a changed fewest/most peers conflicts with the nominations the cycle already
+    has (empty when it does not; an unchanged limit is never refused). A new rule never
+    withdraws a nomination, so:
+
+    - the most peers cannot go below a list already nominated (waiting for the manager)
+      or approved — asked or not;
+    - the fewest cannot go above a list of peers already asked: that list is final.
+
+    A higher fewest is otherwise fine: lists not asked yet need that many approved
+    before the manager asks (the form's help text says so). One query."""
+    new_min, new_max = data["peer_min"], data["peer_max"]
+    raising_min = new_min > settings.peer_min
+    lowering_max = new_max < settings.peer_max
+    if not (raising_min or lowering_max):
+        return {}
+    lists = (
+        PeerReview.objects.filter(appraisal__participation__cycle=cycle)
+        .exclude(status=PeerStatus.DECLINED)
+        .order_by()
+        .values("appraisal_id")
+        .annotate(peers=Count("pk"), asked=Count("pk", filter=ASKED))
+    )
+    problems: dict[str, str] = {}
+    if lowering_max:
+        over = [row["peers"] for row in lists.filter(peers__gt=new_max)]
+        if over:
+            problems["peer_max"] = ngettext(
+                "%(count)s person already has up to %(most)s peers nominated or approved, more "
+                "than %(max)s: choose at least %(most)s (a new maximum withdraws no "
+                "nomination).",
+                "%(count)s people already have up to %(most)s peers nominated or approved, "
+                "more than %(max)s: choose at least %(most)s (a new maximum withdraws no "
+                "nomination).",
+                len(over),
+            ) % {"count": len(over), "most": max(over), "max": new_max}
+    if raising_min:
+        short = [row["asked"] for row in lists.filter(asked__gt=0, asked__lt=new_min)]
+        if short:
+            problems["peer_min"] = ngettext(
+                "The peers of %(count)s person were already asked, %(fewest)s of them, and a "
+                "list of peers is final once asked: choose at most %(fewest)s.",
+                "The peers of %(count)s people were already asked, as few as %(fewest)s, and "
+                "a list of peers is final once asked: choose at most %(fewest)s.",
+                len(short),
+            ) % {"count": len(short), "fewest": min(short)}
+    return problems
+
+
 def update_settings(
     *, actor, cycle: Cycle, data: dict[str, Any], expected_version
 ) -> AppraisalSettings:
@@ -126,6 +178,8 @@ def update_settings(
         if not levels:
             data["guideline"] = settings.guideline
         problems = settings_problems(cycle, levels, data)
+        if "peer_max" not in problems:
+            problems = {**peer_limit_problems(cycle, settings, data), **problems}
         if problems:
             raise SettingsError(problems)
         before = snapshot(settings, FIELDS)

@@ -238,7 +238,9 @@ def team_appraisals(request):
             "page": page,
             "rows": [(a, selectors.is_overdue(a, today)) for a in page.object_list],
             "counts": scope.counts(cycle),
-            "past_deadline": cycle.appraisal_deadline < today,
+            # Red only while it matters: a closed cycle's deadline is simply over.
+            "past_deadline": cycle.phase == cycle.Phase.APPRAISAL
+            and cycle.appraisal_deadline < today,
             "me_id": getattr(access.employee_of(request.user), "pk", 0),
         },
     )

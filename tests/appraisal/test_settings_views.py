@@ -257,3 +257,93 @@ def test_the_service_is_for_hr_only(org):
         update_settings(
             actor=org.manager.user, cycle=org.cycle, data={}, expected_version=settings.version
         )
+
+
+# --- Peer limits against the nominations already made -----------------------------------
+
+
+def _peer_org():
+    from tests.appraisal.peer_factories import peer_org
+
+    return peer_org(4)
+
+
+def _field_error(response, field: str) -> str:
+    html = response.content.decode()
+    start = html.index(f'id="div_id_{field}"')
+    return html[start : start + 1500]
+
+
+def test_a_maximum_below_the_nominations_waiting_is_refused_at_the_field(client):
+    """Four colleagues nominated, waiting for the manager: a maximum of 3 is refused at
+    its field, saying how many it must be at least; nothing is saved."""
+    from tests.appraisal.peer_factories import nominate
+
+    org = _peer_org()
+    nominate(org)
+    settings = settings_for(org.cycle)
+    before = stored(settings)
+
+    response = as_user(client, org.hr).post(url(org), valid(settings, peer_min="2", peer_max="3"))
+
+    assert response.status_code == 400
+    assert "choose at least 4" in _field_error(response, "peer_max")
+    assert stored(settings) == before
+
+
+def test_a_maximum_equal_to_the_longest_list_is_saved_and_declined_ones_do_not_count(client):
+    """The most peers may come down to the longest list of nominations; a declined
+    nomination is not part of a list."""
+    from appraisal.models import PeerReview
+    from appraisal.services import peers
+    from tests.appraisal.peer_factories import nominate
+
+    org = _peer_org()
+    nominate(org)
+    review = PeerReview.objects.filter(appraisal=org.appraisal).order_by("pk").first()
+    peers.decide_nomination(
+        review=review, approve=False, actor=org.manager.user, expected_version=review.version
+    )
+    settings = settings_for(org.cycle)
+
+    response = as_user(client, org.hr).post(url(org), valid(settings, peer_min="2", peer_max="3"))
+
+    assert response.status_code == 302
+    assert settings_for(org.cycle).peer_max == 3
+
+
+def test_a_minimum_above_a_list_already_asked_is_refused_at_the_field(client):
+    """Three peers asked: that list is final, so a minimum of 4 is refused at its field."""
+    from tests.appraisal.peer_factories import asked
+
+    org = _peer_org()
+    asked(org, org.peers[:3])
+    settings = settings_for(org.cycle)
+    before = stored(settings)
+
+    response = as_user(client, org.hr).post(url(org), valid(settings, peer_min="4", peer_max="5"))
+
+    assert response.status_code == 400
+    assert "choose at most 3" in _field_error(response, "peer_min")
+    assert stored(settings) == before
+
+
+def test_a_higher_minimum_applies_to_lists_not_asked_yet(client):
+    """Three approved, not asked yet: a minimum of 4 is saved, the page says what it does,
+    and the manager must approve a fourth before asking."""
+    from appraisal.services import peers
+    from appraisal.services.peers import PeerError
+    from tests.appraisal.peer_factories import approve_all, nominate
+
+    org = _peer_org()
+    nominate(org, org.peers[:3])
+    approve_all(org)
+    settings = settings_for(org.cycle)
+    page = as_user(client, org.hr).get(url(org)).content.decode()
+    assert "a list already sent is final" in page
+
+    response = client.post(url(org), valid(settings, peer_min="4", peer_max="5"))
+
+    assert response.status_code == 302
+    with pytest.raises(PeerError, match="Approve 1 more peer"):
+        peers.ask_peers(appraisal=org.appraisal, actor=org.manager.user)

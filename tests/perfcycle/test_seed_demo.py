@@ -1,6 +1,7 @@
 import datetime as dt
 import io
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -235,7 +236,8 @@ def test_plan_large_org_promotes_people_who_get_their_first_reports():
 
 
 def test_seed_demo_gives_everyone_a_weighted_goal_plan(db):
-    """The demo cycle comes with a goal cascade: each person's goals total 100 %."""
+    """The demo cycle comes with a goal cascade: each person's goals total 100 % (last
+    year's as well)."""
     from django.db.models import Sum
 
     from goals.models import Goal
@@ -243,11 +245,16 @@ def test_seed_demo_gives_everyone_a_weighted_goal_plan(db):
     call_command("seed_demo", stdout=io.StringIO())
     totals = (
         Goal.objects.filter(level=Goal.Level.INDIVIDUAL, status=Goal.Status.APPROVED)
-        .values("owner__user__username")
+        .values("cycle_id", "owner__user__username")
         .annotate(total=Sum("weight"))
     )
-    by_user = {row["owner__user__username"]: row["total"] for row in totals}
+    by_user = {
+        row["owner__user__username"]: row["total"]
+        for row in totals
+        if row["cycle_id"] == current_cycle().pk
+    }
     assert by_user["employee"] == 100
+    assert {row["total"] for row in totals} == {100}
     assert set(by_user.values()) == {100}
     assert Goal.objects.filter(level=Goal.Level.COMPANY).exists()
 
@@ -526,3 +533,135 @@ def test_a_large_org_writes_history_for_the_demo_company_only():
     assert {
         str(pk) for pk in goals.filter(owner=person("employee")).values_list("pk", flat=True)
     } <= approved
+
+
+# --- Last year: appraised and closed ---------------------------------------------------------
+
+
+def last_year() -> Cycle:
+    return Cycle.objects.get(phase=Cycle.Phase.CLOSED)
+
+
+def test_last_years_cycle_was_appraised_and_closed_for_everyone_in_the_demo_company():
+    """Each of the 41 people of the demo company has a finalised, released appraisal with a
+    score its breakdown adds up to; the scores spread from below "Meets expectations" to
+    "Outstanding", a couple at each end."""
+    from appraisal.models import Appraisal, AppraisalStatus
+    from appraisal.selectors.breakdown import breakdown_for
+
+    seed()
+
+    cycle = last_year()
+    appraisals = list(
+        Appraisal.objects.filter(participation__cycle=cycle).select_related(
+            "participation__employee"
+        )
+    )
+    assert len(appraisals) == len(demo.PEOPLE) == Participation.objects.filter(cycle=cycle).count()
+    for appraisal in appraisals:
+        assert appraisal.status == AppraisalStatus.FINALIZED
+        assert appraisal.released_at is not None and appraisal.final_score is not None
+        breakdown = breakdown_for(appraisal)
+        assert breakdown.final_score == appraisal.final_score
+        assert breakdown.band.label == appraisal.final_band
+        assert breakdown.lines
+    scores = sorted(a.final_score for a in appraisals)
+    assert 2 <= sum(score < Decimal("2.5") for score in scores) <= 4
+    assert 2 <= sum(score >= Decimal("4.5") for score in scores) <= 4
+    assert len({a.final_band for a in appraisals}) >= 4
+    # The CEO has no manager: HR reviewed her.
+    ceo = next(a for a in appraisals if a.participation.employee.employee_number == "DEMO-C001")
+    assert ceo.reviewer == person("hr")
+
+
+def test_last_years_appraisal_went_through_every_step_of_the_product():
+    """Evidence cited on both sides, one suggested rating overridden with a reason, peer
+    input from at least three colleagues for a few people (one nomination declined, one
+    questionnaire expired), one self-assessment locked at its deadline, one calibration
+    change with a reason in a locked session, the ratings released, the cycle closed by
+    its phase changes."""
+    from appraisal.models import (
+        AppraisalItem,
+        CalibrationAdjustment,
+        CalibrationSession,
+        CitedBy,
+        ItemEvidence,
+        PeerReview,
+        PeerStatus,
+    )
+
+    seed()
+
+    cycle = last_year()
+    in_cycle = {"appraisal__participation__cycle": cycle}
+    items = AppraisalItem.objects.filter(**in_cycle)
+    overridden = items.exclude(override_reason="")
+    assert overridden.count() == 1
+    item = overridden.get()
+    assert item.manager_rating != item.suggested_rating
+    assert item.appraisal.participation.employee == person("employee")
+    cited = ItemEvidence.objects.filter(item__in=items)
+    assert cited.filter(cited_by=CitedBy.SELF).exists()
+    assert cited.filter(cited_by=CitedBy.MANAGER).count() >= 41
+    answered = Counter(
+        PeerReview.objects.filter(**in_cycle, status=PeerStatus.ANSWERED).values_list(
+            "appraisal_id", flat=True
+        )
+    )
+    assert len(answered) >= 3 and min(answered.values()) >= 3
+    statuses = set(PeerReview.objects.filter(**in_cycle).values_list("status", flat=True))
+    assert {PeerStatus.DECLINED, PeerStatus.EXPIRED} <= statuses
+    assert items.filter(appraisal__self_locked_at_deadline=True).exists()
+    (adjustment,) = CalibrationAdjustment.objects.filter(**in_cycle)
+    assert adjustment.reason and adjustment.to_score != adjustment.from_score
+    assert adjustment.appraisal.participation.employee == person("employee2")
+    assert CalibrationSession.objects.get(cycle=cycle).status == "locked"
+    phases = AuditEvent.objects.filter(
+        verb="cycle.phase_changed", object_type="perfcycle.cycle", object_id=str(cycle.pk)
+    )
+    assert [e.after["phase"] for e in phases.order_by("created_at")] == [
+        "implementation",
+        "appraisal",
+        "feedback",
+        "application",
+        "closed",
+    ]
+
+
+def test_last_year_is_dated_last_year_and_sends_nothing_now():
+    """What the services wrote for last year carries last year's days (the audit log too);
+    its notifications are read history, none waiting in the email outbox."""
+    from appraisal.models import Appraisal
+    from perfcycle.models import Notification
+
+    seed()
+
+    cycle = last_year()
+    start, end = cycle.implementation_deadline, cycle.appraisal_deadline + dt.timedelta(days=1)
+    for appraisal in Appraisal.objects.filter(participation__cycle=cycle):
+        if appraisal.self_submitted_at is not None:
+            assert start < timezone.localdate(appraisal.self_submitted_at) <= end
+        assert start < timezone.localdate(appraisal.manager_submitted_at) <= end
+        assert start < timezone.localdate(appraisal.released_at) <= end
+        assert timezone.localdate(appraisal.finalized_at) == end
+    events = AuditEvent.objects.filter(verb__startswith="appraisal.")
+    assert events.exists()
+    assert all(start < timezone.localdate(e.created_at) <= end for e in events)
+    history = Notification.objects.filter(created_at__date__lte=cycle.end_date + dt.timedelta(1))
+    assert history.count() >= 41
+    assert not history.filter(read_at__isnull=True).exists()
+    assert not history.filter(send_email=True).exists()
+
+
+def test_last_year_follows_the_day_the_demo_is_seeded_and_the_large_org_gets_none():
+    """--today moves last year with it; the generated people of a large org take part in
+    last year's cycle (as history) without an appraisal."""
+    from appraisal.models import Appraisal
+
+    seed("--today", "2026-03-10", "--employees", "120")
+
+    cycle = last_year()
+    assert cycle.name == "FY2024 performance cycle"
+    assert cycle.end_date < current_cycle().start_date
+    assert Participation.objects.filter(cycle=cycle).count() == Employee.objects.count()
+    assert Appraisal.objects.filter(participation__cycle=cycle).count() == len(demo.PEOPLE)

@@ -6,10 +6,12 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from appraisal.demo import seed_last_year
 from goals.demo import seed_planning
 from implementation.demo import seed_implementation
 from implementation.services.checkins import open_checkins
 from perfcycle import demo
+from perfcycle.models import Cycle
 from perfcycle.workflow import SYSTEM
 
 
@@ -41,7 +43,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         today = today or timezone.localdate()
         try:
-            result = demo.seed_demo(employees=employees, today=today)
+            result = demo.seed_demo(employees=employees, today=today, last_year_history=True)
         except demo.DemoConflictError as error:
             raise CommandError(str(error)) from error
         # The command is the one place that composes every stage's demo data; the core's
@@ -53,6 +55,14 @@ class Command(BaseCommand):
             # than waiting for the nightly task, then give it the months behind it.
             open_checkins(cycle=result.current_cycle, today=today)
             seed_implementation(result.current_cycle, today=today, history_for=history_for)
+        previous = result.previous_cycle
+        if previous is not None and previous.phase == Cycle.Phase.PLANNING:
+            # Last year, appraised and closed by the services (the demo company's people),
+            # then everyone else of a large org joins it as history, as before.
+            seed_last_year(previous)
+            previous.refresh_from_db()
+            if previous.phase == Cycle.Phase.CLOSED:
+                demo.enrol_last_year(previous)
         elapsed = time.perf_counter() - started
 
         if result.created:
@@ -61,7 +71,7 @@ class Command(BaseCommand):
                     f"Demo organisation created: {result.total:,} people, "
                     f"{result.departments} departments, cycles "
                     f"“{result.current_cycle}” ({result.current_cycle.get_phase_display()}) "
-                    f"and “{result.previous_cycle}” ({result.previous_cycle.get_phase_display()}) "
+                    f"and “{previous}” ({previous.get_phase_display()}) "
                     f"in {elapsed:.1f} s."
                 )
             )
