@@ -5,6 +5,7 @@ imports this app.
 Each part of the stage keeps its entries in its own function and tuple below (interview,
 consensus, plans, next-cycle goals and HR), so they read apart and merge apart."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from perfcycle.models import Cycle
@@ -177,6 +178,7 @@ def register() -> None:
     register_consensus_part()
     register_plan_part()
     register_carry_part()
+    register_links()
 
 
 # --- Interview (lane interview) ----------------------------------------------------------
@@ -645,3 +647,50 @@ def register_carry_part() -> None:
             ),
         ],
     )
+
+
+# --- Links between the parts, on the interview page ----------------------------------------
+
+
+def _proposals_link(user, interview):
+    """Everyone who reads the interview reads its next-cycle goals (the reviewer writes
+    them there)."""
+    return (_("Next-cycle goals"), reverse("feedback:carry-proposals", args=[interview.pk]))
+
+
+def _result_link(user, interview):
+    """The employee answers the result (agree or dispute) once the interview is held."""
+    from feedback.models import InterviewStatus
+    from perfcycle import access
+
+    employee = access.employee_of(user)
+    if interview.status != InterviewStatus.HELD or employee is None:
+        return None
+    if employee.pk != interview.participation.employee_id:
+        return None
+    url = reverse("feedback:consensus-mine") + f"?cycle={interview.participation.cycle_id}"
+    return (_("My result and agreement"), url)
+
+
+def _plan_link(user, interview):
+    """The improvement plan of this appraisal, when there is one the user may read (one
+    query)."""
+    from feedback.models import ImprovementPlan
+    from feedback.policies import PLAN
+
+    plan = (
+        ImprovementPlan.objects.filter(PLAN.readable(user), appraisal_id=interview.appraisal_id)
+        .order_by("-created_at", "-pk")
+        .only("pk")
+        .first()
+    )
+    if plan is None:
+        return None
+    return (_("Improvement plan"), reverse("feedback:plan-detail", args=[plan.pk]))
+
+
+def register_links() -> None:
+    from feedback.selectors.interviews import register_interview_link
+
+    for provider in (_proposals_link, _result_link, _plan_link):
+        register_interview_link(provider)
