@@ -29,6 +29,7 @@ interrupted run leaves it there and the next run starts again).
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -139,12 +140,19 @@ class Person:
     user: object
     reviewer: object | None  # the reviewer's user
     level: float
+    # The pseudo-random draws' key: from the login, never a database id (ids differ
+    # from one database to the next, the demo must not).
+    key: int = 0
 
 
-def level_of(username: str, employee: int) -> float:
+def stable_key(username: str) -> int:
+    return zlib.crc32(username.encode())
+
+
+def level_of(username: str) -> float:
     if username in LEVELS:
         return LEVELS[username]
-    return 2.6 + 1.4 * pseudo_random(employee, 71)
+    return 2.6 + 1.4 * pseudo_random(stable_key(username), 71)
 
 
 def rating(level: float, *keys: int, bias: float = 0.0) -> int:
@@ -256,7 +264,8 @@ class Year:
                     username=username,
                     user=users[user_id],
                     reviewer=reviewers.get(reviewer_user),
-                    level=level_of(username, employee),
+                    level=level_of(username),
+                    key=stable_key(username),
                 )
             )
 
@@ -271,16 +280,19 @@ class Year:
         )
         final_day = cycle.implementation_deadline - dt.timedelta(days=6)
         mid_day = cycle.planning_deadline + (final_day - cycle.planning_deadline) / 2
-        updates, heaviest = [], {}
+        updates, heaviest, nth = [], {}, {}
         for goal in goals:
             person = by_employee.get(goal.owner_id)
             if person is None or goal.target is None:
                 continue
             first = heaviest.setdefault(goal.owner_id, goal.pk) == goal.pk
-            level = rating(person.level, goal.pk, 81)
+            index = nth[goal.owner_id] = nth.get(goal.owner_id, -1) + 1
+            level = rating(person.level, person.key, index, 81)
             if first and person.username == OVERRIDDEN:
                 level = 3  # the manager rates it 4, with a reason
-            achieved = Decimal(ACHIEVED[level]) + Decimal(int(6 * pseudo_random(goal.pk, 82)) - 3)
+            achieved = Decimal(ACHIEVED[level]) + Decimal(
+                int(6 * pseudo_random(person.key, index, 82)) - 3
+            )
             start = goal.baseline if goal.baseline is not None else Decimal(0)
             final = (start + (goal.target - start) * achieved / 100).quantize(CENT)
             goal.current_value = final
@@ -311,7 +323,7 @@ class Year:
         span = (self.cycle.implementation_deadline - first_day).days - 10
         rows = []
         for n, person in enumerate(self.people):
-            count = 3 + (pseudo_random(person.employee, 83) < 0.5)
+            count = 3 + (pseudo_random(person.key, 83) < 0.5)
             goal_ids = own.get(person.employee, [])
             for k in range(count):
                 title, description = EVIDENCE_TITLES[(n * 3 + k) % len(EVIDENCE_TITLES)]
@@ -451,7 +463,7 @@ class Year:
             ):
                 if (username, review.peer.user.username) in SILENT:
                     continue
-                given = {item.pk: rating(person.level, review.pk, 84) for item in items}
+                given = {item.pk: rating(person.level, person.key, k, 84) for item in items}
                 with clock(self.day(5 + k * 2, n * 30)):
                     peers.answer_peer_review(
                         review=review,
@@ -472,7 +484,7 @@ class Year:
             if late and item.goal_id is None:
                 data[item.pk] = assessment.ItemInput()  # a draft: the goals only
                 continue
-            value = rating(person.level, item.pk, 85, bias=0.3)
+            value = rating(person.level, person.key, item.position, 85, bias=0.3)
             cited = [e.pk for e in evidence if e.goal_id and e.goal_id == item.goal_id][:1]
             data[item.pk] = assessment.ItemInput(
                 rating=value, comment=SELF_COMMENTS[value], evidence=cited
@@ -498,7 +510,7 @@ class Year:
         evidence = self.evidence.get(person.participation, [])
         data = {}
         for k, item in enumerate(assessment.rated_items(appraisal)):
-            value = item.suggested_rating or rating(person.level, item.pk, 86)
+            value = item.suggested_rating or rating(person.level, person.key, item.position, 86)
             reason = ""
             if person.username == OVERRIDDEN and item.goal_id == self.heaviest.get(person.employee):
                 value, reason = item.suggested_rating + 1, OVERRIDE_REASON
