@@ -33,6 +33,7 @@ from feedback.models import (
     InterviewStatus,
 )
 from feedback.policies import ACKNOWLEDGEMENT, DISPUTE
+from feedback.selectors.todos import rows_for
 from feedback.services.consensus import may_dispute_more, may_resolve
 from perfcycle import access
 from perfcycle.models import Cycle
@@ -241,11 +242,9 @@ def consensus_todos(viewer) -> list[Todo]:
     todos: list[Todo] = []
     own = viewer.own_participation_ids(*AFTER_APPRAISAL)
     if own:
-        for cycle_id, due in (
-            Acknowledgement.objects.filter(participation_id__in=own, status=A.PENDING)
-            .values_list("participation__cycle_id", "due_date")
-            .order_by("due_date")
-        ):
+        waiting = (row for row in rows_for(viewer, own) if row["ack_status"] == A.PENDING)
+        for row in sorted(waiting, key=lambda row: row["ack_due"]):
+            cycle_id, due = row["cycle_id"], row["ack_due"]
             todos.append(
                 Todo(
                     title=_("Agree or disagree with your result"),

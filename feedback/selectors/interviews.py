@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from appraisal.models import Appraisal
 from feedback.models import Interview, InterviewStatus, PreparationNote, RootCause
 from feedback.policies import INTERVIEW
+from feedback.selectors.todos import rows_for
 from feedback.services.interviews import LIVE, note_role
 from feedback.services.settings import interviews_due, settings_for
 from perfcycle import access
@@ -317,7 +318,8 @@ def department_names(cycle: Cycle) -> list[str]:
 
 def interview_todos(viewer) -> list[Todo]:
     """The employee's interview to come (prepare), and the reviewer's interviews to
-    schedule and to record, in cycles in feedback. One query for all; none for someone
+    schedule and to record, in cycles in feedback. From the stage's one to-do query
+    (feedback/selectors/todos.py); none for someone
     with no participation in feedback who reviews nobody there."""
     if viewer.employee is None:
         return []
@@ -325,19 +327,7 @@ def interview_todos(viewer) -> list[Todo]:
     reviewed = viewer.reviewed_ids(Cycle.Phase.FEEDBACK)
     if not own and not reviewed:
         return []
-    rows = list(
-        Appraisal.objects.filter(participation_id__in=[*own, *reviewed], released_at__isnull=False)
-        .values(
-            "participation_id",
-            cycle_id=F("participation__cycle_id"),
-            deadline=F("participation__cycle__feedback_deadline"),
-            rule_due=F("participation__cycle__feedback_settings__interviews_due"),
-            interview_id=F("interview__pk"),
-            interview_status=F("interview__status"),
-            starts_at=F("interview__starts_at"),
-        )
-        .order_by("participation_id")
-    )
+    rows = rows_for(viewer, [*own, *reviewed])
     today = timezone.localdate()
     own_ids = set(own)
     todos = []

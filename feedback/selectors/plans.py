@@ -17,7 +17,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -43,6 +42,8 @@ from feedback.models import (
     RootCause,
 )
 from feedback.policies import PLAN
+from feedback.selectors.todos import PHASES as TODO_PHASES
+from feedback.selectors.todos import rows_for
 from feedback.services import plans as services
 from perfcycle import access
 from perfcycle.access import Relation
@@ -339,50 +340,20 @@ def plan_todos(viewer) -> list[Todo]:
     # No query for the many who are in, or review, no cycle that can have plans yet (the
     # home pages' budget). A plan outliving its cycle's close is still reminded by the beat
     # and shown on the person's check-ins.
-    if not viewer.own_participation_ids(*PLAN_PHASES) and not viewer.reviewed_ids(*PLAN_PHASES):
+    own = set(viewer.own_participation_ids(*TODO_PHASES))
+    reviewed = viewer.reviewed_ids(*TODO_PHASES)
+    if not own and not reviewed:
         return []
-    today = timezone.localdate()
-    due_points = Q(
-        checkpoints__status=CheckpointStatus.UPCOMING,
-        checkpoints__due_date__lte=today + dt.timedelta(days=services.RECORD_EARLY_DAYS),
-    )
-    rows = list(
-        ImprovementPlan.objects.filter(
-            Q(participation__employee=employee) | Q(participation__reviewer=employee),
-            status__in=(S.DRAFT, S.ACTIVE, S.EXTENDED),
-        )
-        .annotate(
-            points_due=Count("checkpoints", filter=due_points),
-            first_due=Min("checkpoints__due_date", filter=due_points),
-        )
-        .values(
-            "pk",
-            "status",
-            "participation__employee_id",
-            "participation__employee__user__first_name",
-            "participation__employee__user__last_name",
-            "employee_signed_at",
-            "manager_signed_at",
-            "created_at",
-            "points_due",
-            "first_due",
-        )
-        .order_by("pk")
-    )
+    # The stage's one to-do query (feedback/selectors/todos.py): each released appraisal
+    # with the plan on it that asks something.
+    rows = [row for row in rows_for(viewer, [*own, *reviewed]) if row["plan_pk"] is not None]
     todos = []
     for row in rows:
-        url = reverse("feedback:plan-detail", args=[row["pk"]])
-        mine = row["participation__employee_id"] == employee.pk
-        name = " ".join(
-            part
-            for part in (
-                row["participation__employee__user__first_name"],
-                row["participation__employee__user__last_name"],
-            )
-            if part
-        )
-        if row["status"] == S.DRAFT:
-            signed = row["employee_signed_at"] if mine else row["manager_signed_at"]
+        url = reverse("feedback:plan-detail", args=[row["plan_pk"]])
+        mine = row["participation_id"] in own
+        name = " ".join(part for part in (row["first_name"], row["last_name"]) if part)
+        if row["plan_status"] == S.DRAFT:
+            signed = row["plan_employee_signed"] if mine else row["plan_manager_signed"]
             if signed is None:
                 todos.append(
                     Todo(

@@ -25,6 +25,7 @@ EMPLOYEE_NAV = {
     "myresult",
     "myinterview",
     "nextcyclegoals",
+    "myplan",
 }
 MANAGER_NAV = {
     "teamhome",
@@ -36,6 +37,7 @@ MANAGER_NAV = {
     "peerapprovals",
     "teamdisputes",
     "teaminterviews",
+    "teamplans",
 }
 HR_NAV = {
     "hr",
@@ -57,6 +59,7 @@ HR_NAV = {
     "interviewcompletion",
     "rootcausereport",
     "rootcauselist",
+    "hrplans",
 }
 
 HR_ONLY_GET = ["hr-home", "cycle-list", "cycle-create", "employee-list", "audit-list"]
