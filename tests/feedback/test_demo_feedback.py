@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from appraisal.models import Appraisal
-from feedback.demo import DISPUTES, PROPOSALS, SILENT
+from feedback.demo import BY_CHOICE, DISPUTES, PROPOSALS, SILENT
 from feedback.models import (
     Acknowledgement,
     AcknowledgementStatus,
@@ -26,8 +26,10 @@ from feedback.models import (
     InterviewStatus,
     PlanStatus,
 )
+from feedback.services.settings import below_qualified, settings_for
 from implementation.models import CheckIn
-from perfcycle.models import AuditEvent, Cycle, Employee
+from perfcycle.models import AuditEvent, Cycle
+from tests.demo_pages import page
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +38,6 @@ pytestmark = pytest.mark.django_db
 def demo():
     call_command("seed_demo", stdout=io.StringIO())
     return Cycle.objects.get(phase=Cycle.Phase.CLOSED)
-
-
-def person(username: str) -> Employee:
-    return Employee.objects.select_related("user", "manager__user").get(user__username=username)
-
-
-def page(client, username: str, url: str) -> str:
-    client.force_login(person(username).user)
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
 
 
 def test_every_released_appraisal_of_last_year_was_interviewed_and_recorded(demo):
@@ -95,8 +86,14 @@ def test_the_people_below_the_qualified_level_have_a_signed_plan_running_into_th
     """Each required plan is agreed by both and active; its check-points up to today are
     recorded on their days, the next ones are upcoming this year."""
     today = timezone.localdate()
-    plans = ImprovementPlan.objects.filter(participation__cycle=demo, required=True)
+    plans = ImprovementPlan.objects.filter(participation__cycle=demo)
     assert plans.count() >= 2
+    assert plans.filter(required=True).count() >= 1
+    rules = settings_for(demo)
+    for appraisal in Appraisal.objects.filter(participation__cycle=demo):
+        if below_qualified(appraisal, rules):
+            assert plans.filter(appraisal=appraisal, required=True).exists()
+    assert plans.filter(participation__employee__user__username=BY_CHOICE).exists()
     left = plans.filter(participation__employee__user__is_active=False)
     assert [p.status for p in left] == [PlanStatus.NOT_MET]  # peter.hall, the leaver
     assert left[0].checkpoints.filter(status__in=["on_track", "behind"]).exists()
@@ -142,7 +139,7 @@ def test_the_person_with_a_plan_reads_it_and_sees_it_in_this_years_check_in(clie
     next check-point."""
     plan = (
         ImprovementPlan.objects.select_related("participation__employee__user")
-        .filter(participation__cycle=demo, required=True, status=PlanStatus.ACTIVE)
+        .filter(participation__cycle=demo, status=PlanStatus.ACTIVE)
         .order_by("pk")
         .first()
     )
@@ -190,6 +187,6 @@ def test_feedback_follows_the_day_the_demo_is_seeded():
     """--today: the plans still run into "this year" of that day."""
     day = dt.date(2025, 4, 30)
     call_command("seed_demo", "--today", day.isoformat(), stdout=io.StringIO())
-    plan = ImprovementPlan.objects.filter(required=True).first()
+    plan = ImprovementPlan.objects.filter(status=PlanStatus.ACTIVE).first()
     assert plan is not None and plan.ends_on > day
     assert plan.checkpoints.filter(due_date__gt=day, status=CheckpointStatus.UPCOMING).exists()
