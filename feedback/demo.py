@@ -27,12 +27,17 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from appraisal.models import Appraisal
+from django.db.models import F, OuterRef, Subquery
+
+from appraisal.models import Appraisal, RatingRevision
 from appraisal.services.assessment import rated_items
 from feedback.models import (
     Acknowledgement,
     ActionOwner,
+    Dispute,
+    GoalProposal,
     ImprovementPlan,
+    Interview,
     PlanStatus,
     RootCause,
 )
@@ -148,6 +153,39 @@ class FeedbackYear:
             last = max(due) + dt.timedelta(days=1)
             with clock(moment(last, 5)):
                 consensus.record_no_responses(today=last)
+        self._date_defaults()
+
+    def _date_defaults(self) -> None:
+        """The rows whose creation time is a field default (``timezone.now`` itself, which
+        the clock does not reach) carry the day they were written, as the appraisal demo
+        does for its own."""
+        cycle = self.cycle
+        interviews = Interview.objects.filter(participation__cycle=cycle)
+        interviews.update(created_at=F("scheduled_at"), updated_at=F("held_at"))
+        held = Interview.objects.filter(appraisal_id=OuterRef("appraisal_id")).values("held_at")
+        Acknowledgement.objects.filter(participation__cycle=cycle).update(
+            created_at=Subquery(held[:1])
+        )
+        Dispute.objects.filter(participation__cycle=cycle).update(
+            opened_at=Subquery(
+                Acknowledgement.objects.filter(pk=OuterRef("acknowledgement_id")).values(
+                    "responded_at"
+                )[:1]
+            )
+        )
+        RatingRevision.objects.filter(appraisal__participation__cycle=cycle).update(
+            revised_at=Subquery(
+                Dispute.objects.filter(item_id=OuterRef("item_id")).values("resolved_at")[:1]
+            )
+        )
+        ImprovementPlan.objects.filter(participation__cycle=cycle).update(
+            created_at=Subquery(held[:1]), updated_at=F("manager_signed_at")
+        )
+        GoalProposal.objects.filter(participation__cycle=cycle).update(
+            created_at=Subquery(
+                Interview.objects.filter(pk=OuterRef("interview_id")).values("scheduled_at")[:1]
+            )
+        )
 
     def _interview(self, n: int, appraisal: Appraisal, rules, causes: dict) -> None:
         participation = appraisal.participation
@@ -187,7 +225,8 @@ class FeedbackYear:
                     deficiencies="" if not chosen else DEFICIENCIES[n % len(DEFICIENCIES)],
                     root_causes=chosen,
                     expectations=EXPECTATIONS,
-                    agreed_actions="Monthly one-to-ones; the first check-in in the plan's week.",
+                    agreed_actions="Monthly one-to-ones, and the goals of the next cycle "
+                    "drafted together in its first week.",
                 ),
                 expected_version=interview.version,
             )
@@ -320,7 +359,9 @@ class FeedbackYear:
                         expected_version=checkpoint.version,
                         today=checkpoint.due_date,
                     )
-            if not stayed:
+            if stayed:
+                self._tick_actions(plan)
+            else:
                 plan.refresh_from_db()
                 with clock(moment(self.cycle.end_date, hour=16)):
                     plans.close_plan(
@@ -330,3 +371,12 @@ class FeedbackYear:
                         actor=plan.manager.user,
                         expected_version=plan.version,
                     )
+
+    def _tick_actions(self, plan: ImprovementPlan) -> None:
+        """The actions due by today are done, each ticked off by its owner's side on
+        its day."""
+        employee = plan.participation.employee.user
+        for action in plan.actions.filter(due_date__lte=self.today).order_by("due_date", "pk"):
+            actor = employee if action.owner == ActionOwner.EMPLOYEE else plan.manager.user
+            with clock(moment(action.due_date, hour=12)):
+                plans.mark_action_done(action=action, done=True, actor=actor)

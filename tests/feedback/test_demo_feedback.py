@@ -108,6 +108,7 @@ def test_the_people_below_the_qualified_level_have_a_signed_plan_running_into_th
         assert past and later
         assert all(p.status != CheckpointStatus.UPCOMING for p in past)
         assert all(p.status == CheckpointStatus.UPCOMING for p in later)
+        assert not plan.actions.filter(due_date__lte=today, done_at__isnull=True).exists()
         assert any(p.due_date <= demo.end_date for p in past)
 
 
@@ -190,3 +191,26 @@ def test_feedback_follows_the_day_the_demo_is_seeded():
     plan = ImprovementPlan.objects.filter(status=PlanStatus.ACTIVE).first()
     assert plan is not None and plan.ends_on > day
     assert plan.checkpoints.filter(due_date__gt=day, status=CheckpointStatus.UPCOMING).exists()
+
+
+def test_last_years_feedback_is_dated_last_year(demo):
+    """No row of last year's feedback reads as written today (the Changed-after-a-dispute
+    table shows the day the dispute was decided)."""
+    from appraisal.models import RatingRevision
+
+    def days(model, field):
+        rows = model.objects.filter(participation__cycle=demo).values_list(field, flat=True)
+        return {timezone.localdate(value) for value in rows}
+
+    end = demo.end_date
+    for model, field in [
+        (Interview, "created_at"),
+        (Acknowledgement, "created_at"),
+        (Dispute, "opened_at"),
+        (ImprovementPlan, "created_at"),
+        (GoalProposal, "created_at"),
+    ]:
+        assert max(days(model, field)) <= end, model.__name__
+    revised = RatingRevision.objects.filter(appraisal__participation__cycle=demo)
+    assert revised.exists()
+    assert all(demo.appraisal_deadline < timezone.localdate(r.revised_at) <= end for r in revised)
