@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -62,6 +63,8 @@ from perfcycle.models import Cycle, Employee, Notification, Participation
 from perfcycle.workflow import SYSTEM
 
 CENT = Decimal("0.01")
+# A later stage's demo step for one phase of last year: ``step(cycle, hr)``.
+DemoStep = Callable[[Cycle, object], None]
 # Where last year went for some people (1–5); everyone else gets a stable level between
 # 2.6 and 4.0. Their ratings scatter up to 0.6 around it.
 LEVELS = {
@@ -161,9 +164,15 @@ def rating(level: float, *keys: int, bias: float = 0.0) -> int:
     return max(1, min(5, int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))))
 
 
-def seed_last_year(cycle: Cycle) -> AppraisalSeed:
+def seed_last_year(cycle: Cycle, *, steps: Mapping[str, DemoStep] | None = None) -> AppraisalSeed:
     """Take last year's demo cycle, still in planning, through to closed (see the module
-    docstring); a cycle in any other phase is left as it is."""
+    docstring); a cycle in any other phase is left as it is.
+
+    ``steps`` are later stages' demo steps, by phase: each runs as ``step(cycle, hr)``
+    right after the cycle has moved into its phase, in the same transaction (so the
+    feedback stage writes its interviews between "released" and "closed" without this
+    stage importing it; ``manage.py seed_demo`` composes them)."""
+    steps = steps or {}
     hr = core.hr_group().user_set.filter(is_active=True).order_by("pk").first()
     if cycle.phase != Cycle.Phase.PLANNING or hr is None:
         return AppraisalSeed()
@@ -176,9 +185,14 @@ def seed_last_year(cycle: Cycle) -> AppraisalSeed:
         year.first_checkins()
         year.move(Cycle.Phase.APPRAISAL, cycle.implementation_deadline)
         year.appraise()
-        year.move(Cycle.Phase.FEEDBACK, cycle.appraisal_deadline)
-        year.move(Cycle.Phase.APPLICATION, cycle.feedback_deadline)
-        year.move(Cycle.Phase.CLOSED, cycle.application_deadline)
+        for phase, deadline in (
+            (Cycle.Phase.FEEDBACK, cycle.appraisal_deadline),
+            (Cycle.Phase.APPLICATION, cycle.feedback_deadline),
+            (Cycle.Phase.CLOSED, cycle.application_deadline),
+        ):
+            year.move(phase, deadline)
+            if phase in steps:
+                steps[phase](year.cycle, hr)
         # Last year's news: read a few hours after it came, and never in the email outbox.
         Notification.objects.filter(pk__gt=first_note).update(
             read_at=F("created_at") + dt.timedelta(hours=5), send_email=False

@@ -13,21 +13,11 @@ from django.utils.html import escape
 from appraisal.models import Appraisal, CalibrationAdjustment
 from perfcycle import phases
 from perfcycle.formatting import format_number
-from perfcycle.models import Cycle, Employee
+from perfcycle.models import Cycle
 from perfcycle.workflow import SYSTEM
+from tests.demo_pages import page, person
 
 pytestmark = pytest.mark.django_db
-
-
-def person(username: str) -> Employee:
-    return Employee.objects.select_related("user").get(user__username=username)
-
-
-def page(client, username: str, url: str) -> str:
-    client.force_login(person(username).user)
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
 
 
 def last_years(username: str) -> Appraisal:

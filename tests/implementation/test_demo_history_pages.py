@@ -10,20 +10,9 @@ from django.urls import reverse
 
 from goals.models import Goal
 from implementation.models import Deviation, Evidence
-from perfcycle.models import Employee
+from tests.demo_pages import page, person
 
 pytestmark = pytest.mark.django_db
-
-
-def person(username: str) -> Employee:
-    return Employee.objects.select_related("user").get(user__username=username)
-
-
-def page(client, username: str, url: str) -> str:
-    client.force_login(person(username).user)
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
 
 
 def test_every_demo_login_sees_the_months_behind_the_cycle(client):

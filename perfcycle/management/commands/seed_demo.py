@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from appraisal.demo import seed_last_year
+from feedback.demo import last_year_steps
 from goals.demo import seed_planning
 from implementation.demo import seed_implementation
 from implementation.services.checkins import open_checkins
@@ -58,8 +59,9 @@ class Command(BaseCommand):
         previous = result.previous_cycle
         if previous is not None and previous.phase == Cycle.Phase.PLANNING:
             # Last year, appraised and closed by the services (the demo company's people),
-            # then everyone else of a large org joins it as history, as before.
-            seed_last_year(previous)
+            # with the feedback stage's interviews, answers and plans on their days before
+            # the close; then everyone else of a large org joins it as history, as before.
+            seed_last_year(previous, steps=last_year_steps(today))
             previous.refresh_from_db()
             if previous.phase == Cycle.Phase.CLOSED:
                 demo.enrol_last_year(previous)
