@@ -17,9 +17,10 @@ its day of last year (``perfcycle.demo.clock``):
   their days; the later ones are upcoming, so this year's check-in pages show the plan
   (the plan of the demo's leaver ends "not met" at the cycle's end).
 
-The proposals are not carried: this year's demo cycle is already in implementation
-when last year is written (carrying needs the next cycle in planning), so they stay
-waiting, as the product leaves them.
+This year's demo cycle waits in planning while last year is written (``manage.py
+seed_demo``), so the goals agreed in the interviews are carried into it as drafts when
+each interview is recorded (``carry_after_interview``, through goals' ``draft_goal_for``);
+the goals demo then plans the rest of those people's weight and approves them with it.
 """
 
 from __future__ import annotations
@@ -72,11 +73,11 @@ DISPUTES = {
 }
 PROPOSALS = {
     "employee": (
-        ("Lead the platform migration's second phase", Decimal(100), "%", Decimal(30)),
-        ("Mentor the two new developers", Decimal(2), "people", Decimal(15)),
+        ("Lead the platform migration's second phase", Decimal(100), "%", Decimal(10)),
+        ("Mentor the two new developers", Decimal(2), "people", Decimal(10)),
     ),
-    "employee2": (("Grow EMEA renewals", Decimal(110), "% of target", Decimal(40)),),
-    "peer": (("Run the quarterly architecture review", Decimal(4), "reviews", Decimal(20)),),
+    "employee2": (("Grow EMEA renewals", Decimal(110), "% of target", Decimal(20)),),
+    "peer": (("Run the quarterly architecture review", Decimal(4), "reviews", Decimal(10)),),
 }
 ACHIEVEMENTS = {
     True: "We went through the goals one by one; the results you delivered this year "

@@ -27,6 +27,7 @@ audit event records what was seeded. It never creates users or hashes passwords.
 """
 
 import datetime as dt
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -55,11 +56,12 @@ from goals.models import (
     TemplateItem,
     TemplateSection,
 )
+from goals.rules import HUNDRED
 from perfcycle import services
 from perfcycle.audit import Event, Subject, record_event, record_events, snapshot
 from perfcycle.demo import UserRef, moment
 from perfcycle.demo import pseudo_random as _pseudo_random
-from perfcycle.models import Cycle, Department, Participation
+from perfcycle.models import AuditEvent, Cycle, Department, Participation
 from perfcycle.workflow import SYSTEM, user_of
 
 BATCH_SIZE = 2000
@@ -404,25 +406,88 @@ def _department_goals(cycle, indicators, company, people, actor) -> dict[int, li
     return goals
 
 
+def _split(total: Decimal, count: int) -> tuple[Decimal, ...]:
+    """``total`` % in ``count`` weights, multiples of 5 where they can be, the first the
+    largest: 55 in 2 is 30 + 25."""
+    if count <= 0 or total <= 0:
+        return ()
+    share = (total / count / 5).to_integral_value(rounding="ROUND_FLOOR") * 5
+    return (total - share * (count - 1), *([share] * (count - 1)))
+
+
+def _agreed_drafts(cycle) -> dict[int, list[Goal]]:
+    """Draft goals a person has before the demo plans their year and nothing else: the
+    ones agreed elsewhere (last cycle's feedback interview, carried in as drafts through
+    ``draft_goal_for``). Owner id → those goals, heaviest first."""
+    drafts: dict[int, list[Goal]] = defaultdict(list)
+    rows = Goal.objects.filter(cycle=cycle, level=GoalLevel.INDIVIDUAL).order_by(
+        "owner_id", "-weight", "pk"
+    )
+    settled = set()
+    for goal in rows:
+        if goal.status == GoalStatus.DRAFT:
+            drafts[goal.owner_id].append(goal)
+        else:
+            settled.add(goal.owner_id)
+    agreed = {owner: goals for owner, goals in drafts.items() if owner not in settled}
+    # Their rows were written under the demo's clock, but a column whose default is
+    # ``timezone.now`` is not reached by it: date them by their "drafted for" event.
+    by_pk = {str(g.pk): g for goals in agreed.values() for g in goals}
+    for object_id, at in AuditEvent.objects.filter(
+        object_type=Goal._meta.label_lower, object_id__in=list(by_pk), verb="goal.drafted_for"
+    ).values_list("object_id", "created_at"):
+        by_pk[object_id].created_at = at
+    return agreed
+
+
+def _approve_agreed(goals: list[Goal], users, employee: int, key: int, first: int) -> None:
+    """The person submits the drafts agreed in their interview with the demo's goals and
+    their reviewer approves them, on the same planning days (the history below)."""
+    owner_user, reviewer_user = users.get(employee, (None, None))
+    for j, goal in enumerate(goals, start=first):
+        goal.status = GoalStatus.APPROVED
+        goal.version += 2  # submitted, approved
+        goal.drafted_elsewhere = True  # its "drafted" event is the carry's own
+        if owner_user is not None:
+            goal.approval = _approval_moments(goal.cycle, key, j)
+            goal.created_by_id, goal.reviewer_user_id = owner_user, reviewer_user
+            goal.updated_at = goal.approval[2]
+
+
 def _individual_goals(
-    cycle, indicators, department_goals, people, actor, history_for=None
+    cycle, indicators, department_goals, people, actor, history_for=None, agreed=None, keys=None
 ) -> list[Goal]:
+    """Each person's 3–4 goals totalling 100 %; someone with drafts agreed in last cycle's
+    interview (``agreed``) keeps them after the demo's own, which share the rest of their
+    weight."""
     goals = []
+    agreed = agreed or {}
+    keys = keys or {}
     wanted = [p[0] for p in people if history_for is None or p[0] in history_for]
     users = _users(cycle, wanted)
     for employee, department_id, _manager_department in people:
-        count = 4 if _pseudo_random(employee, 1) < 0.5 else 3
+        # The draws' key: from the person's employee number, never a database id (ids
+        # differ from one database to the next, the demo must not).
+        key = keys.get(employee, employee)
+        count = 4 if _pseudo_random(key, 1) < 0.5 else 3
+        weights = WEIGHTS[count]
+        theirs = agreed.get(employee, [])
+        if theirs:
+            left = HUNDRED - sum((g.weight or Decimal(0) for g in theirs), Decimal(0))
+            weights = _split(left, count)
+            _approve_agreed(theirs, users, employee, key, first=len(weights))
+        count = len(weights)
         aligned_to = department_goals.get(department_id) or []
-        personal = _pseudo_random(employee, 2) < 0.05
-        for j, weight in enumerate(WEIGHTS[count]):
+        personal = _pseudo_random(key, 2) < 0.05
+        for j, weight in enumerate(weights):
             parent = aligned_to[j % len(aligned_to)] if aligned_to else None
             if j == count - 1 and personal:
                 plan, parent = PERSONAL_GOAL, None
             elif j == count - 1:
-                plan = GROWTH_GOALS[employee % len(GROWTH_GOALS)]
+                plan = GROWTH_GOALS[key % len(GROWTH_GOALS)]
             else:
-                theme = parent.theme if parent is not None else (employee + j) % 3
-                plan = INDIVIDUAL_GOALS[theme][(employee + j // 2) % 2]
+                theme = parent.theme if parent is not None else (key + j) % 3
+                plan = INDIVIDUAL_GOALS[theme][(key + j // 2) % 2]
             goal = _goal(
                 cycle,
                 plan,
@@ -432,12 +497,12 @@ def _individual_goals(
                 owner_id=employee,
                 parent=parent,
                 weight=weight,
-                current_value=_current_value(plan, employee, j),
+                current_value=_current_value(plan, key, j),
             )
             owner_user, reviewer_user = users.get(employee, (None, None))
             if owner_user is not None:
                 # Drafted by its owner, submitted, approved: version 3 (see below).
-                goal.approval = _approval_moments(cycle, employee, j)
+                goal.approval = _approval_moments(cycle, key, j)
                 goal.created_by_id, goal.reviewer_user_id = owner_user, reviewer_user
                 goal.created_at, goal.updated_at = goal.approval[0], goal.approval[2]
                 goal.version = 3
@@ -503,8 +568,13 @@ def _approval_history(cycle: Cycle, goals: list[Goal], *, actor) -> None:
         owner = UserRef(goal.created_by_id)
         reviewer = UserRef(goal.reviewer_user_id) if goal.reviewer_user_id else SYSTEM
         draft = GoalStatus.DRAFT
+        if not getattr(goal, "drafted_elsewhere", False):
+            events.append(
+                Event(
+                    owner, "goal.created", subject, after={**content, "status": draft}, at=drafted
+                )
+            )
         events += [
-            Event(owner, "goal.created", subject, after={**content, "status": draft}, at=drafted),
             Event(
                 owner,
                 "goal.submitted",
@@ -577,16 +647,23 @@ def seed_planning(cycle: Cycle, *, actor, history_for=None) -> PlanningSeed:
             .values_list("pk", flat=True)
         )
         company = _company_goals(cycle, indicators, actor)
-        people = list(
+        rows = list(
             Participation.objects.filter(cycle=cycle, employee__is_active=True)
             .order_by("employee_id")
             .values_list(
-                "employee_id", "employee__department_id", "employee__manager__department_id"
+                "employee_id",
+                "employee__department_id",
+                "employee__manager__department_id",
+                "employee__employee_number",
             )
         )
+        people = [row[:3] for row in rows]
+        keys = {row[0]: zlib.crc32(row[3].encode()) for row in rows}
         department_goals = _department_goals(cycle, indicators, company, people, actor)
+        agreed = _agreed_drafts(cycle)
         planned = set(
             Goal.objects.filter(cycle=cycle, level=GoalLevel.INDIVIDUAL)
+            .exclude(owner_id__in=agreed)
             .order_by()
             .values_list("owner_id", flat=True)
             .distinct()
@@ -594,14 +671,16 @@ def seed_planning(cycle: Cycle, *, actor, history_for=None) -> PlanningSeed:
         newcomers = [p for p in people if p[0] not in planned]
         history_for = None if history_for is None else set(history_for)
         created = _individual_goals(
-            cycle, indicators, department_goals, newcomers, actor, history_for
+            cycle, indicators, department_goals, newcomers, actor, history_for, agreed, keys
         )
+        carried = [g for p in newcomers for g in agreed.get(p[0], [])]
+        Goal.objects.bulk_update(carried, ["status", "version", "created_at", "updated_at"])
         cascade = list(
             Goal.objects.filter(cycle=cycle)
             .exclude(level=GoalLevel.INDIVIDUAL)
             .exclude(pk__in=seeded_before)
         )
-        _approval_history(cycle, [*cascade, *created], actor=actor)
+        _approval_history(cycle, [*cascade, *created, *carried], actor=actor)
         rollups.rebuild([cycle.pk])  # bulk_create bypasses the services' refresh
         counts = defaultdict(int)
         for row in (

@@ -38,6 +38,7 @@ from unittest import mock
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from perfcycle import services
@@ -479,9 +480,11 @@ def _create_cycles(today: dt.date, *, last_year_history: bool) -> tuple[Cycle, C
         Cycle.Phase.PLANNING if last_year_history else Cycle.Phase.CLOSED,
         previous_dates,
     )
+    # With last year's history to write, this year's cycle waits in planning until last
+    # year's interviews have agreed its first goals (``start_implementation``).
     current = _ensure_cycle(
         f"FY{dates['start_date'].year} performance cycle",
-        Cycle.Phase.IMPLEMENTATION,
+        Cycle.Phase.PLANNING if last_year_history else Cycle.Phase.IMPLEMENTATION,
         {**dates, "auto_advance": True},
     )
     if last_year_history:
@@ -492,6 +495,34 @@ def _create_cycles(today: dt.date, *, last_year_history: bool) -> tuple[Cycle, C
     if current.is_open:
         _enrol_current(current)
     return current, previous
+
+
+def start_implementation(cycle: Cycle) -> None:
+    """This year's demo cycle, planned, moves into implementation as HR moved it: the
+    morning after its planning deadline, once nothing blocks it (the stages' guards), with
+    the audit record dated then. The stages' entry hooks are not run: the command opens
+    this period's check-ins and writes the months behind them (a hook run on that morning
+    would open the first period's instead). A cycle in any other phase is left alone."""
+    from perfcycle.phases import phase_blockers
+
+    if cycle.phase != Cycle.Phase.PLANNING:
+        return
+    blockers = phase_blockers(cycle)
+    if blockers:
+        raise DemoConflictError(" ".join(str(b) for b in blockers))
+    hr = services.hr_group().user_set.filter(is_active=True).order_by("pk").first()
+    with clock(moment(cycle.planning_deadline + dt.timedelta(days=1), hour=8)):
+        Cycle.objects.filter(pk=cycle.pk).update(
+            phase=Cycle.Phase.IMPLEMENTATION, version=F("version") + 1
+        )
+        services.record_event(
+            actor=hr or SYSTEM,
+            verb="cycle.phase_changed",
+            obj=cycle,
+            before={"phase": Cycle.Phase.PLANNING},
+            after={"phase": Cycle.Phase.IMPLEMENTATION},
+        )
+    cycle.refresh_from_db()
 
 
 def enrol_last_year(previous: Cycle) -> int:

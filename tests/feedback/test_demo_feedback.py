@@ -27,6 +27,7 @@ from feedback.models import (
     PlanStatus,
 )
 from feedback.services.settings import below_qualified, settings_for
+from goals.models import Goal, GoalStatus
 from implementation.models import CheckIn
 from perfcycle.models import AuditEvent, Cycle
 from tests.demo_pages import page
@@ -112,12 +113,39 @@ def test_the_people_below_the_qualified_level_have_a_signed_plan_running_into_th
         assert any(p.due_date <= demo.end_date for p in past)
 
 
-def test_next_cycle_goals_were_proposed_and_wait_as_this_year_was_already_planned(demo):
-    """The proposals are on the held interviews; this year's cycle was in implementation
-    when last year was written, so none was carried into it."""
-    proposals = GoalProposal.objects.filter(participation__cycle=demo)
+def test_the_goals_agreed_in_the_interviews_open_this_years_cycle(demo):
+    """The proposals on last year's held interviews became this year's goals, each once,
+    linked back to its interview: carried as drafts while this year's cycle was in
+    planning, then submitted with the person's other goals and approved, weights 100 %."""
+    proposals = GoalProposal.objects.filter(participation__cycle=demo).select_related(
+        "carried_goal", "carried_into__cycle", "interview"
+    )
     assert proposals.count() == sum(len(v) for v in PROPOSALS.values())
-    assert not proposals.filter(carried_at__isnull=False).exists()
+    current = Cycle.objects.get(phase=Cycle.Phase.IMPLEMENTATION)
+    for proposal in proposals:
+        goal = proposal.carried_goal
+        assert proposal.carried_into.cycle == current
+        assert proposal.interview.status == InterviewStatus.HELD
+        assert goal.title == proposal.title and goal.weight == proposal.weight
+        assert goal.owner_id == proposal.participation.employee_id
+        assert goal.status == GoalStatus.APPROVED
+        verbs = list(
+            AuditEvent.objects.filter(object_type="goals.goal", object_id=str(goal.pk))
+            .order_by("created_at", "pk")
+            .values_list("verb", "created_at")
+        )
+        assert [v for v, _ in verbs] == ["goal.drafted_for", "goal.submitted", "goal.approved"]
+        # Drafted on the interview's day, before this year's planning approved it.
+        assert timezone.localdate(verbs[0][1]) < current.start_date
+        assert goal.created_at == verbs[0][1]
+    carried = AuditEvent.objects.filter(verb="feedback.proposal_carried")
+    assert carried.count() == proposals.count()
+    for username in PROPOSALS:
+        weights = Goal.objects.filter(
+            cycle=current, owner__user__username=username, status=GoalStatus.APPROVED
+        ).values_list("weight", flat=True)
+        assert sum(weights) == 100
+        assert len(weights) >= 3
 
 
 def test_the_employee_reads_last_years_interview_result_and_next_goals(client, demo):

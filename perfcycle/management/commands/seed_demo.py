@@ -49,22 +49,26 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         # The command is the one place that composes every stage's demo data; the core's
         # own modules never import a later stage.
-        if result.current_cycle is not None and (result.created or result.added):
-            history_for = demo.history_people()
-            seed_planning(result.current_cycle, actor=SYSTEM, history_for=history_for)
-            # The demo cycle is in implementation: open this period's check-ins now rather
-            # than waiting for the nightly task, then give it the months behind it.
-            open_checkins(cycle=result.current_cycle, today=today)
-            seed_implementation(result.current_cycle, today=today, history_for=history_for)
         previous = result.previous_cycle
         if previous is not None and previous.phase == Cycle.Phase.PLANNING:
-            # Last year, appraised and closed by the services (the demo company's people),
-            # with the feedback stage's interviews, answers and plans on their days before
-            # the close; then everyone else of a large org joins it as history, as before.
+            # Last year first, appraised and closed by the services (the demo company's
+            # people), with the feedback stage's interviews, answers and plans on their
+            # days before the close: the goals agreed in those interviews become drafts of
+            # this year's cycle, still in planning; then everyone else of a large org joins
+            # last year as history, as before.
             seed_last_year(previous, steps=last_year_steps(today))
             previous.refresh_from_db()
             if previous.phase == Cycle.Phase.CLOSED:
                 demo.enrol_last_year(previous)
+        current = result.current_cycle
+        if current is not None and (result.created or result.added):
+            history_for = demo.history_people()
+            seed_planning(current, actor=SYSTEM, history_for=history_for)
+            demo.start_implementation(current)
+            # The demo cycle is in implementation: open this period's check-ins now rather
+            # than waiting for the nightly task, then give it the months behind it.
+            open_checkins(cycle=current, today=today)
+            seed_implementation(current, today=today, history_for=history_for)
         elapsed = time.perf_counter() - started
 
         if result.created:
