@@ -18,7 +18,7 @@ from appraisal.selectors import assessment as selectors
 from appraisal.selectors.breakdown import breakdown_for, breakdown_rows
 from appraisal.services import assessment as services
 from perfcycle import access
-from perfcycle.paging import get_page
+from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page_of_ids
 from perfcycle.stages import pick_cycle, running_first
 from perfcycle.views import attach_errors, int_param, refusal_status
 
@@ -220,12 +220,14 @@ def team_appraisals(request):
         "overdue": bool(data.get("overdue")),
         "mine": bool(data.get("mine")),
     }
-    page = get_page(
-        selectors.team_appraisals(request.user, cycle, scope, **wanted),
+    ids = selectors.team_appraisal_ids(request.user, cycle, scope, **wanted)
+    page = get_page_of_ids(
+        ids,
         selectors.team_rows(),
         request.GET.get("page"),
-        per_page=PAGE_SIZE,
-        total=selectors.team_total(scope, cycle, **wanted),
+        # A list of a whole organisation's size (a VP's 3,498) pages as HR's lists do: a
+        # row costs ~0.3 ms to read and render. A team's list of up to 50 is unchanged.
+        per_page=PAGE_SIZE if len(ids) <= PAGE_SIZE else ORGANISATION_PAGE_SIZE,
     )
     today = timezone.localdate()
     return render(

@@ -373,6 +373,92 @@ def test_team_appraisals_query_count_does_not_grow_with_the_team(client, org):
     assert small == large <= 12
 
 
+def _listed(html) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<tr data-appraisal="(\d+)"', html)]
+
+
+def test_a_long_team_list_is_paged_in_its_order_with_the_counts_of_the_whole_team(
+    client, org, monkeypatch
+):
+    """The skip-level manager's list (everyone below, the chain at any depth) a page at a
+    time: most urgent first (by status, then last name), every appraisal on exactly one
+    page, the counts and the size of the whole list, past the end the last page."""
+    from appraisal.models import Appraisal
+    from appraisal.views import assessment as views
+
+    _grow_team(org, 3)
+    # A team's list up to PAGE_SIZE is one page; longer, it pages by the organisation's
+    # page size (both made small here).
+    monkeypatch.setattr(views, "PAGE_SIZE", 6)
+    monkeypatch.setattr(views, "ORGANISATION_PAGE_SIZE", 2)
+    client = as_(client, org.skip)
+    url = reverse("appraisal:team-appraisals")
+    team = Appraisal.objects.filter(participation__cycle=org.cycle).exclude(
+        participation__employee__in=[org.skip, org.outsider]
+    )
+    team.filter(participation__employee=org.colleague).update(status=S.MANAGER_REVIEW)
+    expected = list(
+        team.order_by("status", "participation__employee__user__last_name", "pk").values_list(
+            "pk", flat=True
+        )
+    )
+    assert len(expected) == 6  # the manager, their 2 reports and the 3 added
+    one = client.get(url).content.decode()
+    assert _listed(one) == expected and "Page 1 of" not in one
+    _grow_team(org, 1)
+    expected = list(
+        team.order_by("status", "participation__employee__user__last_name", "pk").values_list(
+            "pk", flat=True
+        )
+    )
+    pages = [client.get(url, {"page": n}).content.decode() for n in (1, 2, 3, 4)]
+    assert [pk for html in pages for pk in _listed(html)] == expected
+    assert "Page 1 of 4" in pages[0] and "Page 4 of 4" in pages[3]
+    for html in pages:
+        assert "(7)" in html  # the size of the whole list
+        assert 'data-count="manager_review">1<' in html
+        assert 'data-count="not_started">6<' in html
+    assert _listed(client.get(url, {"page": 9}).content.decode()) == expected[6:]
+
+
+def test_the_team_list_filters_by_status_overdue_and_whom_i_review(client, org):
+    _grow_team(org, 2)
+    client = as_(client, org.skip)
+    url = reverse("appraisal:team-appraisals")
+    every = _listed(client.get(url).content.decode())
+    assert len(every) == 5
+    mine = client.get(url, {"mine": "1"}).content.decode()
+    assert _listed(mine) == [appraisal_of(org, org.manager).pk]  # the skip reviews the manager
+    assert "(1)" in mine
+    overdue = _listed(client.get(url, {"overdue": "1"}).content.decode())
+    assert overdue == every  # past the factory cycle's deadline, none calibrated yet
+    none = client.get(url, {"status": S.CALIBRATION}).content.decode()
+    assert _listed(none) == [] and "(0)" in none
+    # The manager's own appraisal is in the skip's list, not in the manager's own.
+    own = _listed(as_(client, org.manager).get(url).content.decode())
+    assert appraisal_of(org, org.manager).pk not in own and len(own) == 4
+
+
+def test_team_appraisals_query_count_is_the_same_for_a_deep_chain(client, org):
+    """The skip-level's list, every filter: as many queries with three levels below as
+    with two, and within the budget."""
+    client = as_(client, org.skip)
+    url = reverse("appraisal:team-appraisals")
+    filters = [{}, {"mine": "1"}, {"overdue": "1", "page": "2"}, {"status": S.NOT_STARTED}]
+    _count(client, url)
+    small = [
+        _count(client, url + "?" + "&".join(f"{k}={v}" for k, v in f.items())) for f in filters
+    ]
+    below = make_employee(manager=org.employee, department=org.employee.department)
+    enrol(org.cycle, below)
+    make_goal(below, cycle=org.cycle, status=GoalStatus.APPROVED, weight=100)
+    open_missing_appraisals(cycle=org.cycle)
+    large = [
+        _count(client, url + "?" + "&".join(f"{k}={v}" for k, v in f.items())) for f in filters
+    ]
+    assert small == large and max(large) <= 12
+
+
 def test_review_page_query_count_does_not_grow_with_goals_evidence_or_checkins(
     client, org, appraisal
 ):
