@@ -14,7 +14,8 @@ timed): the cycle in appraisal with every appraisal opened (``open_missing_appra
 if not yet), 4 in 5 of them in calibration with a proposed score and 1 in 10 with the
 manager (as ``bench/appraisal_cycle.py`` does), ``employee``'s own appraisal not started
 (the self-assessment form) and ``peer``'s with the manager, every item self-rated (the
-side-by-side review page ``manager`` fills in). ``bench/appraisal_cycle.py`` starts from a
+side-by-side review page ``manager`` fills in), and a calibration session open for the
+second largest department (its board shows an adjust form per row). ``bench/appraisal_cycle.py`` starts from a
 clean slate, so run this one after it, not before.
 """
 
@@ -34,13 +35,20 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from appraisal.models import Appraisal, AppraisalItem, AppraisalStatus  # noqa: E402
+from appraisal.models import (  # noqa: E402
+    Appraisal,
+    AppraisalItem,
+    AppraisalStatus,
+    CalibrationSession,
+    CalibrationStatus,
+)
+from appraisal.services.calibration import open_session  # noqa: E402
 from appraisal.services.opening import open_missing_appraisals  # noqa: E402
 from bench.appraisal_cycle import bench_cycle, into_calibration  # noqa: E402
 from bench.landing_pages import report  # noqa: E402
 from goals.demo import seed_planning  # noqa: E402
 from goals.models import SectionKind  # noqa: E402
-from perfcycle.models import Cycle  # noqa: E402
+from perfcycle.models import Cycle, Department, User  # noqa: E402
 from perfcycle.workflow import SYSTEM  # noqa: E402
 
 
@@ -79,15 +87,27 @@ def prepare() -> tuple[Cycle, dict]:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE appraisal_appraisal")
         cursor.execute("ANALYZE appraisal_appraisalitem")
-    largest = (
+    largest, second = (
         Appraisal.objects.filter(participation__cycle=cycle)
         .values("department_id")
         .annotate(n=Count("pk"))
-        .order_by("-n")
-        .values_list("department_id", flat=True)
-        .first()
+        .order_by("-n", "department_id")
+        .values_list("department_id", flat=True)[:2]
     )
-    return cycle, {"reviewed": reviewed.pk, "department": largest, "statuses": statuses}
+    # The second largest department's calibration is under way: an open session, so its
+    # board shows the adjust form on each row in calibration (HR's board while calibrating).
+    session = open_session(
+        cycle=cycle,
+        department=Department.objects.get(pk=second),
+        actor=User.objects.get(username="hr"),
+    )
+    CalibrationSession.objects.filter(pk=session.pk).update(status=CalibrationStatus.OPEN)
+    return cycle, {
+        "reviewed": reviewed.pk,
+        "department": largest,
+        "calibrating": second,
+        "statuses": statuses,
+    }
 
 
 def pages(cycle: Cycle, state: dict) -> list[tuple[str, str, str]]:
@@ -104,6 +124,11 @@ def pages(cycle: Cycle, state: dict) -> list[tuple[str, str, str]]:
         ("Appraisal progress per department", "hr", reverse("appraisal:hr-progress")),
         ("Calibration board, the organisation", "hr", board),
         ("Calibration board, one department", "hr", f"{board}&department={state['department']}"),
+        (
+            "Calibration board, one department, session open",
+            "hr",
+            f"{board}&department={state['calibrating']}",
+        ),
     ]
 
 

@@ -93,6 +93,11 @@ class Employee(models.Model):
     def full_name(self) -> str:
         return self.user.get_full_name() or self.user.username
 
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """``full_name`` from the user's values, for rows read as values (no instances)."""
+        return f"{first_name} {last_name}".strip() or username
+
 
 class CyclePhase(models.TextChoices):
     PLANNING = "planning", _("Planning")

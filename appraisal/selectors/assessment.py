@@ -29,7 +29,7 @@ from implementation.selectors import evidence_visible_to
 from implementation.selectors.checkins import goal_progress, progress_updates_of
 from perfcycle import access
 from perfcycle.access import Relation
-from perfcycle.models import Cycle
+from perfcycle.models import Cycle, Employee
 from perfcycle.selectors import Todo
 from perfcycle.stages import running_first
 
@@ -291,14 +291,85 @@ def team_appraisal_ids(
 
 
 def team_rows():
-    """What a row shows: the person, the reviewer, the cycle and how many items are
-    rated by each side."""
+    """What a row shows, as values (no model instances: five a row with the people): the
+    person, the reviewer and how many items are rated by each side. ``team_page_rows``
+    turns a page of them into TeamRows."""
     rated = ~Q(items__section=SectionKind.PEER)
-    return Appraisal.objects.with_people().annotate(
+    return Appraisal.objects.annotate(
         item_count=Count("items", filter=rated),
         self_rated=Count("items", filter=rated & Q(items__self_rating__isnull=False)),
         manager_rated=Count("items", filter=rated & Q(items__manager_rating__isnull=False)),
+    ).values_list(
+        "pk",
+        "status",
+        "job_title",
+        "reviewer_id",
+        "participation__employee__user__first_name",
+        "participation__employee__user__last_name",
+        "participation__employee__user__username",
+        "reviewer__user__first_name",
+        "reviewer__user__last_name",
+        "reviewer__user__username",
+        "item_count",
+        "self_rated",
+        "manager_rated",
+        named=True,
     )
+
+
+@dataclass
+class TeamRow:
+    """A row of the team's list. Read by the status badge (status_badge.html) as an
+    appraisal is."""
+
+    pk: int
+    name: str
+    job_title: str
+    status: str
+    reviewer_id: int | None
+    reviewer: str  # the reviewer's name, "—" for none
+    item_count: int
+    self_rated: int
+    manager_rated: int
+    url: str
+
+    def get_status_display(self) -> str:
+        return S(self.status).label
+
+
+def team_page_rows(records, cycle: Cycle, today: dt.date) -> list[tuple[TeamRow, bool]]:
+    """A page of ``team_rows`` records (all of ``cycle``) as (row, overdue) pairs,
+    overdue as ``is_overdue`` says."""
+    late = cycle.appraisal_deadline < today
+    rows = []
+    for r in records:
+        reviewer = (
+            "—"
+            if r.reviewer__user__username is None
+            else Employee.name_of(
+                r.reviewer__user__first_name,
+                r.reviewer__user__last_name,
+                r.reviewer__user__username,
+            )
+        )
+        row = TeamRow(
+            pk=r.pk,
+            name=Employee.name_of(
+                r.participation__employee__user__first_name,
+                r.participation__employee__user__last_name,
+                r.participation__employee__user__username,
+            ),
+            job_title=r.job_title,
+            status=r.status,
+            reviewer_id=r.reviewer_id,
+            reviewer=reviewer,
+            item_count=r.item_count,
+            self_rated=r.self_rated,
+            manager_rated=r.manager_rated,
+            url=reverse("appraisal:appraisal-detail", args=[r.pk]),
+        )
+        rows.append((row, late and r.status in BEFORE_CALIBRATION))
+    return rows
 
 
 # --- To-dos -----------------------------------------------------------------------------------

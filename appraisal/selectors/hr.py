@@ -30,7 +30,8 @@ from appraisal.services.calibration import descendants
 from appraisal.services.closing import NOT_SUBMITTED, review_deadline, self_deadline
 from appraisal.services.opening import settings_for
 from perfcycle import rollups
-from perfcycle.models import Cycle, Department, Employee, User
+from perfcycle.formatting import format_number
+from perfcycle.models import Cycle, Department, Employee
 from perfcycle.stages import Health
 
 S = AppraisalStatus
@@ -275,6 +276,9 @@ class Board:
     flagged: int = 0
     guideline_problem: str | None = None
     chart: dict | None = None
+    # What the board is made of (its stored figures and the shown reviewers' names): two
+    # boards with the same fingerprint read the same (the view renders its figures once).
+    fingerprint: str = ""
 
 
 # What the board's figures read: a write to any of them moves the stored copy's stamp.
@@ -303,7 +307,12 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
         lambda: board_figures(cycle, tree, department_id, guideline, names=names),
         sources=BOARD_SOURCES,
     )
-    return board_of(figures, names=names)
+    result = board_of(figures, names=names)
+    shown = [(t.reviewer_id, t.name) for t in result.tendencies]
+    result.fingerprint = hashlib.sha1(
+        json.dumps([figures, shown], sort_keys=True, default=str).encode()
+    ).hexdigest()
+    return result
 
 
 RATINGS_SQL = """
@@ -424,10 +433,7 @@ def board_figures(
 
 
 def _full_name(user: tuple | None) -> str:
-    if user is None:
-        return ""
-    first, last, username = user
-    return Employee(user=User(first_name=first, last_name=last, username=username)).full_name
+    return "" if user is None else Employee.name_of(*user)
 
 
 def board_of(figures: dict, *, names: dict) -> Board:
@@ -457,10 +463,10 @@ def board_of(figures: dict, *, names: dict) -> Board:
     shown = figures["tendencies"]
     if not names:
         names = {
-            e.pk: e.full_name
-            for e in Employee.objects.filter(
+            pk: Employee.name_of(*user)
+            for pk, *user in Employee.objects.filter(
                 pk__in=[t["reviewer_id"] for t in shown]
-            ).select_related("user")
+            ).values_list("pk", "user__first_name", "user__last_name", "user__username")
         }
     return Board(
         levels=list(scoring.Scale.of(figures["levels"]).levels),
@@ -567,12 +573,100 @@ def board_rows(cycle: Cycle, tree: Tree, department_id: int | None):
     )
 
 
+# What a row of the board's list reads (``board_row_details``), in the order of ScoreRow.
+ROW_FIELDS = (
+    "pk",
+    "status",
+    "self_locked_at_deadline",
+    "manager_submitted_at",
+    "version",
+    "department_name",
+    "proposed_score",
+    "final_score",
+    "final_band",
+    "participation__employee__user__first_name",
+    "participation__employee__user__last_name",
+    "participation__employee__user__username",
+    "reviewer__user__first_name",
+    "reviewer__user__last_name",
+    "reviewer__user__username",
+)
+
+
 def board_row_details():
-    """What a row of the board's list shows: the person, the reviewer, the scores (not
-    the scale and weight snapshots: JSON decoded for every row otherwise)."""
-    return Appraisal.objects.select_related(
-        "participation__employee__user", "reviewer__user"
-    ).defer("scale_levels", "section_weights")
+    """What a row of the board's list shows, as values (``ROW_FIELDS``): the person, the
+    reviewer, the scores, what the status badge and the adjust form read. No model
+    instances (six a row with the people) and no JSON snapshots; ``score_rows`` turns a
+    page of them into ScoreRows."""
+    return Appraisal.objects.values_list(*ROW_FIELDS, named=True)
+
+
+@dataclass
+class ScoreRow:
+    """A row of the board's list, its numbers formatted. Read by the status badge
+    (appraisal_status_badge.html) as an appraisal is."""
+
+    pk: int
+    key: str  # the id as text: the row's and its form's attributes
+    name: str
+    status: str
+    self_locked_at_deadline: bool
+    manager_submitted_at: dt.datetime | None
+    version: int
+    department_name: str
+    reviewer: str  # the reviewer's name, "—" for none
+    proposed: str  # "—" for none
+    final: str
+    final_band: str  # "—" for none
+
+    def get_status_display(self) -> str:
+        return S(self.status).label
+
+
+def score_rows(records) -> list[ScoreRow]:
+    """The ScoreRows of a page of ``board_row_details`` records."""
+    numbers: dict = {}  # a page repeats scores: each formatted once
+
+    def number(value) -> str:
+        if value is None:
+            return "—"
+        text = numbers.get(value)
+        if text is None:
+            text = numbers[value] = format_number(value, decimal_places=2)
+        return text
+
+    rows = []
+    for r in records:
+        reviewer = (
+            "—"
+            if r.reviewer__user__username is None
+            else Employee.name_of(
+                r.reviewer__user__first_name,
+                r.reviewer__user__last_name,
+                r.reviewer__user__username,
+            )
+        )
+        rows.append(
+            ScoreRow(
+                pk=r.pk,
+                key=str(r.pk),
+                name=Employee.name_of(
+                    r.participation__employee__user__first_name,
+                    r.participation__employee__user__last_name,
+                    r.participation__employee__user__username,
+                ),
+                status=r.status,
+                self_locked_at_deadline=r.self_locked_at_deadline,
+                manager_submitted_at=r.manager_submitted_at,
+                version=r.version,
+                department_name=r.department_name,
+                reviewer=reviewer,
+                proposed=number(r.proposed_score),
+                final=number(r.final_score),
+                final_band=r.final_band or "—",
+            )
+        )
+    return rows
 
 
 def session_of(cycle: Cycle, department_id: int | None) -> CalibrationSession | None:

@@ -238,7 +238,7 @@ def team_appraisals(request):
             "cycle_choices": cycles,
             "filters": filters,
             "page": page,
-            "rows": [(a, selectors.is_overdue(a, today)) for a in page.object_list],
+            "rows": selectors.team_page_rows(page.object_list, cycle, today),
             "counts": scope.counts(cycle),
             # Red only while it matters: a closed cycle's deadline is simply over.
             "past_deadline": cycle.phase == cycle.Phase.APPRAISAL

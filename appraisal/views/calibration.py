@@ -4,16 +4,21 @@ reviewer's tendency, the list by score with an adjust form (reason required), an
 session's lock. HR only (404 for anyone else). Thin: parse, read through
 appraisal.selectors.hr, call one service, redirect or render."""
 
+from collections import OrderedDict
+
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from appraisal.forms.calibration import AdjustForm, VersionForm
-from appraisal.models import Appraisal, AppraisalStatus, CalibrationSession
+from appraisal.models import Appraisal, AppraisalStatus, CalibrationSession, CalibrationStatus
 from appraisal.selectors import hr as selectors
 from appraisal.services import calibration as services
 from appraisal.services.opening import settings_for
@@ -21,6 +26,26 @@ from perfcycle import paging
 from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
 
 PAGE_SIZE = 50
+# Fragments rendered once per what they show (``_rendered_once``), the newest kept.
+FRAGMENTS_KEPT = 64
+_fragments: OrderedDict = OrderedDict()
+
+
+def _rendered_once(template_name: str, key: tuple, context: dict) -> str:
+    """``template_name`` rendered with ``context``, kept in this process per ``key`` and
+    the active language: ``key`` must determine everything the fragment shows (the board's
+    fingerprint, the department tree and choice). The board's figures and options render
+    in ~3–5 ms and change only when a rating or a department does. Not kept with DEBUG on
+    (templates edited while the server runs)."""
+    if django_settings.DEBUG:
+        return render_to_string(template_name, context)
+    key = (template_name, get_language(), *key)
+    html = _fragments.get(key)
+    if html is None:
+        html = _fragments[key] = render_to_string(template_name, context)
+        while len(_fragments) > FRAGMENTS_KEPT:
+            _fragments.popitem(last=False)
+    return html
 
 
 def _board_url(cycle_id, department_id) -> str:
@@ -35,15 +60,23 @@ def _render_board(request, cycle_id, department_id, *, error_form=None, status=2
     tree = selectors.Tree.load()
     if department_id is not None and department_id not in tree.names:
         raise Http404
+    departments = tree.choices()
     context = {
         "cycle": cycle,
         "cycles": cycles,
-        "departments": tree.choices(),
+        "departments": departments,
+        "department_options": _rendered_once(
+            "appraisal/calibration_departments.html",
+            (tuple(departments), department_id),
+            {"departments": departments, "department_id": department_id},
+        ),
         "department_id": department_id,
         "department_name": tree.names.get(department_id, ""),
         "board": None,
         "page": None,
+        "rows": [],
         "session": None,
+        "adjusting": False,
         "error_form": error_form,
         "error_for": error_form.data.get("appraisal") if error_form is not None else None,
     }
@@ -57,10 +90,18 @@ def _render_board(request, cycle_id, department_id, *, error_form=None, status=2
             per_page=PAGE_SIZE,
             total=board.rated,
         )
+        session = selectors.session_of(cycle, department_id)
         context.update(
             board=board,
+            figures_html=_rendered_once(
+                "appraisal/calibration_figures.html", (board.fingerprint,), {"board": board}
+            ),
             page=page,
-            session=selectors.session_of(cycle, department_id),
+            rows=selectors.score_rows(page.object_list),
+            session=session,
+            # The rows in calibration take an adjust form while the session is open.
+            adjusting=session is not None and session.status == CalibrationStatus.OPEN,
+            session_key=str(session.pk) if session is not None else "",
             settings=settings,
             calibration=AppraisalStatus.CALIBRATION,
         )

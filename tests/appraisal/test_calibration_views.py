@@ -330,3 +330,28 @@ def test_the_stored_board_follows_any_change_to_the_scores(client, org):
         after[first.context["board"].bands[0].label]
         == before[first.context["board"].bands[0].label] + 1
     )
+
+
+def test_the_board_shows_a_renamed_reviewer_or_department_at_once(client, org):
+    """The board's figures and department options are rendered once per what they show
+    (appraisal/views/calibration.py): a name changed without any rating changing still
+    shows on the next look, and the scores' form follows its session."""
+    appraisal, _other = calibrated_org_appraisals(org)
+    as_user(client, org.hr)
+    reviewer = appraisal.reviewer.user
+    department = org.employee.department
+    first = client.get(board_url(org)).content.decode()
+    assert f">{appraisal.reviewer.full_name}<" in first
+    assert 'data-testid="adjust-form"' not in first  # no session yet
+    reviewer.first_name, reviewer.last_name = "Renamed", "Reviewer"
+    reviewer.save()
+    department.name = "Renamed department"
+    department.save()
+    calibration.open_session(cycle=org.cycle, department=None, actor=org.hr.user)
+    again = client.get(board_url(org)).content.decode()
+    tendencies = again.split('data-testid="tendency-table"')[1].split("</table>")[0]
+    assert ">Renamed Reviewer<" in tendencies
+    assert f'<option value="{department.pk}">Renamed department (' in again
+    assert again.count('data-testid="adjust-form"') == 2
+    chosen = client.get(board_url(org, department)).content.decode()
+    assert f'<option value="{department.pk}" selected>Renamed department (' in chosen
