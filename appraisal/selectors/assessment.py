@@ -17,6 +17,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -142,7 +143,15 @@ def assessment_items(appraisal: Appraisal) -> list[AppraisalItem]:
         .prefetch_related(Prefetch("citations", queryset=citations))
         .order_by("position", "pk")
     )
+    # Each rating as its pages show it ("3 · Meets expectations"; "" for a value outside
+    # the scale), looked up once here rather than by a loop over the levels per item.
+    shown = {
+        level["value"]: f"{localize(level['value'])} · {level['label']}"
+        for level in appraisal.scale_levels
+    }
     for item in items:
+        item.self_level = shown.get(item.self_rating, "")
+        item.manager_level = shown.get(item.manager_rating, "")
         item.self_cited = [c.evidence for c in item.citations.all() if c.cited_by == CitedBy.SELF]
         item.manager_cited = [
             c.evidence for c in item.citations.all() if c.cited_by == CitedBy.MANAGER
