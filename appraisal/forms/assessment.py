@@ -17,6 +17,30 @@ from perfcycle.formatting import format_date
 
 
 @dataclass
+class TextFieldView:
+    """What the templates read of a comment field, read once from its BoundField (the
+    template looked each up several times, through BoundField's __getitem__ first)."""
+
+    html_name: str
+    auto_id: str
+    label: str
+    help_text: str
+    value: object
+    errors: object
+
+    @classmethod
+    def of(cls, field):
+        return cls(
+            html_name=field.html_name,
+            auto_id=field.auto_id,
+            label=field.label,
+            help_text=field.help_text,
+            value=field.value(),
+            errors=field.errors,
+        )
+
+
+@dataclass
 class ItemRow:
     """One item as the form renders it: its fields, and the options of its rating (the
     scale's levels as radio buttons, label and descriptor visible while rating) and of its
@@ -24,9 +48,9 @@ class ItemRow:
 
     item: object
     rating: object
-    comment: object
+    comment: TextFieldView
     evidence: object
-    override_reason: object | None
+    override_reason: TextFieldView | None
     level_options: SafeString
     evidence_options: SafeString
 
@@ -206,10 +230,10 @@ class AssessmentForm(forms.Form):
                 ItemRow(
                     item=item,
                     rating=rating,
-                    comment=self[field_name(item, "comment")],
+                    comment=TextFieldView.of(self[field_name(item, "comment")]),
                     evidence=cited,
                     override_reason=(
-                        self[field_name(item, "override_reason")]
+                        TextFieldView.of(self[field_name(item, "override_reason")])
                         if self.side == "manager"
                         else None
                     ),
