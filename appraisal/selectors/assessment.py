@@ -302,7 +302,10 @@ def my_appraisals(user):
 def my_appraisal(user, cycle_id: int | None):
     """(the appraisal shown, every appraisal of the person for the cycle picker): the one
     in ``cycle_id`` (404 if the person has none there), else the newest."""
-    mine = running_first(list(my_appraisals(user)), cycle_of=lambda a: a.participation.cycle)
+    # One appraisal per cycle, which running_first orders fully: no ORDER BY through the
+    # joins to compile (~1 ms).
+    rows = list(my_appraisals(user).order_by())
+    mine = running_first(rows, cycle_of=lambda a: a.participation.cycle)
     if cycle_id is None:
         return (mine[0] if mine else None), mine
     for appraisal in mine:
