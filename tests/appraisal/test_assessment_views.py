@@ -488,6 +488,55 @@ def test_review_page_query_count_does_not_grow_with_goals_evidence_or_checkins(
     assert small == large <= 12
 
 
+def test_my_appraisal_query_count_does_not_grow_with_goals_or_evidence(client, org, appraisal):
+    """The self-assessment form: the same queries, at most 12, for more items and more
+    evidence to cite."""
+    client = as_(client, org.employee)
+    url = reverse("appraisal:my-appraisal")
+    _count(client, url)  # warm the per-process caches (nav layout)
+    small = _count(client, url)
+    for n in range(3):
+        goal = make_goal(
+            org.employee, cycle=org.cycle, status=GoalStatus.APPROVED, weight=10, title=f"G{n}"
+        )
+        AppraisalItem.objects.create(
+            appraisal=appraisal,
+            kind="goal",
+            section="goals",
+            goal=goal,
+            title=goal.title,
+            weight=10,
+            position=10 + n,
+        )
+        make_evidence(appraisal.participation, goal=goal)
+    large = _count(client, url)
+    assert 'name="item_' in client.get(url).content.decode()  # the form, not a read-only page
+    assert small == large <= 12
+
+
+def test_the_checklists_escape_what_people_typed_and_keep_what_was_ticked(client, org, appraisal):
+    """Evidence titles and level descriptors are escaped in the options written once per
+    page; after a refused submit the ticked evidence and chosen rating stay ticked."""
+    evidence = make_evidence(appraisal.participation, title="<script>x</script> & more")
+    client = as_(client, org.employee)
+    html = client.get(reverse("appraisal:my-appraisal")).content.decode()
+    assert "<script>x</script>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt; &amp; more" in html
+    first, *rest = items_of(appraisal)
+    data = form_data(appraisal, rating=None)
+    data[field_name(first, "rating")] = "4"
+    data[field_name(first, "evidence")] = [str(evidence.pk)]
+    response = client.post(reverse("appraisal:self-submit", args=[appraisal.pk]), data)
+    assert response.status_code == 400  # the other items are unrated
+    html = response.content.decode()
+    box = f'name="{field_name(first, "evidence")}" value="{evidence.pk}" id="id_{field_name(first, "evidence")}_{evidence.pk}" checked>'
+    assert box in html
+    radio = f'id="id_{field_name(first, "rating")}_4" value="4" checked data-level="4"'
+    assert radio in html
+    for item in rest:
+        assert f'id="id_{field_name(item, "evidence")}_{evidence.pk}">' in html  # not ticked
+
+
 # --- To-dos and the audit log ---------------------------------------------------------------
 
 
