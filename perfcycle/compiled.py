@@ -6,12 +6,13 @@ its annotations, while PostgreSQL answers it in a tenth of that. A :class:`Compi
 builds the queryset and its SQL once per database connection (compiled with marker
 values for its arguments), then runs that SQL with the request's values and turns the
 rows into model instances with Django's own machinery (``select_related`` rows,
-annotations, the backend's converters), as iterating the queryset would::
+annotations, the backend's converters), or into dicts for a ``values()`` queryset, as
+iterating the queryset would::
 
     employee_row = CompiledQuery(lambda user_id: Employee.objects.filter(user_id=user_id)[:1])
     employees = employee_row(request.user.pk)   # a list of Employee
 
-Only for querysets whose SQL does not depend on anything but the arguments (no
+An argument may appear several times in the SQL. Only for querysets whose SQL does not depend on anything but the arguments (no
 ``timezone.now()``, no settings read at build time, no prefetching, no deferred fields),
 and arguments passed to the database as they are (integers, strings): a value that needs
 ``get_db_prep_value`` must be prepared by the caller.
@@ -27,7 +28,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 # Marker arguments: values no real key takes, each found once among the SQL's parameters.
 _MARKER = -7_319_402_811_000_000
@@ -37,12 +38,13 @@ _MARKER = -7_319_402_811_000_000
 class _Compiled:
     sql: str
     params: tuple
-    slots: tuple[int, ...]  # where each argument goes among ``params``
+    slots: tuple[tuple[int, ...], ...]  # where each argument goes among ``params``
     compiler: Any
     init_list: list[str]
     model_fields: slice
     related_populators: list
     annotation_col_map: dict
+    names: tuple[str, ...] | None  # a values() queryset's keys; None for instances
 
 
 class CompiledQuery:
@@ -57,30 +59,45 @@ class CompiledQuery:
         queryset = self._build(*markers)
         if queryset._prefetch_related_lookups or queryset.query.deferred_loading[0]:
             raise ImproperlyConfigured("CompiledQuery: no prefetching or deferred fields.")
+        if queryset._iterable_class not in (ModelIterable, ValuesIterable):
+            raise ImproperlyConfigured("CompiledQuery: model instances or values() only.")
+        query = queryset.query
+        names = None
+        if queryset._iterable_class is ValuesIterable:
+            names = (
+                tuple(query.selected)
+                if query.selected
+                else (*query.extra_select, *query.values_select, *query.annotation_select)
+            )
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         slots = []
         for marker in markers:
             found = [i for i, param in enumerate(params) if type(param) is int and param == marker]
-            if len(found) != 1:
+            if not found:
                 raise ImproperlyConfigured(
-                    f"CompiledQuery: argument {marker} is {len(found)} times in the SQL's "
-                    "parameters (must be once)."
+                    f"CompiledQuery: argument {marker} is not among the SQL's parameters."
                 )
-            slots.append(found[0])
-        klass_info = compiler.klass_info
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            slots.append(tuple(found))
+        init_list, model_fields, related_populators = [], slice(0), []
+        if names is None:  # as ModelIterable
+            klass_info = compiler.klass_info
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            init_list = [f[0].target.attname for f in compiler.select[start:end]]
+            model_fields = slice(start, end)
+            related_populators = get_related_populators(
+                klass_info, compiler.select, connection.alias
+            )
         compiled = _Compiled(
             sql=sql,
             params=tuple(params),
             slots=tuple(slots),
             compiler=compiler,
-            init_list=[f[0].target.attname for f in compiler.select[start:end]],
-            model_fields=slice(start, end),
-            related_populators=get_related_populators(
-                klass_info, compiler.select, connection.alias
-            ),
+            init_list=init_list,
+            model_fields=model_fields,
+            related_populators=related_populators,
             annotation_col_map=dict(compiler.annotation_col_map or {}),
+            names=names,
         )
         self._compiled[connection] = compiled
         return compiled
@@ -91,11 +108,17 @@ class CompiledQuery:
         connection = connections[using]
         compiled = self._compiled.get(connection) or self._compile(connection)
         params = list(compiled.params)
-        for slot, value in zip(compiled.slots, args, strict=True):
-            params[slot] = value
+        for slots, value in zip(compiled.slots, args, strict=True):
+            for slot in slots:
+                params[slot] = value
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
+        if compiled.names is not None:  # as ValuesIterable
+            names = compiled.names
+            return [
+                dict(zip(names, row, strict=True)) for row in compiled.compiler.results_iter([rows])
+            ]
         model = compiled.compiler.klass_info["model"]
         objects = []
         for row in compiled.compiler.results_iter([rows]):

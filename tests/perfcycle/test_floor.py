@@ -15,8 +15,9 @@ from django.urls import resolve
 
 from perfcycle import access, notifications
 from perfcycle.compiled import CompiledQuery
-from perfcycle.models import Department, Employee
-from perfcycle.stages import Area, NavEntry, StageRegistry, Viewer, registry
+from perfcycle.models import Cycle, Department, Employee, Participation
+from perfcycle.stages import Area, NavEntry, StageRegistry, Viewer, _reviewed_queryset, registry
+from tests.factories import enrol, make_cycle
 
 
 def orm_employee_row(user):
@@ -78,6 +79,37 @@ def test_a_compiled_query_is_built_once_and_run_with_each_argument(org):
     assert departments(sales.pk) == [sales]
     assert departments(-1) == []
     assert len(built) == 1
+
+
+@pytest.fixture
+def cycles(org):
+    people = [org[r] for r in ("director", "manager", "employee", "peer", "intern", "hr")]
+    running = make_cycle("Running", phase=Cycle.Phase.IMPLEMENTATION)
+    closed = make_cycle("Closed", phase=Cycle.Phase.CLOSED)
+    enrol(running, *people)
+    enrol(closed, *people)
+    return running, closed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["employee", "manager", "director", "hr", "employee2"])
+def test_the_viewers_participations_and_reviewed_rows_are_the_orms(org, cycles, role):
+    person = org[role]
+    expected = list(
+        Participation.objects.select_related("cycle", "reviewer__user")
+        .filter(employee=person)
+        .exclude(cycle__phase=Cycle.Phase.CLOSED)
+    )
+    viewer = Viewer.of(person.user)
+    got = list(viewer.participations)
+    assert [fields(p) for p in got] == [fields(p) for p in expected]
+    assert all(p.employee is viewer.employee and p.employee_id == person.pk for p in got)
+    assert [fields(p.cycle) for p in got] == [fields(p.cycle) for p in expected]
+    assert [p.reviewer and fields(p.reviewer.user) for p in got] == [
+        p.reviewer and fields(p.reviewer.user) for p in expected
+    ]
+    assert list(viewer.reviewed) == list(_reviewed_queryset(person.pk))
+    assert len(viewer.reviewed) == {"manager": 3, "director": 3}.get(role, 0)
 
 
 @pytest.mark.django_db
