@@ -14,8 +14,9 @@ iterating the queryset would::
 
 An argument may appear several times in the SQL. Only for querysets whose SQL does not depend on anything but the arguments (no
 ``timezone.now()``, no settings read at build time, no prefetching, no deferred fields),
-and arguments passed to the database as they are (integers, strings): a value that needs
-``get_db_prep_value`` must be prepared by the caller.
+and arguments passed to the database as they are (integers, or strings for a text column:
+the marker reaches the SQL as its text): a value that needs ``get_db_prep_value`` (a date,
+a UUID) must be prepared by the caller.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ from django.db.models.query import ModelIterable, ValuesIterable, get_related_po
 
 # Marker arguments: values no real key takes, each found once among the SQL's parameters.
 _MARKER = -7_319_402_811_000_000
+
+
+def _is_marker(param, marker: int) -> bool:
+    """Whether a parameter is the marker, as an integer or (a text field's lookup) its text."""
+    return (type(param) is int and param == marker) or (type(param) is str and param == str(marker))
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ class CompiledQuery:
         sql, params = compiler.as_sql()
         slots = []
         for marker in markers:
-            found = [i for i, param in enumerate(params) if type(param) is int and param == marker]
+            found = [i for i, param in enumerate(params) if _is_marker(param, marker)]
             if not found:
                 raise ImproperlyConfigured(
                     f"CompiledQuery: argument {marker} is not among the SQL's parameters."

@@ -1,21 +1,29 @@
-"""The floor of every page behind login: the viewer's employee row from SQL compiled once
-(perfcycle/compiled.py) and the navigation bar rendered once per layout, current page and
-badge count (StageRegistry.bar_html). Both must answer exactly what building them on
-every request answered."""
+"""The floor of every page behind login: the session, the viewer's employee row, open
+participations and reviewed rows from SQL compiled once (perfcycle/compiled.py), and the
+navigation bar rendered once per layout, current page and badge count
+(StageRegistry.bar_html). Each must answer exactly what building it on every request
+answered."""
+
+import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore as DjangoSessionStore
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.template import engines
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.urls import resolve
+from django.urls import resolve, reverse
+from django.utils import timezone
 
 from perfcycle import access, notifications
 from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle, Department, Employee, Participation
+from perfcycle.sessions import SessionStore
 from perfcycle.stages import Area, NavEntry, StageRegistry, Viewer, _reviewed_queryset, registry
 from tests.factories import enrol, make_cycle
 
@@ -199,3 +207,35 @@ def test_the_store_of_bars_is_bounded(org):
         html = stages.bar_html(viewer, view_name="", query={})
         assert f'data-unread="{count}"' in html[1] or count == 0
     assert len(stages._bar_html) <= 3
+
+
+# --- Sessions (perfcycle/sessions.py) ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_session_signs_in_until_it_expires(org, login):
+    client = login(org["employee"])
+    assert client.get("/me/").status_code == 200
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    response = client.get("/me/")
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_an_unknown_session_key_is_no_session(org, login):
+    client = login(org["employee"])
+    client.cookies[settings.SESSION_COOKIE_NAME] = "x" * 32
+    response = client.get("/me/")
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_the_session_store_reads_what_djangos_reads(org, login):
+    client = login(org["manager"])
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert settings.SESSION_ENGINE == "perfcycle.sessions"
+    assert SessionStore(key).load() == DjangoSessionStore(key).load() != {}
+    with CaptureQueriesContext(connection) as queries:
+        assert SessionStore("y" * 32).load() == {}
+    assert len(queries) == 1
