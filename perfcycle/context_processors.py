@@ -6,9 +6,9 @@ from perfcycle.stages import registry, viewer_for
 
 
 class NavigationBar:
-    """The bar of one request, built only when a template shows it: ``html`` (what
-    ``base.html`` renders, from the registry's per-process store) or ``menus`` and
-    ``account`` (the items, for any other template)."""
+    """The bar of one request, built only when a template shows it: ``menus_html`` and
+    ``account_html`` (what ``base.html`` prints, from the registry's per-process store of
+    rendered bars) or ``items`` (the NavItems, as ``nav.menus`` / ``nav.account``)."""
 
     def __init__(self, viewer, *, view_name: str, query):
         self.viewer = viewer

@@ -114,7 +114,7 @@ def running_first(items: Iterable, *, cycle_of: Callable = lambda item: item, to
 
 
 # Asked by most pages of a person (their home, goals, check-ins, appraisal): the SQL is
-# built once per process (perfcycle/compiled.py), ~1 ms of CPU a page otherwise.
+# built once per process (perfcycle/compiled.py), ~2 ms of CPU a page otherwise.
 _open_participations = CompiledQuery(
     lambda employee_id: (
         Participation.objects.select_related("cycle", "reviewer__user")
