@@ -24,10 +24,12 @@ template tags, static(), reverse(), the session and user loads), then the top fu
 """
 
 import argparse
+import atexit
 import cProfile
 import io
 import os
 import pstats
+import shutil
 import statistics
 import subprocess
 import sys
@@ -125,6 +127,7 @@ PIECES = [
 def collect_manifest() -> str:
     """A STATIC_ROOT holding the manifest production serves from, collected once per run."""
     root = tempfile.mkdtemp(prefix="perfcycle-floor-static-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     env = {**os.environ, "PERFCYCLE_STATIC_ROOT": root}
     code = (
         "import os, django;"
