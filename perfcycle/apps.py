@@ -1,5 +1,15 @@
 from django.apps import AppConfig
+from django.utils.autoreload import file_changed
 from django.utils.translation import gettext_lazy as _
+
+
+def forget_rendered_navigation(sender, file_path, **kwargs):
+    """Under the development server a template edit is picked up without a restart
+    (Django resets its template loaders): the bar rendered from the old one goes too."""
+    if file_path.suffix == ".html":
+        from perfcycle.stages import registry
+
+        registry.clear_rendered()
 
 
 class PerfcycleConfig(AppConfig):
@@ -7,6 +17,7 @@ class PerfcycleConfig(AppConfig):
     name = "perfcycle"
 
     def ready(self):
+        file_changed.connect(forget_rendered_navigation, dispatch_uid="perfcycle-navigation")
         # The core's own entries go through the same registry as every stage's, so the
         # bar's order and its "current page" rule are one (perfcycle/stages.py).
         from perfcycle.stages import (

@@ -401,6 +401,8 @@ TRUSTED_PROXY_COUNT = int(
     os.environ.get("TRUSTED_PROXY_COUNT", "1" if not LOCAL and not DEBUG else "0")
 )
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, their per-request query built once per process.
+SESSION_ENGINE = "perfcycle.sessions"
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

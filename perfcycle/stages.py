@@ -48,12 +48,15 @@ from urllib.parse import parse_qsl
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Q
 from django.http import Http404
+from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from perfcycle import access
+from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle, Employee, Participation
 
 
@@ -110,18 +113,24 @@ def running_first(items: Iterable, *, cycle_of: Callable = lambda item: item, to
     return sorted(items, key=lambda item: running_first_key(cycle_of(item), today))
 
 
+# Asked by most pages of a person (their home, goals, check-ins, appraisal): the SQL is
+# built once per process (perfcycle/compiled.py), ~2 ms of CPU a page otherwise.
+_open_participations = CompiledQuery(
+    lambda employee_id: (
+        Participation.objects.select_related("cycle", "reviewer__user")
+        .filter(employee_id=employee_id)
+        .exclude(cycle__phase=Cycle.Phase.CLOSED)
+    )
+)
+
+
 def open_participations(employee) -> list:
     """The employee's participations in open (not closed) cycles, with their cycle and
     reviewer (the person is ``employee`` itself), in the order of the default-cycle rule:
     one query."""
     if employee is None:
         return []
-    qs = (
-        Participation.objects.select_related("cycle", "reviewer__user")
-        .filter(employee=employee)
-        .exclude(cycle__phase=Cycle.Phase.CLOSED)
-    )
-    participations = list(qs)
+    participations = _open_participations(employee.pk)
     for participation in participations:  # the person is the one in hand: no join for them
         participation.employee = employee
     return running_first(participations, cycle_of=lambda p: p.cycle)
@@ -151,6 +160,33 @@ def pick_cycle(cycles: Iterable, cycle_id: int | None):
 
 
 # --- The viewer: who is asking, computed once per request ---------------------------------
+
+
+def _reviewed_queryset(employee_id):
+    reviewers = Employee.objects.filter(Q(pk=employee_id) | Q(manager_id=employee_id))
+    return (
+        Participation.objects.filter(reviewer__in=reviewers.values("pk"))
+        .exclude(cycle__phase=Cycle.Phase.CLOSED)
+        .annotate(
+            phase=F("cycle__phase"),
+            appraisal_deadline=F("cycle__appraisal_deadline"),
+            reviewer_user_id=F("reviewer__user_id"),
+        )
+        .values(
+            "pk",
+            "cycle_id",
+            "phase",
+            "appraisal_deadline",
+            "employee_id",
+            "reviewer_id",
+            "reviewer_user_id",
+        )
+        .order_by("pk")
+    )
+
+
+# Every home page asks it (reviewer to-dos): built once per process (perfcycle/compiled.py).
+_reviewed_rows = CompiledQuery(_reviewed_queryset)
 
 
 @dataclass(frozen=True)
@@ -236,27 +272,7 @@ class Viewer:
         nobody."""
         if self.employee is None:
             return ()
-        reviewers = Employee.objects.filter(Q(pk=self.employee.pk) | Q(manager=self.employee))
-        rows = (
-            Participation.objects.filter(reviewer__in=reviewers.values("pk"))
-            .exclude(cycle__phase=Cycle.Phase.CLOSED)
-            .annotate(
-                phase=F("cycle__phase"),
-                appraisal_deadline=F("cycle__appraisal_deadline"),
-                reviewer_user_id=F("reviewer__user_id"),
-            )
-            .values(
-                "pk",
-                "cycle_id",
-                "phase",
-                "appraisal_deadline",
-                "employee_id",
-                "reviewer_id",
-                "reviewer_user_id",
-            )
-            .order_by("pk")
-        )
-        return tuple(rows)
+        return tuple(_reviewed_rows(self.employee.pk))
 
     def reviewed_ids(self, *phases) -> list[int]:
         """Ids of the participations the person reviews in cycles in ``phases``."""
@@ -464,6 +480,8 @@ class StageRegistry:
         # The bar's layout per (roles, language, URL prefix): entries in order with their
         # labels, URLs and section headings resolved once per process (see ``_layout``).
         self._layouts: dict[tuple, list[tuple]] = {}
+        # The bar's rendered HTML per (layout, current links, badge counts): see ``bar_html``.
+        self._bar_html: dict[tuple, tuple[str, str]] = {}
 
     @staticmethod
     def _put(store: dict, key: str, item) -> None:
@@ -476,10 +494,12 @@ class StageRegistry:
     def register_nav_group(self, group: NavGroup) -> None:
         self._put(self._groups, group.key, group)
         self._layouts.clear()
+        self._bar_html.clear()
 
     def register_nav(self, entry: NavEntry) -> None:
         self._put(self._nav, entry.key, entry)
         self._layouts.clear()
+        self._bar_html.clear()
 
     def register_cycle_action(self, action: CycleAction) -> None:
         self._put(self._actions, action.key, action)
@@ -565,7 +585,7 @@ class StageRegistry:
         label): the same for everyone with those roles, so built once per process and
         language (labels translated, URLs reversed), never per request. Registering an
         entry or a group starts it afresh."""
-        key = (viewer.roles, get_language(), get_script_prefix())
+        key = self._layout_key(viewer)
         layout = self._layouts.get(key)
         if layout is None:
             layout = []
@@ -575,6 +595,43 @@ class StageRegistry:
                 layout.append((entry, str(entry.label), self._url(entry), group, group_label))
             self._layouts[key] = layout
         return layout
+
+    @staticmethod
+    def _layout_key(viewer: Viewer) -> tuple:
+        return (viewer.roles, get_language(), get_script_prefix())
+
+    # Rendered bars kept per process; past this many the store starts afresh (a few
+    # hundred in practice: role sets × pages × badge counts, a few KB each).
+    BAR_HTML_LIMIT = 1000
+
+    def bar_html(self, viewer: Viewer, *, view_name: str, query) -> tuple[str, str]:
+        """The bar's HTML: the area menus (``components/nav_menu.html`` each) and the
+        right-hand links (``components/nav_item.html`` each), as ``base.html`` shows them.
+        What it depends on is the layout (roles, language, URL prefix), which links are
+        current and the badge counts, so it is rendered once per process for each of
+        those and then read from memory (~1 ms of CPU a page otherwise)."""
+        layout = self._layout(viewer)
+        entries = [row[0] for row in layout]
+        current = frozenset(self._current_keys(entries, view_name, query))
+        badges = tuple(getattr(viewer, e.badge) for e in entries if e.badge)
+        key = (self._layout_key(viewer), current, badges)
+        html = self._bar_html.get(key)
+        if html is None:
+            bar = self.menus(viewer, view_name=view_name, query=query)
+            menu = get_template("components/nav_menu.html")
+            item = get_template("components/nav_item.html")
+            html = (
+                mark_safe("".join(menu.render({"menu": m}) for m in bar["menus"])),
+                mark_safe("".join(item.render({"item": i}) for i in bar["account"])),
+            )
+            if len(self._bar_html) >= self.BAR_HTML_LIMIT:
+                self._bar_html.clear()
+            self._bar_html[key] = html
+        return html
+
+    def clear_rendered(self) -> None:
+        """Forget the rendered bars (a template changed under the development server)."""
+        self._bar_html.clear()
 
     def menus(self, viewer: Viewer, *, view_name: str, query) -> dict[str, list[NavItem]]:
         """What the bar renders: ``menus``, one per area the viewer has ("My work", "My

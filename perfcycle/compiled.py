@@ -1,0 +1,137 @@
+"""Queries whose SQL is built once per process, for the few that every request runs.
+
+Building a queryset's SQL costs Python time on every execution (resolving lookups and
+joins, compiling expressions, ordering): ~1.2 ms of CPU for the viewer's employee row with
+its annotations, while PostgreSQL answers it in a tenth of that. A :class:`CompiledQuery`
+builds the queryset and its SQL once per database connection (compiled with marker
+values for its arguments), then runs that SQL with the request's values and turns the
+rows into model instances with Django's own machinery (``select_related`` rows,
+annotations, the backend's converters), or into dicts for a ``values()`` queryset, as
+iterating the queryset would::
+
+    employee_row = CompiledQuery(lambda user_id: Employee.objects.filter(user_id=user_id)[:1])
+    employees = employee_row(request.user.pk)   # a list of Employee
+
+An argument may appear several times in the SQL. Only for querysets whose SQL does not depend on anything but the arguments (no
+``timezone.now()``, no settings read at build time, no prefetching, no deferred fields),
+and arguments passed to the database as they are (integers, or strings for a text column:
+the marker reaches the SQL as its text): a value that needs ``get_db_prep_value`` (a date,
+a UUID) must be prepared by the caller.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
+
+# Marker arguments: values no real key takes, each found once among the SQL's parameters.
+_MARKER = -7_319_402_811_000_000
+
+
+def _is_marker(param, marker: int) -> bool:
+    """Whether a parameter is the marker, as an integer or (a text field's lookup) its text."""
+    return (type(param) is int and param == marker) or (type(param) is str and param == str(marker))
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    slots: tuple[tuple[int, ...], ...]  # where each argument goes among ``params``
+    compiler: Any
+    init_list: list[str]
+    model_fields: slice
+    related_populators: list
+    annotation_col_map: dict
+    names: tuple[str, ...] | None  # a values() queryset's keys; None for instances
+
+
+class CompiledQuery:
+    def __init__(self, build: Callable[..., QuerySet], *, arguments: int = 1):
+        self._build = build
+        self._arguments = arguments
+        # One per connection object (Django keeps one per thread and alias).
+        self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _compile(self, connection) -> _Compiled:
+        markers = [_MARKER - index for index in range(self._arguments)]
+        queryset = self._build(*markers)
+        if queryset._prefetch_related_lookups or queryset.query.deferred_loading[0]:
+            raise ImproperlyConfigured("CompiledQuery: no prefetching or deferred fields.")
+        if queryset._iterable_class not in (ModelIterable, ValuesIterable):
+            raise ImproperlyConfigured("CompiledQuery: model instances or values() only.")
+        query = queryset.query
+        names = None
+        if queryset._iterable_class is ValuesIterable:
+            names = (
+                tuple(query.selected)
+                if query.selected
+                else (*query.extra_select, *query.values_select, *query.annotation_select)
+            )
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slots = []
+        for marker in markers:
+            found = [i for i, param in enumerate(params) if _is_marker(param, marker)]
+            if not found:
+                raise ImproperlyConfigured(
+                    f"CompiledQuery: argument {marker} is not among the SQL's parameters."
+                )
+            slots.append(tuple(found))
+        init_list, model_fields, related_populators = [], slice(0), []
+        if names is None:  # as ModelIterable
+            klass_info = compiler.klass_info
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            init_list = [f[0].target.attname for f in compiler.select[start:end]]
+            model_fields = slice(start, end)
+            related_populators = get_related_populators(
+                klass_info, compiler.select, connection.alias
+            )
+        compiled = _Compiled(
+            sql=sql,
+            params=tuple(params),
+            slots=tuple(slots),
+            compiler=compiler,
+            init_list=init_list,
+            model_fields=model_fields,
+            related_populators=related_populators,
+            annotation_col_map=dict(compiler.annotation_col_map or {}),
+            names=names,
+        )
+        self._compiled[connection] = compiled
+        return compiled
+
+    def __call__(self, *args, using: str = DEFAULT_DB_ALIAS) -> list:
+        if len(args) != self._arguments:
+            raise TypeError(f"CompiledQuery takes {self._arguments} argument(s), not {len(args)}")
+        connection = connections[using]
+        compiled = self._compiled.get(connection) or self._compile(connection)
+        params = list(compiled.params)
+        for slots, value in zip(compiled.slots, args, strict=True):
+            for slot in slots:
+                params[slot] = value
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if compiled.names is not None:  # as ValuesIterable
+            names = compiled.names
+            return [
+                dict(zip(names, row, strict=True)) for row in compiled.compiler.results_iter([rows])
+            ]
+        model = compiled.compiler.klass_info["model"]
+        objects = []
+        for row in compiled.compiler.results_iter([rows]):
+            obj = model.from_db(using, compiled.init_list, row[compiled.model_fields])
+            for populator in compiled.related_populators:
+                populator.populate(row, obj)
+            for attr_name, col_pos in compiled.annotation_col_map.items():
+                setattr(obj, attr_name, row[col_pos])
+            objects.append(obj)
+        return objects
