@@ -278,16 +278,15 @@ def team_interviews(user, cycle: Cycle, *, today: dt.date, page=None) -> TeamLis
     """One page (``page`` as given, e.g. ``request.GET.get("page")``; TEAM_PAGE_SIZE
     rows) of the released appraisals of the people the user reviews in ``cycle``, each
     with its interview, in groups: to schedule (none yet, or cancelled), scheduled (by
-    date), held; with each group's count. Four queries (the cycle's rules, the counts,
-    the page's ids, its rows), however many people."""
+    date), held; with each group's count. Three queries (the cycle's rules, the page's
+    ids with the list's length, its rows), however many people; a fourth (the groups'
+    counts) only for a list longer than one page."""
     due = interviews_due(cycle, settings_for(cycle))
-    counts = team_counts(user, cycle)
     paged = get_page(
         team_list(user, cycle),
         Appraisal.objects.select_related("participation__employee__user", "interview"),
         page,
         per_page=TEAM_PAGE_SIZE,
-        total=sum(counts.values()),
     )
     groups: dict[str, list] = {TO_SCHEDULE: [], SCHEDULED: [], HELD: []}
     for appraisal in paged.object_list:
@@ -295,6 +294,10 @@ def team_interviews(user, cycle: Cycle, *, today: dt.date, page=None) -> TeamLis
         group = group_of(interview)
         appraisal.overdue = bool(due and due < today and group != HELD)
         groups[TO_SCHEDULE if group == CANCELLED else group].append(appraisal)
+    if paged.paginator.num_pages > 1:
+        counts = team_counts(user, cycle)
+    else:  # the whole list is on this page
+        counts = {key: len(rows) for key, rows in groups.items()}
     return TeamList(
         cycle=cycle,
         due=due,
