@@ -269,3 +269,29 @@ def test_a_long_interviews_list_keeps_its_count(two_a_page):
                 actor=org.manager.user, appraisal=appraisal_of(org, person), slot=slot(days=3 + i)
             )
     assert count(org.manager, url) == small <= BUDGET
+
+
+def test_the_root_cause_report_follows_the_causes_named():
+    """The stored counts are computed again when an interview's causes change (the
+    causes' own table moves the stamp), and when a cause is added to HR's list."""
+    from feedback.models import RootCause
+    from feedback.services.carry_rules import add_root_cause
+
+    org, rows = base()
+    client = Client()
+    client.force_login(org.hr.user)
+    url = reverse("feedback:carry-root-cause-report") + f"?cycle={org.cycle.pk}"
+    department = org.employee.department
+    for _ in range(2):  # three interviewed people: the department is shown
+        record(held_interview(org, _report(org, department), causes=()))
+
+    def named():
+        report = client.get(url).context["report"]
+        return {cause.name: report.total.count(cause.pk) for cause in report.causes}
+
+    before = named()
+    rows["held"].root_causes.add(RootCause.objects.get(name="Motivation"))
+    assert named() == {**before, "Motivation": before.get("Motivation", 0) + 1}
+    cause = add_root_cause(actor=org.hr.user, data={"name": "Tooling", "description": ""})
+    Interview.objects.get(pk=rows["held"].pk).root_causes.add(cause)
+    assert named()["Tooling"] == 1
