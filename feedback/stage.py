@@ -674,16 +674,18 @@ def _result_link(user, interview):
 
 def _plan_link(user, interview):
     """The improvement plan of this appraisal, when there is one the user may read (one
-    query)."""
+    query). A plan of the interview's participation reads as the interview does (both
+    policies read by the same relations), and the page is shown only to those who read the
+    interview: then no read rule is joined (compiling it cost ~1 ms a page)."""
     from feedback.models import ImprovementPlan
-    from feedback.policies import PLAN
+    from feedback.policies import INTERVIEW, PLAN
 
-    plan = (
-        ImprovementPlan.objects.filter(PLAN.readable(user), appraisal_id=interview.appraisal_id)
-        .order_by("-created_at", "-pk")
-        .only("pk")
-        .first()
+    plans = ImprovementPlan.objects.filter(
+        appraisal_id=interview.appraisal_id, participation_id=interview.participation_id
     )
+    if PLAN.read != INTERVIEW.read:
+        plans = plans.filter(PLAN.readable(user))
+    plan = plans.order_by("-created_at", "-pk").only("pk").first()
     if plan is None:
         return None
     return (_("Improvement plan"), reverse("feedback:plan-detail", args=[plan.pk]))

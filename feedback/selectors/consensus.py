@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Case, Count, F, Min, Q, Value, When
+from django.db.models import Case, Count, F, Min, Prefetch, Q, Value, When, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -22,8 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from appraisal.models import Appraisal
-from appraisal.selectors.assessment import assessment_items
+from appraisal.models import Appraisal, AppraisalItem, CitedBy, ItemEvidence
 from feedback.models import (
     Acknowledgement,
     AcknowledgementStatus,
@@ -35,6 +34,7 @@ from feedback.models import (
 from feedback.policies import ACKNOWLEDGEMENT, DISPUTE
 from feedback.selectors.todos import rows_for
 from feedback.services.consensus import may_dispute_more, may_resolve
+from goals.models import SectionKind
 from perfcycle import access
 from perfcycle.models import Cycle
 from perfcycle.selectors import Todo
@@ -111,6 +111,30 @@ def pick_appraisal(appraisals: list[Appraisal], cycle_id: int | None) -> Apprais
     raise Http404
 
 
+def _rated_items(appraisal: Appraisal) -> list:
+    """The appraisal's rated items (not the peer section's) with their goal and cited
+    evidence, as ``assessment_items`` gives them, read with the peer items in one go and
+    kept on the appraisal as its prefetched ``items``: the breakdown then reads none of
+    its own (two queries, not three)."""
+    citations = ItemEvidence.objects.select_related("evidence").order_by("evidence__occurred_on")
+    prefetch_related_objects(
+        [appraisal],
+        Prefetch(
+            "items",
+            queryset=AppraisalItem.objects.select_related("goal__cycle", "goal__indicator")
+            .prefetch_related(Prefetch("citations", queryset=citations))
+            .order_by("position", "pk"),
+        ),
+    )
+    rated = [item for item in appraisal.items.all() if item.section != SectionKind.PEER]
+    for item in rated:
+        item.self_cited = [c.evidence for c in item.citations.all() if c.cited_by == CitedBy.SELF]
+        item.manager_cited = [
+            c.evidence for c in item.citations.all() if c.cited_by == CitedBy.MANAGER
+        ]
+    return rated
+
+
 @dataclass
 class Result:
     """What "My result" shows for one appraisal."""
@@ -144,7 +168,8 @@ def result_for(appraisal: Appraisal, *, today: dt.date | None = None) -> Result:
     """The answer, the held interview's record (with its root causes), the disputes and
     what the employee may still do. ``appraisal`` as ``my_released_appraisals`` gives it
     (its answer and interview joined); the items come with their cited evidence
-    (appraisal.selectors.assessment.assessment_items) for the breakdown table too."""
+    (as appraisal.selectors.assessment.assessment_items gives them) for the breakdown
+    table too."""
     today = today or timezone.localdate()
     acknowledgement = _one_to_one(appraisal, "acknowledgement")
     interview = _one_to_one(appraisal, "interview")
@@ -159,7 +184,7 @@ def result_for(appraisal: Appraisal, *, today: dt.date | None = None) -> Result:
         if acknowledgement is not None
         else []
     )
-    items = assessment_items(appraisal)
+    items = _rated_items(appraisal)
     pending = acknowledgement is not None and acknowledgement.status == A.PENDING
     can_dispute = acknowledgement is not None and may_dispute_more(acknowledgement, today)
     result = Result(appraisal, acknowledgement, interview, disputes, items, pending, can_dispute)

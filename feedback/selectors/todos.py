@@ -10,8 +10,10 @@ budget of 12 holds when a cycle's feedback overlaps the next cycle's check-ins).
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from django.db.models import Count, F, Min, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from appraisal.models import Appraisal
@@ -27,17 +29,26 @@ ASKING = (PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.EXTENDED)
 _KEY = "_feedback_todo_rows"
 
 
-def _plan(field: str):
-    """One field of the appraisal's plan that asks something (at most one runs)."""
+def _plan():
+    """The appraisal's plan that asks something (at most one runs): its id, status and
+    signatures in one subquery (a JSON object), not one subquery each."""
     return Subquery(
         ImprovementPlan.objects.filter(appraisal=OuterRef("pk"), status__in=ASKING)
         .order_by("-pk")
-        .values(field)[:1]
+        .values(
+            json=JSONObject(
+                pk="pk",
+                status="status",
+                employee_signed="employee_signed_at",
+                manager_signed="manager_signed_at",
+            )
+        )[:1]
     )
 
 
-def _points(aggregate, *, record_early_days: int):
-    """Check-points of that plan due to be recorded (from ``record_early_days`` before)."""
+def _points(*, record_early_days: int):
+    """How many check-points of that plan are due to be recorded (from
+    ``record_early_days`` before) and the first one's day, in one subquery."""
     today = timezone.localdate()
     points = (
         PlanCheckpoint.objects.filter(
@@ -48,10 +59,28 @@ def _points(aggregate, *, record_early_days: int):
         )
         .order_by()
         .values("plan__appraisal")
-        .annotate(value=aggregate)
+        .annotate(value=JSONObject(count=Count("pk"), first=Min("due_date")))
         .values("value")
     )
     return Subquery(points)
+
+
+def _unpack(row: dict) -> dict:
+    """The plan's and the check-points' fields as the parts read them."""
+    plan = _decoded(row.pop("plan")) or {}
+    points = _decoded(row.pop("points")) or {}
+    row["plan_pk"] = plan.get("pk")
+    row["plan_status"] = plan.get("status")
+    row["plan_employee_signed"] = plan.get("employee_signed")
+    row["plan_manager_signed"] = plan.get("manager_signed")
+    row["points_due"] = points.get("count")
+    first = points.get("first")
+    row["first_due"] = dt.date.fromisoformat(first) if isinstance(first, str) else first
+    return row
+
+
+def _decoded(value):
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def todo_rows(viewer) -> list[dict]:
@@ -69,21 +98,13 @@ def todo_rows(viewer) -> list[dict]:
         rows = list(
             Appraisal.objects.filter(participation_id__in=ids, released_at__isnull=False)
             .annotate(
-                plan_pk=_plan("pk"),
-                plan_status=_plan("status"),
-                plan_employee_signed=_plan("employee_signed_at"),
-                plan_manager_signed=_plan("manager_signed_at"),
-                points_due=_points(Count("pk"), record_early_days=RECORD_EARLY_DAYS),
-                first_due=_points(Min("due_date"), record_early_days=RECORD_EARLY_DAYS),
+                plan=_plan(),
+                points=_points(record_early_days=RECORD_EARLY_DAYS),
             )
             .values(
                 "participation_id",
-                "plan_pk",
-                "plan_status",
-                "plan_employee_signed",
-                "plan_manager_signed",
-                "points_due",
-                "first_due",
+                "plan",
+                "points",
                 cycle_id=F("participation__cycle_id"),
                 phase=F("participation__cycle__phase"),
                 deadline=F("participation__cycle__feedback_deadline"),
@@ -98,6 +119,7 @@ def todo_rows(viewer) -> list[dict]:
             )
             .order_by("participation_id")
         )
+        rows = [_unpack(row) for row in rows]
     viewer.__dict__[_KEY] = rows
     return rows
 

@@ -299,7 +299,9 @@ def interview_team(request):
     if not cycles:
         return render(request, "feedback/interview_team_empty.html", {})
     cycle = pick_cycle(cycles, int_param(request, "cycle"))
-    team = selectors.team_interviews(request.user, cycle, today=timezone.localdate())
+    team = selectors.team_interviews(
+        request.user, cycle, today=timezone.localdate(), page=request.GET.get("page")
+    )
     return render(
         request,
         "feedback/interview_team.html",
@@ -307,6 +309,7 @@ def interview_team(request):
             "cycle": cycle,
             "cycle_choices": cycles,
             "team": team,
+            "page": team.page,
             "labels": selectors.group_labels(),
         },
     )
@@ -322,7 +325,8 @@ def interview_completion(request):
         return render(request, "feedback/interview_completion_empty.html", {})
     cycle = pick_cycle(cycles, int_param(request, "cycle"))
     today = timezone.localdate()
-    lines, total = selectors.completion_by_department(cycle, today=today)
+    rules = selectors.settings_for(cycle)
+    lines, total = selectors.completion_by_department(cycle, today=today, rules=rules)
     labels = selectors.group_labels()
     departments = [line.name if line.name != _("No department") else "" for line in lines]
     filters = CompletionFilterForm(request.GET or None, groups=labels, departments=departments)
@@ -330,9 +334,14 @@ def interview_completion(request):
     department = data.get("department") or None
     if department == "-":
         department = ""
-    lean = selectors.completion_list(cycle, group=data.get("group") or "", department=department)
+    group = data.get("group") or ""
+    lean = selectors.completion_list(cycle, group=group, department=department)
     page = get_page(
-        lean, selectors.completion_rows(), request.GET.get("page"), per_page=ORGANISATION_PAGE_SIZE
+        lean,
+        selectors.completion_rows(),
+        request.GET.get("page"),
+        per_page=ORGANISATION_PAGE_SIZE,
+        total=selectors.completion_total(lines, group=group, department=department),
     )
     return render(
         request,
@@ -346,7 +355,7 @@ def interview_completion(request):
             "page": page,
             "rows": [(a, selectors.group_of(a.current_interview)) for a in _with_interview(page)],
             "labels": labels,
-            "due": selectors.interviews_due(cycle, selectors.settings_for(cycle)),
+            "due": selectors.interviews_due(cycle, rules),
             "today": today,
         },
     )

@@ -53,7 +53,13 @@ def team_plans(request):
     if status not in PlanStatus.values:
         status = ""
     lean = selectors.supported_plans(request.user, status=status)
-    page = get_page(lean, selectors.plan_rows(), request.GET.get("page"), per_page=PAGE_SIZE)
+    page = get_page(
+        lean,
+        selectors.plan_rows(),
+        request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        total=counts[status] if status else sum(counts.values()),
+    )
     return render(
         request,
         "feedback/plan_team.html",
@@ -75,11 +81,15 @@ def hr_plans(request):
     cycle = next((c for c in cycles if c.pk == cycle_id), None)
     if cycle_id is not None and cycle is None:
         raise Http404
-    lean = selectors.hr_plans(
-        cycle_id=cycle_id, status=data.get("status") or "", kind=data.get("kind") or ""
-    )
+    status, kind = data.get("status") or "", data.get("kind") or ""
+    lean = selectors.hr_plans(cycle_id=cycle_id, status=status, kind=kind)
+    counts = selectors.hr_counts(cycle_id=cycle_id)
     page = get_page(
-        lean, selectors.plan_rows(), request.GET.get("page"), per_page=ORGANISATION_PAGE_SIZE
+        lean,
+        selectors.plan_rows(),
+        request.GET.get("page"),
+        per_page=ORGANISATION_PAGE_SIZE,
+        total=selectors.hr_total(counts, status=status, kind=kind),
     )
     return render(
         request,
@@ -89,7 +99,7 @@ def hr_plans(request):
             "cycles": cycles,
             "cycle": cycle,
             "page": page,
-            "counts": selectors.hr_counts(cycle_id=cycle_id),
+            "counts": counts,
             "statuses": PlanStatus.choices,
         },
     )
