@@ -301,7 +301,10 @@ def team_interviews(user, cycle: Cycle, *, today: dt.date, page=None) -> TeamLis
     return TeamList(
         cycle=cycle,
         due=due,
-        overdue_after_due=bool(due and due < today),
+        # Red only while it matters: past the date with interviews still not held.
+        overdue_after_due=bool(
+            due and due < today and (counts.get(TO_SCHEDULE) or counts.get(SCHEDULED))
+        ),
         groups=groups,
         counts=counts,
         page=paged,

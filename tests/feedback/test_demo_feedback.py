@@ -161,6 +161,7 @@ def test_the_employee_reads_last_years_interview_result_and_next_goals(client, d
     assert escape(dispute.resolution) in html
     html = page(client, "employee2", reverse("feedback:carry-mine"))
     assert escape(PROPOSALS["employee2"][0][0]) in html
+    assert "(approved)" in html  # carried in planning, approved with the rest
 
 
 def test_the_person_with_a_plan_reads_it_and_sees_it_in_this_years_check_in(client, demo):

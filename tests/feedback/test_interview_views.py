@@ -2,6 +2,7 @@
 for the wrong role), what each shows, and bad input answered at its field."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -259,6 +260,22 @@ def test_the_reviewer_list_groups_and_flags_overdue(org):
     rules.save()
     page = client.get(reverse("feedback:interview-team"))
     assert page.content.count(b'data-overdue="1"') == 2
+    assert re.search(rb'class="text-danger" data-testid="interviews-due"', page.content)
+    # Once every interview is held, the date passed is simply over: not red.
+    for person in (org.employee, org.colleague):
+        interview = Interview.objects.filter(appraisal__participation__employee=person).first()
+        interview = interview or schedule(org, person)
+        with time_machine.travel(interview.starts_at + dt.timedelta(hours=1), tick=False):
+            services.record_interview(
+                actor=org.manager.user,
+                interview=interview,
+                record=record(),
+                expected_version=interview.version,
+            )
+    page = client.get(reverse("feedback:interview-team"))
+    assert b'data-overdue="1"' not in page.content
+    assert b'data-testid="interviews-due"' in page.content
+    assert not re.search(rb'class="text-danger" data-testid="interviews-due"', page.content)
     # People the user does not review see an empty page.
     assert (
         b'data-testid="no-interviews"'
