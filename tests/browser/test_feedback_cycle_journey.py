@@ -33,6 +33,7 @@ from appraisal.services.assessment import (
 )
 from appraisal.services.calibration import release_ratings
 from appraisal.services.settings import settings_for
+from feedback.demo import PROPOSALS
 from feedback.models import Dispute, DisputeStatus, ImprovementPlan, Interview, PlanStatus
 from feedback.services.settings import below_qualified
 from feedback.services.settings import settings_for as feedback_settings_for
@@ -291,7 +292,10 @@ def test_the_demo_cycle_through_feedback_to_the_next_cycle(page, demo_org, resul
     # The employee finds the agreed goal as a draft of the new cycle.
     sign_in(page, "employee")
     page.goto("/feedback/my/next-cycle-goals/")
-    expect(page.locator('[data-proposal-state="carried"]')).to_have_count(1)
+    # Last year's two (carried into this year's cycle when it was planned) and this one.
+    expect(page.locator('[data-proposal-state="carried"]')).to_have_count(
+        1 + len(PROPOSALS["employee"])
+    )
     page.get_by_role("link", name=NEXT_GOAL).click()
     expect(page.get_by_test_id("goal-origin")).to_contain_text(
         f"Agreed in your feedback interview of {cycle.name}"
