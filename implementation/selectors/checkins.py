@@ -5,7 +5,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -36,6 +37,7 @@ from perfcycle.charts import (
     progress_chart,
     sparkline,
 )
+from perfcycle.compiled import CompiledQuery
 from perfcycle.formatting import format_date_range
 from perfcycle.models import Cycle, Participation
 from perfcycle.selectors import Todo, current_participation, due_after
@@ -589,6 +591,22 @@ def goal_progress(goal: Goal, *, today: dt.date, updates=None) -> GoalProgress:
 # --- Home to-dos --------------------------------------------------------------------------------
 
 
+def _todo_checkins_queryset(own, reviewed):
+    """The check-ins ``todos_for`` lists: the open ones of the ``own`` participations and
+    the submitted ones of the ``reviewed``. The lists go to PostgreSQL as arrays, so the SQL
+    is the same for every viewer and is compiled once (``_todo_checkins``; whole rows:
+    CompiledQuery takes no deferred fields)."""
+    column = f'"{CheckIn._meta.db_table}"."participation_id"'
+    in_own = RawSQL(f"{column} = ANY(%s::bigint[])", [own], BooleanField())
+    in_reviewed = RawSQL(f"{column} = ANY(%s::bigint[])", [reviewed], BooleanField())
+    return CheckIn.objects.filter(
+        Q(in_own, status__in=CHECKIN_EDITABLE) | Q(in_reviewed, status=CheckinStatus.SUBMITTED)
+    ).order_by("due_date", "pk")
+
+
+_todo_checkins = CompiledQuery(_todo_checkins_queryset, arguments=2)
+
+
 def todos_for(viewer) -> list[Todo]:
     """Implementation to-dos for the home pages (registered in implementation/stage.py;
     ``viewer``: perfcycle.stages.Viewer). Check-ins: as a participant, the open check-in
@@ -603,16 +621,7 @@ def todos_for(viewer) -> list[Todo]:
     reviewed = viewer.reviewed_ids(Cycle.Phase.IMPLEMENTATION, Cycle.Phase.APPRAISAL)
     if not own and not reviewed:
         return []
-    rows = list(
-        CheckIn.objects.filter(
-            Q(participation_id__in=own, status__in=CHECKIN_EDITABLE)
-            | Q(participation_id__in=reviewed, status=CheckinStatus.SUBMITTED)
-        )
-        .only(
-            "participation_id", "period_start", "period_end", "due_date", "status", "submitted_at"
-        )
-        .order_by("due_date", "pk")
-    )
+    rows = _todo_checkins(own, reviewed)
     own_ids = set(own)
     cycle_of = {r["pk"]: r["cycle_id"] for r in viewer.reviewed if r["employee_id"] != employee.pk}
     mine = [c for c in rows if c.participation_id in own_ids and c.status in CHECKIN_EDITABLE]

@@ -760,3 +760,34 @@ def test_reviewer_todo_appears_on_the_follow_up_date(org, deviation):
         todos = deviation_selectors.deviation_todos(Viewer.of(org["manager"].user))
     assert [(t.action, t.due) for t in todos] == [("Follow up", follow_up)]
     assert deviation_selectors.deviation_todos(Viewer.of(org["employee"].user)) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["employee", "manager", "director", "hr"])
+def test_the_compiled_deviation_todo_rows_are_the_orms(org, deviation, role):
+    """``deviation_todos`` runs SQL compiled once (perfcycle/compiled.py): the same SQL and
+    rows as the queryset built with this viewer's lists and today's date."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    agree(deviation, org["employee"].user)
+    viewer = Viewer.of(org[role].user)
+    args = (
+        viewer.own_participation_ids(Cycle.Phase.IMPLEMENTATION),
+        viewer.reviewed_ids(Cycle.Phase.IMPLEMENTATION),
+        org[role].pk,
+        timezone.localdate() + dt.timedelta(days=30),
+    )
+    with CaptureQueriesContext(connection) as orm_queries:
+        expected = list(deviation_selectors._todo_rows_queryset(*args))
+    with CaptureQueriesContext(connection) as compiled_queries:
+        got = deviation_selectors._todo_rows(*args)
+    assert compiled_queries[0]["sql"] == orm_queries[0]["sql"]
+    assert [vars(d) | {"_state": None} for d in got] == [
+        vars(d) | {"_state": None} for d in expected
+    ]
+    assert [(d.goal.title, d.owner.user.username) for d in got] == [
+        (d.goal.title, d.owner.user.username) for d in expected
+    ]
+    assert len(got) == (1 if role == "manager" else 0)  # agreed: the follow-up is due
