@@ -14,8 +14,51 @@ The organisation they build (one per test):
 
 import pytest
 from django.core.cache import cache
+from pytest_django.plugin import blocking_manager_key
 
 from tests.factories import make_department, make_employee
+
+
+def _restore_migration_rows():
+    """Put back the rows the data migrations seed (HR's root causes, the HR group).
+
+    A transactional test (browser, worker) ends with a flush that empties every table,
+    these rows included; a reused test database (``--reuse-db``) would then start
+    without them. The migrations' own functions are idempotent."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("feedback.migrations.0002_root_causes").add_causes(apps, None)
+    import_module("perfcycle.migrations.0002_hr_group_and_append_only_audit").create_hr_group(
+        apps, None
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as migrations leave it, even when reused after a flush."""
+    with django_db_blocker.unblock():
+        _restore_migration_rows()
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        or (marker is not None and marker.kwargs.get("transaction", False))
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test's flush (its fixtures are torn down by now), the seeded
+    rows come back for the tests that follow."""
+    result = yield
+    if _is_transactional(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            _restore_migration_rows()
+    return result
 
 
 @pytest.fixture(autouse=True)
