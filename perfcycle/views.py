@@ -1,9 +1,11 @@
 """Core pages: role homes, cycles, notifications, audit log, organisation directory."""
 
+from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, JsonResponse
@@ -47,6 +49,39 @@ def refusal_status(error: ValidationError) -> int:
     """The status of a page shown again because a service refused the change: 409 when
     the form was out of date or carried no version (nothing was saved), else 400."""
     return 409 if isinstance(error, ConcurrentEditError) else 400
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What became of a form page's request (see ``submit``)."""
+
+    saved: bool
+    #: The status to show the page again with: 200 (not posted), 400 (bad input or refused),
+    #: 409 (the form was out of date: nothing was saved).
+    status: int
+    #: What the service returned, when saved.
+    result: Any = None
+
+
+def submit(request, form, save, success=None) -> Submission:
+    """The POST half of every form page: validate the form, let the service save
+    (``save(cleaned_data)``; it raises ValidationError to refuse), and put a refusal next to
+    the fields it names. When saved, ``success`` (a text, or a function of what ``save``
+    returned) is queued as the success message; the caller redirects."""
+    if request.method != "POST":
+        return Submission(False, 200)
+    if not form.is_valid():
+        return Submission(False, 400)
+    try:
+        result = save(form.cleaned_data)
+    except PermissionDenied as error:  # out of the actor's scope: not found, as elsewhere
+        raise Http404 from error
+    except ValidationError as error:
+        attach_errors(form, error)
+        return Submission(False, refusal_status(error))
+    if success is not None:
+        messages.success(request, success(result) if callable(success) else success)
+    return Submission(True, 200, result)
 
 
 def int_param(request, name: str) -> int | None:
@@ -128,39 +163,36 @@ def cycle_list(request):
 @hr_required
 def cycle_create(request):
     form = CycleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            cycle = services.create_cycle(actor=request.user, data=form.cleaned_data)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, _("Cycle “%(name)s” created.") % {"name": cycle.name})
-            return redirect(cycle)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "perfcycle/cycle_form.html", {"form": form}, status=status)
+    done = submit(
+        request,
+        form,
+        lambda data: services.create_cycle(actor=request.user, data=data),
+        lambda cycle: _("Cycle “%(name)s” created.") % {"name": cycle.name},
+    )
+    if done.saved:
+        return redirect(done.result)
+    return render(request, "perfcycle/cycle_form.html", {"form": form}, status=done.status)
 
 
 @hr_required
 def cycle_edit(request, pk):
     cycle = access.get_cycle_for(request.user, pk)
     form = CycleForm(request.POST or None, instance=cycle)
-    status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_cycle(
-                actor=request.user,
-                cycle_id=cycle.pk,
-                data=form.cleaned_data,
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
-        else:
-            messages.success(request, _("Cycle saved."))
-            return redirect(cycle)
+    done = submit(
+        request,
+        form,
+        lambda data: services.update_cycle(
+            actor=request.user,
+            cycle_id=cycle.pk,
+            data=data,
+            expected_version=data.get("version"),
+        ),
+        _("Cycle saved."),
+    )
+    if done.saved:
+        return redirect(cycle)
     return render(
-        request, "perfcycle/cycle_form.html", {"form": form, "cycle": cycle}, status=status
+        request, "perfcycle/cycle_form.html", {"form": form, "cycle": cycle}, status=done.status
     )
 
 

@@ -19,7 +19,7 @@ from appraisal.services import calibration, closing
 from appraisal.services.opening import settings_for
 from appraisal.views.calibration import posted_int
 from perfcycle import paging
-from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
+from perfcycle.views import hr_required, int_param, refusal_status, submit
 
 PAGE_SIZE = 50
 
@@ -182,20 +182,20 @@ def appraisal_reopen(request, appraisal_id):
             request, appraisal, ReopenForm(initial={"version": appraisal.version})
         )
     form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            closing.reopen_appraisal(
-                appraisal_id=appraisal.pk,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-                actor=request.user,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return _render_reopen(request, appraisal, form, status=refusal_status(error))
-        messages.success(request, _("Appraisal reopened: it is back in calibration."))
+    done = submit(
+        request,
+        form,
+        lambda data: closing.reopen_appraisal(
+            appraisal_id=appraisal.pk,
+            reason=data["reason"],
+            expected_version=data["version"],
+            actor=request.user,
+        ),
+        _("Appraisal reopened: it is back in calibration."),
+    )
+    if done.saved:
         return redirect(reverse("appraisal:appraisal-reopen", args=[appraisal.pk]))
-    return _render_reopen(request, appraisal, form, status=400)
+    return _render_reopen(request, appraisal, form, status=done.status)
 
 
 @hr_required

@@ -26,7 +26,7 @@ from appraisal.services import peers as services
 from perfcycle import access
 from perfcycle.models import Cycle, Employee
 from perfcycle.stages import pick_cycle, viewer_for
-from perfcycle.views import attach_errors, int_param, refusal_status
+from perfcycle.views import attach_errors, int_param, refusal_status, submit
 from perfcycle.workflow import ConcurrentEditError
 
 # --- Forms -----------------------------------------------------------------------------------
@@ -183,26 +183,23 @@ def peer_nominate(request, pk):
     if not APPRAISAL.may(request.user, "nominate_peers", appraisal.participation):
         raise Http404
     form = NominateForm(request.POST)
-    if form.is_valid():
-        try:
-            created = services.nominate_peers(
-                appraisal=appraisal, peers=form.cleaned_data["peers"], actor=request.user
-            )
-        except PermissionDenied as error:
-            raise Http404 from error
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(count)s nominated. Your manager approves or declines each one.")
-                % {"count": len(created)},
-            )
-            return redirect(
-                f"{reverse('appraisal:peer-input')}?cycle={appraisal.participation.cycle_id}"
-            )
+    done = submit(
+        request,
+        form,
+        lambda data: services.nominate_peers(
+            appraisal=appraisal, peers=data["peers"], actor=request.user
+        ),
+        lambda created: (
+            _("%(count)s nominated. Your manager approves or declines each one.")
+            % {"count": len(created)}
+        ),
+    )
+    if done.saved:
+        return redirect(
+            f"{reverse('appraisal:peer-input')}?cycle={appraisal.participation.cycle_id}"
+        )
     _appraisal, participations = _own_appraisal(request, appraisal.participation.cycle_id)
-    return _render_mine(request, appraisal, participations, form=form, status=400)
+    return _render_mine(request, appraisal, participations, form=form, status=done.status)
 
 
 # --- The manager's approval page -----------------------------------------------------------------

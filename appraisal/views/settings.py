@@ -2,8 +2,6 @@
 deadlines). HR only (404 for anyone else); bad input is a message at its field (400), a
 stale form a conflict (409) with nothing saved."""
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -13,7 +11,7 @@ from appraisal.selectors.settings import cycle_levels
 from appraisal.services import settings as services
 from appraisal.services.opening import settings_for
 from perfcycle import access
-from perfcycle.views import attach_errors, hr_required, refusal_status
+from perfcycle.views import hr_required, submit
 
 
 @hr_required
@@ -25,28 +23,21 @@ def appraisal_settings(request, cycle_id):
     form = AppraisalSettingsForm(
         request.POST or None, settings=settings, levels=levels, bands=bands
     )
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.update_settings(
-                    actor=request.user,
-                    cycle=cycle,
-                    data=form.cleaned_data,
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-                status = refusal_status(error)
-            else:
-                messages.success(request, _("Appraisal rules saved."))
-                return redirect("appraisal:appraisal-settings", cycle_id=cycle.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.update_settings(
+            actor=request.user, cycle=cycle, data=data, expected_version=data["version"]
+        ),
+        _("Appraisal rules saved."),
+    )
+    if done.saved:
+        return redirect("appraisal:appraisal-settings", cycle_id=cycle.pk)
     return render(
         request,
         "appraisal/appraisal_settings.html",
         {"cycle": cycle, "form": form, "levels": levels, "settings": settings},
-        status=status,
+        status=done.status,
     )
 
 

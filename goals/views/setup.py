@@ -31,7 +31,7 @@ from perfcycle.formatting import format_number
 from perfcycle.models import Cycle, Department, Employee, Participation
 from perfcycle.selectors import matching_people
 from perfcycle.services import change_reviewer
-from perfcycle.views import attach_errors, hr_required, refusal_status
+from perfcycle.views import hr_required, submit
 
 PAGE_SIZE = 50
 WITHOUT_TEMPLATE_GROUPS = 12
@@ -128,22 +128,21 @@ def cycle_setup(request, cycle_id):
 def cycle_plan_set(request, cycle_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
     form = CyclePlanForm(request.POST)
-    if form.is_valid():
-        try:
-            setup.set_cycle_plan(
-                actor=request.user,
-                cycle=cycle,
-                rating_scale=form.cleaned_data["rating_scale"],
-                default_template=form.cleaned_data["default_template"],
-                expected_token=form.cleaned_data["token"] or setup.NO_PLAN_TOKEN,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return _render_setup(request, cycle, plan_form=form, status=refusal_status(error))
-        else:
-            messages.success(request, _("Rating scale and default template saved."))
-            return redirect("goals:cycle-setup", cycle.pk)
-    return _render_setup(request, cycle, plan_form=form, status=400)
+    done = submit(
+        request,
+        form,
+        lambda data: setup.set_cycle_plan(
+            actor=request.user,
+            cycle=cycle,
+            rating_scale=data["rating_scale"],
+            default_template=data["default_template"],
+            expected_token=data["token"] or setup.NO_PLAN_TOKEN,
+        ),
+        _("Rating scale and default template saved."),
+    )
+    if done.saved:
+        return redirect("goals:cycle-setup", cycle.pk)
+    return _render_setup(request, cycle, plan_form=form, status=done.status)
 
 
 @hr_required
@@ -151,23 +150,22 @@ def cycle_plan_set(request, cycle_id):
 def cycle_assignment_add(request, cycle_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
     form = TemplateAssignmentForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            setup.add_template_assignment(
-                actor=request.user,
-                cycle=cycle,
-                template=data["template"],
-                department=data["department"],
-                job_title=data["job_title"],
-                employee=data["employee_number"],
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, _("Template rule added."))
-            return redirect(reverse("goals:cycle-setup", args=[cycle.pk]) + "#rules")
-    return _render_setup(request, cycle, assignment_form=form, status=400)
+    done = submit(
+        request,
+        form,
+        lambda data: setup.add_template_assignment(
+            actor=request.user,
+            cycle=cycle,
+            template=data["template"],
+            department=data["department"],
+            job_title=data["job_title"],
+            employee=data["employee_number"],
+        ),
+        _("Template rule added."),
+    )
+    if done.saved:
+        return redirect(reverse("goals:cycle-setup", args=[cycle.pk]) + "#rules")
+    return _render_setup(request, cycle, assignment_form=form, status=done.status)
 
 
 @hr_required
@@ -373,24 +371,22 @@ def cycle_setup_people_add(request, cycle_id):
 def cycle_enrol_population(request, cycle_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
     form = EnrolForm(request.POST, departments=departments_for_choice())
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def save(data):
         title = data["job_title"].strip()
-        try:
-            added = setup.enrol_population(
-                actor=request.user,
-                cycle=cycle,
-                departments=[data["department"]] if data["department"] else [],
-                job_titles=[title] if title else [],
-                everyone=data["everyone"],
-                include_subdepartments=data["include_subdepartments"],
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, _added(added))
-            return redirect("goals:cycle-setup-people", cycle.pk)
-    return _render_add(request, cycle, enrol_form=form, status=400)
+        return setup.enrol_population(
+            actor=request.user,
+            cycle=cycle,
+            departments=[data["department"]] if data["department"] else [],
+            job_titles=[title] if title else [],
+            everyone=data["everyone"],
+            include_subdepartments=data["include_subdepartments"],
+        )
+
+    done = submit(request, form, save, _added)
+    if done.saved:
+        return redirect("goals:cycle-setup-people", cycle.pk)
+    return _render_add(request, cycle, enrol_form=form, status=done.status)
 
 
 def _added(count: int) -> str:
@@ -407,25 +403,25 @@ def cycle_enrol_chosen(request, cycle_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
     form = ChosenPeopleForm(request.POST)
     query, department, _tree = _candidate_filter(request.POST, departments_for_choice())
-    if form.is_valid():
-        try:
-            added = setup.enrol_people(
-                actor=request.user,
-                cycle=cycle,
-                employee_ids=form.cleaned_data["employees"],
-                matching=form.cleaned_data["matching"],
-                query=query,
-                department=department,
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, _added(added))
-            back = {"q": query, "department": department.pk if department else ""}
-            back = urlencode({k: v for k, v in back.items() if v})
-            url = reverse("goals:cycle-setup-people-add", args=[cycle.pk])
-            return redirect(f"{url}?{back}#choose" if back else f"{url}#choose")
-    return _render_add(request, cycle, chosen_form=form, data=request.POST, status=400)
+    done = submit(
+        request,
+        form,
+        lambda data: setup.enrol_people(
+            actor=request.user,
+            cycle=cycle,
+            employee_ids=data["employees"],
+            matching=data["matching"],
+            query=query,
+            department=department,
+        ),
+        _added,
+    )
+    if done.saved:
+        back = {"q": query, "department": department.pk if department else ""}
+        back = urlencode({k: v for k, v in back.items() if v})
+        url = reverse("goals:cycle-setup-people-add", args=[cycle.pk])
+        return redirect(f"{url}?{back}#choose" if back else f"{url}#choose")
+    return _render_add(request, cycle, chosen_form=form, data=request.POST, status=done.status)
 
 
 @hr_required
@@ -470,25 +466,22 @@ def participant_reviewer(request, cycle_id, participation_id):
         Participation.objects.with_people(), cycle=cycle, pk=participation_id
     )
     form = OneReviewerForm(request.POST or None, search_url=_search_url())
-    status = 200
-    if request.method == "POST":
-        status = 409 if not form.is_valid() and form.stale else 400
-        if form.is_valid():
-            reviewer = form.cleaned_data["reviewer"]
-            try:
-                changed = change_reviewer(
-                    actor=request.user,
-                    cycle=cycle,
-                    participation_ids=[participation.pk],
-                    reviewer=reviewer,
-                    expected_reviewers={participation.pk: form.cleaned_data["current"]},
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-                status = refusal_status(error)
-            else:
-                messages.success(request, _reviewer_changed(changed, reviewer))
-                return redirect("goals:cycle-setup-people", cycle.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: change_reviewer(
+            actor=request.user,
+            cycle=cycle,
+            participation_ids=[participation.pk],
+            reviewer=data["reviewer"],
+            expected_reviewers={participation.pk: data["current"]},
+        ),
+        lambda changed: _reviewer_changed(changed, form.cleaned_data["reviewer"]),
+    )
+    if done.saved:
+        return redirect("goals:cycle-setup-people", cycle.pk)
+    # A form sent from a page that showed another reviewer is out of date, like a refusal.
+    status = 409 if done.status == 400 and form.stale else done.status
     return render(
         request,
         "goals/participant_reviewer.html",
@@ -523,24 +516,21 @@ def _shown_reviewers(data, ids) -> dict[int, int | None]:
 def participants_reviewer_bulk(request, cycle_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
     form = BulkReviewerForm(request.POST, search_url=_search_url())
-    if form.is_valid():
-        reviewer = form.cleaned_data["reviewer"]
-        try:
-            changed = change_reviewer(
-                actor=request.user,
-                cycle=cycle,
-                participation_ids=form.cleaned_data["participations"],
-                reviewer=reviewer,
-                expected_reviewers=_shown_reviewers(
-                    request.POST, form.cleaned_data["participations"]
-                ),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return _render_people(request, cycle, bulk_form=form, status=refusal_status(error))
-        messages.success(request, _reviewer_changed(changed, reviewer))
+    done = submit(
+        request,
+        form,
+        lambda data: change_reviewer(
+            actor=request.user,
+            cycle=cycle,
+            participation_ids=data["participations"],
+            reviewer=data["reviewer"],
+            expected_reviewers=_shown_reviewers(request.POST, data["participations"]),
+        ),
+        lambda changed: _reviewer_changed(changed, form.cleaned_data["reviewer"]),
+    )
+    if done.saved:
         return redirect("goals:cycle-setup-people", cycle.pk)
-    return _render_people(request, cycle, bulk_form=form, status=400)
+    return _render_people(request, cycle, bulk_form=form, status=done.status)
 
 
 urlpatterns = [

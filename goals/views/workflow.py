@@ -36,7 +36,7 @@ from goals.services import workflow as services
 from perfcycle import access, paging
 from perfcycle.models import Cycle, Participation
 from perfcycle.stages import running_first, viewer_for
-from perfcycle.views import attach_errors, hr_required, refusal_status
+from perfcycle.views import attach_errors, hr_required, submit
 from perfcycle.views import int_param as _int_param
 
 logger = logging.getLogger(__name__)
@@ -50,10 +50,6 @@ def _back(request, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return default
-
-
-def _status(request) -> int:
-    return 400 if request.method == "POST" else 200
 
 
 # --- My goals ---------------------------------------------------------------------------
@@ -92,21 +88,20 @@ def goal_create(request):
     if level not in levels:
         raise Http404
     form = GoalForm(request.POST or None, user=request.user, cycle=cycle, level=level)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            goal = services.create_goal(
-                actor=request.user,
-                cycle=cycle,
-                level=level,
-                data=data,
-                department=data.get("department"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, _("Goal “%(title)s” saved.") % {"title": goal.title})
-            return redirect(goal)
+    done = submit(
+        request,
+        form,
+        lambda data: services.create_goal(
+            actor=request.user,
+            cycle=cycle,
+            level=level,
+            data=data,
+            department=data.get("department"),
+        ),
+        lambda goal: _("Goal “%(title)s” saved.") % {"title": goal.title},
+    )
+    if done.saved:
+        return redirect(done.result)
     return render(
         request,
         "goals/goal_form.html",
@@ -116,7 +111,7 @@ def goal_create(request):
             "level": level,
             "levels": [(value, GoalLevel(value).label) for value in levels],
         },
-        status=_status(request),
+        status=done.status,
     )
 
 
@@ -128,26 +123,24 @@ def goal_assign(request):
         messages.error(request, _("No cycle of your team is in planning."))
         return redirect("goals:team-goals")
     form = GoalAssignForm(request.POST or None, user=request.user, cycle=cycle)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            goal = services.assign_goal(
-                actor=request.user, cycle=cycle, owner=data["owner"], data=data
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("Goal “%(title)s” assigned to %(name)s.")
-                % {"title": goal.title, "name": goal.owner.full_name},
-            )
-            return redirect(goal)
+    done = submit(
+        request,
+        form,
+        lambda data: services.assign_goal(
+            actor=request.user, cycle=cycle, owner=data["owner"], data=data
+        ),
+        lambda goal: (
+            _("Goal “%(title)s” assigned to %(name)s.")
+            % {"title": goal.title, "name": goal.owner.full_name}
+        ),
+    )
+    if done.saved:
+        return redirect(done.result)
     return render(
         request,
         "goals/goal_form.html",
         {"form": form, "cycle": cycle, "assign": True},
-        status=_status(request),
+        status=done.status,
     )
 
 
@@ -159,26 +152,21 @@ def goal_edit(request, pk):
     form = GoalForm(
         request.POST or None, user=request.user, cycle=goal.cycle, level=goal.level, goal=goal
     )
-    status = _status(request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_goal(
-                actor=request.user,
-                goal=goal,
-                data=form.cleaned_data,
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
-        else:
-            messages.success(request, _("Goal saved."))
-            return redirect(goal)
+    done = submit(
+        request,
+        form,
+        lambda data: services.update_goal(
+            actor=request.user, goal=goal, data=data, expected_version=data.get("version")
+        ),
+        _("Goal saved."),
+    )
+    if done.saved:
+        return redirect(goal)
     return render(
         request,
         "goals/goal_form.html",
         {"form": form, "cycle": goal.cycle, "goal": goal, "level": goal.level},
-        status=status,
+        status=done.status,
     )
 
 
@@ -294,15 +282,15 @@ def goal_delete(request, pk):
 def goal_comment(request, pk):
     goal = _visible_goal(request, pk)
     form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_comment(actor=request.user, goal=goal, body=form.cleaned_data["body"])
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, _("Comment added."))
-            return redirect(f"{goal.get_absolute_url()}#comments")
-    return _render_goal(request, goal, status=400, comment_form=form)
+    done = submit(
+        request,
+        form,
+        lambda data: services.add_comment(actor=request.user, goal=goal, body=data["body"]),
+        _("Comment added."),
+    )
+    if done.saved:
+        return redirect(f"{goal.get_absolute_url()}#comments")
+    return _render_goal(request, goal, status=done.status, comment_form=form)
 
 
 # --- Adjustments ------------------------------------------------------------------------------
@@ -311,19 +299,19 @@ def goal_comment(request, pk):
 def adjustment_request(request, pk):
     goal = selectors.get_goal_from(selectors.goals_adjustable_by(request.user), pk)
     form = AdjustmentForm(request.POST or None, goal=goal)
-    if request.method == "POST" and form.is_valid():
-        try:
-            adjustments.request_adjustment(actor=request.user, goal=goal, data=form.cleaned_data)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, _("Your request was sent for a decision."))
-            return redirect(goal)
+    done = submit(
+        request,
+        form,
+        lambda data: adjustments.request_adjustment(actor=request.user, goal=goal, data=data),
+        _("Your request was sent for a decision."),
+    )
+    if done.saved:
+        return redirect(goal)
     return render(
         request,
         "goals/adjustment_form.html",
         {"form": form, "goal": goal},
-        status=_status(request),
+        status=done.status,
     )
 
 

@@ -30,14 +30,10 @@ from implementation.services import checkins as services
 from perfcycle import access
 from perfcycle.models import Cycle
 from perfcycle.stages import pick_cycle, registry, running_first, viewer_for
-from perfcycle.views import attach_errors, hr_required, refusal_status
+from perfcycle.views import hr_required, refusal_status, submit
 from perfcycle.views import int_param as _int_param
 
 PAGE_SIZE = 50
-
-
-def _status(request) -> int:
-    return 400 if request.method == "POST" else 200
 
 
 # --- My check-ins -----------------------------------------------------------------------
@@ -132,22 +128,20 @@ def checkin_edit(request, pk):
     if not editable:
         return redirect(checkin)
     form = _checkin_form(request, checkin)
-    status = _status(request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_checkin_draft(
-                actor=request.user,
-                checkin=checkin,
-                data=form.service_data(),
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
-        else:
-            messages.success(request, _("Draft saved. Submit it when it is complete."))
-            return redirect("implementation:checkin-edit", pk=checkin.pk)
-    return _render_form(request, checkin, form, status=status)
+    done = submit(
+        request,
+        form,
+        lambda data: services.save_checkin_draft(
+            actor=request.user,
+            checkin=checkin,
+            data=form.service_data(),
+            expected_version=data.get("version"),
+        ),
+        _("Draft saved. Submit it when it is complete."),
+    )
+    if done.saved:
+        return redirect("implementation:checkin-edit", pk=checkin.pk)
+    return _render_form(request, checkin, form, status=done.status)
 
 
 @require_POST
@@ -156,25 +150,24 @@ def checkin_submit(request, pk):
     if not editable:
         return redirect(checkin)
     form = _checkin_form(request, checkin, submitting=True)
-    status = 400
-    if form.is_valid():
-        try:
-            checkin = services.submit_checkin(
-                actor=request.user,
-                checkin=checkin,
-                data=form.service_data(),
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
+    done = submit(
+        request,
+        form,
+        lambda data: services.submit_checkin(
+            actor=request.user,
+            checkin=checkin,
+            data=form.service_data(),
+            expected_version=data.get("version"),
+        ),
+    )
+    if done.saved:
+        submitted = done.result
+        if submitted.is_late:
+            messages.warning(request, _("Check-in submitted, after its due date: marked late."))
         else:
-            if checkin.is_late:
-                messages.warning(request, _("Check-in submitted, after its due date: marked late."))
-            else:
-                messages.success(request, _("Check-in submitted. Your reviewer has been told."))
-            return redirect(checkin)
-    return _render_form(request, checkin, form, status=status)
+            messages.success(request, _("Check-in submitted. Your reviewer has been told."))
+        return redirect(submitted)
+    return _render_form(request, checkin, form, status=done.status)
 
 
 def _run(request, action, success: str) -> bool:
@@ -228,26 +221,21 @@ def checkin_reply(request, pk):
     """Send the reply and keep the check-in open for review."""
     checkin = _respondable(request, pk)
     form = ResponseForm(request.POST, sending=True)
-    if form.is_valid():
-        try:
-            services.reply_to_checkin(
-                actor=request.user,
-                checkin=checkin,
-                reply=form.cleaned_data["manager_reply"],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return _render_checkin(
-                request, checkin, status=refusal_status(error), response_form=form
-            )
-        messages.success(
-            request,
-            _("Reply sent. %(name)s has been told.")
-            % {"name": checkin.participation.employee.full_name},
-        )
+    done = submit(
+        request,
+        form,
+        lambda data: services.reply_to_checkin(
+            actor=request.user,
+            checkin=checkin,
+            reply=data["manager_reply"],
+            expected_version=data.get("version"),
+        ),
+        _("Reply sent. %(name)s has been told.")
+        % {"name": checkin.participation.employee.full_name},
+    )
+    if done.saved:
         return redirect(checkin)
-    return _render_checkin(request, checkin, status=400, response_form=form)
+    return _render_checkin(request, checkin, status=done.status, response_form=form)
 
 
 @require_POST
@@ -256,24 +244,20 @@ def checkin_comment(request, pk):
     if not checkin_selectors.may_comment_on_checkin(request.user, checkin):
         raise Http404  # readers up the chain follow the thread but do not write in it
     form = CommentForm(request.POST)
-    if form.is_valid():
-        body = form.cleaned_data["body"]
-        follow_up = form.cleaned_data["follow_up"]
-        if follow_up and not checkin_selectors.may_respond_to_checkin(request.user, checkin):
+
+    def save(data):
+        if not data["follow_up"]:
+            services.add_checkin_comment(actor=request.user, checkin=checkin, body=data["body"])
+            return _("Comment added.")
+        if not checkin_selectors.may_respond_to_checkin(request.user, checkin):
             raise Http404
-        try:
-            if follow_up:
-                services.ask_follow_up(actor=request.user, checkin=checkin, body=body)
-            else:
-                services.add_checkin_comment(actor=request.user, checkin=checkin, body=body)
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(
-                request, _("Follow-up question sent.") if follow_up else _("Comment added.")
-            )
-            return redirect(f"{checkin.get_absolute_url()}#comments")
-    return _render_checkin(request, checkin, status=400, comment_form=form)
+        services.ask_follow_up(actor=request.user, checkin=checkin, body=data["body"])
+        return _("Follow-up question sent.")
+
+    done = submit(request, form, save, success=lambda message: message)
+    if done.saved:
+        return redirect(f"{checkin.get_absolute_url()}#comments")
+    return _render_checkin(request, checkin, status=done.status, comment_form=form)
 
 
 # --- The team board ---------------------------------------------------------------------
@@ -378,17 +362,15 @@ def checkin_settings(request, cycle_id):
     if request.method != "POST":
         return _render_settings(request, cycle)
     form = CheckinSettingsForm(request.POST, instance=checkin_selectors.checkin_settings_for(cycle))
-    if form.is_valid():
-        try:
-            services.update_checkin_settings(
-                actor=request.user, cycle=cycle, data=form.cleaned_data
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, _("Check-in settings saved."))
-            return redirect("implementation:checkin-settings", cycle_id=cycle.pk)
-    return _render_settings(request, cycle, form=form, status=400)
+    done = submit(
+        request,
+        form,
+        lambda data: services.update_checkin_settings(actor=request.user, cycle=cycle, data=data),
+        _("Check-in settings saved."),
+    )
+    if done.saved:
+        return redirect("implementation:checkin-settings", cycle_id=cycle.pk)
+    return _render_settings(request, cycle, form=form, status=done.status)
 
 
 @require_POST
@@ -396,19 +378,17 @@ def checkin_settings(request, cycle_id):
 def checkin_question_create(request, cycle_id):
     cycle = access.get_cycle_for(request.user, cycle_id)
     form = QuestionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_checkin_question(
-                actor=request.user, cycle=cycle, text=form.cleaned_data["text"]
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(request, _("Question added."))
-            return redirect(
-                f"{reverse('implementation:checkin-settings', args=[cycle.pk])}#questions"
-            )
-    return _render_settings(request, cycle, question_form=form, status=400)
+    done = submit(
+        request,
+        form,
+        lambda data: services.add_checkin_question(
+            actor=request.user, cycle=cycle, text=data["text"]
+        ),
+        _("Question added."),
+    )
+    if done.saved:
+        return redirect(f"{reverse('implementation:checkin-settings', args=[cycle.pk])}#questions")
+    return _render_settings(request, cycle, question_form=form, status=done.status)
 
 
 @require_POST
@@ -456,24 +436,22 @@ def goal_progress(request, goal_id):
     goal = goal_selectors.get_goal_from(scope, goal_id)
     may_record = checkin_selectors.may_record_progress(request.user, goal)
     form = ProgressUpdateForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if not may_record:
-            raise Http404
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.add_progress_update(
-                    actor=request.user,
-                    goal=goal,
-                    value=data["value"],
-                    recorded_on=data["recorded_on"],
-                    note=data["note"],
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-            else:
-                messages.success(request, _("Progress recorded."))
-                return redirect("implementation:goal-progress", goal_id=goal.pk)
+    if request.method == "POST" and not may_record:
+        raise Http404
+    done = submit(
+        request,
+        form,
+        lambda data: services.add_progress_update(
+            actor=request.user,
+            goal=goal,
+            value=data["value"],
+            recorded_on=data["recorded_on"],
+            note=data["note"],
+        ),
+        _("Progress recorded."),
+    )
+    if done.saved:
+        return redirect("implementation:goal-progress", goal_id=goal.pk)
     return render(
         request,
         "implementation/goal_progress.html",
@@ -484,7 +462,7 @@ def goal_progress(request, goal_id):
             "form": form,
             "may_record": may_record and goal.cycle.phase == Cycle.Phase.IMPLEMENTATION,
         },
-        status=_status(request),
+        status=done.status,
     )
 
 

@@ -24,7 +24,7 @@ from implementation.services import evidence as services
 from perfcycle import access, paging
 from perfcycle.models import Participation
 from perfcycle.stages import running_first
-from perfcycle.views import attach_errors, refusal_status
+from perfcycle.views import submit
 from perfcycle.workflow import ConcurrentEditError
 
 PAGE_SIZE = 50
@@ -33,10 +33,6 @@ PAGE_SIZE = 50
 def _int_param(params, name: str) -> int | None:
     value = params.get(name, "")
     return int(value) if value.isdigit() else None
-
-
-def _status(request) -> int:
-    return 400 if request.method == "POST" else 200
 
 
 def _back(request, default: str) -> str:
@@ -181,27 +177,24 @@ def evidence_create(request):
         me=access.employee_of(user),
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            evidence = services.create_evidence(
-                actor=user,
-                participation=form.chosen_participation(),
-                data=data,
-                files=data["attachments"],
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-        else:
-            messages.success(
-                request, _("Evidence “%(title)s” recorded.") % {"title": evidence.title}
-            )
-            return redirect(back or evidence.get_absolute_url())
+    done = submit(
+        request,
+        form,
+        lambda data: services.create_evidence(
+            actor=user,
+            participation=form.chosen_participation(),
+            data=data,
+            files=data["attachments"],
+        ),
+        lambda evidence: _("Evidence “%(title)s” recorded.") % {"title": evidence.title},
+    )
+    if done.saved:
+        return redirect(back or done.result.get_absolute_url())
     return render(
         request,
         "implementation/evidence_form.html",
         {"form": form, "checkin": checkin, "back": back, "single": participations[0]},
-        status=_status(request),
+        status=done.status,
     )
 
 
@@ -231,29 +224,26 @@ def evidence_edit(request, pk):
         me=access.employee_of(request.user),
         evidence=evidence,
     )
-    status = _status(request)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.update_evidence(
-                actor=request.user,
-                evidence=evidence,
-                data=data,
-                expected_version=data.get("version"),
-                files=data["attachments"],
-                remove_attachments=data.get("remove_attachments") or [],
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
-        else:
-            messages.success(request, _("Evidence saved."))
-            return redirect(evidence)
+    done = submit(
+        request,
+        form,
+        lambda data: services.update_evidence(
+            actor=request.user,
+            evidence=evidence,
+            data=data,
+            expected_version=data.get("version"),
+            files=data["attachments"],
+            remove_attachments=data.get("remove_attachments") or [],
+        ),
+        _("Evidence saved."),
+    )
+    if done.saved:
+        return redirect(evidence)
     return render(
         request,
         "implementation/evidence_form.html",
         {"form": form, "evidence": evidence, "checkin": None, "back": None},
-        status=status,
+        status=done.status,
     )
 
 
@@ -335,25 +325,20 @@ def evidence_verify(request, pk):
 def evidence_unverify(request, pk):
     evidence = _verifiable(request, pk)
     form = UnverifyForm(request.POST)
-    if form.is_valid():
-        try:
-            services.unverify_evidence(
-                actor=request.user,
-                evidence=evidence,
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return _render_detail(
-                request, evidence, unverify_form=form, status=refusal_status(error)
-            )
-        messages.success(
-            request,
-            _("The verification of “%(title)s” was withdrawn.") % {"title": evidence.title},
-        )
+    done = submit(
+        request,
+        form,
+        lambda data: services.unverify_evidence(
+            actor=request.user,
+            evidence=evidence,
+            reason=data["reason"],
+            expected_version=data.get("version"),
+        ),
+        _("The verification of “%(title)s” was withdrawn.") % {"title": evidence.title},
+    )
+    if done.saved:
         return redirect(evidence)
-    return _render_detail(request, evidence, unverify_form=form, status=400)
+    return _render_detail(request, evidence, unverify_form=form, status=done.status)
 
 
 # --- Downloads ---------------------------------------------------------------------------------
