@@ -193,9 +193,16 @@ def test_the_due_date_falls_back_to_the_appraisal_deadline():
     rules = settings_for(org.cycle)
     rules.peer_deadline = None
     rules.save()
-    Cycle.objects.filter(pk=org.cycle.pk).update(appraisal_deadline=TODAY() + dt.timedelta(days=9))
+    due = TODAY() + dt.timedelta(days=9)
+    # The later deadlines stay after it, whatever the day the test runs on.
+    Cycle.objects.filter(pk=org.cycle.pk).update(
+        appraisal_deadline=due,
+        feedback_deadline=max(org.cycle.feedback_deadline, due + dt.timedelta(days=1)),
+        application_deadline=max(org.cycle.application_deadline, due + dt.timedelta(days=2)),
+        end_date=max(org.cycle.end_date, due + dt.timedelta(days=2)),
+    )
     reviews = asked(org)
-    assert reviews[0].due_date == TODAY() + dt.timedelta(days=9)
+    assert reviews[0].due_date == due
 
 
 def test_asking_twice_is_refused():
