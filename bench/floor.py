@@ -47,13 +47,14 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
+
+from bench.landing_pages import client_for, timed_requests  # noqa: E402
 
 ROLES = ["employee", "manager", "hr", "rajesh.iyer"]
 HOMES = {"employee": "/me/", "manager": "/team/", "hr": "/hr/", "rajesh.iyer": "/team/"}
@@ -144,25 +145,8 @@ def collect_manifest() -> str:
     return root
 
 
-def client_for(username: str, url: str) -> Client:
-    user = get_user_model().objects.get(username=username)
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(user)
-    for _ in range(5):  # warm up: template loading, connection, caches
-        response = client.get(url)
-        assert response.status_code == 200, (username, url, response.status_code)
-    return client
-
-
 def time_page(client: Client, url: str, requests: int) -> dict:
-    wall, cpu = [], []
-    for _ in range(requests):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        client.get(url)
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
+    wall, cpu, queries, response = timed_requests(client, url, requests)
     return {
         "cpu": statistics.median(cpu),
         "cpu_min": min(cpu),
