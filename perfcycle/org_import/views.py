@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from perfcycle.models import OrgImport
 from perfcycle.org_import import services
 from perfcycle.org_import.forms import OrgImportForm
-from perfcycle.views import attach_errors, hr_required
+from perfcycle.views import hr_required, submit
 
 ISSUES_PER_PAGE = 100
 RECENT_IMPORTS = 10
@@ -42,30 +42,27 @@ def _recent_imports():
 
 @hr_required
 def org_import_upload(request):
-    if request.method == "POST":
-        form = OrgImportForm(request.POST, request.FILES)
-    else:
-        form = OrgImportForm()
-    if form.is_valid():
-        try:
-            record = services.create_org_import(
-                actor=request.user,
-                file_name=form.cleaned_data["file"].name,
-                content=form.content,
+    posted = request.method == "POST"
+    form = OrgImportForm(request.POST, request.FILES) if posted else OrgImportForm()
+    done = submit(
+        request,
+        form,
+        lambda data: services.create_org_import(
+            actor=request.user, file_name=data["file"].name, content=form.content
+        ),
+    )
+    if done.saved:
+        record = done.result
+        if record.has_errors:
+            messages.warning(
+                request, _("The file has errors. Nothing was written; see the report.")
             )
-        except ValidationError as error:
-            attach_errors(form, error)
         else:
-            if record.has_errors:
-                messages.warning(
-                    request, _("The file has errors. Nothing was written; see the report.")
-                )
-            else:
-                messages.success(
-                    request, _("The file is valid. Check the changes, then confirm the import.")
-                )
-            return redirect("org-import-detail", pk=record.pk)
-    status = 400 if request.method == "POST" else 200
+            messages.success(
+                request, _("The file is valid. Check the changes, then confirm the import.")
+            )
+        return redirect("org-import-detail", pk=record.pk)
+    status = done.status
     return render(
         request,
         "perfcycle/org_import_form.html",
