@@ -2,6 +2,8 @@
 
 {% load assessment_cards %}
 {% review_item item context row %}          the review page (appraisal/review.html)
+{% self_assessment_item row %}              my appraisal's form (appraisal/my_appraisal.html)
+{% my_appraisal_item item %}                my appraisal, read only
 
 Through Django's templates a card cost ~1–2 ms (nested includes for the facts, the rating
 levels, the evidence checklist and the goal's chart; a lookup and a filter per value), most
@@ -32,7 +34,7 @@ def _text(value) -> str:
 
 
 def _facts(item) -> str:
-    # appraisal/item_facts.html
+    # the item's facts line and description
     description = (
         f'<p class="small mb-2">{linebreaksbr(item.description)}</p>' if item.description else ""
     )
@@ -40,7 +42,7 @@ def _facts(item) -> str:
 
 
 def _rating_levels(row, legend: str) -> str:
-    # appraisal/rating_levels.html
+    # the rating's fieldset around the levels (forms.assessment.LevelOptions)
     auto_id = e(row.rating.auto_id)
     errors = row.rating.errors
     described = f' aria-describedby="{auto_id}_error"' if errors else ""
@@ -61,7 +63,7 @@ def _rating_levels(row, legend: str) -> str:
 
 
 def _evidence_checklist(row, options) -> str:
-    # appraisal/evidence_checklist.html
+    # the evidence checklist's fieldset (forms.assessment.EvidenceOptions), or how to start
     field = row.evidence
     if options:
         choices = f"\n  {row.evidence_options}\n  "
@@ -282,3 +284,64 @@ def review_item(context, item, goal_context, row) -> SafeString:
         )
     parts.append("\n      </div>\n    </div>\n  </div></section>\n  ")
     return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
+
+
+@register.simple_tag(takes_context=True)
+def self_assessment_item(context, row) -> SafeString:
+    """One item of my appraisal's form (appraisal/my_appraisal.html): the rating levels,
+    the comment and the evidence to cite."""
+    item = row.item
+    pk = item.pk
+    return mark_safe(  # noqa: S308 (every value escaped in the pieces)
+        "\n"
+        f'  <section class="card pc-card mb-4" aria-labelledby="item-{pk}-heading" '
+        f'data-item="{pk}"><div class="card-body">\n'
+        f'    <h2 id="item-{pk}-heading" class="h5 mb-1">{e(item.title)}</h2>\n'
+        f"    {_facts(item)}\n"
+        '    <div class="row g-3">\n'
+        f'      <div class="col-lg-6">{_rating_levels(row, gettext("Your rating"))}</div>\n'
+        '      <div class="col-lg-6">\n'
+        f"        {_textarea(row.comment, rows=4, errors=True)}\n"
+        f"        {_evidence_checklist(row, context['form'].evidence_options)}\n"
+        "      </div>\n"
+        "    </div>\n"
+        "  </div></section>\n"
+        "  "
+    )
+
+
+@register.simple_tag(takes_context=True)
+def my_appraisal_item(context, item) -> SafeString:
+    """One item of my appraisal once the form is closed: my side, and the manager's once
+    HR released the ratings (``released``)."""
+    pk = item.pk
+    released = ""
+    if context["released"]:
+        rating, comment = gettext("Manager's rating"), gettext("Manager's comment")
+        released = (
+            "\n"
+            f'    <dt class="col-sm-4">{rating}</dt>\n'
+            f'    <dd class="col-sm-8" data-testid="manager-rating-{pk}">'
+            f"{e(item.manager_level)}</dd>\n"
+            f'    <dt class="col-sm-4">{comment}</dt>\n'
+            f'    <dd class="col-sm-8">{_text(item.manager_comment)}</dd>\n'
+            "    "
+        )
+    return mark_safe(  # noqa: S308 (every value escaped here or in the pieces)
+        "\n"
+        f'<section class="card pc-card mb-3" aria-labelledby="item-{pk}-heading" '
+        f'data-item="{pk}"><div class="card-body">\n'
+        f'  <h2 id="item-{pk}-heading" class="h5 mb-1">{e(item.title)}</h2>\n'
+        f"  {_facts(item)}\n"
+        '  <dl class="row mb-0">\n'
+        f'    <dt class="col-sm-4">{gettext("Your rating")}</dt>\n'
+        f'    <dd class="col-sm-8" data-testid="self-rating-{pk}">'
+        f"{_rating_text(item.self_rating, item.self_level)}</dd>\n"
+        f'    <dt class="col-sm-4">{gettext("Your comment")}</dt>\n'
+        f'    <dd class="col-sm-8">{_text(item.self_comment)}</dd>\n'
+        f'    <dt class="col-sm-4">{gettext("Evidence you cited")}</dt>\n'
+        f'    <dd class="col-sm-8">{_cited(item.self_cited, separator=", ")}</dd>\n'
+        f"    {released}\n"
+        "  </dl>\n"
+        "</div></section>\n"
+    )
