@@ -11,6 +11,8 @@ of these pages' time at a few items. The markup is the one the templates had, pi
 piece; every value from the database is escaped here, the translated messages are the
 templates' (same msgids)."""
 
+from collections import OrderedDict
+
 from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
@@ -128,10 +130,28 @@ def _cited(records, *, separator: str, dates: bool = False) -> str:
     return separator.join(links)
 
 
+# The newest goal columns, per what they show: the goal's context (its key says all it is
+# made of, the goal's title and the language included) and the item's pk, title and unit.
+COLUMNS_KEPT = 256
+_columns: OrderedDict = OrderedDict()
+
+
+def _goal_column(item, context) -> str:
+    key = (context.key, item.pk, item.title, item.unit)
+    html = _columns.get(key)
+    if html is None:
+        html = _columns[key] = _goal_context(item, context)
+        while len(_columns) > COLUMNS_KEPT:
+            _columns.popitem(last=False)
+    else:
+        _columns.move_to_end(key)
+    return html
+
+
 def _goal_context(item, context) -> str:
     """The goal's progress, check-ins and deviations (selectors.assessment.GoalContext)."""
-    if context.progress.chart:
-        chart = progress_chart_html(context.progress.chart, title=item.goal.title)
+    if context.chart:
+        chart = progress_chart_html(context.chart, title=item.goal.title)
     else:
         chart = f'<p class="small text-body-secondary">{gettext("No progress recorded.")}</p>'
     parts = [f'\n        <h3 class="h6">{gettext("Progress")}</h3>\n        {chart}\n        ']
@@ -211,7 +231,7 @@ def review_item(context, item, goal_context, row) -> SafeString:
         "        "
     ]
     if goal_context:
-        parts.append(_goal_context(item, goal_context))
+        parts.append(_goal_column(item, goal_context))
     parts.append(f'\n        <h3 class="h6">{gettext("Self-assessment")}</h3>\n        ')
     if context["self_shown"]:
         parts.append(
