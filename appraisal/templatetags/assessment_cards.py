@@ -12,6 +12,7 @@ piece; every value from the database is escaped here, the translated messages ar
 templates' (same msgids)."""
 
 from collections import OrderedDict
+from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
@@ -19,8 +20,9 @@ from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
+from appraisal.models import AppraisalItem
 from appraisal.templatetags.appraisal_items import item_facts
 from perfcycle.charts import progress_chart_html
 from perfcycle.formatting import format_date
@@ -36,11 +38,32 @@ def _text(value) -> str:
 
 
 def _facts(item) -> str:
-    # the item's facts line and description
-    description = (
-        f'<p class="small mb-2">{linebreaksbr(item.description)}</p>' if item.description else ""
+    """The item's facts line and description (~0.1 ms each to write: a choice label, four
+    messages, three numbers), kept per what they show: items of one template share them."""
+    return _facts_of(
+        get_language(),
+        item.section,
+        item.weight,
+        item.unit,
+        item.target,
+        item.actual,
+        item.achievement_percent,
+        item.description,
     )
-    return f'\n<p class="small text-body-secondary mb-2">{item_facts(item)}</p>\n{description}\n'
+
+
+@lru_cache(maxsize=1024)
+def _facts_of(language, section, weight, unit, target, actual, achievement_percent, description):
+    item = AppraisalItem(
+        section=section,
+        weight=weight,
+        unit=unit,
+        target=target,
+        actual=actual,
+        achievement_percent=achievement_percent,
+    )
+    shown = f'<p class="small mb-2">{linebreaksbr(description)}</p>' if description else ""
+    return f'\n<p class="small text-body-secondary mb-2">{item_facts(item)}</p>\n{shown}\n'
 
 
 def _rating_levels(row, legend: str) -> str:
