@@ -14,8 +14,8 @@ import functools
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, Q
-from django.db.models.expressions import RawSQL
+from django.db import connection
+from django.db.models import Count, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -28,8 +28,6 @@ from appraisal.models import Appraisal, AppraisalItem, AppraisalStatus, CitedBy,
 from appraisal.policies import APPRAISAL
 from goals.models import SectionKind
 from implementation.models import (
-    CheckinGoalProgress,
-    Deviation,
     DeviationStatus,
     Evidence,
     ProgressUpdate,
@@ -253,58 +251,63 @@ def _url_of(name: str):
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
-def _of_goals(model, goal_ids):
-    """``model``'s rows whose goal is among ``goal_ids`` (a PostgreSQL array: the SQL is the
-    same for any number of goals, so it is compiled once)."""
-    column = f'"{model._meta.db_table}"."goal_id"'
-    return model.objects.filter(RawSQL(f"{column} = ANY(%s::bigint[])", [goal_ids], BooleanField()))
+# The goals' progress updates (oldest first), the check-ins that reported on them and their
+# deviations (newest first), in one query: as progress_updates_of, without the recorder and
+# check-in the page does not show. The goal ids go as a PostgreSQL array, so the SQL is the
+# same for any number of goals.
+GOAL_ROWS_SQL = """
+SELECT * FROM (
+  SELECT 0 AS part, u.goal_id, u.id, u.recorded_on AS day, NULL::date AS day_end,
+         u.value AS number, NULL::text AS text1, NULL::text AS text2, NULL::text AS text3,
+         NULL::bigint AS checkin_id
+  FROM implementation_progressupdate AS u WHERE u.goal_id = ANY(%(ids)s::bigint[])
+  UNION ALL
+  SELECT 1, p.goal_id, p.id, c.period_start, c.period_end, p.actual_value, p.note, NULL, NULL,
+         p.checkin_id
+  FROM implementation_checkingoalprogress AS p
+  JOIN implementation_checkin AS c ON c.id = p.checkin_id
+  WHERE p.goal_id = ANY(%(ids)s::bigint[])
+  UNION ALL
+  SELECT 2, d.goal_id, d.id, d.detected_on, NULL, NULL, d.severity, d.status,
+         d.corrective_action, NULL
+  FROM implementation_deviation AS d WHERE d.goal_id = ANY(%(ids)s::bigint[])
+) AS r
+ORDER BY part, CASE WHEN part = 0 THEN day END, CASE WHEN part <> 0 THEN day END DESC,
+         CASE WHEN part = 0 THEN id END, CASE WHEN part <> 0 THEN id END DESC
+"""
 
 
-# The goals' progress updates, oldest first (as progress_updates_of, without the recorder
-# and check-in the page does not show: no joins, one model per row).
-_progress_updates = CompiledQuery(
-    lambda ids: _of_goals(ProgressUpdate, ids).order_by("recorded_on", "pk")
-)
-_checkin_rows = CompiledQuery(
-    lambda ids: (
-        _of_goals(CheckinGoalProgress, ids)
-        .order_by("-checkin__period_start", "-pk")
-        .values(
-            "goal_id",
-            "checkin_id",
-            "checkin__period_start",
-            "checkin__period_end",
-            "actual_value",
-            "note",
-        )
-    )
-)
-_deviation_rows = CompiledQuery(
-    lambda ids: (
-        _of_goals(Deviation, ids)
-        .order_by("-detected_on", "-pk")
-        .values("pk", "goal_id", "detected_on", "severity", "status", "corrective_action")
-    )
-)
+def _goal_rows(ids: list[int]):
+    """({goal id: progress updates}, {goal id: check-in rows}, {goal id: deviation rows}):
+    the updates as ProgressUpdates (their goal, value and day), the check-ins as (goal id,
+    check-in id, period start, period end, value reported, note), the deviations as (id,
+    goal id, detected on, severity, status, corrective action)."""
+    updates: dict[int, list] = {pk: [] for pk in ids}
+    checkins: dict[int, list] = defaultdict(list)
+    deviations: dict[int, list] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(GOAL_ROWS_SQL, {"ids": ids})
+        rows = cursor.fetchall()
+    for part, goal_id, pk, day, day_end, number, text1, text2, text3, checkin_id in rows:
+        if part == 0:
+            updates[goal_id].append(
+                ProgressUpdate(id=pk, goal_id=goal_id, recorded_on=day, value=number)
+            )
+        elif part == 1:
+            checkins[goal_id].append((goal_id, checkin_id, day, day_end, number, text1))
+        else:
+            deviations[goal_id].append((pk, goal_id, day, text1, text2, text3))
+    return updates, checkins, deviations
 
 
 def goal_contexts(items, *, today: dt.date) -> dict[int, GoalContext]:
-    """{goal id: GoalContext} for the goal items: three queries, however many goals. The
-    check-ins and deviations are read as values; what they are made of is the context's
-    key, and only a context not kept yet is computed and written out as text."""
+    """{goal id: GoalContext} for the goal items: one query, however many goals. What a
+    context is made of is its key; only a context not kept yet is computed and written out
+    as text."""
     goals = [item.goal for item in items if item.goal_id]
     if not goals:
         return {}
-    ids = [g.pk for g in goals]
-    updates: dict[int, list] = {pk: [] for pk in ids}
-    for update in _progress_updates(ids):
-        updates[update.goal_id].append(update)
-    checkins: dict[int, list] = defaultdict(list)
-    for row in _checkin_rows(ids):
-        checkins[row["goal_id"]].append(tuple(row.values()))
-    deviations: dict[int, list] = defaultdict(list)
-    for row in _deviation_rows(ids):
-        deviations[row["goal_id"]].append(tuple(row.values()))
+    updates, checkins, deviations = _goal_rows([g.pk for g in goals])
     language = get_language()
     texts = _Texts()
     contexts = {}
