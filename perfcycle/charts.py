@@ -6,8 +6,13 @@ that stands beside the chart for those who cannot see it."""
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
+from django.core.signals import setting_changed
 from django.utils.formats import number_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
 
 from perfcycle.formatting import format_date
 
@@ -89,8 +94,27 @@ class ProgressChart:
 
 def number_text(value: Decimal) -> str:
     value = Decimal(value).quantize(Decimal("0.01")).normalize()
+    return _number_text(get_language(), value)
+
+
+@lru_cache(maxsize=4096)
+def _number_text(language: str | None, value: Decimal) -> str:
+    # A chart labels its ticks and dots with the same few round values, page after page:
+    # each (language, value) is formatted once per process (number_format: ~10 µs). Equal
+    # values format alike once quantized; the formats come from the settings, hence the
+    # reset below.
     places = max(0, -value.as_tuple().exponent)
     return number_format(value, decimal_pos=places, use_l10n=True)
+
+
+def _forget_numbers(**kwargs) -> None:
+    if kwargs["setting"] in ("LANGUAGE_CODE", "FORMAT_MODULE_PATH", "USE_THOUSAND_SEPARATOR") or (
+        "SEPARATOR" in kwargs["setting"] or "GROUPING" in kwargs["setting"]
+    ):
+        _number_text.cache_clear()
+
+
+setting_changed.connect(_forget_numbers)
 
 
 def nice_scale(low: Decimal, high: Decimal, *, ticks: int = 4) -> tuple[Decimal, Decimal, Decimal]:
@@ -158,4 +182,88 @@ def progress_chart(
         x_ticks=tuple(ChartTick(x(d), format_date(d)) for d in x_days),
         today_x=x(today) if x0 <= today <= x1 else None,
         rows=tuple(ChartRow(d, format_date(d), number_text(v)) for d, v in series),
+    )
+
+
+def progress_chart_html(chart: ProgressChart, *, title: str) -> SafeString:
+    """The chart as SVG in a figure with its legend, written here rather than by a template
+    (``{% progress_chart %}`` in perfcycle/templatetags/rendering.py): through Django's
+    template its loops over ticks and dots cost ~1 ms a chart, and the review page shows
+    one per goal. The coordinates are this module's own number strings (digits, dots,
+    commas, spaces: nothing to escape); labels and the title are escaped."""
+    c = chart
+    y_ticks = "".join(
+        f'<line x1="{c.left}" x2="{c.plot_right}" y1="{t.position}" y2="{t.position}" '
+        'stroke="#dee2e6" stroke-width="1"/>\n'
+        f'    <text x="{c.left - 6}" y="{t.position}" text-anchor="end" '
+        'dominant-baseline="middle" font-size="11" fill="#6c757d">'
+        f"{conditional_escape(t.label)}</text>"
+        for t in c.y_ticks
+    )
+    last = len(c.x_ticks) - 1
+    x_ticks = "".join(
+        f'<text x="{t.position}" y="{c.label_y}" text-anchor="'
+        f'{"start" if i == 0 else "end" if i == last else "middle"}" font-size="11" '
+        f'fill="#6c757d">{conditional_escape(t.label)}</text>'
+        for i, t in enumerate(c.x_ticks)
+    )
+    today = (
+        f'<line x1="{c.today_x}" x2="{c.today_x}" y1="{c.top}" y2="{c.plot_bottom}" '
+        f'stroke="#adb5bd" stroke-dasharray="2 3"/><text x="{c.today_x}" y="{c.top - 6}" '
+        f'text-anchor="middle" font-size="10" fill="#6c757d">{gettext("today")}</text>'
+        if c.today_x is not None
+        else ""
+    )
+    expected = (
+        f'<polyline points="{c.expected_points}" fill="none" stroke="#6c757d" '
+        'stroke-width="2" stroke-dasharray="6 4" data-line="expected"/>'
+        if c.expected_points
+        else ""
+    )
+    actual = (
+        f'<polyline points="{c.actual_points}" fill="none" stroke="#2e75b6" '
+        'stroke-width="2.5" data-line="actual"/>'
+        if c.actual_points
+        else ""
+    )
+    dots = "".join(
+        f'<circle cx="{x}" cy="{y}" r="4" fill="#2e75b6"><title>{conditional_escape(day)}: '
+        f"{conditional_escape(value)}</title></circle>"
+        for x, y, value, day in c.dots
+    )
+    expected_key = (
+        '<span><svg width="24" height="8" aria-hidden="true"><line x1="0" x2="24" y1="4" '
+        'y2="4" stroke="#6c757d" stroke-width="2" stroke-dasharray="6 4"/></svg> '
+        f"{gettext('Expected (straight line from baseline to target)')}</span>"
+        if c.expected_points
+        else ""
+    )
+    heading = gettext("Progress of “%(title)s”") % {"title": conditional_escape(title)}
+    description = gettext(
+        "Actual values over time against the expected straight-line path from the cycle's "
+        "start to the goal's due date. The same numbers are in the table below."
+    )
+    return mark_safe(  # noqa: S308 (every value escaped above)
+        "\n"
+        '<figure class="mb-0">\n'
+        f'<svg class="pc-progress-chart w-100 h-auto" viewBox="0 0 {c.width} {c.height}" '
+        'role="img" aria-labelledby="chart-title chart-desc" data-testid="progress-chart">\n'
+        f'  <title id="chart-title">{heading}</title>\n'
+        f'  <desc id="chart-desc">{description}</desc>\n'
+        '  <g class="pc-chart-grid">\n'
+        f"    {y_ticks}\n"
+        f"    {x_ticks}\n"
+        "  </g>\n"
+        f"  {today}\n"
+        f"  {expected}\n"
+        f"  {actual}\n"
+        f"  {dots}\n"
+        "</svg>\n"
+        '<figcaption class="small text-body-secondary d-flex flex-wrap gap-3 mt-1">\n'
+        '  <span><svg width="24" height="8" aria-hidden="true"><line x1="0" x2="24" y1="4" '
+        f'y2="4" stroke="#2e75b6" stroke-width="2.5"/></svg> {gettext("Actual")}</span>\n'
+        f"  {expected_key}\n"
+        "</figcaption>\n"
+        "</figure>\n"
+        "\n"
     )

@@ -58,12 +58,12 @@ class ItemRow:
 # The two option lists below are the same for every item of a page but for the field's name,
 # the checked options and the suggested level: each is escaped once per page and written out
 # per item as plain strings (through Django's templates, one include per item cost ~1 ms per
-# item for 5 levels and a few evidence records). The fieldset, legend and errors around them
-# stay in rating_levels.html and evidence_checklist.html.
+# item for 5 levels and a few evidence records). The fieldset, legend and errors
+# around them are written in appraisal/templatetags/assessment_cards.py.
 
 
 class LevelOptions:
-    """The scale's levels as radio buttons (the markup rating_levels.html wraps)."""
+    """The scale's levels as radio buttons (the markup assessment_cards._rating_levels wraps)."""
 
     def __init__(self, scale_levels):
         self.levels = [
@@ -115,7 +115,7 @@ class LevelOptions:
 
 
 class EvidenceOptions:
-    """The person's evidence records as checkboxes (the markup evidence_checklist.html
+    """The person's evidence records as checkboxes (the markup assessment_cards._evidence_checklist
     wraps)."""
 
     def __init__(self, records):

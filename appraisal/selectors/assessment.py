@@ -10,24 +10,24 @@ HR releases the ratings (``released_at``).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import functools
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db import connection
+from django.db.models import Count, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.text import Truncator
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from appraisal.models import Appraisal, AppraisalItem, AppraisalStatus, CitedBy, ItemEvidence
 from appraisal.policies import APPRAISAL
 from goals.models import SectionKind
 from implementation.models import (
-    CheckinGoalProgress,
-    Deviation,
     DeviationStatus,
     Evidence,
     ProgressUpdate,
@@ -38,6 +38,7 @@ from implementation.selectors import evidence_visible_to
 from implementation.selectors.checkins import goal_progress
 from perfcycle import access
 from perfcycle.access import Relation
+from perfcycle.compiled import CompiledQuery
 from perfcycle.formatting import format_date, format_date_range, format_number
 from perfcycle.models import Cycle, Employee
 from perfcycle.selectors import Todo
@@ -54,6 +55,20 @@ def appraisals_visible_to(user):
     return Appraisal.objects.filter(APPRAISAL.readable(user))
 
 
+# The queries every appraisal page runs, their SQL built once per connection
+# (perfcycle/compiled.py): through the ORM, building them (the joins of ``with_people``,
+# the items' goals, the citations' evidence) cost more CPU than PostgreSQL's answers.
+# order_by(): no ORDER BY to compile for one row (first()'s costs ~1 ms with the joins).
+_appraisal_row = CompiledQuery(lambda pk: Appraisal.objects.with_people().filter(pk=pk).order_by())
+# The person's own appraisals (the read rule lets the appraisee read their own: SELF is in
+# READ); one per cycle, which running_first orders fully: no ORDER BY through the joins.
+_appraisals_of = CompiledQuery(
+    lambda employee_id: (
+        Appraisal.objects.filter(participation__employee_id=employee_id).with_people().order_by()
+    )
+)
+
+
 # The relations told from an appraisal's own row, without a query: most reads of an
 # appraisal (and of its evidence) are by the person, their reviewer or HR.
 NEAR = Relation.SELF | Relation.REVIEWER | Relation.HR
@@ -64,8 +79,7 @@ def get_appraisal_for(user, appraisal_id) -> Appraisal:
     the reviewer and HR are told from the row read by its pk; anyone else (the chain above)
     through the rule's query. (Compiling and planning that query, the reporting chain's
     UNION of subqueries, cost ~5 ms of CPU and ~2–7 ms of planning a page.)"""
-    # order_by(): no ORDER BY to compile for one row (first()'s costs ~1 ms with the joins).
-    found = list(Appraisal.objects.with_people().filter(pk=appraisal_id).order_by())
+    found = _appraisal_row(int(appraisal_id))
     if not found:
         raise Http404
     appraisal = found[0]
@@ -131,17 +145,32 @@ def has_peer_item(appraisal: Appraisal) -> bool:
     return any(section["kind"] == SectionKind.PEER for section in appraisal.section_weights)
 
 
-def assessment_items(appraisal: Appraisal) -> list[AppraisalItem]:
-    """The items rated by the person and the manager (not the peer section's), with
-    their goal and their citations (each with its evidence): three queries."""
-    citations = ItemEvidence.objects.select_related("evidence").order_by("evidence__occurred_on")
-    items = list(
-        AppraisalItem.objects.filter(appraisal=appraisal)
+_items_of = CompiledQuery(
+    lambda appraisal_id: (
+        AppraisalItem.objects.filter(appraisal_id=appraisal_id)
         .exclude(section=SectionKind.PEER)
         .select_related("goal__cycle", "goal__indicator")
-        .prefetch_related(Prefetch("citations", queryset=citations))
         .order_by("position", "pk")
     )
+)
+# Every citation of the appraisal's items with its evidence, oldest work first (a prefetch
+# cannot be compiled; the peer item has none).
+_citations_of = CompiledQuery(
+    lambda appraisal_id: (
+        ItemEvidence.objects.filter(item__appraisal_id=appraisal_id)
+        .select_related("evidence")
+        .order_by("evidence__occurred_on", "pk")
+    )
+)
+
+
+def assessment_items(appraisal: Appraisal) -> list[AppraisalItem]:
+    """The items rated by the person and the manager (not the peer section's), with
+    their goal and their citations (each with its evidence): two queries."""
+    items = _items_of(appraisal.pk)
+    cited: dict[int, list] = defaultdict(list)
+    for citation in _citations_of(appraisal.pk):
+        cited[citation.item_id].append(citation)
     # Each rating as its pages show it ("3 · Meets expectations"; "" for a value outside
     # the scale), looked up once here rather than by a loop over the levels per item.
     shown = {
@@ -151,24 +180,34 @@ def assessment_items(appraisal: Appraisal) -> list[AppraisalItem]:
     for item in items:
         item.self_level = shown.get(item.self_rating, "")
         item.manager_level = shown.get(item.manager_rating, "")
-        item.self_cited = [c.evidence for c in item.citations.all() if c.cited_by == CitedBy.SELF]
-        item.manager_cited = [
-            c.evidence for c in item.citations.all() if c.cited_by == CitedBy.MANAGER
-        ]
+        citations = cited.get(item.pk, ())
+        item.self_cited = [c.evidence for c in citations if c.cited_by == CitedBy.SELF]
+        item.manager_cited = [c.evidence for c in citations if c.cited_by == CitedBy.MANAGER]
     return items
+
+
+def _evidence_of(records, participation_id):
+    return (
+        records.filter(participation_id=participation_id)
+        .select_related("goal")
+        .order_by("-occurred_on", "-pk")
+    )
+
+
+_all_evidence_of = CompiledQuery(
+    lambda participation_id: _evidence_of(Evidence.objects.all(), participation_id)
+)
 
 
 def citable_evidence(user, appraisal: Appraisal):
     """The person's evidence of this participation that ``user`` may cite (and read): all
     of it for the person, their reviewer and HR (relations the evidence read rule holds on
-    the whole participation: no scope query to build), else what the rule lets them read."""
+    the whole participation: no scope query to build, and the SQL compiled once), else
+    what the rule lets them read."""
     near = access.relations_of(user, appraisal.participation, NEAR) & EVIDENCE.read
-    records = Evidence.objects.all() if near else evidence_visible_to(user)
-    return (
-        records.filter(participation_id=appraisal.participation_id)
-        .select_related("goal")
-        .order_by("-occurred_on", "-pk")
-    )
+    if near:
+        return _all_evidence_of(appraisal.participation_id)
+    return _evidence_of(evidence_visible_to(user), appraisal.participation_id)
 
 
 def levels(appraisal: Appraisal) -> list[dict]:
@@ -182,17 +221,26 @@ def level_label(appraisal: Appraisal, value) -> str:
     return ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class GoalContext:
-    """What the review page shows beside a goal: its progress (the chart) and, as the text
+    """What the review page shows beside a goal: its progress chart and, as the text
     shown, its progress table (as of, actual, expected), the check-ins that reported on it
     (link, period, value reported or None, note) and its deviations (link, detected on,
-    severity, status, corrective action shortened)."""
+    severity, status, corrective action shortened). ``key``: everything it is made of (the
+    language, the day, the goal's fields and rows read), so that two equal keys show the
+    same: kept per key in this process, shared between requests (never changed)."""
 
-    progress: object
-    points: list[tuple[str, str, str]]
-    checkins: list[tuple[str, str, str | None, str]]
-    deviations: list[tuple[str, str, str, str, str]]
+    key: tuple
+    chart: object
+    points: tuple[tuple[str, str, str], ...]
+    checkins: tuple[tuple[str, str, str | None, str], ...]
+    deviations: tuple[tuple[str, str, str, str, str], ...]
+
+
+# The newest GoalContexts, per key: a goal's chart and texts cost ~0.5–1 ms to compute and
+# change only when its progress, check-ins or deviations do (or the day).
+CONTEXTS_KEPT = 256
+_contexts: OrderedDict = OrderedDict()
 
 
 def _url_of(name: str):
@@ -203,75 +251,142 @@ def _url_of(name: str):
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
+# The goals' progress updates (oldest first), the check-ins that reported on them and their
+# deviations (newest first), in one query: as progress_updates_of, without the recorder and
+# check-in the page does not show. The goal ids go as a PostgreSQL array, so the SQL is the
+# same for any number of goals.
+GOAL_ROWS_SQL = """
+SELECT * FROM (
+  SELECT 0 AS part, u.goal_id, u.id, u.recorded_on AS day, NULL::date AS day_end,
+         u.value AS number, NULL::text AS text1, NULL::text AS text2, NULL::text AS text3,
+         NULL::bigint AS checkin_id
+  FROM implementation_progressupdate AS u WHERE u.goal_id = ANY(%(ids)s::bigint[])
+  UNION ALL
+  SELECT 1, p.goal_id, p.id, c.period_start, c.period_end, p.actual_value, p.note, NULL, NULL,
+         p.checkin_id
+  FROM implementation_checkingoalprogress AS p
+  JOIN implementation_checkin AS c ON c.id = p.checkin_id
+  WHERE p.goal_id = ANY(%(ids)s::bigint[])
+  UNION ALL
+  SELECT 2, d.goal_id, d.id, d.detected_on, NULL, NULL, d.severity, d.status,
+         d.corrective_action, NULL
+  FROM implementation_deviation AS d WHERE d.goal_id = ANY(%(ids)s::bigint[])
+) AS r
+ORDER BY part, CASE WHEN part = 0 THEN day END, CASE WHEN part <> 0 THEN day END DESC,
+         CASE WHEN part = 0 THEN id END, CASE WHEN part <> 0 THEN id END DESC
+"""
+
+
+def _goal_rows(ids: list[int]):
+    """({goal id: progress updates}, {goal id: check-in rows}, {goal id: deviation rows}):
+    the updates as ProgressUpdates (their goal, value and day), the check-ins as (goal id,
+    check-in id, period start, period end, value reported, note), the deviations as (id,
+    goal id, detected on, severity, status, corrective action)."""
+    updates: dict[int, list] = {pk: [] for pk in ids}
+    checkins: dict[int, list] = defaultdict(list)
+    deviations: dict[int, list] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(GOAL_ROWS_SQL, {"ids": ids})
+        rows = cursor.fetchall()
+    for part, goal_id, pk, day, day_end, number, text1, text2, text3, checkin_id in rows:
+        if part == 0:
+            updates[goal_id].append(
+                ProgressUpdate(id=pk, goal_id=goal_id, recorded_on=day, value=number)
+            )
+        elif part == 1:
+            checkins[goal_id].append((goal_id, checkin_id, day, day_end, number, text1))
+        else:
+            deviations[goal_id].append((pk, goal_id, day, text1, text2, text3))
+    return updates, checkins, deviations
+
+
 def goal_contexts(items, *, today: dt.date) -> dict[int, GoalContext]:
-    """{goal id: GoalContext} for the goal items: three queries, however many goals. The
-    check-ins and deviations are read as values and written out as text here (no model
-    rows, no per-row filters in the template)."""
+    """{goal id: GoalContext} for the goal items: one query, however many goals. What a
+    context is made of is its key; only a context not kept yet is computed and written out
+    as text."""
     goals = [item.goal for item in items if item.goal_id]
     if not goals:
         return {}
-    ids = [g.pk for g in goals]
-    # The goals' progress updates, oldest first (as progress_updates_of, without the
-    # recorder and check-in the page does not show: no joins, one model per row).
-    updates: dict[int, list] = {pk: [] for pk in ids}
-    for update in ProgressUpdate.objects.filter(goal_id__in=ids).order_by("recorded_on", "pk"):
-        updates[update.goal_id].append(update)
-    checkin_url = _url_of("implementation:checkin-detail")
-    checkins: dict[int, list] = defaultdict(list)
-    for row in (
-        CheckinGoalProgress.objects.filter(goal_id__in=ids)
-        .order_by("-checkin__period_start", "-pk")
-        .values_list(
-            "goal_id",
-            "checkin_id",
-            "checkin__period_start",
-            "checkin__period_end",
-            "actual_value",
-            "note",
+    updates, checkins, deviations = _goal_rows([g.pk for g in goals])
+    language = get_language()
+    texts = _Texts()
+    contexts = {}
+    for goal in goals:
+        cycle = goal.cycle
+        key = (
+            language,
+            today,
+            goal.pk,
+            goal.title,
+            goal.baseline,
+            goal.target,
+            goal.due_date,
+            cycle.start_date,
+            cycle.implementation_deadline,
+            goal.indicator.direction if goal.indicator_id else None,
+            tuple((u.recorded_on, u.value) for u in updates[goal.pk]),
+            tuple(checkins[goal.pk]),
+            tuple(deviations[goal.pk]),
         )
-    ):
-        goal_id, checkin_id, start, end, actual, note = row
-        checkins[goal_id].append(
+        context = _contexts.get(key)
+        if context is None:
+            context = _contexts[key] = _goal_context(
+                goal, key, today=today, updates=updates[goal.pk], texts=texts
+            )
+            while len(_contexts) > CONTEXTS_KEPT:
+                _contexts.popitem(last=False)
+        else:
+            _contexts.move_to_end(key)
+        contexts[goal.pk] = context
+    return contexts
+
+
+class _Texts:
+    """The texts of one page's goal contexts: the goals of one person share their check-in
+    periods and many values, so each is formatted once (~10–20 µs each)."""
+
+    def __init__(self):
+        self.period = functools.cache(format_date_range)
+        self.number = functools.cache(format_number)
+        self.checkin_url = _url_of("implementation:checkin-detail")
+        self.deviation_url = _url_of("implementation:deviation-detail")
+
+
+def _goal_context(goal, key, *, today: dt.date, updates, texts: _Texts) -> GoalContext:
+    *_, checkin_rows, deviation_rows = key
+    progress = goal_progress(goal, today=today, updates=updates)
+    number = texts.number
+    return GoalContext(
+        key=key,
+        chart=progress.chart,
+        points=tuple(
             (
-                checkin_url(checkin_id),
-                format_date_range(start, end),
-                None if actual is None else format_number(actual),
+                format_date(point.update.recorded_on),
+                number(point.update.value),
+                "—" if point.expected is None else number(point.expected),
+            )
+            for point in progress.points
+        ),
+        checkins=tuple(
+            (
+                texts.checkin_url(checkin_id),
+                texts.period(start, end),
+                None if actual is None else number(actual),
                 note,
             )
-        )
-    deviation_url = _url_of("implementation:deviation-detail")
-    deviations: dict[int, list] = defaultdict(list)
-    for pk, goal_id, detected_on, severity, status, action in (
-        Deviation.objects.filter(goal_id__in=ids)
-        .order_by("-detected_on", "-pk")
-        .values_list("pk", "goal_id", "detected_on", "severity", "status", "corrective_action")
-    ):
-        deviations[goal_id].append(
+            for _goal_id, checkin_id, start, end, actual, note in checkin_rows
+        ),
+        deviations=tuple(
             (
-                deviation_url(pk),
+                texts.deviation_url(pk),
                 format_date(detected_on),
                 _choice_label(Severity, severity),
                 _choice_label(DeviationStatus, status),
                 Truncator(action).chars(120) if action else "",
             )
-        )
-    contexts = {}
-    for goal in goals:
-        progress = goal_progress(goal, today=today, updates=updates[goal.pk])
-        contexts[goal.pk] = GoalContext(
-            progress=progress,
-            points=[
-                (
-                    format_date(point.update.recorded_on),
-                    format_number(point.update.value),
-                    "—" if point.expected is None else format_number(point.expected),
-                )
-                for point in progress.points
-            ],
-            checkins=checkins[goal.pk],
-            deviations=deviations[goal.pk],
-        )
-    return contexts
+            for pk, _goal_id, detected_on, severity, status, action in deviation_rows
+        ),
+    )
 
 
 def _choice_label(choices, value) -> str:
@@ -285,25 +400,12 @@ def _choice_label(choices, value) -> str:
 # --- My appraisal ----------------------------------------------------------------------------
 
 
-def my_appraisals(user):
-    """The person's own appraisals, newest cycle first, with what their page shows (the
-    read rule lets the appraisee read their own: SELF is in READ)."""
-    employee = access.employee_of(user)
-    if employee is None:
-        return Appraisal.objects.none()
-    return (
-        Appraisal.objects.filter(participation__employee=employee)
-        .with_people()
-        .order_by("-participation__cycle__start_date", "-pk")
-    )
-
-
 def my_appraisal(user, cycle_id: int | None):
-    """(the appraisal shown, every appraisal of the person for the cycle picker): the one
-    in ``cycle_id`` (404 if the person has none there), else the newest."""
-    # One appraisal per cycle, which running_first orders fully: no ORDER BY through the
-    # joins to compile (~1 ms).
-    rows = list(my_appraisals(user).order_by())
+    """(the appraisal shown, every appraisal of the person for the cycle picker, newest
+    cycle first): the one in ``cycle_id`` (404 if the person has none there), else the
+    newest."""
+    employee = access.employee_of(user)
+    rows = [] if employee is None else _appraisals_of(employee.pk)
     mine = running_first(rows, cycle_of=lambda a: a.participation.cycle)
     if cycle_id is None:
         return (mine[0] if mine else None), mine

@@ -2,6 +2,7 @@
 
 {% load rendering %}
 {% include_per "implementation/deviation_badges.html" deviation.severity deviation.status %}
+{% progress_chart progress.chart goal.title %}
 
 ``include_per`` is ``{% include %}`` for a fragment that depends only on the values after
 its name (the keys): a status badge, a severity label. It renders the fragment the first
@@ -15,6 +16,8 @@ show the first row's value on every row.
 from django import template
 from django.template.base import Node, TemplateSyntaxError
 from django.template.loader_tags import IncludeNode, construct_relative_path, token_kwargs
+
+from perfcycle.charts import progress_chart_html
 
 register = template.Library()
 
@@ -67,3 +70,10 @@ def include_per(parser, token):
     # The parser sets these on the node a tag returns; the inner include needs them too.
     include.origin, include.token = parser.origin, token
     return IncludePerNode(include, keys)
+
+
+@register.simple_tag
+def progress_chart(chart, title):
+    """``{% progress_chart progress.chart goal.title %}``: a goal's progress chart
+    (perfcycle.charts.progress_chart_html)."""
+    return progress_chart_html(chart, title=title)
