@@ -394,26 +394,33 @@ def completion_by_department(
     return lines, total
 
 
-def completion_total(
+# The first key of HR's list: the department as stored on the appraisal.
+COMPLETION_GROUPED_BY = "department_name"
+
+
+def completion_groups(
     lines: list[DepartmentRow], *, group: str = "", department: str | None = None
-) -> int:
-    """How many rows ``completion_list`` has for these filters, from the counts the page
-    shows anyway (so its paging needs no count of its own)."""
+) -> list[tuple[str, int]]:
+    """How many rows ``completion_list`` has in each department for these filters, in its
+    order, from the counts the page shows anyway: ``[(department as stored, rows), …]``
+    (perfcycle.paging.get_page_by_groups then reads only the departments of one page)."""
     if department is not None:
         lines = [line for line in lines if (line.key or "") == department]
     field = group if group in GROUP_Q else "total"
-    return sum(getattr(line, field) for line in lines)
+    return [(line.key or "", getattr(line, field)) for line in lines]
 
 
 def completion_list(cycle: Cycle, *, group: str = "", department: str | None = None):
     """The lean list (ids to page through) of the cycle's released appraisals, by
-    department and name, narrowed to a group and a department."""
+    department and name, narrowed to a group and a department. Its first key is the
+    department as stored on the appraisal (``COMPLETION_GROUPED_BY``): a page reads the
+    departments it spans through the index of released appraisals by department."""
     qs = Appraisal.objects.filter(participation__cycle=cycle, released_at__isnull=False)
     if group in GROUP_Q:
         qs = qs.filter(GROUP_Q[group])
     if department is not None:
         qs = qs.filter(department_name=department)
-    return qs.order_by("department_name", "participation__employee__user__last_name", "pk")
+    return qs.order_by(COMPLETION_GROUPED_BY, "participation__employee__user__last_name", "pk")
 
 
 def completion_rows():

@@ -26,7 +26,7 @@ from feedback.forms.interviews import (
 from feedback.models import InterviewStatus
 from feedback.selectors import interviews as selectors
 from feedback.services import interviews as services
-from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page
+from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page_by_groups
 from perfcycle.stages import pick_cycle
 from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
 
@@ -336,12 +336,13 @@ def interview_completion(request):
         department = ""
     group = data.get("group") or ""
     lean = selectors.completion_list(cycle, group=group, department=department)
-    page = get_page(
+    page = get_page_by_groups(
         lean,
         selectors.completion_rows(),
         request.GET.get("page"),
         per_page=ORGANISATION_PAGE_SIZE,
-        total=selectors.completion_total(lines, group=group, department=department),
+        field=selectors.COMPLETION_GROUPED_BY,
+        groups=selectors.completion_groups(lines, group=group, department=department),
     )
     return render(
         request,
