@@ -29,6 +29,7 @@ from feedback.services.interviews import LIVE, note_role
 from feedback.services.settings import interviews_due, settings_for
 from perfcycle import access, rollups
 from perfcycle.access import Relation
+from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
 from perfcycle.paging import get_page
 from perfcycle.selectors import Todo
@@ -85,6 +86,32 @@ def with_people(qs):
     )
 
 
+# The reads of "My interview" and of one interview's own parts, their SQL built once per
+# process and connection (perfcycle/compiled.py): building them cost more CPU than
+# PostgreSQL took to answer them.
+_interview_of = CompiledQuery(
+    lambda appraisal_id: with_people(Interview.objects.filter(appraisal_id=appraisal_id))[:1]
+)
+_own_note = CompiledQuery(
+    lambda interview_id, role, author_id: PreparationNote.objects.filter(
+        interview_id=interview_id, role=role, author_id=author_id
+    )[:1],
+    arguments=3,
+)
+_causes_of = CompiledQuery(
+    lambda interview_id: RootCause.objects.filter(interviews__id=interview_id).order_by(
+        "position", "name"
+    )
+)
+_my_released = CompiledQuery(
+    lambda employee_id: (
+        Appraisal.objects.filter(participation__employee_id=employee_id, released_at__isnull=False)
+        .select_related("participation__cycle")
+        .order_by("pk")
+    )
+)
+
+
 def get_interview_for(user, pk) -> Interview:
     return get_object_or_404(with_people(interviews_visible_to(user)), pk=pk)
 
@@ -107,11 +134,11 @@ def own_note(user, interview: Interview) -> PreparationNote | None:
     employee = access.employee_of(user)
     if role is None or employee is None:
         return None
-    return PreparationNote.objects.filter(interview=interview, role=role, author=employee).first()
+    return next(iter(_own_note(interview.pk, str(role), employee.pk)), None)
 
 
 def recorded_causes(interview: Interview) -> list[RootCause]:
-    return list(interview.root_causes.order_by("position", "name"))
+    return _causes_of(interview.pk)
 
 
 def active_root_causes():
@@ -130,7 +157,7 @@ def get_schedulable_appraisal(user, appraisal_id) -> Appraisal:
 
 
 def interview_of(appraisal: Appraisal) -> Interview | None:
-    return with_people(Interview.objects.filter(appraisal=appraisal)).first()
+    return next(iter(_interview_of(appraisal.pk)), None)
 
 
 # --- Links to the other parts of the stage ----------------------------------------------------
@@ -160,12 +187,7 @@ def my_released_appraisals(user) -> list[Appraisal]:
     employee = access.employee_of(user)
     if employee is None:
         return []
-    rows = list(
-        Appraisal.objects.filter(participation__employee=employee, released_at__isnull=False)
-        .select_related("participation__cycle")
-        .order_by("pk")
-    )
-    return running_first(rows, cycle_of=lambda a: a.participation.cycle)
+    return running_first(_my_released(employee.pk), cycle_of=lambda a: a.participation.cycle)
 
 
 def choose_appraisal(appraisals: list[Appraisal], cycle_id: int | None) -> Appraisal | None:
