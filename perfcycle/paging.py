@@ -41,36 +41,32 @@ def get_page(lean, full, number, *, per_page: int, total: int | None = None) -> 
     return _page(lean, full, ids, number, per_page, total)
 
 
-def get_page_by_groups(lean, full, number, *, per_page: int, field: str, groups) -> Page:
-    """Page ``number`` (as ``get_page`` takes it) of ``lean``, ordered first by ``field``,
-    when the page knows how many rows each value of ``field`` has: ``groups``, ``[(value,
-    rows), …]`` in the list's order (e.g. the per-department counts it shows anyway). Only
-    the rows of the values this page spans are read and sorted, so the first page and the
-    last cost the same: HR's interview completion sorted all 8,000 released appraisals by
-    department and name (35 ms) to keep 25, and sorts one or two departments (~250 rows)
-    this way. Two queries, one for an empty page."""
+def get_page_by_groups(rows, number, *, per_page: int, field: str, groups) -> Page:
+    """Page ``number`` (as ``get_page`` takes it) of ``rows``, an ordered queryset with
+    what the template needs, ordered first by ``field``, when the page knows how many rows
+    each value of ``field`` has: ``groups``, ``[(value, rows), …]`` in the list's order
+    (e.g. the per-department counts it shows anyway). Only the rows of the values this
+    page spans are read and sorted, so the first page and the last cost the same: HR's
+    interview completion sorted all 8,000 released appraisals by department and name
+    (35 ms) to keep 25, and sorts one or two departments (~250 rows) this way — few enough
+    to read the page's rows with their joins in the same query. One query, none for an
+    empty page."""
     groups = list(groups)
-    total = sum(rows for _, rows in groups)
+    total = sum(count for _, count in groups)
     number = _within(_number(number), total, per_page)
     start = (number - 1) * per_page
     values, before, seen = [], 0, 0
-    for value, rows in groups:
-        if rows and seen + rows > start and seen < start + per_page:
+    for value, count in groups:
+        if count and seen + count > start and seen < start + per_page:
             if not values:
                 before = seen
             values.append(value)
-        seen += rows
+        seen += count
     skip = start - before
-    ids = (
-        list(
-            lean.filter(**{f"{field}__in": values}).values_list("pk", flat=True)[
-                skip : skip + per_page
-            ]
-        )
-        if values
-        else []
-    )
-    return _page(lean, full, ids, number, per_page, total)
+    chosen = list(rows.filter(**{f"{field}__in": values})[skip : skip + per_page]) if values else []
+    paginator = Paginator(rows, per_page)
+    paginator.count = total  # a cached_property: no COUNT query
+    return Page(chosen, number, paginator)
 
 
 def _number(number) -> int:

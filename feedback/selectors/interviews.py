@@ -433,22 +433,39 @@ def completion_groups(
 
 
 def completion_list(cycle: Cycle, *, group: str = "", department: str | None = None):
-    """The lean list (ids to page through) of the cycle's released appraisals, by
-    department and name, narrowed to a group and a department. Its first key is the
-    department as stored on the appraisal (``COMPLETION_GROUPED_BY``): a page reads the
-    departments it spans through the index of released appraisals by department."""
+    """The cycle's released appraisals, by department and name, narrowed to a group and a
+    department, with what the list shows of each (the person, the reviewer, the
+    interview) and nothing else. Its first key is the department as stored on the
+    appraisal (``COMPLETION_GROUPED_BY``): a page reads the departments it spans through
+    the index of released appraisals by department."""
     qs = Appraisal.objects.filter(participation__cycle=cycle, released_at__isnull=False)
     if group in GROUP_Q:
         qs = qs.filter(GROUP_Q[group])
     if department is not None:
         qs = qs.filter(department_name=department)
-    return qs.order_by(COMPLETION_GROUPED_BY, "participation__employee__user__last_name", "pk")
-
-
-def completion_rows():
-    return Appraisal.objects.select_related(
-        "participation__employee__user", "participation__reviewer__user", "interview"
+    return (
+        qs.select_related(
+            "participation__employee__user", "participation__reviewer__user", "interview"
+        )
+        .only(*_COMPLETION_FIELDS)
+        .order_by(COMPLETION_GROUPED_BY, "participation__employee__user__last_name", "pk")
     )
+
+
+# What a row of HR's list shows: reading every column of the seven rows behind each line
+# cost ~4 ms of CPU a page.
+_COMPLETION_FIELDS = (
+    "department_name",
+    "participation__employee__user__first_name",
+    "participation__employee__user__last_name",
+    "participation__employee__user__username",
+    "participation__reviewer__user__first_name",
+    "participation__reviewer__user__last_name",
+    "participation__reviewer__user__username",
+    "interview__status",
+    "interview__starts_at",
+    "interview__held_at",
+)
 
 
 def department_names(cycle: Cycle) -> list[str]:

@@ -338,10 +338,8 @@ def interview_completion(request):
     if department == "-":
         department = ""
     group = data.get("group") or ""
-    lean = selectors.completion_list(cycle, group=group, department=department)
     page = get_page_by_groups(
-        lean,
-        selectors.completion_rows(),
+        selectors.completion_list(cycle, group=group, department=department),
         request.GET.get("page"),
         per_page=ORGANISATION_PAGE_SIZE,
         field=selectors.COMPLETION_GROUPED_BY,
