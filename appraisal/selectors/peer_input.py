@@ -127,14 +127,14 @@ def questionnaire_items(review: PeerReview) -> list[AppraisalItem]:
 _answered_of_one = CompiledQuery(
     lambda appraisal_id: (
         PeerReview.objects.filter(appraisal_id=appraisal_id, status=PeerStatus.ANSWERED)
-        .values("appraisal_id")
+        .values(
+            "appraisal_id",
+            threshold=F(
+                "appraisal__participation__cycle__appraisal_settings__peer_anonymity_threshold"
+            ),
+        )
         .annotate(n=Count("pk"))
-        .values("appraisal_id", "n")
-    )
-)
-_threshold_of_one = CompiledQuery(
-    lambda appraisal_id: Appraisal.objects.filter(pk=appraisal_id).values(
-        "pk", threshold=F("participation__cycle__appraisal_settings__peer_anonymity_threshold")
+        .values("appraisal_id", "threshold", "n")
     )
 )
 _ratings_of_one = CompiledQuery(
@@ -187,13 +187,13 @@ def peer_means(appraisal_ids) -> dict[int, dict[int, Decimal]]:
 
 
 def _peer_means_of_one(appraisal_id: int) -> dict[int, dict[int, Decimal]]:
-    """``peer_means`` of one appraisal, by the same rules, from the compiled queries."""
-    answered = {row["appraisal_id"]: row["n"] for row in _answered_of_one(appraisal_id)}
+    """``peer_means`` of one appraisal, by the same rules, from the compiled queries (the
+    count of answers and the threshold in one)."""
+    answered = _answered_of_one(appraisal_id)  # one row: the count and the cycle's threshold
     if not answered:
         return {}
-    thresholds = {row["pk"]: row["threshold"] for row in _threshold_of_one(appraisal_id)}
     default = AppraisalSettings._meta.get_field("peer_anonymity_threshold").default
-    if answered[appraisal_id] < (thresholds.get(appraisal_id) or default):
+    if answered[0]["n"] < (answered[0]["threshold"] or default):
         return {}
     rows = _ratings_of_one(appraisal_id)
     return _means((row["of_appraisal"], row["of_item"], row["value"]) for row in rows)
