@@ -86,8 +86,8 @@ def get_dispute_for(user, dispute_id: int) -> Dispute:
 
 
 # The reads of "My result" (one appraisal, by id), their SQL built once per process and
-# connection (perfcycle/compiled.py): building them cost ~8 ms of CPU a request, more than
-# PostgreSQL took to answer them.
+# connection (perfcycle/compiled.py): building them cost ~8–11 ms of CPU a request, more
+# than PostgreSQL took to answer them.
 _my_released = CompiledQuery(
     lambda employee_id: (
         Appraisal.objects.filter(participation__employee_id=employee_id, released_at__isnull=False)
@@ -143,7 +143,7 @@ def _rated_items(appraisal: Appraisal) -> list:
     """The appraisal's rated items (not the peer section's) with their goal and cited
     evidence, as ``assessment_items`` gives them, read with the peer items in one go and
     kept on the appraisal as its prefetched ``items``: the breakdown then reads none of
-    its own (two queries, not three)."""
+    its own (two compiled queries: the items, then their citations by appraisal)."""
     items = _items_of(appraisal.pk)
     cited: dict[int, list] = defaultdict(list)
     for citation in _citations_of(appraisal.pk):
@@ -151,7 +151,9 @@ def _rated_items(appraisal: Appraisal) -> list:
     # As prefetch_related leaves them: the breakdown reads the appraisal's items from here.
     prefetched = appraisal.items.all()
     prefetched._result_cache, prefetched._prefetch_done = items, True
-    appraisal._prefetched_objects_cache = {"items": prefetched}
+    if not hasattr(appraisal, "_prefetched_objects_cache"):
+        appraisal._prefetched_objects_cache = {}
+    appraisal._prefetched_objects_cache["items"] = prefetched
     rated = [item for item in items if item.section != SectionKind.PEER]
     for item in rated:
         citations = cited.get(item.pk, ())
