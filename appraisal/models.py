@@ -199,6 +199,13 @@ class Appraisal(models.Model):
                     status__in=[AppraisalStatus.CALIBRATION, AppraisalStatus.FINALIZED],
                 ),
             ),
+            # HR's interview completion, by department: a page reads the released
+            # appraisals of the departments it spans (feedback/selectors/interviews.py).
+            models.Index(
+                fields=["department_name"],
+                name="appraisal_released_dept_idx",
+                condition=Q(released_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

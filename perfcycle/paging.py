@@ -29,19 +29,59 @@ def get_page(lean, full, number, *, per_page: int, total: int | None = None) -> 
     from ``full`` (the same model with what the template needs), in ``lean``'s order. Two
     queries (three for a page past the end). ``total``: the number of rows of ``lean``
     if the caller knows it exactly (then no count is made)."""
-    paginator = Paginator(lean, per_page)
-    try:
-        number = max(1, int(number))
-    except (TypeError, ValueError):
-        number = 1
+    number = _number(number)
     if total is not None:  # past the end is known without a query
-        number = min(number, max(1, -(-total // per_page)))
+        number = _within(number, total, per_page)
         ids = _ids(lean, number, per_page)
     else:
         ids, total = _ids_and_total(lean, number, per_page)
         if not ids and number > 1:  # past the end: the last page, as Paginator.get_page does
             number = max(1, -(-lean.count() // per_page))
             ids, total = _ids_and_total(lean, number, per_page)
+    return _page(lean, full, ids, number, per_page, total)
+
+
+def get_page_by_groups(rows, number, *, per_page: int, field: str, groups) -> Page:
+    """Page ``number`` (as ``get_page`` takes it) of ``rows``, an ordered queryset with
+    what the template needs, ordered first by ``field``, when the page knows how many rows
+    each value of ``field`` has: ``groups``, ``[(value, rows), …]`` in the list's order
+    (e.g. the per-department counts it shows anyway). Only the rows of the values this
+    page spans are read and sorted, so the first page and the last cost the same: HR's
+    interview completion sorted all 8,000 released appraisals by department and name
+    (35 ms) to keep 25, and sorts one or two departments (~250 rows) this way — few enough
+    to read the page's rows with their joins in the same query. One query, none for an
+    empty page."""
+    groups = list(groups)
+    total = sum(count for _, count in groups)
+    number = _within(_number(number), total, per_page)
+    start = (number - 1) * per_page
+    values, before, seen = [], 0, 0
+    for value, count in groups:
+        if count and seen + count > start and seen < start + per_page:
+            if not values:
+                before = seen
+            values.append(value)
+        seen += count
+    skip = start - before
+    chosen = list(rows.filter(**{f"{field}__in": values})[skip : skip + per_page]) if values else []
+    paginator = Paginator(rows, per_page)
+    paginator.count = total  # a cached_property: no COUNT query
+    return Page(chosen, number, paginator)
+
+
+def _number(number) -> int:
+    try:
+        return max(1, int(number))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _within(number: int, total: int, per_page: int) -> int:
+    return min(number, max(1, -(-total // per_page)))
+
+
+def _page(lean, full, ids: list, number: int, per_page: int, total: int) -> Page:
+    paginator = Paginator(lean, per_page)
     paginator.count = total  # a cached_property: no COUNT query
     # The rows come back in ``lean``'s order from the ids: no ORDER BY for them (a model's
     # default ordering through its relations costs ~1–2 ms of compiling, and a sort).

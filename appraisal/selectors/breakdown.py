@@ -19,6 +19,7 @@ from decimal import Decimal
 from appraisal import scoring
 from appraisal.models import Appraisal, AppraisalItem, CalibrationAdjustment, RatingRevision
 from goals.models import SectionKind
+from perfcycle.compiled import CompiledQuery
 
 
 def _section_label(kind: str) -> str:
@@ -102,6 +103,23 @@ def _compose(
     )
 
 
+# One appraisal's rows, their SQL built once per process and connection
+# (perfcycle/compiled.py): the breakdown is on every "My result" and breakdown page.
+_items_of_one = CompiledQuery(
+    lambda appraisal_id: AppraisalItem.objects.filter(appraisal_id=appraisal_id)
+)
+_adjustments_of_one = CompiledQuery(
+    lambda appraisal_id: CalibrationAdjustment.objects.filter(
+        appraisal_id=appraisal_id
+    ).select_related("changed_by")
+)
+_revisions_of_one = CompiledQuery(
+    lambda appraisal_id: RatingRevision.objects.filter(appraisal_id=appraisal_id).select_related(
+        "revised_by"
+    )
+)
+
+
 def _revisions_of(appraisal: Appraisal, cache: Mapping):
     """The appraisal's rating revisions: none without a query before release (only a
     released result is revised)."""
@@ -110,7 +128,7 @@ def _revisions_of(appraisal: Appraisal, cache: Mapping):
         return list(revisions)
     if appraisal.released_at is None:
         return []
-    return list(RatingRevision.objects.filter(appraisal=appraisal).select_related("revised_by"))
+    return _revisions_of_one(appraisal.pk)
 
 
 def _peer_means(ids, items) -> dict:
@@ -129,12 +147,10 @@ def breakdown_for(appraisal: Appraisal, *, peer_means: Mapping | None = None) ->
     cache = getattr(appraisal, "_prefetched_objects_cache", {})
     items = cache.get("items")
     if items is None:
-        items = AppraisalItem.objects.filter(appraisal=appraisal)
+        items = _items_of_one(appraisal.pk)
     adjustments = cache.get("adjustments")
     if adjustments is None:
-        adjustments = CalibrationAdjustment.objects.filter(appraisal=appraisal).select_related(
-            "changed_by"
-        )
+        adjustments = _adjustments_of_one(appraisal.pk)
     items = list(items)
     if peer_means is None:
         peer_means = _peer_means([appraisal.pk], items).get(appraisal.pk)

@@ -56,6 +56,7 @@ from appraisal.services.peers import ANSWERABLE_STATUSES, ASKED, OPEN_STATUSES, 
 from goals.models import SectionKind
 from perfcycle import access, paging
 from perfcycle.access import Relation
+from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle, Employee
 from perfcycle.selectors import Todo
 
@@ -121,6 +122,34 @@ def questionnaire_items(review: PeerReview) -> list[AppraisalItem]:
 # --- Means for scoring -------------------------------------------------------------------------
 
 
+# One appraisal's peer answers (its breakdown on "My result" and the breakdown page), their
+# SQL built once per process and connection (perfcycle/compiled.py).
+_answered_of_one = CompiledQuery(
+    lambda appraisal_id: (
+        PeerReview.objects.filter(appraisal_id=appraisal_id, status=PeerStatus.ANSWERED)
+        .values(
+            "appraisal_id",
+            threshold=F(
+                "appraisal__participation__cycle__appraisal_settings__peer_anonymity_threshold"
+            ),
+        )
+        .annotate(n=Count("pk"))
+        .values("appraisal_id", "threshold", "n")
+    )
+)
+_ratings_of_one = CompiledQuery(
+    lambda appraisal_id: (
+        PeerRating.objects.filter(
+            review__appraisal_id=appraisal_id,
+            review__status=PeerStatus.ANSWERED,
+            rating__isnull=False,
+        )
+        .values(of_appraisal=F("review__appraisal_id"), of_item=F("item_id"), value=F("rating"))
+        .order_by()
+    )
+)
+
+
 def peer_means(appraisal_ids) -> dict[int, dict[int, Decimal]]:
     """{appraisal id: {item id: mean of the answered ratings}}, only for appraisals with
     at least their cycle's anonymity threshold of answers (others are left out: the
@@ -128,6 +157,8 @@ def peer_means(appraisal_ids) -> dict[int, dict[int, Decimal]]:
     ids = list(appraisal_ids)
     if not ids:
         return {}
+    if len(ids) == 1:
+        return _peer_means_of_one(ids[0])
     answered = dict(
         PeerReview.objects.filter(appraisal_id__in=ids, status=PeerStatus.ANSWERED)
         .values("appraisal_id")
@@ -143,7 +174,6 @@ def peer_means(appraisal_ids) -> dict[int, dict[int, Decimal]]:
     enough = [a for a, n in answered.items() if n >= (thresholds.get(a) or default)]
     if not enough:
         return {}
-    sums: dict[int, dict[int, list]] = defaultdict(dict)
     rows = (
         PeerRating.objects.filter(
             review__appraisal_id__in=enough,
@@ -153,6 +183,25 @@ def peer_means(appraisal_ids) -> dict[int, dict[int, Decimal]]:
         .values_list("review__appraisal_id", "item_id", "rating")
         .order_by()
     )
+    return _means(rows)
+
+
+def _peer_means_of_one(appraisal_id: int) -> dict[int, dict[int, Decimal]]:
+    """``peer_means`` of one appraisal, by the same rules, from the compiled queries (the
+    count of answers and the threshold in one)."""
+    answered = _answered_of_one(appraisal_id)  # one row: the count and the cycle's threshold
+    if not answered:
+        return {}
+    default = AppraisalSettings._meta.get_field("peer_anonymity_threshold").default
+    if answered[0]["n"] < (answered[0]["threshold"] or default):
+        return {}
+    rows = _ratings_of_one(appraisal_id)
+    return _means((row["of_appraisal"], row["of_item"], row["value"]) for row in rows)
+
+
+def _means(rows) -> dict[int, dict[int, Decimal]]:
+    """{appraisal id: {item id: mean}} of ``(appraisal id, item id, rating)`` rows."""
+    sums: dict[int, dict[int, list]] = defaultdict(dict)
     for appraisal_id, item_id, rating in rows:
         total = sums[appraisal_id].setdefault(item_id, [0, 0])
         total[0] += rating

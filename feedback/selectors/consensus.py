@@ -11,10 +11,11 @@ by their author alone, feedback/policies.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Case, Count, F, Min, Prefetch, Q, Value, When, prefetch_related_objects
+from django.db.models import Case, Count, F, Min, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -36,6 +37,7 @@ from feedback.selectors.todos import rows_for
 from feedback.services.consensus import may_dispute_more, may_resolve
 from goals.models import SectionKind
 from perfcycle import access
+from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
 from perfcycle.selectors import Todo
 from perfcycle.stages import Health, running_first
@@ -83,13 +85,12 @@ def get_dispute_for(user, dispute_id: int) -> Dispute:
 # --- The employee's result -------------------------------------------------------------------
 
 
-def my_released_appraisals(user) -> list[Appraisal]:
-    """The person's appraisals whose result HR released, in the default-cycle order."""
-    employee = access.employee_of(user)
-    if employee is None:
-        return []
-    rows = (
-        Appraisal.objects.filter(participation__employee=employee, released_at__isnull=False)
+# The reads of "My result" (one appraisal, by id), their SQL built once per process and
+# connection (perfcycle/compiled.py): building them cost ~8–11 ms of CPU a request, more
+# than PostgreSQL took to answer them.
+_my_released = CompiledQuery(
+    lambda employee_id: (
+        Appraisal.objects.filter(participation__employee_id=employee_id, released_at__isnull=False)
         .select_related(
             "participation__cycle",
             "participation__reviewer__user",
@@ -98,7 +99,34 @@ def my_released_appraisals(user) -> list[Appraisal]:
         )
         .order_by("pk")
     )
-    return running_first(list(rows), cycle_of=lambda a: a.participation.cycle)
+)
+_disputes_of = CompiledQuery(
+    lambda appraisal_id: DisputeRows.of(Dispute.objects.filter(appraisal_id=appraisal_id)).order_by(
+        "item__position", "pk"
+    )
+)
+_items_of = CompiledQuery(
+    lambda appraisal_id: (
+        AppraisalItem.objects.filter(appraisal_id=appraisal_id)
+        .select_related("goal__cycle", "goal__indicator")
+        .order_by("position", "pk")
+    )
+)
+_citations_of = CompiledQuery(
+    lambda appraisal_id: (
+        ItemEvidence.objects.filter(item__appraisal_id=appraisal_id)
+        .select_related("evidence")
+        .order_by("evidence__occurred_on", "pk")
+    )
+)
+
+
+def my_released_appraisals(user) -> list[Appraisal]:
+    """The person's appraisals whose result HR released, in the default-cycle order."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    return running_first(_my_released(employee.pk), cycle_of=lambda a: a.participation.cycle)
 
 
 def pick_appraisal(appraisals: list[Appraisal], cycle_id: int | None) -> Appraisal | None:
@@ -115,23 +143,22 @@ def _rated_items(appraisal: Appraisal) -> list:
     """The appraisal's rated items (not the peer section's) with their goal and cited
     evidence, as ``assessment_items`` gives them, read with the peer items in one go and
     kept on the appraisal as its prefetched ``items``: the breakdown then reads none of
-    its own (two queries, not three)."""
-    citations = ItemEvidence.objects.select_related("evidence").order_by("evidence__occurred_on")
-    prefetch_related_objects(
-        [appraisal],
-        Prefetch(
-            "items",
-            queryset=AppraisalItem.objects.select_related("goal__cycle", "goal__indicator")
-            .prefetch_related(Prefetch("citations", queryset=citations))
-            .order_by("position", "pk"),
-        ),
-    )
-    rated = [item for item in appraisal.items.all() if item.section != SectionKind.PEER]
+    its own (two compiled queries: the items, then their citations by appraisal)."""
+    items = _items_of(appraisal.pk)
+    cited: dict[int, list] = defaultdict(list)
+    for citation in _citations_of(appraisal.pk):
+        cited[citation.item_id].append(citation)
+    # As prefetch_related leaves them: the breakdown reads the appraisal's items from here.
+    prefetched = appraisal.items.all()
+    prefetched._result_cache, prefetched._prefetch_done = items, True
+    if not hasattr(appraisal, "_prefetched_objects_cache"):
+        appraisal._prefetched_objects_cache = {}
+    appraisal._prefetched_objects_cache["items"] = prefetched
+    rated = [item for item in items if item.section != SectionKind.PEER]
     for item in rated:
-        item.self_cited = [c.evidence for c in item.citations.all() if c.cited_by == CitedBy.SELF]
-        item.manager_cited = [
-            c.evidence for c in item.citations.all() if c.cited_by == CitedBy.MANAGER
-        ]
+        citations = cited.get(item.pk, ())
+        item.self_cited = [c.evidence for c in citations if c.cited_by == CitedBy.SELF]
+        item.manager_cited = [c.evidence for c in citations if c.cited_by == CitedBy.MANAGER]
     return rated
 
 
@@ -175,15 +202,7 @@ def result_for(appraisal: Appraisal, *, today: dt.date | None = None) -> Result:
     interview = _one_to_one(appraisal, "interview")
     if interview is not None and interview.status != InterviewStatus.HELD:
         interview = None
-    disputes = (
-        list(
-            DisputeRows.of(Dispute.objects.filter(appraisal=appraisal)).order_by(
-                "item__position", "pk"
-            )
-        )
-        if acknowledgement is not None
-        else []
-    )
+    disputes = _disputes_of(appraisal.pk) if acknowledgement is not None else []
     items = _rated_items(appraisal)
     pending = acknowledgement is not None and acknowledgement.status == A.PENDING
     can_dispute = acknowledgement is not None and may_dispute_more(acknowledgement, today)

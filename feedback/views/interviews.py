@@ -6,6 +6,8 @@ Thin: parse, fetch through feedback.selectors.interviews (out of scope is a 404,
 is the wrong role for an action), call one service, redirect or render. A refusal comes
 back at its field with what was typed (400; a stale form 409, nothing saved)."""
 
+from dataclasses import astuple
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -26,7 +28,8 @@ from feedback.forms.interviews import (
 from feedback.models import InterviewStatus
 from feedback.selectors import interviews as selectors
 from feedback.services import interviews as services
-from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page
+from perfcycle.fragments import rendered_once
+from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page_by_groups
 from perfcycle.stages import pick_cycle
 from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
 
@@ -335,13 +338,12 @@ def interview_completion(request):
     if department == "-":
         department = ""
     group = data.get("group") or ""
-    lean = selectors.completion_list(cycle, group=group, department=department)
-    page = get_page(
-        lean,
-        selectors.completion_rows(),
+    page = get_page_by_groups(
+        selectors.completion_list(cycle, group=group, department=department),
         request.GET.get("page"),
         per_page=ORGANISATION_PAGE_SIZE,
-        total=selectors.completion_total(lines, group=group, department=department),
+        field=selectors.COMPLETION_GROUPED_BY,
+        groups=selectors.completion_groups(lines, group=group, department=department),
     )
     return render(
         request,
@@ -351,7 +353,23 @@ def interview_completion(request):
             "cycle_choices": cycles,
             "lines": lines,
             "total": total,
+            "departments_html": rendered_once(
+                "feedback/interview_completion_departments.html",
+                (cycle.pk, tuple(astuple(line) for line in lines), astuple(total)),
+                {"cycle": cycle, "labels": labels, "lines": lines, "total": total},
+            ),
             "filters": filters,
+            "filters_html": rendered_once(
+                "feedback/interview_completion_filters.html",
+                (
+                    cycle.pk,
+                    tuple(departments),
+                    filters.is_bound,
+                    filters["group"].value(),
+                    filters["department"].value(),
+                ),
+                {"cycle": cycle, "filters": filters},
+            ),
             "page": page,
             "rows": [(a, selectors.group_of(a.current_interview)) for a in _with_interview(page)],
             "labels": labels,
