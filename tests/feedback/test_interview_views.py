@@ -314,6 +314,29 @@ def test_the_nav_and_todos(org):
     assert b'data-nav="teaminterviews"' in home.content
 
 
+@pytest.mark.parametrize("role", ["employee", "manager", "hr"])
+def test_the_compiled_todo_rows_are_the_orms(org, role):
+    """The stage's to-do rows run SQL compiled once (perfcycle/compiled.py): the same SQL
+    and rows as the queryset built with this viewer's participations and day."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from feedback.selectors import todos
+    from perfcycle.stages import Viewer
+
+    schedule(org)
+    viewer = Viewer.of(getattr(org, role).user)
+    ids = [*viewer.own_participation_ids(*todos.PHASES), *viewer.reviewed_ids(*todos.PHASES)]
+    args = (ids, timezone.localdate() + dt.timedelta(days=7))
+    with CaptureQueriesContext(connection) as orm_queries:
+        expected = list(todos._todo_rows_queryset(*args))
+    with CaptureQueriesContext(connection) as compiled_queries:
+        got = todos._todo_rows(*args)
+    assert compiled_queries[0]["sql"] == orm_queries[0]["sql"]
+    assert got == expected
+    assert len(got) == {"employee": 1, "manager": 2, "hr": 0}[role]
+
+
 def test_hr_home_shows_the_interview_health_and_the_cycle_page_links(org):
     from feedback.selectors.interviews import interview_health
 
