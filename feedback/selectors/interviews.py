@@ -133,7 +133,17 @@ def own_note(user, interview: Interview) -> PreparationNote | None:
     employee = access.employee_of(user)
     if role is None or employee is None:
         return None
-    return PreparationNote.objects.filter(interview=interview, role=role, author=employee).first()
+    rows = _own_note(interview.pk, str(role), employee.pk)
+    return rows[0] if rows else None
+
+
+# Built once per process (perfcycle/compiled.py); at most one row (one note per side).
+_own_note = CompiledQuery(
+    lambda interview_id, role, author_id: PreparationNote.objects.filter(
+        interview_id=interview_id, role=role, author_id=author_id
+    ).order_by("pk")[:1],
+    arguments=3,
+)
 
 
 def recorded_causes(interview: Interview) -> list[RootCause]:
