@@ -14,6 +14,7 @@ from feedback.policies import INTERVIEW, PROPOSAL
 from feedback.selectors import interviews
 from feedback.services.carry import EDITABLE
 from perfcycle import rollups
+from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
 
 # The smallest group of interviewed people whose root causes are shown.
@@ -42,9 +43,18 @@ def may_propose(user, interview: Interview) -> bool:
 
 def proposals_of(interview: Interview) -> list[GoalProposal]:
     """The interview's proposals in order, with their indicator and where each went."""
-    return list(
-        interview.proposals.select_related("indicator", "carried_goal", "carried_into__cycle")
+    proposals = _proposals_of(interview.pk)
+    for proposal in proposals:  # the interview in hand: no query for it
+        proposal.interview = interview
+    return proposals
+
+
+# The next-cycle goals page's list: SQL built once per process (perfcycle/compiled.py).
+_proposals_of = CompiledQuery(
+    lambda interview_id: GoalProposal.objects.filter(interview_id=interview_id).select_related(
+        "indicator", "carried_goal", "carried_into__cycle"
     )
+)
 
 
 def get_proposal_for_proposer(user, proposal_id: int) -> GoalProposal:
