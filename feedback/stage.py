@@ -8,6 +8,7 @@ consensus, plans, next-cycle goals and HR), so they read apart and merge apart."
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
 from perfcycle.stages import (
     OPEN_PHASES,
@@ -676,19 +677,38 @@ def _plan_link(user, interview):
     """The improvement plan of this appraisal, when there is one the user may read (one
     query). A plan of the interview's participation reads as the interview does (both
     policies read by the same relations), and the page is shown only to those who read the
-    interview: then no read rule is joined (compiling it cost ~1 ms a page)."""
-    from feedback.models import ImprovementPlan
+    interview: then no read rule is joined (compiling it cost ~1 ms a page), and the
+    query is built once per process."""
     from feedback.policies import INTERVIEW, PLAN
 
-    plans = ImprovementPlan.objects.filter(
-        appraisal_id=interview.appraisal_id, participation_id=interview.participation_id
-    )
-    if PLAN.read != INTERVIEW.read:
-        plans = plans.filter(PLAN.readable(user))
-    plan = plans.order_by("-created_at", "-pk").only("pk").first()
-    if plan is None:
+    if PLAN.read == INTERVIEW.read:
+        rows = _latest_plan(interview.appraisal_id, interview.participation_id)
+    else:
+        rows = list(
+            _latest_plan_queryset(interview.appraisal_id, interview.participation_id)
+            .filter(PLAN.readable(user))
+            .values("pk")[:1]
+        )
+    if not rows:
         return None
-    return (_("Improvement plan"), reverse("feedback:plan-detail", args=[plan.pk]))
+    return (_("Improvement plan"), reverse("feedback:plan-detail", args=[rows[0]["pk"]]))
+
+
+def _latest_plan_queryset(appraisal_id, participation_id):
+    from feedback.models import ImprovementPlan
+
+    return ImprovementPlan.objects.filter(
+        appraisal_id=appraisal_id, participation_id=participation_id
+    ).order_by("-created_at", "-pk")
+
+
+# The interview page's link to the plan: SQL built once per process (perfcycle/compiled.py).
+_latest_plan = CompiledQuery(
+    lambda appraisal_id, participation_id: _latest_plan_queryset(
+        appraisal_id, participation_id
+    ).values("pk")[:1],
+    arguments=2,
+)
 
 
 def register_links() -> None:

@@ -300,6 +300,15 @@ def participation_q(user, relations: Relation, path: str = "") -> Q:
     employee = employee_of(user)
     if employee is None:
         return _NOTHING
+    return held_by_q(employee, relations, path)
+
+
+def held_by_q(employee: Employee, relations: Relation, path: str = "") -> Q:
+    """``participation_q`` for an employee, HR aside (the caller has checked it): the
+    person holds one of ``relations`` on the participation at ``path``. For SELF,
+    REVIEWER, NEXT_UP and CHAIN only the employee's id is read, so SQL compiled once
+    (perfcycle/compiled.py) can be built from ``Employee(pk=employee_id)`` with the id as
+    its argument (PEER asks the stages' grants, which may read more)."""
     p = f"{path}__" if path else ""
     condition = _NOTHING
     related = _related_participation_ids(employee, relations)

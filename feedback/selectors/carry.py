@@ -11,8 +11,10 @@ from django.http import Http404
 
 from feedback.models import GoalProposal, Interview, InterviewStatus, RootCause
 from feedback.policies import INTERVIEW, PROPOSAL
+from feedback.selectors import interviews
 from feedback.services.carry import EDITABLE
 from perfcycle import rollups
+from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
 
 # The smallest group of interviewed people whose root causes are shown.
@@ -24,21 +26,9 @@ def interviews_visible_to(user):
 
 
 def get_interview_for(user, interview_id: int) -> Interview:
-    """The interview with its person, manager and cycle, if the user may read it."""
-    interview = (
-        interviews_visible_to(user)
-        .select_related(
-            "participation__employee__user",
-            "participation__reviewer__user",
-            "participation__cycle",
-            "manager__user",
-        )
-        .filter(pk=interview_id)
-        .first()
-    )
-    if interview is None:
-        raise Http404
-    return interview
+    """The interview with its person, manager and cycle, if the user may read it: the
+    interview page's own read (feedback/selectors/interviews.py, SQL built once)."""
+    return interviews.get_interview_for(user, interview_id)
 
 
 def is_proposer(user, interview: Interview) -> bool:
@@ -53,9 +43,18 @@ def may_propose(user, interview: Interview) -> bool:
 
 def proposals_of(interview: Interview) -> list[GoalProposal]:
     """The interview's proposals in order, with their indicator and where each went."""
-    return list(
-        interview.proposals.select_related("indicator", "carried_goal", "carried_into__cycle")
+    proposals = _proposals_of(interview.pk)
+    for proposal in proposals:  # the interview in hand: no query for it
+        proposal.interview = interview
+    return proposals
+
+
+# The next-cycle goals page's list: SQL built once per process (perfcycle/compiled.py).
+_proposals_of = CompiledQuery(
+    lambda interview_id: GoalProposal.objects.filter(interview_id=interview_id).select_related(
+        "indicator", "carried_goal", "carried_into__cycle"
     )
+)
 
 
 def get_proposal_for_proposer(user, proposal_id: int) -> GoalProposal:

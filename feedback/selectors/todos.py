@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django.db.models import Count, F, Min, OuterRef, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import BooleanField, Count, DateField, F, Min, OuterRef, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
 
 from appraisal.models import Appraisal
 from feedback.models import CheckpointStatus, ImprovementPlan, PlanCheckpoint, PlanStatus
+from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
 
 # The phases in which the parts put to-dos on the home pages. Not appraisal: a plan started
@@ -46,16 +48,16 @@ def _plan():
     )
 
 
-def _points(*, record_early_days: int):
-    """How many check-points of that plan are due to be recorded (from
-    ``record_early_days`` before) and the first one's day, in one subquery."""
-    today = timezone.localdate()
+def _points(record_by):
+    """How many check-points of that plan are due to be recorded (due by ``record_by``:
+    ``RECORD_EARLY_DAYS`` after today) and the first one's day, in one subquery. The day
+    is a parameter of the SQL (cast to a date there), so the SQL is the same every day."""
     points = (
         PlanCheckpoint.objects.filter(
             plan__appraisal=OuterRef("pk"),
             plan__status__in=ASKING,
             status=CheckpointStatus.UPCOMING,
-            due_date__lte=today + dt.timedelta(days=record_early_days),
+            due_date__lte=Cast(Value(record_by), DateField()),
         )
         .order_by()
         .values("plan__appraisal")
@@ -83,6 +85,41 @@ def _decoded(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _todo_rows_queryset(participation_ids, record_by):
+    """The rows ``todo_rows`` reads. The participations go to PostgreSQL as an array and
+    the check-points' day as a parameter, so the SQL is the same for every viewer and day
+    and is built once per process (``_todo_rows``, perfcycle/compiled.py): building it
+    (two subqueries, three JSON objects, seven joins) cost ~3 ms of CPU on every home page."""
+    table = Appraisal._meta.db_table
+    among = RawSQL(
+        f'"{table}"."participation_id" = ANY(%s::bigint[])', [participation_ids], BooleanField()
+    )
+    return (
+        Appraisal.objects.filter(among, released_at__isnull=False)
+        .annotate(plan=_plan(), points=_points(record_by))
+        .values(
+            "participation_id",
+            "plan",
+            "points",
+            cycle_id=F("participation__cycle_id"),
+            phase=F("participation__cycle__phase"),
+            deadline=F("participation__cycle__feedback_deadline"),
+            rule_due=F("participation__cycle__feedback_settings__interviews_due"),
+            interview_id=F("interview__pk"),
+            interview_status=F("interview__status"),
+            starts_at=F("interview__starts_at"),
+            ack_status=F("acknowledgement__status"),
+            ack_due=F("acknowledgement__due_date"),
+            first_name=F("participation__employee__user__first_name"),
+            last_name=F("participation__employee__user__last_name"),
+        )
+        .order_by("participation_id")
+    )
+
+
+_todo_rows = CompiledQuery(_todo_rows_queryset, arguments=2)
+
+
 def todo_rows(viewer) -> list[dict]:
     """The released appraisals of the viewer and of the people they review, in cycles in
     ``PHASES``, with their interview, the employee's answer and the plan that asks
@@ -95,31 +132,8 @@ def todo_rows(viewer) -> list[dict]:
     ids = [*viewer.own_participation_ids(*PHASES), *viewer.reviewed_ids(*PHASES)]
     rows: list[dict] = []
     if ids:
-        rows = list(
-            Appraisal.objects.filter(participation_id__in=ids, released_at__isnull=False)
-            .annotate(
-                plan=_plan(),
-                points=_points(record_early_days=RECORD_EARLY_DAYS),
-            )
-            .values(
-                "participation_id",
-                "plan",
-                "points",
-                cycle_id=F("participation__cycle_id"),
-                phase=F("participation__cycle__phase"),
-                deadline=F("participation__cycle__feedback_deadline"),
-                rule_due=F("participation__cycle__feedback_settings__interviews_due"),
-                interview_id=F("interview__pk"),
-                interview_status=F("interview__status"),
-                starts_at=F("interview__starts_at"),
-                ack_status=F("acknowledgement__status"),
-                ack_due=F("acknowledgement__due_date"),
-                first_name=F("participation__employee__user__first_name"),
-                last_name=F("participation__employee__user__last_name"),
-            )
-            .order_by("participation_id")
-        )
-        rows = [_unpack(row) for row in rows]
+        record_by = timezone.localdate() + dt.timedelta(days=RECORD_EARLY_DAYS)
+        rows = [_unpack(row) for row in _todo_rows(ids, record_by)]
     viewer.__dict__[_KEY] = rows
     return rows
 

@@ -13,7 +13,13 @@ from perfcycle.models import Cycle
 
 
 def settings_for(cycle: Cycle) -> FeedbackSettings:
-    """The cycle's feedback settings (made with the defaults the first time)."""
+    """The cycle's feedback settings (made with the defaults the first time); no query
+    when the cycle was read with them (``select_related("feedback_settings")``)."""
+    if Cycle.feedback_settings.is_cached(cycle):
+        try:
+            return cycle.feedback_settings
+        except FeedbackSettings.DoesNotExist:
+            pass
     settings, _created = FeedbackSettings.objects.get_or_create(cycle=cycle)
     return settings
 

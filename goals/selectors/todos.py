@@ -1,6 +1,7 @@
 """The planning phase guard and the home pages' planning to-dos."""
 
 from django.db.models import (
+    BooleanField,
     Count,
     DecimalField,
     F,
@@ -10,6 +11,7 @@ from django.db.models import (
     Value,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +21,7 @@ from goals.models import AdjustmentRequest, AdjustmentStatus, Goal, GoalLevel, G
 from goals.selectors.pages import HUNDRED, ZERO, percent_text
 from goals.selectors.scopes import adjustments_routed_to
 from goals.selectors.team import planning_readiness
+from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
 from perfcycle.selectors import Todo, due_after
 
@@ -168,26 +171,53 @@ def _awaiting_approval(in_planning):
     )
 
 
-def _adjustments_routed(viewer):
-    """``adjustments_routed_to`` for the viewer; for anyone but HR by the (cycle, person)
-    pairs of ``Viewer.reviewed`` (what the owner asked, where they review; what a reviewer
-    asked, one step up) instead of the policy's subqueries over every participation."""
-    if viewer.is_hr:
-        return adjustments_routed_to(viewer.user)
-    mine = viewer.employee.pk
-    owners: dict[tuple, list[int]] = {}
-    for row in viewer.reviewed:
-        asker = None if row["reviewer_id"] == mine else row["reviewer_user_id"]
-        owners.setdefault((row["cycle_id"], asker), []).append(row["employee_id"])
-    routed = Q(pk__in=[])
-    for (cycle_id, asker), people in sorted(owners.items(), key=str):
-        pairs = Q(goal__cycle_id=cycle_id, goal__owner_id__in=people)
-        if asker is None:  # asked by the owner (or HR): the reviewer decides
-            routed |= pairs & ~Q(requested_by_id=viewer.user.pk)
-        else:  # asked by the reviewer: their manager decides
-            routed |= pairs & Q(requested_by_id=asker)
+def _adjustment_counts(routed):
+    """Per open cycle: how many of the ``routed`` requests wait, the first goal and the
+    oldest request."""
+    return (
+        routed.filter(goal__cycle__in=Cycle.objects.exclude(phase=Cycle.Phase.CLOSED))
+        .values("goal__cycle_id")
+        .annotate(count=Count("pk"), goal_id=Min("goal_id"), oldest=Min("requested_at"))
+        .order_by("goal__cycle_id")
+    )
+
+
+def _routed_counts_queryset(cycle_ids, owner_ids, askers, user_id, employee_id):
+    """``_adjustment_counts(_adjustments_routed(viewer))`` for anyone but HR, with the
+    (cycle, person, asker) triples of ``Viewer.reviewed`` as three PostgreSQL arrays (the
+    asker NULL where the owner asks and the viewer decides as the reviewer), so the SQL is
+    the same for every viewer and built once per process (``_routed_counts``): the ORM's
+    OR of one condition per (cycle, asker) cost 1.5-4 ms of CPU on a manager's home page."""
+    request, goal = AdjustmentRequest._meta.db_table, Goal._meta.db_table
+    routed = RawSQL(
+        "EXISTS (SELECT 1 FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[])"
+        " AS r(cycle_id, owner_id, asker)"
+        f' WHERE r.cycle_id = "{goal}"."cycle_id" AND r.owner_id = "{goal}"."owner_id"'
+        f' AND (r.asker IS NULL OR r.asker = "{request}"."requested_by_id"))',
+        [cycle_ids, owner_ids, askers],
+        BooleanField(),
+    )
     qs = AdjustmentRequest.objects.filter(routed, status=AdjustmentStatus.PENDING)
-    return qs.exclude(requested_by_id=viewer.user.pk).exclude(goal__owner_id=mine)
+    return _adjustment_counts(
+        qs.exclude(requested_by_id=user_id).exclude(goal__owner_id=employee_id)
+    )
+
+
+_routed_counts = CompiledQuery(_routed_counts_queryset, arguments=5)
+
+
+def _routed_counts_of(viewer) -> list[dict]:
+    if viewer.is_hr:
+        return list(_adjustment_counts(adjustments_routed_to(viewer.user)))
+    mine = viewer.employee.pk
+    rows = viewer.reviewed
+    return _routed_counts(
+        [row["cycle_id"] for row in rows],
+        [row["employee_id"] for row in rows],
+        [None if row["reviewer_id"] == mine else row["reviewer_user_id"] for row in rows],
+        viewer.user.pk,
+        mine,
+    )
 
 
 def _reviewer_todos(viewer) -> list[Todo]:
@@ -209,14 +239,7 @@ def _reviewer_todos(viewer) -> list[Todo]:
                 due=row["cycle__planning_deadline"],
             )
         )
-    adjustments = (
-        _adjustments_routed(viewer)
-        .filter(goal__cycle__in=Cycle.objects.exclude(phase=Cycle.Phase.CLOSED))
-        .values("goal__cycle_id")
-        .annotate(count=Count("pk"), goal_id=Min("goal_id"), oldest=Min("requested_at"))
-        .order_by("goal__cycle_id")
-    )
-    for row in adjustments:
+    for row in _routed_counts_of(viewer):
         # One request: straight to the goal, where the decider may not be anyone's
         # reviewer (HR, or one step up); several: the team page lists them.
         if row["count"] == 1:

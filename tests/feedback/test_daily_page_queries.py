@@ -254,6 +254,37 @@ def test_the_interviews_list_is_paged_in_its_order(two_a_page):
     assert 'data-count="scheduled">3<' in html and "Page 2 of 3" in html
 
 
+@pytest.mark.parametrize("size", [2, 50])
+def test_the_first_page_of_the_interviews_list_is_the_paged_lists(monkeypatch, size):
+    """The first page (SQL compiled once) has the rows, order and length that
+    perfcycle.paging.get_page gives for the same list."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(interview_selectors, "TEAM_PAGE_SIZE", size)
+    org, _rows = base()
+    department = org.employee.department
+    for days in (9, 2):
+        schedule(org, _report(org, department), days=days)
+    _report(org, department)
+    today = timezone.localdate()
+    compiled = interview_selectors.team_interviews(org.manager.user, org.cycle, today=today)
+    paged = interview_selectors.team_interviews(
+        org.manager.user,
+        org.cycle,
+        today=today,
+        page="first",  # not a number: get_page's
+    )
+    assert [a.pk for a in compiled.page] == [a.pk for a in paged.page]
+    assert compiled.groups == paged.groups and compiled.counts == paged.counts
+    assert (compiled.page.paginator.count, compiled.page.paginator.num_pages) == (
+        paged.page.paginator.count,
+        paged.page.paginator.num_pages,
+    )
+    assert compiled.page.paginator.count == 5
+    first = compiled.page[0]
+    assert first.participation.employee.user.username and first.current_interview is None
+
+
 def test_a_long_interviews_list_keeps_its_count(two_a_page):
     """Past one page the list reads its groups' counts: one more query, whatever the
     number of people."""

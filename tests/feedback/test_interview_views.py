@@ -314,6 +314,54 @@ def test_the_nav_and_todos(org):
     assert b'data-nav="teaminterviews"' in home.content
 
 
+@pytest.mark.parametrize("role", ["employee", "manager", "hr"])
+def test_the_compiled_todo_rows_are_the_orms(org, role):
+    """The stage's to-do rows run SQL compiled once (perfcycle/compiled.py): the same SQL
+    and rows as the queryset built with this viewer's participations and day."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from feedback.selectors import todos
+    from perfcycle.stages import Viewer
+
+    schedule(org)
+    viewer = Viewer.of(getattr(org, role).user)
+    ids = [*viewer.own_participation_ids(*todos.PHASES), *viewer.reviewed_ids(*todos.PHASES)]
+    args = (ids, timezone.localdate() + dt.timedelta(days=7))
+    with CaptureQueriesContext(connection) as orm_queries:
+        expected = list(todos._todo_rows_queryset(*args))
+    with CaptureQueriesContext(connection) as compiled_queries:
+        got = todos._todo_rows(*args)
+    assert compiled_queries[0]["sql"] == orm_queries[0]["sql"]
+    assert got == expected
+    assert len(got) == {"employee": 1, "manager": 2, "hr": 0}[role]
+
+
+@pytest.mark.parametrize("role", ["employee", "colleague", "manager", "skip", "hr", "outsider"])
+def test_the_interview_page_reads_the_interview_in_the_readers_scope_only(org, role):
+    """``get_interview_for`` (SQL compiled once) finds an interview exactly when
+    ``interviews_visible_to`` holds it, with the same people loaded; otherwise 404."""
+    from django.http import Http404
+
+    from feedback.selectors import interviews as selectors
+
+    interview = schedule(org)
+    user = getattr(org, role).user
+    visible = selectors.interviews_visible_to(user).filter(pk=interview.pk).exists()
+    assert visible == (role in ("employee", "manager", "skip", "hr"))
+    if not visible:
+        with pytest.raises(Http404):
+            selectors.get_interview_for(user, interview.pk)
+        return
+    got = selectors.get_interview_for(user, interview.pk)
+    expected = selectors.with_people(Interview.objects.all()).get(pk=interview.pk)
+    assert vars(got) | {"_state": None} == vars(expected) | {"_state": None}
+    assert got.participation.employee.full_name == org.employee.full_name
+    assert got.manager.user.username == org.manager.user.username
+    with pytest.raises(Http404):
+        selectors.get_interview_for(user, interview.pk + 1000)
+
+
 def test_hr_home_shows_the_interview_health_and_the_cycle_page_links(org):
     from feedback.selectors.interviews import interview_health
 

@@ -190,6 +190,24 @@ def test_adjustment_todo_goes_to_the_next_up_not_the_requester(org, locked):
     assert adjustment_todos("employee") == []
 
 
+@pytest.mark.parametrize("person", ["employee", "manager", "director", "peer", "manager2"])
+def test_the_compiled_adjustment_counts_are_the_policys(org, locked, person):
+    """The home pages count the requests waiting on a reviewer with SQL compiled once
+    (goals/selectors/todos.py ``_routed_counts``): the same rows as the policy's
+    ``adjustments_routed_to`` for that person."""
+    from goals.selectors.scopes import adjustments_routed_to
+    from goals.selectors.todos import _adjustment_counts, _routed_counts_of
+
+    ask(locked, org["manager"])  # the reviewer asks: the director decides
+    other = make_goal(org["intern"], cycle=locked.cycle, status="approved", weight=30)
+    ask(other, org["intern"])  # the owner asks: the reviewer decides
+    viewer = Viewer.of(org[person].user)
+    expected = list(_adjustment_counts(adjustments_routed_to(org[person].user)))
+    assert _routed_counts_of(viewer) == expected
+    # The reviewer's request waits on the director; the intern's on their reviewer, peer.
+    assert bool(expected) == (person in ("director", "peer"))
+
+
 def test_requesting_reviewer_tells_the_next_up(org, locked):
     """The director is notified that a decision waits for him."""
     with_on_commit = Notification.objects.filter(recipient=org["director"].user)
