@@ -19,7 +19,7 @@ from feedback.services import carry_rules as rules
 from feedback.services.settings import interviews_due, settings_for
 from perfcycle import access
 from perfcycle.stages import pick_cycle, viewer_for
-from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
+from perfcycle.views import hr_required, int_param, submit
 
 # --- Next-cycle goals ------------------------------------------------------------------------
 
@@ -54,40 +54,32 @@ def carry_proposals(request, interview_id):
     if not selectors.may_propose(request.user, interview):
         raise Http404
     form = ProposalForm(request.POST)
-    if form.is_valid():
-        try:
-            proposal = services.add_proposal(
-                actor=request.user, interview=interview, data=form.cleaned_data
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            return _proposals_page(request, interview, form=form, status=refusal_status(error))
-        messages.success(request, _("“%(title)s” added.") % {"title": proposal.title})
+    done = submit(
+        request,
+        form,
+        lambda data: services.add_proposal(actor=request.user, interview=interview, data=data),
+        lambda proposal: _("“%(title)s” added.") % {"title": proposal.title},
+    )
+    if done.saved:
         return redirect("feedback:carry-proposals", interview_id=interview.pk)
-    return _proposals_page(request, interview, form=form, status=400)
+    return _proposals_page(request, interview, form=form, status=done.status)
 
 
 def carry_proposal_edit(request, pk):
     proposal = selectors.get_proposal_for_proposer(request.user, pk)
     interview = proposal.interview
     form = ProposalForm(request.POST or None, instance=proposal)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.update_proposal(
-                    actor=request.user,
-                    proposal=proposal,
-                    data=form.cleaned_data,
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-                status = refusal_status(error)
-            else:
-                messages.success(request, _("Goal saved."))
-                return redirect("feedback:carry-proposals", interview_id=interview.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.update_proposal(
+            actor=request.user, proposal=proposal, data=data, expected_version=data["version"]
+        ),
+        _("Goal saved."),
+    )
+    if done.saved:
+        return redirect("feedback:carry-proposals", interview_id=interview.pk)
+    status = done.status
     return render(
         request,
         "feedback/carry_proposal_form.html",
@@ -142,23 +134,17 @@ def carry_rules(request, cycle_id):
     settings = settings_for(cycle)
     levels = cycle_levels(cycle)
     form = FeedbackRulesForm(request.POST or None, settings=settings, levels=levels)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                rules.update_feedback_settings(
-                    actor=request.user,
-                    cycle=cycle,
-                    data=form.cleaned_data,
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-                status = refusal_status(error)
-            else:
-                messages.success(request, _("Feedback rules saved."))
-                return redirect("feedback:carry-rules", cycle_id=cycle.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: rules.update_feedback_settings(
+            actor=request.user, cycle=cycle, data=data, expected_version=data["version"]
+        ),
+        _("Feedback rules saved."),
+    )
+    if done.saved:
+        return redirect("feedback:carry-rules", cycle_id=cycle.pk)
+    status = done.status
     return render(
         request,
         "feedback/carry_rules.html",
@@ -190,43 +176,36 @@ def carry_root_causes(request):
     if request.method != "POST":
         return _causes_page(request)
     form = RootCauseForm(request.POST)
-    if form.is_valid():
-        try:
-            cause = rules.add_root_cause(actor=request.user, data=form.cleaned_data)
-        except ValidationError as error:
-            attach_errors(form, error)
-            return _causes_page(request, form=form, status=refusal_status(error))
-        messages.success(request, _("“%(name)s” added to the list.") % {"name": cause.name})
+    done = submit(
+        request,
+        form,
+        lambda data: rules.add_root_cause(actor=request.user, data=data),
+        lambda cause: _("“%(name)s” added to the list.") % {"name": cause.name},
+    )
+    if done.saved:
         return redirect("feedback:carry-root-causes")
-    return _causes_page(request, form=form, status=400)
+    return _causes_page(request, form=form, status=done.status)
 
 
 @hr_required
 def carry_root_cause_edit(request, pk):
     cause = selectors.get_root_cause(pk)
     form = RootCauseForm(request.POST or None, instance=cause)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                rules.update_root_cause(
-                    actor=request.user,
-                    cause=cause,
-                    data=form.cleaned_data,
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-                status = refusal_status(error)
-            else:
-                messages.success(request, _("Root cause saved."))
-                return redirect("feedback:carry-root-causes")
+    done = submit(
+        request,
+        form,
+        lambda data: rules.update_root_cause(
+            actor=request.user, cause=cause, data=data, expected_version=data["version"]
+        ),
+        _("Root cause saved."),
+    )
+    if done.saved:
+        return redirect("feedback:carry-root-causes")
     return render(
         request,
         "feedback/carry_root_cause_form.html",
         {"cause": cause, "form": form},
-        status=status,
+        status=done.status,
     )
 
 

@@ -8,8 +8,6 @@ back at its field with what was typed (400; a stale form 409, nothing saved)."""
 
 from dataclasses import astuple
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -31,7 +29,7 @@ from feedback.services import interviews as services
 from perfcycle.fragments import rendered_once
 from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page_by_groups
 from perfcycle.stages import pick_cycle
-from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
+from perfcycle.views import hr_required, int_param, submit
 
 S = InterviewStatus
 
@@ -109,18 +107,11 @@ def _reviewer_interview(request, pk):
 def _act(request, interview, form, key: str, call, success: str):
     """Run ``call(form)`` when the form is valid; on a refusal show the page again
     with the form and its errors."""
-    status = 400
-    if form.is_valid():
-        try:
-            call(form)
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
-        else:
-            messages.success(request, success)
-            return redirect("feedback:interview-detail", pk=interview.pk)
+    done = submit(request, form, lambda _data: call(form), success)
+    if done.saved:
+        return redirect("feedback:interview-detail", pk=interview.pk)
     interview = selectors.get_interview_for(request.user, interview.pk)
-    return _render(request, interview, forms={key: form}, status=status)
+    return _render(request, interview, forms={key: form}, status=done.status)
 
 
 @require_POST
@@ -236,27 +227,21 @@ def interview_schedule(request, pk):
         initial={"version": interview.version if interview else 0},
         prefix="slot",
     )
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                interview = services.schedule_interview(
-                    actor=request.user,
-                    appraisal=appraisal,
-                    slot=form.slot(),
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ValidationError as error:
-                attach_errors(form, error)
-                status = refusal_status(error)
-            else:
-                messages.success(
-                    request,
-                    _("Interview scheduled. %(name)s has been sent the invitation.")
-                    % {"name": appraisal.participation.employee.full_name},
-                )
-                return redirect("feedback:interview-detail", pk=interview.pk)
+    done = submit(
+        request,
+        form,
+        lambda data: services.schedule_interview(
+            actor=request.user,
+            appraisal=appraisal,
+            slot=form.slot(),
+            expected_version=data["version"],
+        ),
+        _("Interview scheduled. %(name)s has been sent the invitation.")
+        % {"name": appraisal.participation.employee.full_name},
+    )
+    if done.saved:
+        return redirect("feedback:interview-detail", pk=done.result.pk)
+    status = done.status
     return render(
         request,
         "feedback/interview_schedule.html",
