@@ -24,9 +24,6 @@ from perfcycle.models import Cycle
 from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page
 from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
 
-TEAM_LIMIT = 100
-
-
 # --- My result -------------------------------------------------------------------------------
 
 
@@ -139,17 +136,21 @@ def result_disagree(request, pk):
 def team_disputes(request):
     if not access.is_manager(request.user):
         raise Http404
-    today = timezone.localdate()
-    decide = list(selectors.disputes_to_decide(request.user)[:TEAM_LIMIT])
-    mine = list(selectors.disputes_on_my_ratings(request.user)[:TEAM_LIMIT])
+    lists = selectors.team_disputes(
+        request.user,
+        decide_page=request.GET.get("page"),
+        mine_page=request.GET.get("mine_page"),
+    )
     return render(
         request,
         "feedback/consensus_team_disputes.html",
         {
-            "decide": decide,
-            "mine": mine,
-            "today": today,
-            "open_count": sum(1 for d in decide if d.status == DisputeStatus.OPEN),
+            "decide": lists.decide.object_list,
+            "mine": lists.mine.object_list,
+            "decide_page": lists.decide,
+            "mine_page": lists.mine,
+            "today": timezone.localdate(),
+            "open_count": lists.open_count,
         },
     )
 

@@ -173,6 +173,33 @@ def test_disputes_on_my_team_is_404_for_someone_who_manages_nobody(client, org):
     assert as_(client, org.employee).get(reverse("feedback:consensus-team")).status_code == 404
 
 
+def test_disputes_on_my_team_page_both_lists_and_row_101_is_reachable(client, org):
+    """Past a page, each list pages on its own (``page`` for the disputes to decide,
+    ``mine_page`` for those on my ratings): every one of 101 disputes is reachable, and
+    the open count counts them all."""
+    from feedback.selectors.consensus import TEAM_PAGE_SIZE
+
+    ack = hold_interview(org)
+    dispute = open_dispute(org, ack)
+    _more_disputes(ack, dispute, 100)
+    everyone = list(Dispute.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(everyone) == 101 and TEAM_PAGE_SIZE == 50
+    url = reverse("feedback:consensus-team")
+    for person, key, param in ((org.skip, "decide", "page"), (org.manager, "mine", "mine_page")):
+        first = as_(client, person).get(url)
+        assert [d.pk for d in first.context[key]] == everyone[:50]
+        assert first.context[f"{key}_page"].paginator.num_pages == 3
+        assert f"{param}=2".encode() in first.content
+        last = client.get(f"{url}?{param}=3")
+        assert [d.pk for d in last.context[key]] == [everyone[100]]
+        assert f'data-dispute="{everyone[100]}"'.encode() in last.content
+        assert [d.pk for d in client.get(f"{url}?{param}=2").context[key]] == everyone[50:100]
+        assert [d.pk for d in client.get(f"{url}?{param}=99").context[key]] == [everyone[100]]
+    skip_page = as_(client, org.skip).get(url + "?page=3")
+    assert skip_page.context["open_count"] == 101
+    assert b'data-testid="open-count">(101)' in skip_page.content
+
+
 # --- One dispute ---------------------------------------------------------------------------------
 
 
@@ -324,23 +351,28 @@ def test_hr_open_disputes_paginates(client, org):
     dispute = open_dispute(org, ack)
     from perfcycle.paging import ORGANISATION_PAGE_SIZE
 
-    rows = [
+    _more_disputes(ack, dispute, ORGANISATION_PAGE_SIZE)
+    page = as_(client, org.hr).get(reverse("feedback:consensus-hr"))
+    assert len(page.context["rows"]) == ORGANISATION_PAGE_SIZE
+    assert page.context["page"].paginator.num_pages == 2
+    second = client.get(reverse("feedback:consensus-hr") + "?page=2")
+    assert len(second.context["rows"]) == 1
+
+
+def _more_disputes(ack, dispute, n):
+    """n more open disputes like ``dispute`` (same resolver), on n spare items."""
+    Dispute.objects.bulk_create(
         Dispute(
             acknowledgement=ack,
             appraisal=dispute.appraisal,
             participation=dispute.participation,
             item=item,
             reason="x",
+            resolver=dispute.resolver,
             due_date=dispute.due_date,
         )
-        for item in _spare_items(dispute, ORGANISATION_PAGE_SIZE)
-    ]
-    Dispute.objects.bulk_create(rows)
-    page = as_(client, org.hr).get(reverse("feedback:consensus-hr"))
-    assert len(page.context["rows"]) == ORGANISATION_PAGE_SIZE
-    assert page.context["page"].paginator.num_pages == 2
-    second = client.get(reverse("feedback:consensus-hr") + "?page=2")
-    assert len(second.context["rows"]) == 1
+        for item in _spare_items(dispute, n)
+    )
 
 
 def _spare_items(dispute, n):
