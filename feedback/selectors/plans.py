@@ -25,6 +25,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +48,7 @@ from feedback.selectors.todos import rows_for
 from feedback.services import plans as services
 from perfcycle import access
 from perfcycle.access import Relation
+from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
 from perfcycle.selectors import Todo
 from perfcycle.stages import CheckinPanel, Health
@@ -65,20 +67,28 @@ def plans_visible_to(user):
     return ImprovementPlan.objects.filter(PLAN.readable(user))
 
 
-def _with_people(qs):
-    return qs.select_related(
+# The plan page's row, its SQL built once (perfcycle/compiled.py): the plan with what the
+# page shows (the person, the cycle, the manager, the result and the interview; not the
+# reviewer's login nor the department: each join costs the planner more than the row).
+_plan_page_row = CompiledQuery(
+    lambda plan_id: ImprovementPlan.objects.select_related(
         "participation__cycle",
         "participation__employee__user",
-        "participation__employee__department",
-        "participation__reviewer__user",
         "manager__user",
         "appraisal",
         "interview",
-    )
+    ).filter(pk=plan_id)
+)
 
 
 def get_plan_for(user, plan_id) -> ImprovementPlan:
-    return get_object_or_404(_with_people(plans_visible_to(user)), pk=plan_id)
+    """A plan the user reads (``plans_visible_to``), else a 404: read by its id, then the
+    read rule asked of its one participation (``PLAN.may_read``, the relations that cost
+    no query first), without building every participation the user may read."""
+    rows = _plan_page_row(int(plan_id))
+    if not rows or not PLAN.may_read(user, rows[0].participation):
+        raise Http404
+    return rows[0]
 
 
 def get_checkpoint_for(user, checkpoint_id) -> PlanCheckpoint:

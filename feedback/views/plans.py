@@ -126,17 +126,22 @@ def _render(request, plan, *, status: int = 200, editor=None, **forms):
             "cycle": plan.participation.cycle,
             "person": plan.participation.employee,
             "editor": editor,
+            # A form only where the page shows one (a check-point the viewer may record,
+            # the outcome when they may close the plan).
             "checkpoint_rows": [
                 (
                     point,
                     record_forms.get(point.pk)
                     or CheckpointRecordForm(
                         initial={"version": point.version}, prefix=f"cp{point.pk}"
-                    ),
+                    )
+                    if point.pk in page.can_record
+                    else None,
                 )
                 for point in page.checkpoints
             ],
-            "close_form": forms.get("close_form") or CloseForm(initial={"version": plan.version}),
+            "close_form": forms.get("close_form")
+            or (CloseForm(initial={"version": plan.version}) if page.can_close else None),
             "sign_errors": forms.get("sign_errors", []),
         },
         status=status,
