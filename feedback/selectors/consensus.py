@@ -38,6 +38,7 @@ from goals.models import SectionKind
 from perfcycle import access
 from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
+from perfcycle.paging import RowsOfIds
 from perfcycle.selectors import Todo
 from perfcycle.stages import Health, running_first
 
@@ -79,8 +80,8 @@ LIST_ROWS = (
 )
 
 
-def dispute_rows():
-    return Dispute.objects.select_related(*LIST_ROWS)
+# The lists' rows of a page's ids, their SQL built once (perfcycle/paging.py).
+dispute_rows = RowsOfIds(lambda: Dispute.objects.select_related(*LIST_ROWS))
 
 
 # The dispute page's row, its SQL built once (perfcycle/compiled.py): the dispute with what
@@ -283,7 +284,7 @@ def team_disputes(user, *, decide_page=None, mine_page=None) -> TeamDisputes:
     decide, mine = _page(decide_rows, decide_page), _page(mine_rows, mine_page)
     ids = {*decide.object_list, *mine.object_list}
     # In the lists' order from the ids: no ORDER BY for the rows (perfcycle/paging.py).
-    by_id = {row.pk: row for row in dispute_rows().filter(pk__in=ids).order_by()} if ids else {}
+    by_id = {row.pk: row for row in dispute_rows(ids)}
     for page in (decide, mine):
         page.object_list = [by_id[pk] for pk in page.object_list if pk in by_id]
     return TeamDisputes(
@@ -304,8 +305,18 @@ def hr_open_disputes(*, cycle_id: int | None = None):
     return qs.order_by("opened_at", "pk")
 
 
+def dispute_cycles() -> list[Cycle]:
+    """The cycles with disputes, newest first (HR's filter): the disputes' few cycles
+    looked up by id, not every participation joined to its disputes (~2 ms)."""
+    return list(
+        Cycle.objects.filter(
+            pk__in=Dispute.objects.order_by().values("participation__cycle_id")
+        ).order_by("-start_date", "-pk")
+    )
+
+
 def hr_dispute_rows():
-    return dispute_rows()
+    return dispute_rows
 
 
 def open_dispute_counts(*, cycle_id: int | None = None, today: dt.date) -> dict:

