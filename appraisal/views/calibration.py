@@ -4,16 +4,11 @@ reviewer's tendency, the list by score with an adjust form (reason required), an
 session's lock. HR only (404 for anyone else). Thin: parse, read through
 appraisal.selectors.hr, call one service, redirect or render."""
 
-from collections import OrderedDict
-
-from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,29 +18,10 @@ from appraisal.selectors import hr as selectors
 from appraisal.services import calibration as services
 from appraisal.services.opening import settings_for
 from perfcycle import paging
+from perfcycle.fragments import rendered_once
 from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
 
 PAGE_SIZE = 50
-# Fragments rendered once per what they show (``_rendered_once``), the newest kept.
-FRAGMENTS_KEPT = 64
-_fragments: OrderedDict = OrderedDict()
-
-
-def _rendered_once(template_name: str, key: tuple, context: dict) -> str:
-    """``template_name`` rendered with ``context``, kept in this process per ``key`` and
-    the active language: ``key`` must determine everything the fragment shows (the board's
-    fingerprint, the department tree and choice). The board's figures and options render
-    in ~3–5 ms and change only when a rating or a department does. Not kept with DEBUG on
-    (templates edited while the server runs)."""
-    if django_settings.DEBUG:
-        return render_to_string(template_name, context)
-    key = (template_name, get_language(), *key)
-    html = _fragments.get(key)
-    if html is None:
-        html = _fragments[key] = render_to_string(template_name, context)
-        while len(_fragments) > FRAGMENTS_KEPT:
-            _fragments.popitem(last=False)
-    return html
 
 
 def _board_url(cycle_id, department_id) -> str:
@@ -65,7 +41,7 @@ def _render_board(request, cycle_id, department_id, *, error_form=None, status=2
         "cycle": cycle,
         "cycles": cycles,
         "departments": departments,
-        "department_options": _rendered_once(
+        "department_options": rendered_once(
             "appraisal/calibration_departments.html",
             (tuple(departments), department_id),
             {"departments": departments, "department_id": department_id},
@@ -93,7 +69,7 @@ def _render_board(request, cycle_id, department_id, *, error_form=None, status=2
         session = selectors.session_of(cycle, department_id)
         context.update(
             board=board,
-            figures_html=_rendered_once(
+            figures_html=rendered_once(
                 "appraisal/calibration_figures.html", (board.fingerprint,), {"board": board}
             ),
             page=page,

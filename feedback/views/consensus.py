@@ -20,6 +20,7 @@ from feedback.selectors import consensus as selectors
 from feedback.services import consensus as services
 from perfcycle import access
 from perfcycle.formatting import format_date
+from perfcycle.fragments import rendered_once
 from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page
 from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
 
@@ -224,6 +225,26 @@ def dispute_resolve(request, pk):
 # --- HR: open disputes -----------------------------------------------------------------------
 
 
+def _hr_rows_html(rows, today) -> str:
+    """The page's table, rendered once per what its rows show (perfcycle/fragments.py)."""
+    shown = tuple(
+        (
+            d.pk,
+            d.participation.employee.full_name,
+            d.participation.cycle.name,
+            d.item.title,
+            age,
+            d.due_date,
+            d.due_date < today,
+            d.resolver.full_name if d.resolver else None,
+        )
+        for d, age in rows
+    )
+    return rendered_once(
+        "feedback/consensus_hr_dispute_rows.html", shown, {"rows": rows, "today": today}
+    )
+
+
 @hr_required
 def hr_disputes(request):
     cycle_id = int_param(request, "cycle")
@@ -239,12 +260,14 @@ def hr_disputes(request):
         per_page=ORGANISATION_PAGE_SIZE,
         total=counts["open"],
     )
+    rows = [(d, selectors.days_open(d, today)) for d in page.object_list]
     return render(
         request,
         "feedback/consensus_hr_disputes.html",
         {
             "page": page,
-            "rows": [(d, selectors.days_open(d, today)) for d in page.object_list],
+            "rows": rows,
+            "rows_html": _hr_rows_html(rows, today),
             "counts": counts,
             "cycles": cycles,
             "cycle_id": cycle_id,

@@ -2,6 +2,7 @@
 404), and bad input answered at the field with a 4xx."""
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from appraisal.models import RatingRevision
@@ -357,6 +358,21 @@ def test_hr_open_disputes_paginates(client, org):
     assert page.context["page"].paginator.num_pages == 2
     second = client.get(reverse("feedback:consensus-hr") + "?page=2")
     assert len(second.context["rows"]) == 1
+
+
+@override_settings(DEBUG=False)
+def test_hr_open_disputes_table_rendered_once_shows_a_change_at_once(client, org):
+    """With the table kept per what its rows show (DEBUG off), a dispute whose due date
+    passes shows "Overdue" at once."""
+    ack = hold_interview(org)
+    dispute = open_dispute(org, ack)
+    client.force_login(org.hr.user)
+    assert b'data-overdue="1"' not in client.get(reverse("feedback:consensus-hr")).content
+    import datetime as dt
+
+    Dispute.objects.filter(pk=dispute.pk).update(due_date=dt.date(2020, 1, 1))
+    page = client.get(reverse("feedback:consensus-hr")).content
+    assert f'data-dispute="{dispute.pk}"'.encode() in page and b'data-overdue="1"' in page
 
 
 def _more_disputes(ack, dispute, n):

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -125,6 +126,27 @@ def test_hr_sees_counts_by_status_and_filters(client, org, plan):
     assert (
         client.get(reverse("feedback:plan-hr"), {"status": "bogus", "page": "x"}).status_code == 200
     )
+
+
+@override_settings(DEBUG=False)
+def test_the_lists_tables_rendered_once_show_a_change_at_once(client, org, plan):
+    """With the tables kept per what their rows show (DEBUG off), HR's list and Plans I
+    support read the same as rendering them, and a plan that moves on shows its new
+    status and manager column at once; the plan page's forms too."""
+    urls = ((org.hr, reverse("feedback:plan-hr")), (org.manager, reverse("feedback:plan-team")))
+    for person, url in urls:
+        client.force_login(person.user)
+        page = client.get(url).content.decode()
+        assert f'data-plan="{plan.pk}"' in page and 'data-plan-status="draft"' in page
+    plan = active(plan, org)
+    for person, url in urls:
+        client.force_login(person.user)
+        page = client.get(url).content.decode()
+        assert 'data-plan-status="active"' in page and 'data-plan-status="draft"' not in page
+    client.force_login(org.manager.user)
+    detail = client.get(reverse("feedback:plan-detail", args=[plan.pk])).content.decode()
+    assert 'data-testid="close-form"' in detail
+    assert f'name="version" value="{plan.version}"' in detail
 
 
 # --- Writing ---------------------------------------------------------------------------
