@@ -227,6 +227,22 @@ def test_who_reads_and_who_decides_a_dispute(client, org, who, status, form):
         assert b"I led the release." in page.content
 
 
+def test_the_chain_above_the_skip_level_reads_a_dispute_a_manager_elsewhere_does_not(client, org):
+    """The read rule's CHAIN (above the reviewer's manager, no other relation) reads the
+    dispute without its form; the outsider's manager, outside the chain, gets a 404."""
+    from tests.factories import make_employee
+
+    dispute = open_dispute(org, hold_interview(org))
+    vp = make_employee(department=org.skip.department, job_title="VP")
+    Employee.objects.filter(pk=org.skip.pk).update(manager=vp)
+    elsewhere = make_employee(department=org.outsider.department, job_title="Head of sales")
+    Employee.objects.filter(pk=org.outsider.pk).update(manager=elsewhere)
+    url = reverse("feedback:consensus-dispute", args=[dispute.pk])
+    page = as_(client, vp).get(url)
+    assert page.status_code == 200 and b'data-testid="resolve-form"' not in page.content
+    assert as_(client, elsewhere).get(url).status_code == 404
+
+
 @pytest.mark.parametrize("who", ["employee", "manager", "colleague", "outsider"])
 def test_the_wrong_role_cannot_decide_404(client, org, who):
     ack = hold_interview(org)

@@ -74,6 +74,25 @@ def test_who_reads_the_plan_page(client, org, plan, who, status):
     assert client.get(plan.get_absolute_url()).status_code == status
 
 
+def test_the_chain_above_the_skip_level_reads_the_plan_a_manager_elsewhere_does_not(
+    client, org, plan
+):
+    """The read rule's CHAIN (above the reviewer's manager, no other relation) reads the
+    plan page; the outsider's manager, outside the chain, gets a 404."""
+    from perfcycle.models import Employee
+    from tests.factories import make_employee
+
+    vp = make_employee(department=org.skip.department, job_title="VP")
+    Employee.objects.filter(pk=org.skip.pk).update(manager=vp)
+    elsewhere = make_employee(department=org.outsider.department, job_title="Head of sales")
+    Employee.objects.filter(pk=org.outsider.pk).update(manager=elsewhere)
+    client.force_login(vp.user)
+    page = client.get(plan.get_absolute_url())
+    assert page.status_code == 200 and 'data-testid="plan-form"' not in page.content.decode()
+    client.force_login(elsewhere.user)
+    assert client.get(plan.get_absolute_url()).status_code == 404
+
+
 def test_the_employee_and_the_manager_get_the_form_readers_do_not(client, org, plan):
     for who, form in (("employee", True), ("manager", True), ("skip", False), ("hr", False)):
         client.force_login(getattr(org, who).user)
