@@ -49,7 +49,7 @@ from feedback.services import plans as services
 from perfcycle import access
 from perfcycle.access import Relation
 from perfcycle.compiled import CompiledQuery
-from perfcycle.models import Cycle
+from perfcycle.models import Cycle, Employee
 from perfcycle.paging import RowsOfIds
 from perfcycle.selectors import Todo
 from perfcycle.stages import CheckinPanel, Health
@@ -255,10 +255,117 @@ def plan_rows(qs=None, *, manager: bool = True):
     )
 
 
+# A list row as values (perfcycle/paging.py RowsOfIds): what plan_rows.html reads of a
+# plan, its person, cycle and manager, without the eight model instances a row.
+_ROW_VALUES = (
+    "pk",
+    "status",
+    "required",
+    "starts_on",
+    "ends_on",
+    "participation__cycle__name",
+    "participation__employee__user__first_name",
+    "participation__employee__user__last_name",
+    "participation__employee__user__username",
+    "participation__employee__department_id",
+    "participation__employee__department__name",
+)
+_MANAGER_VALUES = (
+    "manager__is_active",
+    "manager__user__first_name",
+    "manager__user__last_name",
+    "manager__user__username",
+)
+
+
+@dataclass
+class _Named:
+    name: str
+
+
+@dataclass
+class _Person:
+    full_name: str
+    department: _Named | None = None
+    is_active: bool = True
+
+
+@dataclass
+class _Participation:
+    cycle: _Named
+    employee: _Person
+
+
+@dataclass
+class PlanRow:
+    """One row of a list of plans, as plan_rows.html reads a plan."""
+
+    pk: int
+    status: str
+    required: bool
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    next_checkpoint: dt.date | None
+    open_actions: int
+    participation: _Participation
+    manager: _Person | None
+    url: str
+
+    def get_absolute_url(self) -> str:
+        return self.url
+
+    def get_status_display(self):
+        return S(self.status).label
+
+
+def _plan_row(values: dict) -> PlanRow:
+    department_id = values["participation__employee__department_id"]
+    manager = None
+    if "manager__is_active" in values:
+        manager = _Person(
+            full_name=Employee.name_of(
+                values["manager__user__first_name"],
+                values["manager__user__last_name"],
+                values["manager__user__username"],
+            ),
+            is_active=values["manager__is_active"],
+        )
+    return PlanRow(
+        pk=values["pk"],
+        status=values["status"],
+        required=values["required"],
+        starts_on=values["starts_on"],
+        ends_on=values["ends_on"],
+        next_checkpoint=values["next_checkpoint"],
+        open_actions=values["open_actions"],
+        participation=_Participation(
+            cycle=_Named(values["participation__cycle__name"]),
+            employee=_Person(
+                full_name=Employee.name_of(
+                    values["participation__employee__user__first_name"],
+                    values["participation__employee__user__last_name"],
+                    values["participation__employee__user__username"],
+                ),
+                department=_Named(values["participation__employee__department__name"])
+                if department_id is not None
+                else None,
+            ),
+        ),
+        manager=manager,
+        url=reverse("feedback:plan-detail", args=[values["pk"]]),
+    )
+
+
+def _row_values(*, manager: bool):
+    return plan_rows(manager=False).values(
+        *_ROW_VALUES, *(_MANAGER_VALUES if manager else ()), "next_checkpoint", "open_actions"
+    )
+
+
 # The rows of a page of HR's list and of "Plans I support" (no manager column), their SQL
 # built once (perfcycle/paging.py).
-hr_plan_rows = RowsOfIds(plan_rows)
-team_plan_rows = RowsOfIds(lambda: plan_rows(manager=False))
+hr_plan_rows = RowsOfIds(lambda: _row_values(manager=True), row=_plan_row)
+team_plan_rows = RowsOfIds(lambda: _row_values(manager=False), row=_plan_row)
 
 
 def my_plans(user) -> list[ImprovementPlan]:

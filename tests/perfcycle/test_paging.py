@@ -40,3 +40,18 @@ def test_a_page_read_through_rows_of_ids_keeps_the_lean_order(org):
     assert page.number == 2
     assert [e.pk for e in page.object_list] == [e.pk for e in expected]
     assert page.paginator.count == Employee.objects.count()
+
+
+def test_rows_of_ids_as_values_are_made_rows(org):
+    """With ``row``, each values() dict becomes the page's row."""
+    from types import SimpleNamespace
+
+    names = RowsOfIds(
+        lambda: Employee.objects.values("pk", "user__username"),
+        row=lambda values: SimpleNamespace(pk=values["pk"], name=values["user__username"]),
+    )
+    lean = Employee.objects.order_by("user__username")
+    page = get_page(lean, names, 1, per_page=2)
+    assert [(e.pk, e.name) for e in page.object_list] == [
+        (e.pk, e.user.username) for e in list(lean.select_related("user"))[:2]
+    ]
