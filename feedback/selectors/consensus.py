@@ -37,7 +37,7 @@ from feedback.services.consensus import may_dispute_more, may_resolve
 from goals.models import SectionKind
 from perfcycle import access
 from perfcycle.compiled import CompiledQuery
-from perfcycle.models import Cycle
+from perfcycle.models import Cycle, Employee
 from perfcycle.paging import RowsOfIds
 from perfcycle.selectors import Todo
 from perfcycle.stages import Health, running_first
@@ -80,8 +80,91 @@ LIST_ROWS = (
 )
 
 
-# The lists' rows of a page's ids, their SQL built once (perfcycle/paging.py).
-dispute_rows = RowsOfIds(lambda: Dispute.objects.select_related(*LIST_ROWS))
+@dataclass
+class _Named:
+    name: str = ""
+    title: str = ""
+    full_name: str = ""
+
+
+@dataclass
+class _Participation:
+    employee: _Named
+    cycle: _Named
+
+
+@dataclass
+class DisputeRow:
+    """One row of a list of disputes, as the lists' templates read a dispute."""
+
+    pk: int
+    status: str
+    opened_at: dt.datetime
+    due_date: dt.date
+    rating_before: int | None
+    rating_after: int | None
+    item: _Named
+    participation: _Participation
+    resolver: _Named | None
+
+    def get_status_display(self):
+        return DisputeStatus(self.status).label
+
+
+def _dispute_row(values: dict) -> DisputeRow:
+    resolver = None
+    if values["resolver_id"] is not None:
+        resolver = _Named(
+            full_name=Employee.name_of(
+                values["resolver__user__first_name"],
+                values["resolver__user__last_name"],
+                values["resolver__user__username"],
+            )
+        )
+    return DisputeRow(
+        pk=values["pk"],
+        status=values["status"],
+        opened_at=values["opened_at"],
+        due_date=values["due_date"],
+        rating_before=values["rating_before"],
+        rating_after=values["rating_after"],
+        item=_Named(title=values["item__title"]),
+        participation=_Participation(
+            employee=_Named(
+                full_name=Employee.name_of(
+                    values["participation__employee__user__first_name"],
+                    values["participation__employee__user__last_name"],
+                    values["participation__employee__user__username"],
+                )
+            ),
+            cycle=_Named(name=values["participation__cycle__name"]),
+        ),
+        resolver=resolver,
+    )
+
+
+# The lists' rows of a page's ids as values, their SQL built once (perfcycle/paging.py):
+# what LIST_ROWS joins, without the eight model instances a row (the item's wide row
+# among them).
+dispute_rows = RowsOfIds(
+    lambda: Dispute.objects.values(
+        "pk",
+        "status",
+        "opened_at",
+        "due_date",
+        "rating_before",
+        "rating_after",
+        "resolver_id",
+        "item__title",
+        "participation__cycle__name",
+        *(
+            f"{person}__user__{name}"
+            for person in ("participation__employee", "resolver")
+            for name in ("first_name", "last_name", "username")
+        ),
+    ),
+    row=_dispute_row,
+)
 
 
 # The dispute page's row, its SQL built once (perfcycle/compiled.py): the dispute with what
