@@ -114,13 +114,7 @@ class DisputeRow:
 def _dispute_row(values: dict) -> DisputeRow:
     resolver = None
     if values["resolver_id"] is not None:
-        resolver = _Named(
-            full_name=Employee.name_of(
-                values["resolver__user__first_name"],
-                values["resolver__user__last_name"],
-                values["resolver__user__username"],
-            )
-        )
+        resolver = _Named(full_name=Employee.name_in(values, "resolver"))
     return DisputeRow(
         pk=values["pk"],
         status=values["status"],
@@ -130,13 +124,7 @@ def _dispute_row(values: dict) -> DisputeRow:
         rating_after=values["rating_after"],
         item=_Named(title=values["item__title"]),
         participation=_Participation(
-            employee=_Named(
-                full_name=Employee.name_of(
-                    values["participation__employee__user__first_name"],
-                    values["participation__employee__user__last_name"],
-                    values["participation__employee__user__username"],
-                )
-            ),
+            employee=_Named(full_name=Employee.name_in(values, "participation__employee")),
             cycle=_Named(name=values["participation__cycle__name"]),
         ),
         resolver=resolver,
@@ -158,9 +146,9 @@ dispute_rows = RowsOfIds(
         "item__title",
         "participation__cycle__name",
         *(
-            f"{person}__user__{name}"
+            f"{person}__{name}"
             for person in ("participation__employee", "resolver")
-            for name in ("first_name", "last_name", "username")
+            for name in Employee.NAME_VALUES
         ),
     ),
     row=_dispute_row,

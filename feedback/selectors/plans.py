@@ -264,18 +264,11 @@ _ROW_VALUES = (
     "starts_on",
     "ends_on",
     "participation__cycle__name",
-    "participation__employee__user__first_name",
-    "participation__employee__user__last_name",
-    "participation__employee__user__username",
+    *(f"participation__employee__{name}" for name in Employee.NAME_VALUES),
     "participation__employee__department_id",
     "participation__employee__department__name",
 )
-_MANAGER_VALUES = (
-    "manager__is_active",
-    "manager__user__first_name",
-    "manager__user__last_name",
-    "manager__user__username",
-)
+_MANAGER_VALUES = ("manager__is_active", *(f"manager__{name}" for name in Employee.NAME_VALUES))
 
 
 @dataclass
@@ -323,12 +316,7 @@ def _plan_row(values: dict) -> PlanRow:
     manager = None
     if "manager__is_active" in values:
         manager = _Person(
-            full_name=Employee.name_of(
-                values["manager__user__first_name"],
-                values["manager__user__last_name"],
-                values["manager__user__username"],
-            ),
-            is_active=values["manager__is_active"],
+            full_name=Employee.name_in(values, "manager"), is_active=values["manager__is_active"]
         )
     return PlanRow(
         pk=values["pk"],
@@ -341,11 +329,7 @@ def _plan_row(values: dict) -> PlanRow:
         participation=_Participation(
             cycle=_Named(values["participation__cycle__name"]),
             employee=_Person(
-                full_name=Employee.name_of(
-                    values["participation__employee__user__first_name"],
-                    values["participation__employee__user__last_name"],
-                    values["participation__employee__user__username"],
-                ),
+                full_name=Employee.name_in(values, "participation__employee"),
                 department=_Named(values["participation__employee__department__name"])
                 if department_id is not None
                 else None,
