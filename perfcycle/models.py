@@ -98,6 +98,14 @@ class Employee(models.Model):
         """``full_name`` from the user's values, for rows read as values (no instances)."""
         return f"{first_name} {last_name}".strip() or username
 
+    # The user's values ``name_in`` reads, after a path to a person: values(*NAME_VALUES…).
+    NAME_VALUES = ("user__first_name", "user__last_name", "user__username")
+
+    @staticmethod
+    def name_in(values: dict, person: str) -> str:
+        """``name_of`` from a values row holding ``<person>__user__first_name``, …"""
+        return Employee.name_of(*(values[f"{person}__{name}"] for name in Employee.NAME_VALUES))
+
 
 class CyclePhase(models.TextChoices):
     PLANNING = "planning", _("Planning")

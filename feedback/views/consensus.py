@@ -21,12 +21,9 @@ from feedback.selectors.interviews import recorded_causes
 from feedback.services import consensus as services
 from perfcycle import access
 from perfcycle.formatting import format_date
-from perfcycle.models import Cycle
+from perfcycle.fragments import rendered_once
 from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page
 from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
-
-TEAM_LIMIT = 100
-
 
 # --- My result -------------------------------------------------------------------------------
 
@@ -141,17 +138,21 @@ def result_disagree(request, pk):
 def team_disputes(request):
     if not access.is_manager(request.user):
         raise Http404
-    today = timezone.localdate()
-    decide = list(selectors.disputes_to_decide(request.user)[:TEAM_LIMIT])
-    mine = list(selectors.disputes_on_my_ratings(request.user)[:TEAM_LIMIT])
+    lists = selectors.team_disputes(
+        request.user,
+        decide_page=request.GET.get("page"),
+        mine_page=request.GET.get("mine_page"),
+    )
     return render(
         request,
         "feedback/consensus_team_disputes.html",
         {
-            "decide": decide,
-            "mine": mine,
-            "today": today,
-            "open_count": sum(1 for d in decide if d.status == DisputeStatus.OPEN),
+            "decide": lists.decide.object_list,
+            "mine": lists.mine.object_list,
+            "decide_page": lists.decide,
+            "mine_page": lists.mine,
+            "today": timezone.localdate(),
+            "open_count": lists.open_count,
         },
     )
 
@@ -226,14 +227,30 @@ def dispute_resolve(request, pk):
 # --- HR: open disputes -----------------------------------------------------------------------
 
 
+def _hr_rows_html(rows, today) -> str:
+    """The page's table, rendered once per what its rows show (perfcycle/fragments.py)."""
+    shown = tuple(
+        (
+            d.pk,
+            d.participation.employee.full_name,
+            d.participation.cycle.name,
+            d.item.title,
+            age,
+            d.due_date,
+            d.due_date < today,
+            d.resolver.full_name if d.resolver else None,
+        )
+        for d, age in rows
+    )
+    return rendered_once(
+        "feedback/consensus_hr_dispute_rows.html", shown, {"rows": rows, "today": today}
+    )
+
+
 @hr_required
 def hr_disputes(request):
     cycle_id = int_param(request, "cycle")
-    cycles = list(
-        Cycle.objects.filter(participations__disputes__isnull=False)
-        .distinct()
-        .order_by("-start_date", "-pk")
-    )
+    cycles = selectors.dispute_cycles()
     if cycle_id is not None and cycle_id not in {c.pk for c in cycles}:
         raise Http404
     today = timezone.localdate()
@@ -245,12 +262,14 @@ def hr_disputes(request):
         per_page=ORGANISATION_PAGE_SIZE,
         total=counts["open"],
     )
+    rows = [(d, selectors.days_open(d, today)) for d in page.object_list]
     return render(
         request,
         "feedback/consensus_hr_disputes.html",
         {
             "page": page,
-            "rows": [(d, selectors.days_open(d, today)) for d in page.object_list],
+            "rows": rows,
+            "rows_html": _hr_rows_html(rows, today),
             "counts": counts,
             "cycles": cycles,
             "cycle_id": cycle_id,

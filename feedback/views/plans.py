@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,6 +22,7 @@ from feedback.forms.plans import (
 from feedback.models import PlanStatus
 from feedback.selectors import plans as selectors
 from feedback.services import plans as services
+from perfcycle.fragments import rendered_once
 from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page
 from perfcycle.stages import viewer_for
 from perfcycle.views import hr_required, int_param, refusal_status
@@ -44,6 +46,34 @@ def my_plan(request):
     )
 
 
+def _rows_html(plans, *, show_manager: bool) -> str:
+    """A list's table of plans (with the person), rendered once per what its rows show
+    (perfcycle/fragments.py)."""
+    shown = []
+    for plan in plans:
+        person = plan.participation.employee
+        row = [
+            plan.pk,
+            person.full_name,
+            person.department.name if person.department else None,
+            plan.participation.cycle.name,
+            plan.status,
+            plan.required,
+            plan.starts_on,
+            plan.ends_on,
+            plan.next_checkpoint,
+            plan.open_actions,
+        ]
+        if show_manager:
+            row += [plan.manager.full_name, plan.manager.is_active]
+        shown.append(tuple(row))
+    return rendered_once(
+        "feedback/plan_rows.html",
+        (show_manager, *shown),
+        {"plans": plans, "show_person": True, "show_manager": show_manager},
+    )
+
+
 def team_plans(request):
     viewer = viewer_for(request)
     counts = selectors.supported_counts(request.user)
@@ -55,7 +85,7 @@ def team_plans(request):
     lean = selectors.supported_plans(request.user, status=status)
     page = get_page(
         lean,
-        selectors.plan_rows(),
+        selectors.team_plan_rows,
         request.GET.get("page"),
         per_page=PAGE_SIZE,
         total=counts[status] if status else sum(counts.values()),
@@ -65,6 +95,7 @@ def team_plans(request):
         "feedback/plan_team.html",
         {
             "page": page,
+            "rows_html": _rows_html(page.object_list, show_manager=False),
             "status": status,
             "statuses": [(value, label, counts[value]) for value, label in PlanStatus.choices],
             "startable": selectors.startable_appraisals(request.user),
@@ -86,7 +117,7 @@ def hr_plans(request):
     counts = selectors.hr_counts(cycle_id=cycle_id)
     page = get_page(
         lean,
-        selectors.plan_rows(),
+        selectors.hr_plan_rows,
         request.GET.get("page"),
         per_page=ORGANISATION_PAGE_SIZE,
         total=selectors.hr_total(counts, status=status, kind=kind),
@@ -99,6 +130,7 @@ def hr_plans(request):
             "cycles": cycles,
             "cycle": cycle,
             "page": page,
+            "rows_html": _rows_html(page.object_list, show_manager=True),
             "counts": counts,
             "statuses": PlanStatus.choices,
         },
@@ -106,6 +138,30 @@ def hr_plans(request):
 
 
 # --- The plan page ---------------------------------------------------------------------
+
+
+# A form as the page first shows it (no data, its version given) reads the same for
+# everyone: its fields with their crispy markup (~1 ms each) are rendered once per version
+# (perfcycle/fragments.py). A form sent back with its errors is rendered as it is.
+def _checkpoint_fields(point, form=None) -> str:
+    template = "feedback/plan_checkpoint_fields.html"
+    if form is not None:
+        return render_to_string(template, {"form": form})
+    prefix = f"cp{point.pk}"
+    return rendered_once(
+        template,
+        (prefix, point.version),
+        {"form": CheckpointRecordForm(initial={"version": point.version}, prefix=prefix)},
+    )
+
+
+def _close_fields(plan, form=None) -> str:
+    template = "feedback/plan_close_fields.html"
+    if form is not None:
+        return render_to_string(template, {"form": form})
+    return rendered_once(
+        template, (plan.version,), {"form": CloseForm(initial={"version": plan.version})}
+    )
 
 
 def _render(request, plan, *, status: int = 200, editor=None, **forms):
@@ -126,17 +182,20 @@ def _render(request, plan, *, status: int = 200, editor=None, **forms):
             "cycle": plan.participation.cycle,
             "person": plan.participation.employee,
             "editor": editor,
+            # A form only where the page shows one (a check-point the viewer may record,
+            # the outcome when they may close the plan).
             "checkpoint_rows": [
                 (
                     point,
-                    record_forms.get(point.pk)
-                    or CheckpointRecordForm(
-                        initial={"version": point.version}, prefix=f"cp{point.pk}"
-                    ),
+                    _checkpoint_fields(point, record_forms.get(point.pk))
+                    if point.pk in page.can_record
+                    else "",
                 )
                 for point in page.checkpoints
             ],
-            "close_form": forms.get("close_form") or CloseForm(initial={"version": plan.version}),
+            "close_fields_html": _close_fields(plan, forms.get("close_form"))
+            if page.can_close
+            else "",
             "sign_errors": forms.get("sign_errors", []),
         },
         status=status,

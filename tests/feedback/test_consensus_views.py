@@ -2,6 +2,7 @@
 404), and bad input answered at the field with a 4xx."""
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from appraisal.models import RatingRevision
@@ -173,6 +174,33 @@ def test_disputes_on_my_team_is_404_for_someone_who_manages_nobody(client, org):
     assert as_(client, org.employee).get(reverse("feedback:consensus-team")).status_code == 404
 
 
+def test_disputes_on_my_team_page_both_lists_and_row_101_is_reachable(client, org):
+    """Past a page, each list pages on its own (``page`` for the disputes to decide,
+    ``mine_page`` for those on my ratings): every one of 101 disputes is reachable, and
+    the open count counts them all."""
+    from feedback.selectors.consensus import TEAM_PAGE_SIZE
+
+    ack = hold_interview(org)
+    dispute = open_dispute(org, ack)
+    _more_disputes(ack, dispute, 100)
+    everyone = list(Dispute.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(everyone) == 101 and TEAM_PAGE_SIZE == 50
+    url = reverse("feedback:consensus-team")
+    for person, key, param in ((org.skip, "decide", "page"), (org.manager, "mine", "mine_page")):
+        first = as_(client, person).get(url)
+        assert [d.pk for d in first.context[key]] == everyone[:50]
+        assert first.context[f"{key}_page"].paginator.num_pages == 3
+        assert f"{param}=2".encode() in first.content
+        last = client.get(f"{url}?{param}=3")
+        assert [d.pk for d in last.context[key]] == [everyone[100]]
+        assert f'data-dispute="{everyone[100]}"'.encode() in last.content
+        assert [d.pk for d in client.get(f"{url}?{param}=2").context[key]] == everyone[50:100]
+        assert [d.pk for d in client.get(f"{url}?{param}=99").context[key]] == [everyone[100]]
+    skip_page = as_(client, org.skip).get(url + "?page=3")
+    assert skip_page.context["open_count"] == 101
+    assert b'data-testid="open-count">(101)' in skip_page.content
+
+
 # --- One dispute ---------------------------------------------------------------------------------
 
 
@@ -197,6 +225,22 @@ def test_who_reads_and_who_decides_a_dispute(client, org, who, status, form):
     if status == 200:
         assert (b'data-testid="resolve-form"' in page.content) is form
         assert b"I led the release." in page.content
+
+
+def test_the_chain_above_the_skip_level_reads_a_dispute_a_manager_elsewhere_does_not(client, org):
+    """The read rule's CHAIN (above the reviewer's manager, no other relation) reads the
+    dispute without its form; the outsider's manager, outside the chain, gets a 404."""
+    from tests.factories import make_employee
+
+    dispute = open_dispute(org, hold_interview(org))
+    vp = make_employee(department=org.skip.department, job_title="VP")
+    Employee.objects.filter(pk=org.skip.pk).update(manager=vp)
+    elsewhere = make_employee(department=org.outsider.department, job_title="Head of sales")
+    Employee.objects.filter(pk=org.outsider.pk).update(manager=elsewhere)
+    url = reverse("feedback:consensus-dispute", args=[dispute.pk])
+    page = as_(client, vp).get(url)
+    assert page.status_code == 200 and b'data-testid="resolve-form"' not in page.content
+    assert as_(client, elsewhere).get(url).status_code == 404
 
 
 @pytest.mark.parametrize("who", ["employee", "manager", "colleague", "outsider"])
@@ -324,23 +368,43 @@ def test_hr_open_disputes_paginates(client, org):
     dispute = open_dispute(org, ack)
     from perfcycle.paging import ORGANISATION_PAGE_SIZE
 
-    rows = [
+    _more_disputes(ack, dispute, ORGANISATION_PAGE_SIZE)
+    page = as_(client, org.hr).get(reverse("feedback:consensus-hr"))
+    assert len(page.context["rows"]) == ORGANISATION_PAGE_SIZE
+    assert page.context["page"].paginator.num_pages == 2
+    second = client.get(reverse("feedback:consensus-hr") + "?page=2")
+    assert len(second.context["rows"]) == 1
+
+
+@override_settings(DEBUG=False)
+def test_hr_open_disputes_table_rendered_once_shows_a_change_at_once(client, org):
+    """With the table kept per what its rows show (DEBUG off), a dispute whose due date
+    passes shows "Overdue" at once."""
+    ack = hold_interview(org)
+    dispute = open_dispute(org, ack)
+    client.force_login(org.hr.user)
+    assert b'data-overdue="1"' not in client.get(reverse("feedback:consensus-hr")).content
+    import datetime as dt
+
+    Dispute.objects.filter(pk=dispute.pk).update(due_date=dt.date(2020, 1, 1))
+    page = client.get(reverse("feedback:consensus-hr")).content
+    assert f'data-dispute="{dispute.pk}"'.encode() in page and b'data-overdue="1"' in page
+
+
+def _more_disputes(ack, dispute, n):
+    """n more open disputes like ``dispute`` (same resolver), on n spare items."""
+    Dispute.objects.bulk_create(
         Dispute(
             acknowledgement=ack,
             appraisal=dispute.appraisal,
             participation=dispute.participation,
             item=item,
             reason="x",
+            resolver=dispute.resolver,
             due_date=dispute.due_date,
         )
-        for item in _spare_items(dispute, ORGANISATION_PAGE_SIZE)
-    ]
-    Dispute.objects.bulk_create(rows)
-    page = as_(client, org.hr).get(reverse("feedback:consensus-hr"))
-    assert len(page.context["rows"]) == ORGANISATION_PAGE_SIZE
-    assert page.context["page"].paginator.num_pages == 2
-    second = client.get(reverse("feedback:consensus-hr") + "?page=2")
-    assert len(second.context["rows"]) == 1
+        for item in _spare_items(dispute, n)
+    )
 
 
 def _spare_items(dispute, n):

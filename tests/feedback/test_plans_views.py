@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -73,6 +74,25 @@ def test_who_reads_the_plan_page(client, org, plan, who, status):
     assert client.get(plan.get_absolute_url()).status_code == status
 
 
+def test_the_chain_above_the_skip_level_reads_the_plan_a_manager_elsewhere_does_not(
+    client, org, plan
+):
+    """The read rule's CHAIN (above the reviewer's manager, no other relation) reads the
+    plan page; the outsider's manager, outside the chain, gets a 404."""
+    from perfcycle.models import Employee
+    from tests.factories import make_employee
+
+    vp = make_employee(department=org.skip.department, job_title="VP")
+    Employee.objects.filter(pk=org.skip.pk).update(manager=vp)
+    elsewhere = make_employee(department=org.outsider.department, job_title="Head of sales")
+    Employee.objects.filter(pk=org.outsider.pk).update(manager=elsewhere)
+    client.force_login(vp.user)
+    page = client.get(plan.get_absolute_url())
+    assert page.status_code == 200 and 'data-testid="plan-form"' not in page.content.decode()
+    client.force_login(elsewhere.user)
+    assert client.get(plan.get_absolute_url()).status_code == 404
+
+
 def test_the_employee_and_the_manager_get_the_form_readers_do_not(client, org, plan):
     for who, form in (("employee", True), ("manager", True), ("skip", False), ("hr", False)):
         client.force_login(getattr(org, who).user)
@@ -125,6 +145,27 @@ def test_hr_sees_counts_by_status_and_filters(client, org, plan):
     assert (
         client.get(reverse("feedback:plan-hr"), {"status": "bogus", "page": "x"}).status_code == 200
     )
+
+
+@override_settings(DEBUG=False)
+def test_the_lists_tables_rendered_once_show_a_change_at_once(client, org, plan):
+    """With the tables kept per what their rows show (DEBUG off), HR's list and Plans I
+    support read the same as rendering them, and a plan that moves on shows its new
+    status and manager column at once; the plan page's forms too."""
+    urls = ((org.hr, reverse("feedback:plan-hr")), (org.manager, reverse("feedback:plan-team")))
+    for person, url in urls:
+        client.force_login(person.user)
+        page = client.get(url).content.decode()
+        assert f'data-plan="{plan.pk}"' in page and 'data-plan-status="draft"' in page
+    plan = active(plan, org)
+    for person, url in urls:
+        client.force_login(person.user)
+        page = client.get(url).content.decode()
+        assert 'data-plan-status="active"' in page and 'data-plan-status="draft"' not in page
+    client.force_login(org.manager.user)
+    detail = client.get(reverse("feedback:plan-detail", args=[plan.pk])).content.decode()
+    assert 'data-testid="close-form"' in detail
+    assert f'name="version" value="{plan.version}"' in detail
 
 
 # --- Writing ---------------------------------------------------------------------------
