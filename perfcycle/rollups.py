@@ -48,6 +48,13 @@ CREATE TRIGGER perfcycle_note_change
     FOR EACH STATEMENT EXECUTE FUNCTION perfcycle_note_change();
 """
 DROP_TRIGGER_SQL = "DROP TRIGGER IF EXISTS perfcycle_note_change ON {table};"
+# The same for a table whose rows are updated often in columns no roll-up reads (a login
+# writes ``perfcycle_user.last_login``): only an UPDATE that sets one of ``columns`` counts.
+COLUMNS_TRIGGER_SQL = """
+CREATE TRIGGER perfcycle_note_change
+    AFTER INSERT OR UPDATE OF {columns} OR DELETE OR TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION perfcycle_note_change();
+"""
 
 STAMP_SQL = """
     SELECT COALESCE(MIN(id), 0) AS low, COALESCE(MAX(id), 0) AS high, COUNT(*) AS count
@@ -154,5 +161,27 @@ def track_tables(*tables: str) -> migrations.RunPython:
         if schema_editor.connection.vendor == "postgresql":
             for table in tables:
                 schema_editor.execute(DROP_TRIGGER_SQL.format(table=table))
+
+    return migrations.RunPython(forwards, backwards)
+
+
+def track_columns(table: str, *columns: str) -> migrations.RunPython:
+    """``track_tables`` for one table, counting only the UPDATEs that set one of
+    ``columns`` (every INSERT, DELETE and TRUNCATE counts). Its change rows are the
+    table's: a roll-up lists the table in its ``sources`` and may read only ``columns``
+    of its rows. ``track_tables`` of the same table later replaces it (tracks every
+    column). Reversible."""
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(FUNCTION_SQL)
+            schema_editor.execute(DROP_TRIGGER_SQL.format(table=table))
+            schema_editor.execute(
+                COLUMNS_TRIGGER_SQL.format(table=table, columns=", ".join(columns))
+            )
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(DROP_TRIGGER_SQL.format(table=table))
 
     return migrations.RunPython(forwards, backwards)
