@@ -100,17 +100,26 @@ def cached(key: str, compute: Callable[[], Any], *, sources=None) -> Any:
     computed (one query), else ``compute()`` (a JSON-serialisable value), stored. The key
     must name everything else the value depends on: the day, the language, the ids.
     ``sources``: the tables it reads (each tracked), or None for every tracked table."""
+    return cached_with_stamp(key, compute, sources=sources)[0]
+
+
+def cached_with_stamp(key: str, compute: Callable[[], Any], *, sources=None) -> tuple:
+    """``cached``, and the stamp it was read with ((lowest id, highest id, count) of the
+    change rows of ``sources``; None off PostgreSQL): what a copy of something else made
+    of the same tables (e.g. a rendered fragment kept in the process) can be keyed on, so
+    that it is used only while none of them changed. Read before anything is computed,
+    like the value's, so such a copy is never older than its stamp says."""
     if not enabled():
-        return compute()
+        return compute(), None
     with connection.cursor() as cursor:
         low, high, count, data = _read(cursor, key, sources)
     if data is not None:
-        return _decoded(data)
+        return _decoded(data), (low, high, count)
     value = compute()
     encoded = DjangoJSONEncoder().encode(value)
     with connection.cursor() as cursor:
         cursor.execute(WRITE_SQL.format(value="%s"), [key, low, high, count, encoded])
-    return value
+    return value, (low, high, count)
 
 
 def cached_sql(key: str, sql: str, params, *, sources, compute: Callable[[], Any]) -> Any:
