@@ -407,6 +407,36 @@ def _listed(html) -> list[int]:
     return [int(pk) for pk in re.findall(r'<tr data-appraisal="(\d+)"', html)]
 
 
+@pytest.mark.parametrize("role", ["hr", "skip", "manager", "employee", "colleague", "outsider"])
+def test_the_team_list_is_the_access_rule_per_role(client, org, role):
+    """Whom the team list shows is perfcycle.access's rule (REVIEWER, NEXT_UP or CHAIN,
+    the person's own left out), computed or read back stored: checked per role against
+    ``relations_of`` (the rule's form for one participation), with a reviewer from
+    outside the chain (the outsider reviews the employee)."""
+    from appraisal.selectors.assessment import TEAM
+    from perfcycle import access
+    from perfcycle.models import Participation
+
+    Participation.objects.filter(pk=org.participations[org.employee.pk].pk).update(
+        reviewer=org.outsider
+    )
+    person = getattr(org, role)
+    expected = sorted(
+        a.pk
+        for a in Appraisal.objects.select_related("participation__reviewer")
+        if a.participation.employee_id != person.pk
+        and access.relations_of(person.user, a.participation, TEAM) & TEAM
+    )
+    client = as_(client, person)
+    url = reverse("appraisal:team-appraisals")
+    computed = sorted(_listed(client.get(url).content.decode()))
+    stored = sorted(_listed(client.get(url).content.decode()))
+    assert computed == stored == expected
+    assert (appraisal_of(org, org.employee).pk in expected) == (
+        role in ("skip", "manager", "outsider")
+    )
+
+
 def test_a_long_team_list_is_paged_in_its_order_with_the_counts_of_the_whole_team(
     client, org, monkeypatch
 ):
