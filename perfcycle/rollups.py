@@ -50,10 +50,20 @@ CREATE TRIGGER perfcycle_note_change
 DROP_TRIGGER_SQL = "DROP TRIGGER IF EXISTS perfcycle_note_change ON {table};"
 # The same for a table whose rows are updated often in columns no roll-up reads (a login
 # writes ``perfcycle_user.last_login``): only an UPDATE that sets one of ``columns`` counts.
+# With a source of its own (``track_columns(..., source=…)``) the change rows are named
+# by the trigger's argument, beside the table's own.
 COLUMNS_TRIGGER_SQL = """
-CREATE TRIGGER perfcycle_note_change
+CREATE TRIGGER {name}
     AFTER INSERT OR UPDATE OF {columns} OR DELETE OR TRUNCATE ON {table}
-    FOR EACH STATEMENT EXECUTE FUNCTION perfcycle_note_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION {function};
+"""
+FUNCTION_AS_SQL = """
+CREATE OR REPLACE FUNCTION perfcycle_note_change_as() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO perfcycle_datachange (source, at) VALUES (TG_ARGV[0], clock_timestamp());
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
 """
 
 STAMP_SQL = """
@@ -174,23 +184,36 @@ def track_tables(*tables: str) -> migrations.RunPython:
     return migrations.RunPython(forwards, backwards)
 
 
-def track_columns(table: str, *columns: str) -> migrations.RunPython:
+def track_columns(table: str, *columns: str, source: str | None = None) -> migrations.RunPython:
     """``track_tables`` for one table, counting only the UPDATEs that set one of
-    ``columns`` (every INSERT, DELETE and TRUNCATE counts). Its change rows are the
-    table's: a roll-up lists the table in its ``sources`` and may read only ``columns``
-    of its rows. ``track_tables`` of the same table later replaces it (tracks every
-    column). Reversible."""
+    ``columns`` (every INSERT, DELETE and TRUNCATE counts). A roll-up that lists the
+    source in its ``sources`` may read only ``columns`` of the rows (and their ids).
+
+    Without ``source`` the change rows are the table's own (for a table not tracked
+    otherwise; ``track_tables`` of it later replaces this and tracks every column). With
+    one (e.g. ``"appraisal_appraisal.status"``), a second trigger names them so, beside
+    the table's: roll-ups of those columns survive the writes that leave them alone.
+    Reversible."""
+    if source is None:
+        name, function = "perfcycle_note_change", "perfcycle_note_change()"
+        drop = DROP_TRIGGER_SQL.format(table=table)
+    else:
+        name = "perfcycle_note_" + source.replace(".", "_")
+        function = f"perfcycle_note_change_as('{source}')"
+        drop = f"DROP TRIGGER IF EXISTS {name} ON {table};"
 
     def forwards(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(FUNCTION_SQL)
-            schema_editor.execute(DROP_TRIGGER_SQL.format(table=table))
+            schema_editor.execute(FUNCTION_SQL if source is None else FUNCTION_AS_SQL)
+            schema_editor.execute(drop)
             schema_editor.execute(
-                COLUMNS_TRIGGER_SQL.format(table=table, columns=", ".join(columns))
+                COLUMNS_TRIGGER_SQL.format(
+                    name=name, table=table, columns=", ".join(columns), function=function
+                )
             )
 
     def backwards(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(DROP_TRIGGER_SQL.format(table=table))
+            schema_editor.execute(drop)
 
     return migrations.RunPython(forwards, backwards)

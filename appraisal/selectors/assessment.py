@@ -389,11 +389,12 @@ class TeamScope:
         return counts
 
 
-# What a team's scope reads: the appraisals' status, the participations (cycle, reviewer),
+# What a team's scope reads: the appraisals' status (their own change rows: a draft saved
+# bumps the version, which the scope does not read), the participations (cycle, reviewer),
 # the chart (the reporting lines are rewritten with it) and the people's names (the order;
 # perfcycle_user is tracked for its name columns only, not for every sign-in).
 TEAM_SOURCES = (
-    "appraisal_appraisal",
+    "appraisal_appraisal.status",
     "perfcycle_participation",
     "perfcycle_employee",
     "perfcycle_user",

@@ -366,7 +366,7 @@ def _count(client, url):
 def _computed_and_stored(client, url) -> tuple[int, int]:
     """The queries of the first request after a write to a table the team's scope reads
     (the scope computed and stored: perfcycle/rollups.py) and of the next (read back)."""
-    Appraisal.objects.filter(pk=0).update(version=0)  # a statement on the table: the stamp moves
+    Appraisal.objects.filter(pk=0).update(status=S.NOT_STARTED)  # moves the scope's stamp
     return _count(client, url), _count(client, url)
 
 
@@ -405,6 +405,22 @@ def test_the_team_list_follows_a_write_to_what_it_reads(client, org):
 
 def _listed(html) -> list[int]:
     return [int(pk) for pk in re.findall(r'<tr data-appraisal="(\d+)"', html)]
+
+
+def test_a_draft_saved_keeps_the_stored_team_list_a_status_change_does_not(client, org):
+    """The team's scope reads the appraisals' status only (its own change rows): a draft
+    saved (a version bump) leaves it stored, a move to another status computes it again."""
+    from django.db.models import F
+
+    client = as_(client, org.skip)
+    url = reverse("appraisal:team-appraisals")
+    computed, stored = _computed_and_stored(client, url)
+    mine = Appraisal.objects.filter(pk=appraisal_of(org, org.employee).pk)
+    mine.update(version=F("version") + 1)
+    assert _count(client, url) == stored
+    mine.update(status=S.SELF_ASSESSMENT)
+    assert _count(client, url) == computed
+    assert _count(client, url) == stored
 
 
 @pytest.mark.parametrize("role", ["hr", "skip", "manager", "employee", "colleague", "outsider"])
