@@ -19,8 +19,11 @@ and move the stamp as well.
 
 Tables are tracked with ``track_tables`` in a migration of the app that owns them (a
 stage whose health provider reads its own tables tracks them: see
-implementation/migrations and goals/migrations). SQLite (the no-server development
-default) has no triggers here: there every roll-up is computed on each request.
+implementation/migrations and goals/migrations); ``track_columns`` tracks only the
+writes that set some columns (``perfcycle_user``'s names, not every sign-in's
+``last_login``), under the table's name or a source of its own
+(``appraisal_appraisal.status``). SQLite (the no-server development default) has no
+triggers here: there every roll-up is computed on each request.
 """
 
 import json
