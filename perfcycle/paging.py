@@ -68,11 +68,11 @@ def get_page(lean, full, number, *, per_page: int, total: int | None = None) -> 
     :class:`RowsOfIds`), in ``lean``'s order. Two queries (three for a page past the end).
     ``total``: the number of rows of ``lean`` if the caller knows it exactly (then no
     count is made)."""
-    number = _number(number)
     if total is not None:  # past the end is known without a query
-        number = _within(number, total, per_page)
+        number = page_number(number, total=total, per_page=per_page)
         ids = _ids(lean, number, per_page)
     else:
+        number = _number(number)
         ids, total = _ids_and_total(lean, number, per_page)
         if not ids and number > 1:  # past the end: the last page, as Paginator.get_page does
             number = max(1, -(-lean.count() // per_page))
@@ -126,6 +126,21 @@ def _page(lean, full, ids: list, number: int, per_page: int, total: int) -> Page
     # default ordering through its relations costs ~1–2 ms of compiling, and a sort).
     by_id = _rows(full, ids)
     return Page([by_id[pk] for pk in ids if pk in by_id], number, paginator)
+
+
+def page_number(number, *, total: int, per_page: int) -> int:
+    """The page ``get_page`` shows for ``number`` (as it takes it) of a list of ``total``
+    rows: not a number is the first page, past the end the last."""
+    return _within(_number(number), total, per_page)
+
+
+def page_without_rows(number: int, *, total: int, per_page: int) -> Page:
+    """Page ``number`` (from ``page_number``) of a list of ``total`` rows, without them:
+    its number and the list's size for the count and the pagination, when the rows' HTML
+    is kept from an earlier request (no query)."""
+    paginator = Paginator(range(total), per_page)
+    paginator.count = total
+    return Page([], number, paginator)
 
 
 def _ids(lean, number: int, per_page: int) -> list:

@@ -19,8 +19,11 @@ and move the stamp as well.
 
 Tables are tracked with ``track_tables`` in a migration of the app that owns them (a
 stage whose health provider reads its own tables tracks them: see
-implementation/migrations and goals/migrations). SQLite (the no-server development
-default) has no triggers here: there every roll-up is computed on each request.
+implementation/migrations and goals/migrations); ``track_columns`` tracks only the
+writes that set some columns (``perfcycle_user``'s names, not every sign-in's
+``last_login``), under the table's name or a source of its own
+(``appraisal_appraisal.status``). SQLite (the no-server development default) has no
+triggers here: there every roll-up is computed on each request.
 """
 
 import json
@@ -48,6 +51,23 @@ CREATE TRIGGER perfcycle_note_change
     FOR EACH STATEMENT EXECUTE FUNCTION perfcycle_note_change();
 """
 DROP_TRIGGER_SQL = "DROP TRIGGER IF EXISTS perfcycle_note_change ON {table};"
+# The same for a table whose rows are updated often in columns no roll-up reads (a login
+# writes ``perfcycle_user.last_login``): only an UPDATE that sets one of ``columns`` counts.
+# With a source of its own (``track_columns(..., source=…)``) the change rows are named
+# by the trigger's argument, beside the table's own.
+COLUMNS_TRIGGER_SQL = """
+CREATE TRIGGER {name}
+    AFTER INSERT OR UPDATE OF {columns} OR DELETE OR TRUNCATE ON {table}
+    FOR EACH STATEMENT EXECUTE FUNCTION {function};
+"""
+FUNCTION_AS_SQL = """
+CREATE OR REPLACE FUNCTION perfcycle_note_change_as() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO perfcycle_datachange (source, at) VALUES (TG_ARGV[0], clock_timestamp());
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+"""
 
 STAMP_SQL = """
     SELECT COALESCE(MIN(id), 0) AS low, COALESCE(MAX(id), 0) AS high, COUNT(*) AS count
@@ -93,17 +113,26 @@ def cached(key: str, compute: Callable[[], Any], *, sources=None) -> Any:
     computed (one query), else ``compute()`` (a JSON-serialisable value), stored. The key
     must name everything else the value depends on: the day, the language, the ids.
     ``sources``: the tables it reads (each tracked), or None for every tracked table."""
+    return cached_with_stamp(key, compute, sources=sources)[0]
+
+
+def cached_with_stamp(key: str, compute: Callable[[], Any], *, sources=None) -> tuple:
+    """``cached``, and the stamp it was read with ((lowest id, highest id, count) of the
+    change rows of ``sources``; None off PostgreSQL): what a copy of something else made
+    of the same tables (e.g. a rendered fragment kept in the process) can be keyed on, so
+    that it is used only while none of them changed. Read before anything is computed,
+    like the value's, so such a copy is never older than its stamp says."""
     if not enabled():
-        return compute()
+        return compute(), None
     with connection.cursor() as cursor:
         low, high, count, data = _read(cursor, key, sources)
     if data is not None:
-        return _decoded(data)
+        return _decoded(data), (low, high, count)
     value = compute()
     encoded = DjangoJSONEncoder().encode(value)
     with connection.cursor() as cursor:
         cursor.execute(WRITE_SQL.format(value="%s"), [key, low, high, count, encoded])
-    return value
+    return value, (low, high, count)
 
 
 def cached_sql(key: str, sql: str, params, *, sources, compute: Callable[[], Any]) -> Any:
@@ -154,5 +183,40 @@ def track_tables(*tables: str) -> migrations.RunPython:
         if schema_editor.connection.vendor == "postgresql":
             for table in tables:
                 schema_editor.execute(DROP_TRIGGER_SQL.format(table=table))
+
+    return migrations.RunPython(forwards, backwards)
+
+
+def track_columns(table: str, *columns: str, source: str | None = None) -> migrations.RunPython:
+    """``track_tables`` for one table, counting only the UPDATEs that set one of
+    ``columns`` (every INSERT, DELETE and TRUNCATE counts). A roll-up that lists the
+    source in its ``sources`` may read only ``columns`` of the rows (and their ids).
+
+    Without ``source`` the change rows are the table's own (for a table not tracked
+    otherwise; ``track_tables`` of it later replaces this and tracks every column). With
+    one (e.g. ``"appraisal_appraisal.status"``), a second trigger names them so, beside
+    the table's: roll-ups of those columns survive the writes that leave them alone.
+    Reversible."""
+    if source is None:
+        name, function = "perfcycle_note_change", "perfcycle_note_change()"
+        drop = DROP_TRIGGER_SQL.format(table=table)
+    else:
+        name = "perfcycle_note_" + source.replace(".", "_")
+        function = f"perfcycle_note_change_as('{source}')"
+        drop = f"DROP TRIGGER IF EXISTS {name} ON {table};"
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(FUNCTION_SQL if source is None else FUNCTION_AS_SQL)
+            schema_editor.execute(drop)
+            schema_editor.execute(
+                COLUMNS_TRIGGER_SQL.format(
+                    name=name, table=table, columns=", ".join(columns), function=function
+                )
+            )
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(drop)
 
     return migrations.RunPython(forwards, backwards)

@@ -279,10 +279,22 @@ class Board:
     # What the board is made of (its stored figures and the shown reviewers' names): two
     # boards with the same fingerprint read the same (the view renders its figures once).
     fingerprint: str = ""
+    # The change log's stamp the figures were read with (perfcycle/rollups.py; None off
+    # PostgreSQL): while it holds, nothing BOARD_SOURCES hold has changed, so neither has
+    # a page of the list (the view keeps its rendered rows under it).
+    stamp: tuple | None = None
 
 
-# What the board's figures read: a write to any of them moves the stored copy's stamp.
-BOARD_SOURCES = ("appraisal_appraisal", "perfcycle_department")
+# What the board's figures and its list read: a write to any of them moves the stored
+# copy's stamp. The people's names are among them (perfcycle_user is tracked for its name
+# columns only), so the shown reviewers' names are stored with the figures.
+BOARD_SOURCES = (
+    "appraisal_appraisal",
+    "perfcycle_department",
+    "perfcycle_participation",
+    "perfcycle_employee",
+    "perfcycle_user",
+)
 
 
 def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) -> Board:
@@ -290,11 +302,10 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
     the cycle's guideline, and each reviewer's tendency against the organisation, by
     appraisal/scoring.py's rules (bands, distribution, rating_tendencies). The figures are
     stored (perfcycle/rollups.py) per cycle, scope, guideline and language until an
-    appraisal or a department changes: one query to read them, one for the names of the
-    reviewers shown (not stored: a name changes without an appraisal changing). When they
-    must be computed: one query for the scale's levels and every rating of the cycle with
-    its reviewer's name (the organisation's figures and the scope's, picked out here), one
-    to store them."""
+    appraisal, a department, a participation, the chart or a name changes, with the names
+    of the reviewers shown: one query to read them. When they must be computed: one query
+    for the scale's levels and every rating of the cycle with its reviewer's name (the
+    organisation's figures and the scope's, picked out here), one to store them."""
     key = "appraisal.board:{}:{}:{}:{}".format(
         cycle.pk,
         department_id or "",
@@ -302,16 +313,18 @@ def board(cycle: Cycle, tree: Tree, department_id: int | None, guideline: list) 
         hashlib.sha1(json.dumps(guideline, default=str).encode()).hexdigest()[:16],
     )
     names: dict[int, str] = {}  # filled when computed here: no second read of them
-    figures = rollups.cached(
+    figures, stamp = rollups.cached_with_stamp(
         key,
         lambda: board_figures(cycle, tree, department_id, guideline, names=names),
         sources=BOARD_SOURCES,
     )
-    result = board_of(figures, names=names)
+    stored = {int(pk): name for pk, name in figures.get("names", {}).items()}
+    result = board_of(figures, names=names or stored)
     shown = [(t.reviewer_id, t.name) for t in result.tendencies]
     result.fingerprint = hashlib.sha1(
         json.dumps([figures, shown], sort_keys=True, default=str).encode()
     ).hexdigest()
+    result.stamp = stamp
     return result
 
 
@@ -429,6 +442,8 @@ def board_figures(
         "reviewers": len(found),
         "flagged": sum(t.flagged for t in found),
         "guideline_problem": before.guideline_problem,
+        # The shown reviewers' names (JSON keys are text), when read with the ratings.
+        "names": {str(pk): name for pk, name in names.items()},
     }
 
 

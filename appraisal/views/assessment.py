@@ -230,6 +230,7 @@ def team_appraisals(request):
         per_page=PAGE_SIZE if len(ids) <= PAGE_SIZE else ORGANISATION_PAGE_SIZE,
     )
     today = timezone.localdate()
+    counts = scope.counts(cycle)
     return render(
         request,
         "appraisal/team_appraisals.html",
@@ -238,12 +239,22 @@ def team_appraisals(request):
             "cycle_choices": cycles,
             "filters": filters,
             "page": page,
-            "rows": selectors.team_page_rows(page.object_list, cycle, today),
-            "counts": scope.counts(cycle),
+            "rows": selectors.team_page_rows(
+                page.object_list,
+                cycle,
+                today,
+                viewer_id=getattr(access.employee_of(request.user), "pk", 0),
+            ),
+            "counts": counts,
+            # A card per status, in the filter's order: (status, label, count).
+            "status_counts": [
+                (value, label, counts.get(value, 0))
+                for value, label in filters.fields["status"].choices
+                if value
+            ],
             # Red only while it matters: a closed cycle's deadline is simply over.
             "past_deadline": cycle.phase == cycle.Phase.APPRAISAL
             and cycle.appraisal_deadline < today,
-            "me_id": getattr(access.employee_of(request.user), "pk", 0),
         },
     )
 

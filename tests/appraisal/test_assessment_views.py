@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisal.models import AppraisalItem, AppraisalStatus, ItemEvidence
+from appraisal.models import Appraisal, AppraisalItem, AppraisalStatus, ItemEvidence
 from appraisal.services.assessment import field_name
 from appraisal.services.opening import open_missing_appraisals
 from goals.models import GoalStatus, SectionKind
@@ -363,18 +363,94 @@ def _count(client, url):
     return len(queries)
 
 
+def _computed_and_stored(client, url) -> tuple[int, int]:
+    """The queries of the first request after a write to a table the team's scope reads
+    (the scope computed and stored: perfcycle/rollups.py) and of the next (read back)."""
+    Appraisal.objects.filter(pk=0).update(status=S.NOT_STARTED)  # moves the scope's stamp
+    return _count(client, url), _count(client, url)
+
+
 def test_team_appraisals_query_count_does_not_grow_with_the_team(client, org):
+    """As many queries for a larger team, whether the team's scope is computed (the first
+    request after a write) or read back stored (fewer), and within the budget."""
     client = as_(client, org.manager)
     url = reverse("appraisal:team-appraisals")
     _count(client, url)  # warm the per-process caches (nav layout)
-    small = _count(client, url)
+    small = _computed_and_stored(client, url)
     _grow_team(org, 6)
-    large = _count(client, url)
-    assert small == large <= 12
+    large = _computed_and_stored(client, url)
+    computed, stored = large
+    assert small == large and stored < computed <= 12
+
+
+def test_the_team_list_follows_a_write_to_what_it_reads(client, org):
+    """The stored scope is never stale: a status change, a new report and a renamed
+    person (the order) are on the next request."""
+    client = as_(client, org.skip)
+    url = reverse("appraisal:team-appraisals")
+    client.get(url)
+    stored = _listed(client.get(url).content.decode())
+    colleague = appraisal_of(org, org.colleague)
+    Appraisal.objects.filter(pk=colleague.pk).update(status=S.MANAGER_REVIEW)
+    html = client.get(url).content.decode()
+    assert 'data-count="manager_review">1<' in html
+    assert _listed(html)[0] == colleague.pk  # the most urgent first
+    _grow_team(org, 1)
+    assert len(_listed(client.get(url).content.decode())) == len(stored) + 1
+    org.employee.user.last_name = "Aaaa"
+    org.employee.user.save(update_fields=["last_name"])
+    first = _listed(client.get(url, {"status": S.NOT_STARTED}).content.decode())[0]
+    assert first == appraisal_of(org, org.employee).pk
 
 
 def _listed(html) -> list[int]:
     return [int(pk) for pk in re.findall(r'<tr data-appraisal="(\d+)"', html)]
+
+
+def test_a_draft_saved_keeps_the_stored_team_list_a_status_change_does_not(client, org):
+    """The team's scope reads the appraisals' status only (its own change rows): a draft
+    saved (a version bump) leaves it stored, a move to another status computes it again."""
+    from django.db.models import F
+
+    client = as_(client, org.skip)
+    url = reverse("appraisal:team-appraisals")
+    computed, stored = _computed_and_stored(client, url)
+    mine = Appraisal.objects.filter(pk=appraisal_of(org, org.employee).pk)
+    mine.update(version=F("version") + 1)
+    assert _count(client, url) == stored
+    mine.update(status=S.SELF_ASSESSMENT)
+    assert _count(client, url) == computed
+    assert _count(client, url) == stored
+
+
+@pytest.mark.parametrize("role", ["hr", "skip", "manager", "employee", "colleague", "outsider"])
+def test_the_team_list_is_the_access_rule_per_role(client, org, role):
+    """Whom the team list shows is perfcycle.access's rule (REVIEWER, NEXT_UP or CHAIN,
+    the person's own left out), computed or read back stored: checked per role against
+    ``relations_of`` (the rule's form for one participation), with a reviewer from
+    outside the chain (the outsider reviews the employee)."""
+    from appraisal.selectors.assessment import TEAM
+    from perfcycle import access
+    from perfcycle.models import Participation
+
+    Participation.objects.filter(pk=org.participations[org.employee.pk].pk).update(
+        reviewer=org.outsider
+    )
+    person = getattr(org, role)
+    expected = sorted(
+        a.pk
+        for a in Appraisal.objects.select_related("participation__reviewer")
+        if a.participation.employee_id != person.pk
+        and access.relations_of(person.user, a.participation, TEAM) & TEAM
+    )
+    client = as_(client, person)
+    url = reverse("appraisal:team-appraisals")
+    computed = sorted(_listed(client.get(url).content.decode()))
+    stored = sorted(_listed(client.get(url).content.decode()))
+    assert computed == stored == expected
+    assert (appraisal_of(org, org.employee).pk in expected) == (
+        role in ("skip", "manager", "outsider")
+    )
 
 
 def test_a_long_team_list_is_paged_in_its_order_with_the_counts_of_the_whole_team(
@@ -453,6 +529,7 @@ def test_team_appraisals_query_count_is_the_same_for_a_deep_chain(client, org):
     enrol(org.cycle, below)
     make_goal(below, cycle=org.cycle, status=GoalStatus.APPROVED, weight=100)
     open_missing_appraisals(cycle=org.cycle)
+    assert _count(client, url) <= 12  # the first after the writes: the scope computed
     large = [
         _count(client, url + "?" + "&".join(f"{k}={v}" for k, v in f.items())) for f in filters
     ]

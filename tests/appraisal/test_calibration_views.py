@@ -4,6 +4,7 @@ message at the field and a 4xx, never a 500; the pages make the same number of q
 (at most 12) at two sizes of organisation."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -355,3 +356,34 @@ def test_the_board_shows_a_renamed_reviewer_or_department_at_once(client, org):
     assert again.count('data-testid="adjust-form"') == 2
     chosen = client.get(board_url(org, department)).content.decode()
     assert f'<option value="{department.pk}" selected>Renamed department (' in chosen
+
+
+def test_the_kept_score_rows_carry_each_request_its_own_csrf_token(org):
+    """The board's rows are rendered once per what they show and kept: a second HR
+    session gets them without reading the list again, its adjust forms holding its own
+    CSRF token (the one of the page), which the adjust POST accepts."""
+    from django.test import Client
+
+    appraisal, _other = calibrated_org_appraisals(org)
+    session = calibration.open_session(cycle=org.cycle, department=None, actor=org.hr.user)
+    seen = []
+    for _ in range(2):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(org.hr.user)
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(board_url(org)).content.decode()
+        tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+        assert len(tokens) == 1 and html.count('data-testid="adjust-form"') == 2
+        seen.append((client, tokens.pop(), len(ctx.captured_queries)))
+    (_first, first_token, computed), (client, token, kept) = seen
+    assert token != first_token and kept < computed
+    data = {
+        "csrfmiddlewaretoken": token,
+        "session": session.pk,
+        "appraisal": appraisal.pk,
+        "version": version_of(appraisal),
+        "to_score": "4.00",
+        "reason": "Agreed in the calibration panel",
+    }
+    response = client.post(reverse("appraisal:calibration-adjust"), data)
+    assert response.status_code == 302
