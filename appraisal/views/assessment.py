@@ -5,7 +5,6 @@ appraisal.selectors.assessment (outside a user's scope is a 404), call one servi
 redirect or render."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -20,7 +19,8 @@ from appraisal.services import assessment as services
 from perfcycle import access
 from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page_of_ids
 from perfcycle.stages import pick_cycle, running_first
-from perfcycle.views import attach_errors, int_param, refusal_status
+from perfcycle.views import int_param
+from perfcycle.views import submit as submit_form
 
 PAGE_SIZE = 50
 
@@ -91,27 +91,26 @@ def _assessment_action(request, pk, *, side: str, submit: bool):
         messages.error(request, _("This appraisal cannot be changed now."))
         return redirect(appraisal)
     form = _form(request, appraisal, selectors.assessment_items(appraisal), side=side)
-    status = 400
-    if form.is_valid():
-        service = {
-            ("self", False): services.save_self_assessment,
-            ("self", True): services.submit_self_assessment,
-            ("manager", False): services.save_manager_review,
-            ("manager", True): services.submit_manager_review,
-        }[side, submit]
-        try:
-            service(
-                actor=request.user,
-                appraisal=appraisal,
-                data=form.service_data(),
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
-        else:
-            messages.success(request, _success(appraisal, side=side, submit=submit))
-            return redirect(appraisal)
+    service = {
+        ("self", False): services.save_self_assessment,
+        ("self", True): services.submit_self_assessment,
+        ("manager", False): services.save_manager_review,
+        ("manager", True): services.submit_manager_review,
+    }[side, submit]
+    done = submit_form(
+        request,
+        form,
+        lambda data: service(
+            actor=request.user,
+            appraisal=appraisal,
+            data=form.service_data(),
+            expected_version=data.get("version"),
+        ),
+        _success(appraisal, side=side, submit=submit),
+    )
+    if done.saved:
+        return redirect(appraisal)
+    status = done.status
     if side == "self":
         return _render_mine(request, appraisal, cycle_choices=[], form=form, status=status)
     return _render_review(request, appraisal, form=form, status=status)

@@ -5,7 +5,6 @@ through feedback.selectors.consensus (outside a user's scope, or the wrong role 
 action, is a 404), call one service, then redirect or render."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -23,7 +22,7 @@ from perfcycle import access
 from perfcycle.formatting import format_date
 from perfcycle.fragments import rendered_once
 from perfcycle.paging import ORGANISATION_PAGE_SIZE, get_page
-from perfcycle.views import attach_errors, hr_required, int_param, refusal_status
+from perfcycle.views import hr_required, int_param, submit
 
 # --- My result -------------------------------------------------------------------------------
 
@@ -85,22 +84,20 @@ def _own_acknowledgement(request, pk):
 def result_agree(request, pk):
     ack, appraisal, appraisals = _own_acknowledgement(request, pk)
     form = AgreeForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            services.agree_with_result(
-                actor=request.user,
-                acknowledgement_id=ack.pk,
-                comment=form.cleaned_data["comment"],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
-        else:
-            messages.success(request, _("Thank you: your agreement with the result is recorded."))
-            return redirect(services.my_result_url(appraisal.participation.cycle_id))
-    return _render_result(request, appraisal, appraisals, agree=form, status=status)
+    done = submit(
+        request,
+        form,
+        lambda data: services.agree_with_result(
+            actor=request.user,
+            acknowledgement_id=ack.pk,
+            comment=data["comment"],
+            expected_version=data.get("version"),
+        ),
+        _("Thank you: your agreement with the result is recorded."),
+    )
+    if done.saved:
+        return redirect(services.my_result_url(appraisal.participation.cycle_id))
+    return _render_result(request, appraisal, appraisals, agree=form, status=done.status)
 
 
 @require_POST
@@ -108,28 +105,29 @@ def result_disagree(request, pk):
     ack, appraisal, appraisals = _own_acknowledgement(request, pk)
     result = selectors.result_for(appraisal)
     form = DisagreeForm(request.POST, items=result.items)
-    status = 400
-    if form.is_valid():
-        try:
-            disputes = services.disagree_with_items(
-                actor=request.user,
-                acknowledgement_id=ack.pk,
-                reasons=form.reasons(),
-                comment=form.cleaned_data["comment"],
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
-        else:
-            who = disputes[0].resolver.full_name if disputes[0].resolver else _("HR")
-            messages.success(
-                request,
-                _("Your disagreement is recorded. %(who)s decides by %(date)s; you will be told.")
-                % {"who": who, "date": format_date(disputes[0].due_date)},
-            )
-            return redirect(services.my_result_url(appraisal.participation.cycle_id))
-    return _render_result(request, appraisal, appraisals, disagree=form, status=status)
+    done = submit(
+        request,
+        form,
+        lambda data: services.disagree_with_items(
+            actor=request.user,
+            acknowledgement_id=ack.pk,
+            reasons=form.reasons(),
+            comment=data["comment"],
+            expected_version=data.get("version"),
+        ),
+        _disagreement_recorded,
+    )
+    if done.saved:
+        return redirect(services.my_result_url(appraisal.participation.cycle_id))
+    return _render_result(request, appraisal, appraisals, disagree=form, status=done.status)
+
+
+def _disagreement_recorded(disputes) -> str:
+    who = disputes[0].resolver.full_name if disputes[0].resolver else _("HR")
+    return _("Your disagreement is recorded. %(who)s decides by %(date)s; you will be told.") % {
+        "who": who,
+        "date": format_date(disputes[0].due_date),
+    }
 
 
 # --- Disputes on my team ---------------------------------------------------------------------
@@ -197,31 +195,27 @@ def dispute_resolve(request, pk):
     if not services.may_resolve(request.user, dispute):
         raise Http404  # the employee, the rating's author, anyone not routed
     form = ResolveForm(request.POST, levels=dispute.appraisal.scale_levels)
-    status = 400
     if dispute.status != DisputeStatus.OPEN:
         messages.error(request, _("This dispute is decided already."))
         return redirect("feedback:consensus-dispute", pk=dispute.pk)
-    if form.is_valid():
-        data = form.cleaned_data
-        decision = services.Decision(
-            change=data["decision"] == CHANGE,
-            resolution=data["resolution"],
-            rating=data.get("rating"),
-        )
-        try:
-            services.resolve_dispute(
-                actor=request.user,
-                dispute_id=dispute.pk,
-                decision=decision,
-                expected_version=data.get("version"),
-            )
-        except ValidationError as error:
-            attach_errors(form, error)
-            status = refusal_status(error)
-        else:
-            messages.success(request, _("Decided. The employee and the reviewer are told."))
-            return redirect("feedback:consensus-dispute", pk=dispute.pk)
-    return _render_dispute(request, dispute, form=form, status=status)
+    done = submit(
+        request,
+        form,
+        lambda data: services.resolve_dispute(
+            actor=request.user,
+            dispute_id=dispute.pk,
+            decision=services.Decision(
+                change=data["decision"] == CHANGE,
+                resolution=data["resolution"],
+                rating=data.get("rating"),
+            ),
+            expected_version=data.get("version"),
+        ),
+        _("Decided. The employee and the reviewer are told."),
+    )
+    if done.saved:
+        return redirect("feedback:consensus-dispute", pk=dispute.pk)
+    return _render_dispute(request, dispute, form=form, status=done.status)
 
 
 # --- HR: open disputes -----------------------------------------------------------------------
