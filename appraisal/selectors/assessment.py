@@ -168,9 +168,7 @@ def assessment_items(appraisal: Appraisal) -> list[AppraisalItem]:
     """The items rated by the person and the manager (not the peer section's), with
     their goal and their citations (each with its evidence): two queries."""
     items = _items_of(appraisal.pk)
-    cited: dict[int, list] = defaultdict(list)
-    for citation in _citations_of(appraisal.pk):
-        cited[citation.item_id].append(citation)
+    cite_items(appraisal.pk, items)
     # Each rating as its pages show it ("3 · Meets expectations"; "" for a value outside
     # the scale), looked up once here rather than by a loop over the levels per item.
     shown = {
@@ -180,10 +178,19 @@ def assessment_items(appraisal: Appraisal) -> list[AppraisalItem]:
     for item in items:
         item.self_level = shown.get(item.self_rating, "")
         item.manager_level = shown.get(item.manager_rating, "")
+    return items
+
+
+def cite_items(appraisal_id: int, items) -> None:
+    """Put on each of the appraisal's ``items`` the evidence cited for it, oldest work
+    first: ``self_cited`` by the person, ``manager_cited`` by the reviewer. One query."""
+    cited: dict[int, list] = defaultdict(list)
+    for citation in _citations_of(appraisal_id):
+        cited[citation.item_id].append(citation)
+    for item in items:
         citations = cited.get(item.pk, ())
         item.self_cited = [c.evidence for c in citations if c.cited_by == CitedBy.SELF]
         item.manager_cited = [c.evidence for c in citations if c.cited_by == CitedBy.MANAGER]
-    return items
 
 
 def _evidence_of(records, participation_id):

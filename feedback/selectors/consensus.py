@@ -11,7 +11,6 @@ by their author alone, feedback/policies.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -23,7 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from appraisal.models import Appraisal, AppraisalItem, CitedBy, ItemEvidence
+from appraisal.models import Appraisal, AppraisalItem
+from appraisal.selectors.assessment import cite_items
 from feedback.models import (
     Acknowledgement,
     AcknowledgementStatus,
@@ -214,13 +214,6 @@ _items_of = CompiledQuery(
         .order_by("position", "pk")
     )
 )
-_citations_of = CompiledQuery(
-    lambda appraisal_id: (
-        ItemEvidence.objects.filter(item__appraisal_id=appraisal_id)
-        .select_related("evidence")
-        .order_by("evidence__occurred_on", "pk")
-    )
-)
 
 
 def my_released_appraisals(user) -> list[Appraisal]:
@@ -247,9 +240,6 @@ def _rated_items(appraisal: Appraisal) -> list:
     kept on the appraisal as its prefetched ``items``: the breakdown then reads none of
     its own (two compiled queries: the items, then their citations by appraisal)."""
     items = _items_of(appraisal.pk)
-    cited: dict[int, list] = defaultdict(list)
-    for citation in _citations_of(appraisal.pk):
-        cited[citation.item_id].append(citation)
     # As prefetch_related leaves them: the breakdown reads the appraisal's items from here.
     prefetched = appraisal.items.all()
     prefetched._result_cache, prefetched._prefetch_done = items, True
@@ -257,10 +247,7 @@ def _rated_items(appraisal: Appraisal) -> list:
         appraisal._prefetched_objects_cache = {}
     appraisal._prefetched_objects_cache["items"] = prefetched
     rated = [item for item in items if item.section != SectionKind.PEER]
-    for item in rated:
-        citations = cited.get(item.pk, ())
-        item.self_cited = [c.evidence for c in citations if c.cited_by == CitedBy.SELF]
-        item.manager_cited = [c.evidence for c in citations if c.cited_by == CitedBy.MANAGER]
+    cite_items(appraisal.pk, rated)
     return rated
 
 
