@@ -31,7 +31,7 @@ from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Count, F, Lookup, Q, Sum, Window
+from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 from django.urls import reverse
@@ -41,6 +41,7 @@ from goals.models import Goal, GoalLevel
 from goals.selectors import goals_visible_to
 from goals.selectors.scopes import STRATEGY
 from perfcycle import access
+from perfcycle.lookups import ids_in
 from perfcycle.models import Cycle
 
 PAGE_SIZE = 50  # contributing goals per fragment (and per goal page)
@@ -188,23 +189,6 @@ def _table() -> str:
     return Goal._meta.db_table
 
 
-class _IdIn(Lookup):
-    """``id = ANY('{1,2,…}'::bigint[])``: the ids as one array parameter. A person high in
-    the chart may see 12,000 goals; ``pk__in=[…]`` would compile 12,000 placeholders in
-    Python for each query that filters by them (~100 ms each), this one string."""
-
-    lookup_name = "id_in"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, self.rhs]
-
-
-def _id_in(ids) -> _IdIn:
-    return _IdIn(F("pk"), "{" + ",".join(map(str, ids)) + "}")
-
-
 @dataclass
 class Scope:
     """What ``user`` may have listed: ``q`` filters goals (None: everything, for HR);
@@ -237,7 +221,7 @@ def _listed(user, cycle: Cycle) -> Scope:
         rows = cursor.fetchall()
     individual = [pk for pk, _p, _o, strategy in rows if not strategy]
     return Scope(
-        q=Q(level__in=STRATEGY) | Q(_id_in(individual)),
+        q=Q(level__in=STRATEGY) | Q(ids_in("pk", individual)),
         parent={pk: up for pk, up, _o, _s in rows},
         owner={pk: owner for pk, _u, owner, _s in rows},
     )

@@ -21,6 +21,7 @@ a UUID) must be prepared by the caller.
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,6 +116,8 @@ class CompiledQuery:
         compiled = self._compiled.get(connection) or self._compile(connection)
         params = list(compiled.params)
         for slots, value in zip(compiled.slots, args, strict=True):
+            if isinstance(value, list | tuple) and connection.vendor != "postgresql":
+                value = json.dumps(list(value))  # a list of ids (perfcycle.lookups.in_id_list)
             for slot in slots:
                 params[slot] = value
         with connection.cursor() as cursor:

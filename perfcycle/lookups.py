@@ -6,6 +6,8 @@ statement to parse). ``ids_in("pk", ids)`` sends them as one array parameter:
 ``id = ANY('{1,2,…}'::bigint[])``, which PostgreSQL also hashes for the lookup.
 """
 
+import json
+
 from django.db import connection
 from django.db.models import F, Lookup, Q
 
@@ -26,3 +28,19 @@ def ids_in(field: str, ids) -> Q | IdsIn:
     if connection.vendor != "postgresql":
         return Q(**{f"{field}__in": list(ids)})
     return IdsIn(F(field), "{" + ",".join(str(int(pk)) for pk in ids) + "}")
+
+
+def in_id_list(column: str) -> str:
+    """SQL saying that ``column`` (SQL) is one of a list of ids given as one parameter, so
+    the SQL is the same for any number of ids (a compiled query's, perfcycle/compiled.py):
+    a PostgreSQL array, or on SQLite (the no-server default of ``make run``) a JSON array
+    read with ``json_each``. The parameter: ``id_list(ids)``, or a list of ids passed to a
+    CompiledQuery (which makes it one)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])"
+    return f"{column} IN (SELECT value FROM json_each(%s))"
+
+
+def id_list(ids):
+    """The parameter of ``in_id_list`` for these ids."""
+    return list(ids) if connection.vendor == "postgresql" else json.dumps(list(ids))

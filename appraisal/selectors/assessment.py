@@ -28,6 +28,8 @@ from appraisal.models import Appraisal, AppraisalItem, AppraisalStatus, CitedBy,
 from appraisal.policies import APPRAISAL
 from goals.models import SectionKind
 from implementation.models import (
+    CheckinGoalProgress,
+    Deviation,
     DeviationStatus,
     Evidence,
     ProgressUpdate,
@@ -284,6 +286,39 @@ ORDER BY part, CASE WHEN part = 0 THEN day END, CASE WHEN part <> 0 THEN day END
 """
 
 
+def _goal_rows_elsewhere(ids: list[int]) -> list[tuple]:
+    """GOAL_ROWS_SQL's rows, in its order, read with three ORM queries."""
+    updates = ProgressUpdate.objects.filter(goal_id__in=ids).order_by("recorded_on", "pk")
+    reported = CheckinGoalProgress.objects.filter(goal_id__in=ids).order_by(
+        "-checkin__period_start", "-pk"
+    )
+    found = Deviation.objects.filter(goal_id__in=ids).order_by("-detected_on", "-pk")
+    return [
+        *(
+            (0, goal, pk, day, None, value, None, None, None, None)
+            for goal, pk, day, value in updates.values_list("goal_id", "pk", "recorded_on", "value")
+        ),
+        *(
+            (1, goal, pk, start, end, value, note, None, None, checkin)
+            for goal, pk, start, end, value, note, checkin in reported.values_list(
+                "goal_id",
+                "pk",
+                "checkin__period_start",
+                "checkin__period_end",
+                "actual_value",
+                "note",
+                "checkin_id",
+            )
+        ),
+        *(
+            (2, goal, pk, day, None, None, severity, status, action, None)
+            for goal, pk, day, severity, status, action in found.values_list(
+                "goal_id", "pk", "detected_on", "severity", "status", "corrective_action"
+            )
+        ),
+    ]
+
+
 def _goal_rows(ids: list[int]):
     """({goal id: progress updates}, {goal id: check-in rows}, {goal id: deviation rows}):
     the updates as ProgressUpdates (their goal, value and day), the check-ins as (goal id,
@@ -292,9 +327,12 @@ def _goal_rows(ids: list[int]):
     updates: dict[int, list] = {pk: [] for pk in ids}
     checkins: dict[int, list] = defaultdict(list)
     deviations: dict[int, list] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(GOAL_ROWS_SQL, {"ids": ids})
-        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(GOAL_ROWS_SQL, {"ids": ids})
+            rows = cursor.fetchall()
+    else:  # SQLite (make run's default): the same rows, typed, through the ORM
+        rows = _goal_rows_elsewhere(ids)
     for part, goal_id, pk, day, day_end, number, text1, text2, text3, checkin_id in rows:
         if part == 0:
             updates[goal_id].append(

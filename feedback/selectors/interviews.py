@@ -33,6 +33,7 @@ from feedback.services.settings import interviews_due, settings_for
 from perfcycle import access, rollups
 from perfcycle.access import Relation
 from perfcycle.compiled import CompiledQuery
+from perfcycle.lookups import in_id_list
 from perfcycle.models import Cycle, Employee
 from perfcycle.paging import get_page
 from perfcycle.selectors import Todo
@@ -343,7 +344,7 @@ def _first_page_ids_queryset(employee_id, cycle_id, *, size: int):
 
 def _rows_by_ids_queryset(ids):
     table = Appraisal._meta.db_table
-    among = RawSQL(f'"{table}"."id" = ANY(%s::bigint[])', [ids], BooleanField())
+    among = RawSQL(in_id_list(f'"{table}"."id"'), [ids], BooleanField())
     return _team_rows_queryset().filter(among)
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from appraisal.models import Appraisal
 from feedback.models import CheckpointStatus, ImprovementPlan, PlanCheckpoint, PlanStatus
 from perfcycle.compiled import CompiledQuery
+from perfcycle.lookups import in_id_list
 from perfcycle.models import Cycle
 
 # The phases in which the parts put to-dos on the home pages. Not appraisal: a plan started
@@ -91,9 +92,7 @@ def _todo_rows_queryset(participation_ids, record_by):
     and is built once per process (``_todo_rows``, perfcycle/compiled.py): building it
     (two subqueries, three JSON objects, seven joins) cost ~3 ms of CPU on every home page."""
     table = Appraisal._meta.db_table
-    among = RawSQL(
-        f'"{table}"."participation_id" = ANY(%s::bigint[])', [participation_ids], BooleanField()
-    )
+    among = RawSQL(in_id_list(f'"{table}"."participation_id"'), [participation_ids], BooleanField())
     return (
         Appraisal.objects.filter(among, released_at__isnull=False)
         .annotate(plan=_plan(), points=_points(record_by))

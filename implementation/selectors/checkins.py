@@ -39,6 +39,7 @@ from perfcycle.charts import (
 )
 from perfcycle.compiled import CompiledQuery
 from perfcycle.formatting import format_date_range
+from perfcycle.lookups import in_id_list
 from perfcycle.models import Cycle, Participation
 from perfcycle.selectors import Todo, current_participation, due_after
 from perfcycle.stages import running_first
@@ -597,8 +598,8 @@ def _todo_checkins_queryset(own, reviewed):
     is the same for every viewer and is compiled once (``_todo_checkins``; whole rows:
     CompiledQuery takes no deferred fields)."""
     column = f'"{CheckIn._meta.db_table}"."participation_id"'
-    in_own = RawSQL(f"{column} = ANY(%s::bigint[])", [own], BooleanField())
-    in_reviewed = RawSQL(f"{column} = ANY(%s::bigint[])", [reviewed], BooleanField())
+    in_own = RawSQL(in_id_list(column), [own], BooleanField())
+    in_reviewed = RawSQL(in_id_list(column), [reviewed], BooleanField())
     return CheckIn.objects.filter(
         Q(in_own, status__in=CHECKIN_EDITABLE) | Q(in_reviewed, status=CheckinStatus.SUBMITTED)
     ).order_by("due_date", "pk")

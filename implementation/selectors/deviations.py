@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import BooleanField, Case, Count, F, Q, When
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
@@ -14,6 +15,7 @@ from implementation.policies import DEVIATION
 from implementation.selectors import deviations_visible_to
 from perfcycle import access, rollups
 from perfcycle.compiled import CompiledQuery
+from perfcycle.lookups import in_id_list
 from perfcycle.models import AuditEvent, Cycle
 from perfcycle.selectors import Todo, due_after
 from perfcycle.workflow import may_move
@@ -179,14 +181,13 @@ def _todo_rows_queryset(own, reviewed, employee_id, today):
     viewer and day and is compiled once (``_todo_rows``; whole rows: CompiledQuery
     takes no deferred fields)."""
     table = Deviation._meta.db_table
-    in_own = RawSQL(f'"{table}"."participation_id" = ANY(%s::bigint[])', [own], BooleanField())
-    in_reviewed = RawSQL(
-        f'"{table}"."participation_id" = ANY(%s::bigint[])', [reviewed], BooleanField()
-    )
+    day = "%s::date" if connection.vendor == "postgresql" else "%s"  # SQLite: ISO text
+    in_own = RawSQL(in_id_list(f'"{table}"."participation_id"'), [own], BooleanField())
+    in_reviewed = RawSQL(in_id_list(f'"{table}"."participation_id"'), [reviewed], BooleanField())
     owner_q = Q(in_own, owner_id=employee_id, status=DeviationStatus.OPEN)
     reviewer_q = Q(in_reviewed) & ~Q(owner_id=employee_id)
     reviewer_q &= Q(status=DeviationStatus.OPEN) | Q(
-        RawSQL(f'"{table}"."follow_up_date" <= %s::date', [today], BooleanField()),
+        RawSQL(f'"{table}"."follow_up_date" <= {day}', [today], BooleanField()),
         status=DeviationStatus.ACTION_AGREED,
     )
     return (
@@ -213,7 +214,7 @@ def deviation_todos(viewer) -> list[Todo]:
     if not own and not reviewed:
         return []
     todos: list[Todo] = []
-    rows = _todo_rows(own, reviewed, employee.pk, timezone.localdate())
+    rows = _todo_rows(own, reviewed, employee.pk, timezone.localdate().isoformat())
     mine = [d for d in rows if d.owner_id == employee.pk]
     theirs = [d for d in rows if d.owner_id != employee.pk]
     needing_action = [d for d in theirs if d.status == DeviationStatus.OPEN]
