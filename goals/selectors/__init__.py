@@ -51,10 +51,13 @@ from goals.selectors.scopes import (
     pending_adjustments_for,
 )
 from goals.selectors.team import (
+    TEAM_PAGE_SIZE,
     Readiness,
     planning_readiness,
     readiness_counts,
+    team_goal_rows,
     team_goals,
+    team_page,
     team_participants,
 )
 from goals.selectors.todos import GUARD_NAMES_SHOWN, planning_blockers, todos_for
@@ -99,7 +102,10 @@ __all__ = [
     "readiness_counts",
     "reviewing_cycle_for",
     "reviewing_cycles",
+    "TEAM_PAGE_SIZE",
+    "team_goal_rows",
     "team_goals",
+    "team_page",
     "team_participants",
     "todos_for",
     "weight_summary",

@@ -1,16 +1,20 @@
 """The team page and HR's planning progress: readiness per participant."""
 
+from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     DecimalField,
     Exists,
+    F,
     OuterRef,
     Q,
     Sum,
     TextChoices,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -19,7 +23,9 @@ from django.utils.translation import gettext, gettext_lazy
 from goals.models import Goal, GoalLevel, GoalStatus
 from goals.selectors.pages import HUNDRED, ZERO, _with_pending_adjustment
 from perfcycle import access, rollups
-from perfcycle.models import Cycle, Participation
+from perfcycle.compiled import CompiledQuery
+from perfcycle.lookups import IdsIn, ids_in
+from perfcycle.models import Cycle, Employee, Participation
 from perfcycle.stages import Health
 
 
@@ -99,10 +105,14 @@ def _count_readiness(cycle: Cycle) -> dict[str, int]:
 def team_participants(user, cycle: Cycle, *, status: str | None = None):
     """The people the user reviews in ``cycle`` with their weight totals (one query);
     with ``status``, only those who have a goal in that status."""
+    return _team_participants(
+        access.participations_related(user, access.Relation.REVIEWER), cycle, status=status
+    )
+
+
+def _team_participants(participations, cycle: Cycle, *, status: str | None = None):
     qs = _readiness(
-        access.participations_related(user, access.Relation.REVIEWER)
-        .filter(cycle=cycle)
-        .select_related("employee__user", "employee__department"),
+        participations.filter(cycle=cycle).select_related("employee__user", "employee__department"),
         cycle,
     )
     if status:
@@ -127,6 +137,94 @@ def team_goals(cycle: Cycle, owner_ids, *, status: str | None = None):
     return _with_pending_adjustment(
         qs.select_related("cycle", "parent", "owner__user").order_by("owner_id", "title", "pk")
     )
+
+
+def _reviewed_by(reviewer_id: int, cycle_id: int, status=None):
+    # Only the reviewer's id is read (access.held_by_q), so the SQL is built once.
+    reviewed = Participation.objects.filter(
+        access.held_by_q(Employee(pk=reviewer_id), access.Relation.REVIEWER)
+    )
+    people = _team_participants(reviewed, Cycle(pk=cycle_id), status=status)
+    return people.annotate(list_total=Window(Count("pk")))[:TEAM_PAGE_SIZE]
+
+
+# The team page's first page with the length of the list (a window count: no COUNT query).
+_first_people = CompiledQuery(_reviewed_by, arguments=2)
+_first_people_in_status = CompiledQuery(_reviewed_by, arguments=3)
+
+TEAM_PAGE_SIZE = 50
+
+
+def _first_page(number) -> bool:
+    # Paginator.get_page shows the first page for 1 and for what is not a number (0 or
+    # less is past the end: the last page).
+    try:
+        return int(number) == 1
+    except (TypeError, ValueError):
+        return True
+
+
+def team_page(user, cycle: Cycle, number, *, status: str | None = None) -> Page:
+    """Page ``number`` (as ``Paginator.get_page`` takes it) of ``team_participants``.
+    The first page, nearly always the only one, is one query compiled once; a later page
+    the paginator's two."""
+    employee = access.employee_of(user)
+    if employee is not None and _first_page(number) and connection.vendor == "postgresql":
+        if status:
+            people = _first_people_in_status(employee.pk, cycle.pk, status)
+        else:
+            people = _first_people(employee.pk, cycle.pk)
+        paginator = Paginator(people, TEAM_PAGE_SIZE)
+        paginator.count = people[0].list_total if people else 0  # a cached_property
+        return Page(people, 1, paginator)
+    people = team_participants(user, cycle, status=status)
+    return Paginator(people, TEAM_PAGE_SIZE).get_page(number)
+
+
+def _goals_of(cycle_id: int, owner_ids: str, status=None):
+    qs = Goal.objects.filter(cycle_id=cycle_id, level=GoalLevel.INDIVIDUAL).filter(
+        IdsIn(F("owner_id"), owner_ids)
+    )
+    return _goal_rows(qs, status)
+
+
+def _goal_rows(qs, status):
+    if status is not None:
+        qs = qs.filter(status=status)
+    return (
+        _with_pending_adjustment(qs).order_by("owner_id", "title", "pk").values(*TEAM_GOAL_VALUES)
+    )
+
+
+# What the team page shows of a goal (goals.templatetags.team_goals).
+TEAM_GOAL_VALUES = (
+    "pk",
+    "owner_id",
+    "title",
+    "status",
+    "weight",
+    "due_date",
+    "parent_id",
+    "parent__title",
+    "has_pending_adjustment",
+)
+_goal_values = CompiledQuery(_goals_of, arguments=2)
+_goal_values_in_status = CompiledQuery(_goals_of, arguments=3)
+
+
+def team_goal_rows(cycle: Cycle, owner_ids, *, status: str | None = None) -> list[dict]:
+    """``team_goals`` as values rows (TEAM_GOAL_VALUES), with SQL built once."""
+    if not owner_ids:
+        return []
+    if connection.vendor != "postgresql":
+        qs = Goal.objects.filter(cycle=cycle, level=GoalLevel.INDIVIDUAL).filter(
+            ids_in("owner_id", owner_ids)
+        )
+        return list(_goal_rows(qs, status or None))
+    ids = "{" + ",".join(str(int(pk)) for pk in owner_ids) + "}"
+    if status:
+        return _goal_values_in_status(cycle.pk, ids, status)
+    return _goal_values(cycle.pk, ids)
 
 
 def planning_health(cycle: Cycle, *, today) -> list[Health]:

@@ -6,7 +6,6 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -40,8 +39,6 @@ from perfcycle.views import attach_errors, hr_required, submit
 from perfcycle.views import int_param as _int_param
 
 logger = logging.getLogger(__name__)
-
-PAGE_SIZE = 50
 
 
 def _back(request, default: str) -> str:
@@ -374,11 +371,11 @@ def _render_team(request, cycle, review_form, *, status: int = 200, cycles=None)
         "adjustments": [],
     }
     if cycle is not None:
-        people = selectors.team_participants(request.user, cycle, status=goal_status)
-        page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = selectors.team_page(request.user, cycle, request.GET.get("page"), status=goal_status)
         by_owner: dict[int, list] = {}
-        for goal in selectors.team_goals(cycle, [p.employee_id for p in page], status=goal_status):
-            by_owner.setdefault(goal.owner_id, []).append(goal)
+        owners = [p.employee_id for p in page]
+        for goal in selectors.team_goal_rows(cycle, owners, status=goal_status):
+            by_owner.setdefault(goal["owner_id"], []).append(goal)
         context.update(
             page=page,
             rows=[(p, by_owner.get(p.employee_id, [])) for p in page],

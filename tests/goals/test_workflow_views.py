@@ -6,11 +6,12 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from goals import tasks
+from goals import selectors, tasks
 from goals.models import AdjustmentRequest, Goal, GoalComment
 from perfcycle.models import Cycle, Notification, SentReminder
 from tests.factories import enrol, make_cycle, make_employee
@@ -621,3 +622,46 @@ def test_send_reminders_only_in_planning(org, cycle, login):
     url = reverse("goals:planning-remind", args=[cycle.pk])
     response = login(org["hr"]).post(url, follow=True)
     assert "only sent while the cycle is in planning" in response.content.decode()
+
+
+def test_team_page_first_page_is_the_paginators(org, cycle):
+    """The team page's first page (one query compiled once) holds the people, order,
+    totals and readiness the paginator gives, with the list's length; so do later pages
+    and page numbers past either end, filtered by status or not."""
+    make_goals(org["employee"], cycle=cycle, weights=[60, 40])
+    make_goal(org["peer"], cycle=cycle, status="submitted")
+    for n in range(selectors.TEAM_PAGE_SIZE):
+        person = make_employee(f"report{n}", manager=org["manager"])
+        enrol(cycle, person)
+        if n % 2:
+            make_goal(person, cycle=cycle, status="submitted")
+    user = org["manager"].user
+
+    def shown(page):
+        people = [(p.pk, p.readiness, p.planned_weight, p.approved_weight) for p in page]
+        return people, page.number, page.paginator.count
+
+    for number in (None, "1", "x", "2", "0", "9"):
+        for status in (None, "submitted"):
+            people = selectors.team_participants(user, cycle, status=status)
+            expected = Paginator(people, selectors.TEAM_PAGE_SIZE).get_page(number)
+            assert shown(selectors.team_page(user, cycle, number, status=status)) == shown(expected)
+
+
+def test_team_page_lists_requests_routed_to_the_reviewer_and_one_up(org, cycle, login):
+    """Asked by the owner: on the reviewer's team page; asked by the reviewer: on the
+    reviewer's manager's, not the reviewer's own; nobody else's."""
+    by_owner = make_adjustment(
+        make_goal(org["employee"], cycle=cycle, status="approved"), by=org["employee"]
+    )
+    by_reviewer = make_adjustment(
+        make_goal(org["peer"], cycle=cycle, status="approved"), by=org["manager"]
+    )
+
+    def listed(who):
+        response = login(org[who]).get(reverse("goals:team-goals"))
+        return [adjustment.pk for adjustment in response.context["adjustments"]]
+
+    assert listed("manager") == [by_owner.pk]
+    assert listed("director") == [by_reviewer.pk]
+    assert listed("manager2") == []
