@@ -210,21 +210,34 @@ def my_checkin_cycles(user):
     employee = access.employee_of(user)
     if employee is None:
         return []
-    theirs = Participation.objects.filter(employee=employee).filter(
+    return running_first(_my_checkin_cycles(employee.pk))
+
+
+def _my_checkin_cycles_queryset(employee_id):
+    theirs = Participation.objects.filter(employee_id=employee_id).filter(
         ~Q(cycle__phase=Cycle.Phase.CLOSED)
         | Exists(CheckIn.objects.filter(participation=OuterRef("pk")))
     )
-    return running_first(Cycle.objects.filter(pk__in=theirs.values("cycle_id")))
+    return Cycle.objects.filter(pk__in=theirs.values("cycle_id"))
+
+
+def _my_checkins_queryset(participation_id):
+    return (
+        CheckIn.objects.filter(participation_id=participation_id)
+        .annotate(comment_count=Count("comments"))
+        .order_by("-period_start")
+    )
+
+
+# The two queries of my check-ins, their SQL built once per process (perfcycle/compiled.py).
+_my_checkin_cycles = CompiledQuery(_my_checkin_cycles_queryset)
+_my_checkins = CompiledQuery(_my_checkins_queryset)
 
 
 def my_checkins(participation: Participation, *, today: dt.date):
     """A participant's check-ins, newest first, and the one to show on top: the current
     period's, else the newest still open (pending or missed). One query."""
-    checkins = list(
-        CheckIn.objects.filter(participation=participation)
-        .annotate(comment_count=Count("comments"))
-        .order_by("-period_start")
-    )
+    checkins = _my_checkins(participation.pk)
     period = checkin_period(participation.cycle, today)
     current = None
     if period is not None:
@@ -240,12 +253,23 @@ def my_checkins(participation: Participation, *, today: dt.date):
 
 def checkin_reviewing_cycles(user):
     """Open cycles in which the user reviews somebody: implementation first, then newest."""
-    reviewed = access.participations_related(user, access.Relation.REVIEWER)
+    employee = access.employee_of(user)
+    return _reviewing_cycles(employee.pk) if employee is not None else []
+
+
+def _reviewing_cycles_queryset(employee_id):
+    reviewed = Participation.objects.filter(
+        access.held_by_q(Employee(pk=employee_id), access.Relation.REVIEWER)
+    )
     return (
         Cycle.objects.exclude(phase=Cycle.Phase.CLOSED)
         .filter(pk__in=reviewed.values("cycle_id"))
         .order_by("-start_date", "-pk")
     )
+
+
+# Every request of the team board asks it: its SQL built once per process.
+_reviewing_cycles = CompiledQuery(_reviewing_cycles_queryset)
 
 
 @dataclass
