@@ -394,15 +394,33 @@ def team_board(user, cycle: Cycle, *, period_start: dt.date | None, status: str 
 
 def checkins_awaiting_review(user, cycle: Cycle, *, before: dt.date | None):
     """Submitted check-ins of earlier periods still waiting for this reviewer (one
-    query), so nothing slips off the board when a new period starts."""
-    qs = CheckIn.objects.filter(
-        CHECKIN.q(user, access.Relation.REVIEWER),
-        participation__cycle=cycle,
-        status=CheckinStatus.SUBMITTED,
-    ).exclude(CHECKIN.q(user, access.Relation.SELF))
-    if before is not None:
-        qs = qs.filter(period_start__lt=before)
-    return qs.select_related("participation__employee__user").order_by("period_start", "pk")
+    query), so nothing slips off the board when a new period starts. The query reads the
+    reviewer's submitted check-ins of the cycle (a handful: those waiting), the period is
+    cut here, so its SQL is built once per process."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    waiting = _awaiting_review(employee.pk, cycle.pk)
+    if before is None:
+        return waiting
+    return [checkin for checkin in waiting if checkin.period_start < before]
+
+
+def _awaiting_review_queryset(employee_id, cycle_id):
+    reviewer = Employee(pk=employee_id)
+    return (
+        CheckIn.objects.filter(
+            access.held_by_q(reviewer, access.Relation.REVIEWER, "participation"),
+            participation__cycle_id=cycle_id,
+            status=CheckinStatus.SUBMITTED,
+        )
+        .exclude(access.held_by_q(reviewer, access.Relation.SELF, "participation"))
+        .select_related("participation__employee__user")
+        .order_by("period_start", "pk")
+    )
+
+
+_awaiting_review = CompiledQuery(_awaiting_review_queryset, arguments=2)
 
 
 # --- HR: participation per department ---------------------------------------------------------
