@@ -40,7 +40,7 @@ from perfcycle.charts import (
 from perfcycle.compiled import CompiledQuery
 from perfcycle.formatting import format_date_range
 from perfcycle.lookups import in_id_list
-from perfcycle.models import Cycle, Participation
+from perfcycle.models import Cycle, Employee, Participation
 from perfcycle.selectors import Todo, current_participation, due_after
 from perfcycle.stages import running_first
 
@@ -210,21 +210,34 @@ def my_checkin_cycles(user):
     employee = access.employee_of(user)
     if employee is None:
         return []
-    theirs = Participation.objects.filter(employee=employee).filter(
+    return running_first(_my_checkin_cycles(employee.pk))
+
+
+def _my_checkin_cycles_queryset(employee_id):
+    theirs = Participation.objects.filter(employee_id=employee_id).filter(
         ~Q(cycle__phase=Cycle.Phase.CLOSED)
         | Exists(CheckIn.objects.filter(participation=OuterRef("pk")))
     )
-    return running_first(Cycle.objects.filter(pk__in=theirs.values("cycle_id")))
+    return Cycle.objects.filter(pk__in=theirs.values("cycle_id"))
+
+
+def _my_checkins_queryset(participation_id):
+    return (
+        CheckIn.objects.filter(participation_id=participation_id)
+        .annotate(comment_count=Count("comments"))
+        .order_by("-period_start")
+    )
+
+
+# The two queries of my check-ins, their SQL built once per process (perfcycle/compiled.py).
+_my_checkin_cycles = CompiledQuery(_my_checkin_cycles_queryset)
+_my_checkins = CompiledQuery(_my_checkins_queryset)
 
 
 def my_checkins(participation: Participation, *, today: dt.date):
     """A participant's check-ins, newest first, and the one to show on top: the current
     period's, else the newest still open (pending or missed). One query."""
-    checkins = list(
-        CheckIn.objects.filter(participation=participation)
-        .annotate(comment_count=Count("comments"))
-        .order_by("-period_start")
-    )
+    checkins = _my_checkins(participation.pk)
     period = checkin_period(participation.cycle, today)
     current = None
     if period is not None:
@@ -240,12 +253,23 @@ def my_checkins(participation: Participation, *, today: dt.date):
 
 def checkin_reviewing_cycles(user):
     """Open cycles in which the user reviews somebody: implementation first, then newest."""
-    reviewed = access.participations_related(user, access.Relation.REVIEWER)
+    employee = access.employee_of(user)
+    return _reviewing_cycles(employee.pk) if employee is not None else []
+
+
+def _reviewing_cycles_queryset(employee_id):
+    reviewed = Participation.objects.filter(
+        access.held_by_q(Employee(pk=employee_id), access.Relation.REVIEWER)
+    )
     return (
         Cycle.objects.exclude(phase=Cycle.Phase.CLOSED)
         .filter(pk__in=reviewed.values("cycle_id"))
         .order_by("-start_date", "-pk")
     )
+
+
+# Every request of the team board asks it: its SQL built once per process.
+_reviewing_cycles = CompiledQuery(_reviewing_cycles_queryset)
 
 
 @dataclass
@@ -257,9 +281,18 @@ class BoardRow:
     no_update: int = 0  # approved goals with a target and nothing reported yet
 
 
-def team_board_people(user, cycle: Cycle, *, period_start: dt.date | None, status: str = ""):
-    """The people the user reviews in ``cycle`` with their open deviation count (one
-    query); with ``status``, only those whose current check-in is in it."""
+@dataclass
+class TeamBoard:
+    """The board of one reviewer in one cycle: the rows shown (all of them, or those whose
+    current check-in is in the status asked for) and the counts of the status cards."""
+
+    rows: list[BoardRow]
+    counts: dict
+
+
+def _board_people_queryset(employee_id, cycle_id):
+    """The participations ``employee_id`` reviews in ``cycle_id``, with their people, their
+    open deviation count and their goals with no update yet."""
     deviations = (
         Deviation.objects.unresolved()
         .filter(participation=OuterRef("pk"))
@@ -282,33 +315,31 @@ def team_board_people(user, cycle: Cycle, *, period_start: dt.date | None, statu
         .annotate(n=Count("pk"))
         .values("n")
     )
-    qs = (
-        access.participations_related(user, access.Relation.REVIEWER)
-        .filter(cycle=cycle)
+    return (
+        Participation.objects.filter(
+            access.held_by_q(Employee(pk=employee_id), access.Relation.REVIEWER),
+            cycle_id=cycle_id,
+        )
         .select_related("employee__user", "employee__department")
         .annotate(
             open_deviations=Coalesce(Subquery(deviations), 0),
             no_update=Coalesce(Subquery(no_update), 0),
         )
+        .order_by("employee__user__last_name", "employee__user__first_name", "pk")
     )
-    if status:
-        qs = qs.filter(
-            Exists(
-                CheckIn.objects.filter(
-                    participation=OuterRef("pk"), period_start=period_start, status=status
-                )
+
+
+def _newest_checkins_queryset(participation_ids):
+    """The six newest check-ins of each of these participations (an array of ids), oldest
+    first per person: a window function keeps each person's six."""
+    return (
+        CheckIn.objects.filter(
+            RawSQL(
+                in_id_list(f'"{CheckIn._meta.db_table}"."participation_id"'),
+                [participation_ids],
+                BooleanField(),
             )
         )
-    return qs.order_by("employee__user__last_name", "employee__user__first_name", "pk")
-
-
-def team_board_rows(participations, *, period_start: dt.date | None) -> list[BoardRow]:
-    """One row per participation: the current period's check-in and the confidence of
-    the last six check-ins. One query for any number of people (a window function keeps
-    each person's six newest)."""
-    people = list(participations)
-    newest = (
-        CheckIn.objects.filter(participation__in=[p.pk for p in people])
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -319,55 +350,82 @@ def team_board_rows(participations, *, period_start: dt.date | None) -> list[Boa
         .filter(rank__lte=CONFIDENCE_TREND_LENGTH)
         .order_by("participation_id", "period_start")
     )
+
+
+# Built once per process (perfcycle/compiled.py): building these two querysets' SQL (two
+# subqueries, a window) cost more CPU than PostgreSQL takes to answer them.
+_board_people = CompiledQuery(_board_people_queryset, arguments=2)
+_newest_checkins = CompiledQuery(_newest_checkins_queryset)
+
+
+def team_board(user, cycle: Cycle, *, period_start: dt.date | None, status: str = "") -> TeamBoard:
+    """The people the user reviews in ``cycle``, one row each: the current period's
+    check-in, the confidence of the last six check-ins, the open deviations; with
+    ``status``, only those whose current check-in is in it; and how many are in each status
+    this period (people whose check-in is not open yet count as ``not_open``). Two queries
+    for any number of people: the people, then their six newest check-ins (the current
+    period's is among them: check-ins open at the start of their period), from which the
+    filter and the counts are taken."""
+    employee = access.employee_of(user)
+    people = _board_people(employee.pk, cycle.pk) if employee is not None else []
     by_person: dict[int, list[CheckIn]] = {}
-    for checkin in newest:
-        by_person.setdefault(checkin.participation_id, []).append(checkin)
+    if people:
+        for checkin in _newest_checkins([p.pk for p in people]):
+            by_person.setdefault(checkin.participation_id, []).append(checkin)
+    counts = dict.fromkeys(CheckinStatus.values, 0)
     rows = []
     for person in people:
         checkins = by_person.get(person.pk, [])
-        if period_start is None:  # between periods (e.g. after implementation): the latest
-            current = checkins[-1] if checkins else None
-        else:
-            current = next((c for c in checkins if c.period_start == period_start), None)
+        this_period = next((c for c in checkins if c.period_start == period_start), None)
+        if this_period is not None:
+            counts[this_period.status] += 1
+        if status and (this_period is None or this_period.status != status):
+            continue
+        # Between periods (e.g. after implementation) the row shows the latest check-in.
+        current = this_period if period_start is not None else (checkins[-1] if checkins else None)
         rows.append(
             BoardRow(
                 participation=person,
                 current=current,
                 trend=sparkline([c.confidence for c in checkins]),
                 open_deviations=person.open_deviations,
-                no_update=getattr(person, "no_update", 0),
+                no_update=person.no_update,
             )
         )
-    return rows
-
-
-def team_board_counts(user, cycle: Cycle, *, period_start: dt.date | None) -> dict:
-    """How many of the user's people are in each status this period (one query); people
-    whose check-in is not open yet count as ``not_open``."""
-    people = access.participations_related(user, access.Relation.REVIEWER).filter(cycle=cycle)
-    current = Q(checkins__period_start=period_start)
-    counts = people.aggregate(
-        total=Count("pk", distinct=True),
-        **{
-            s.value: Count("checkins", filter=current & Q(checkins__status=s.value))
-            for s in CheckinStatus
-        },
-    )
-    counts["not_open"] = counts["total"] - sum(counts[s.value] for s in CheckinStatus)
-    return counts
+    counts["total"] = len(people)
+    counts["not_open"] = counts["total"] - sum(counts[s] for s in CheckinStatus.values)
+    return TeamBoard(rows=rows, counts=counts)
 
 
 def checkins_awaiting_review(user, cycle: Cycle, *, before: dt.date | None):
     """Submitted check-ins of earlier periods still waiting for this reviewer (one
-    query), so nothing slips off the board when a new period starts."""
-    qs = CheckIn.objects.filter(
-        CHECKIN.q(user, access.Relation.REVIEWER),
-        participation__cycle=cycle,
-        status=CheckinStatus.SUBMITTED,
-    ).exclude(CHECKIN.q(user, access.Relation.SELF))
-    if before is not None:
-        qs = qs.filter(period_start__lt=before)
-    return qs.select_related("participation__employee__user").order_by("period_start", "pk")
+    query), so nothing slips off the board when a new period starts. The query reads the
+    reviewer's submitted check-ins of the cycle (a handful: those waiting), the period is
+    cut here, so its SQL is built once per process."""
+    employee = access.employee_of(user)
+    if employee is None:
+        return []
+    waiting = _awaiting_review(employee.pk, cycle.pk)
+    if before is None:
+        return waiting
+    return [checkin for checkin in waiting if checkin.period_start < before]
+
+
+def _awaiting_review_queryset(employee_id, cycle_id):
+    reviewer = Employee(pk=employee_id)
+    return (
+        CheckIn.objects.filter(
+            access.held_by_q(reviewer, access.Relation.REVIEWER, "participation"),
+            participation__cycle_id=cycle_id,
+            status=CheckinStatus.SUBMITTED,
+        )
+        .exclude(access.held_by_q(reviewer, access.Relation.SELF, "participation"))
+        .select_related("participation__employee__user")
+        .order_by("period_start", "pk")
+    )
+
+
+_awaiting_review = CompiledQuery(_awaiting_review_queryset, arguments=2)
 
 
 # --- HR: participation per department ---------------------------------------------------------

@@ -273,10 +273,10 @@ def team_board(request):
     period_start = period[0] if period else None
     filters = TeamBoardFilterForm(request.GET or None)
     status = (filters.cleaned_data["status"] if filters.is_valid() else "") or ""
-    people = checkin_selectors.team_board_people(
+    board = checkin_selectors.team_board(
         request.user, cycle, period_start=period_start, status=status
     )
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(board.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "implementation/team_board.html",
@@ -287,10 +287,8 @@ def team_board(request):
             "status": status,
             "statuses": filters.fields["status"].choices[1:],
             "page": page,
-            "rows": checkin_selectors.team_board_rows(page.object_list, period_start=period_start),
-            "counts": checkin_selectors.team_board_counts(
-                request.user, cycle, period_start=period_start
-            ),
+            "rows": page.object_list,
+            "counts": board.counts,
             "earlier": list(
                 checkin_selectors.checkins_awaiting_review(request.user, cycle, before=period_start)
             ),

@@ -715,6 +715,36 @@ def test_the_team_board_of_someone_elses_cycle_is_404(org, cycle):
     assert response.status_code == 404
 
 
+def test_the_team_board_pages_its_rows_and_counts_the_whole_team(db):
+    """51 reports: 50 rows on the first page, one on the second, and the cards count all
+    51 (a status filter counts within the page's list, the cards stay the team's)."""
+    lead = make_employee()
+    cycle = make_cycle(phase=Cycle.Phase.IMPLEMENTATION, start=START)
+    people = enrol(cycle, *[make_employee(manager=lead) for _ in range(51)])
+    first = month_start(0)
+    for index, part in enumerate(people):
+        make_checkin(
+            part,
+            period_start=first,
+            period_end=month_end(first),
+            status="submitted" if index % 3 == 0 else "pending",
+        )
+    client = client_for(lead)
+    one, two = client.get(url("team-board")), client.get(url("team-board") + "?page=2")
+    assert (len(one.context["rows"]), len(two.context["rows"])) == (50, 1)
+    assert one.context["page"].paginator.count == 51
+    counts = one.context["counts"]
+    assert (counts["total"], counts["submitted"], counts["pending"], counts["not_open"]) == (
+        51,
+        17,
+        34,
+        0,
+    )
+    submitted = client.get(url("team-board") + "?status=submitted")
+    assert len(submitted.context["rows"]) == 17
+    assert submitted.context["counts"] == counts
+
+
 def _board_queries(size: int) -> int:
     lead = make_employee()
     cycle = make_cycle(phase=Cycle.Phase.IMPLEMENTATION, start=START)
