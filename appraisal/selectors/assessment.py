@@ -15,7 +15,8 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, JSONField, Q
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -193,6 +194,33 @@ def cite_items(appraisal_id: int, items) -> None:
         citations = cited.get(item.pk, ())
         item.self_cited = [c.evidence for c in citations if c.cited_by == CitedBy.SELF]
         item.manager_cited = [c.evidence for c in citations if c.cited_by == CitedBy.MANAGER]
+
+
+# An item's citations as one column of its row, oldest work first, each [cited by,
+# evidence id, title]: for a page that shows only their links (My result's breakdown),
+# the items and their citations in one query instead of two (``cited_from_rows``).
+CITED = RawSQL(
+    "SELECT COALESCE(jsonb_agg(jsonb_build_array(c.cited_by, e.id, e.title)"
+    " ORDER BY e.occurred_on, c.id), '[]')"
+    " FROM appraisal_itemevidence AS c"
+    " JOIN implementation_evidence AS e ON e.id = c.evidence_id"
+    ' WHERE c.item_id = "appraisal_appraisalitem"."id"',
+    (),
+    output_field=JSONField(),
+)
+
+
+def cited_from_rows(items) -> None:
+    """As ``cite_items``, from each item's ``cited`` column (``CITED``), no query: the
+    evidence with its id and title only (any other field is deferred)."""
+    for item in items:
+        item.self_cited, item.manager_cited = [], []
+        for cited_by, pk, title in item.cited:
+            evidence = Evidence.from_db("default", ["id", "title"], (pk, title))
+            if cited_by == CitedBy.SELF:
+                item.self_cited.append(evidence)
+            elif cited_by == CitedBy.MANAGER:
+                item.manager_cited.append(evidence)
 
 
 def _evidence_of(records, participation_id):

@@ -162,6 +162,25 @@ def progress_counts(cycle: Cycle) -> dict:
     return rollups.cached(f"appraisal.progress:{cycle.pk}", compute, sources=PROGRESS_SOURCES)
 
 
+def progress_key(cycle: Cycle, rows: list[ProgressRow], total: ProgressRow) -> tuple:
+    """Everything the progress table's rows show (perfcycle/fragments.py): the cycle (in
+    every link), each row's department (its name and links) and numbers."""
+    return (
+        cycle.pk,
+        tuple(
+            (
+                row.department_id,
+                row.name,
+                tuple(count for _status, _label, count, _url in row.counts),
+                row.total,
+                row.calibrated,
+                row.not_reviewed,
+            )
+            for row in (*rows, total)
+        ),
+    )
+
+
 def progress(cycle: Cycle) -> tuple[list[ProgressRow], ProgressRow]:
     """The progress table: a row per snapshot department (``progress_counts``) with the
     link of each number to its list, and the organisation's total."""

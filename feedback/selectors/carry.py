@@ -13,6 +13,7 @@ from feedback.models import GoalProposal, Interview, InterviewStatus, RootCause
 from feedback.policies import INTERVIEW, PROPOSAL
 from feedback.selectors import interviews
 from feedback.services.carry import EDITABLE
+from goals.models import Indicator
 from perfcycle import rollups
 from perfcycle.compiled import CompiledQuery
 from perfcycle.models import Cycle
@@ -55,6 +56,18 @@ _proposals_of = CompiledQuery(
         "indicator", "carried_goal", "carried_into__cycle"
     )
 )
+
+
+# The indicators a next-cycle goal may name, in the form's order: what its select shows.
+_indicator_options = CompiledQuery(
+    lambda: Indicator.objects.filter(is_active=True).order_by("name").values("pk", "name"),
+    arguments=0,
+)
+
+
+def indicator_options() -> list[tuple[int, str]]:
+    """(id, name) of each indicator the proposal form offers (ProposalForm's queryset)."""
+    return [(row["pk"], row["name"]) for row in _indicator_options()]
 
 
 def get_proposal_for_proposer(user, proposal_id: int) -> GoalProposal:

@@ -18,15 +18,30 @@ from feedback.services import carry as services
 from feedback.services import carry_rules as rules
 from feedback.services.settings import interviews_due, settings_for
 from perfcycle import access
+from perfcycle.fragments import rendered_once
 from perfcycle.stages import pick_cycle, viewer_for
 from perfcycle.views import hr_required, int_param, submit
 
 # --- Next-cycle goals ------------------------------------------------------------------------
 
 
+def _new_proposal_fields() -> str:
+    """The empty proposal form's fields, rendered once per the indicators offered (its
+    select's options read as values, the same query as the form's choices): all the
+    form shows besides the language."""
+    form = ProposalForm()
+    options = selectors.indicator_options()
+    indicator = form.fields["indicator"]
+    indicator.choices = [("", indicator.empty_label), *options]
+    return rendered_once(
+        "feedback/carry_proposal_fields.html", ("new", tuple(options)), {"form": form}
+    )
+
+
 def _proposals_page(request, interview, *, form=None, status=200):
     editable = selectors.may_propose(request.user, interview)
     proposals = selectors.proposals_of(interview)
+    fields = _new_proposal_fields() if editable and form is None else None
     weights = [p.weight for p in proposals if p.weight is not None]
     return render(
         request,
@@ -40,6 +55,7 @@ def _proposals_page(request, interview, *, form=None, status=200):
             "editable": editable,
             "is_proposer": selectors.is_proposer(request.user, interview),
             "form": form if form is not None else (ProposalForm() if editable else None),
+            "fields": fields,
         },
         status=status,
     )

@@ -16,7 +16,6 @@ from appraisal.selectors.breakdown import breakdown_for, breakdown_rows
 from feedback.forms.consensus import CHANGE, AgreeForm, DisagreeForm, ResolveForm
 from feedback.models import DisputeStatus
 from feedback.selectors import consensus as selectors
-from feedback.selectors.interviews import recorded_causes
 from feedback.services import consensus as services
 from perfcycle import access
 from perfcycle.formatting import format_date
@@ -45,7 +44,7 @@ def _render_result(request, appraisal, appraisals, *, agree=None, disagree=None,
             "result": result,
             "ack": ack,
             "interview": result.interview,
-            "causes": recorded_causes(result.interview) if result.interview else [],
+            "causes": selectors.recorded_causes(appraisal) if result.interview else [],
             "breakdown": breakdown,
             "lines": breakdown_rows(breakdown, result.items),
             "agree_form": agree,

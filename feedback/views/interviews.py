@@ -330,6 +330,7 @@ def interview_completion(request):
         field=selectors.COMPLETION_GROUPED_BY,
         groups=selectors.completion_groups(lines, group=group, department=department),
     )
+    rows = [selectors.completion_row(values) for values in page]
     return render(
         request,
         "feedback/interview_completion.html",
@@ -356,18 +357,12 @@ def interview_completion(request):
                 {"cycle": cycle, "filters": filters},
             ),
             "page": page,
-            "rows": [(a, selectors.group_of(a.current_interview)) for a in _with_interview(page)],
+            "rows": [(row, selectors.group_of(row.current_interview)) for row in rows],
             "labels": labels,
             "due": selectors.interviews_due(cycle, rules),
             "today": today,
         },
     )
-
-
-def _with_interview(rows):
-    for appraisal in rows:
-        appraisal.current_interview = getattr(appraisal, "interview", None)
-    return rows
 
 
 urlpatterns = [

@@ -216,7 +216,9 @@ def test_interview_completion_follows_every_write():
         ("Support", 1, 1),
     ]
     assert page.context["page"].paginator.count == 1
-    assert [a.participation.employee for a, _g in page.context["rows"]] == [person]
+    assert [a.participation.employee.full_name for a, _g in page.context["rows"]] == [
+        person.full_name
+    ]
 
 
 @pytest.fixture

@@ -299,7 +299,9 @@ def test_hr_completion_counts_per_department(org):
         page = client_for(org.hr).get(url + "?group=held")
     (line,) = page.context["lines"]
     assert (line.held, line.scheduled, line.percent_held) == (1, 0, 50)
-    assert [a.participation.employee for a, _g in page.context["rows"]] == [org.employee]
+    assert [a.participation.employee.full_name for a, _g in page.context["rows"]] == [
+        org.employee.full_name
+    ]
 
 
 def test_the_nav_and_todos(org):
