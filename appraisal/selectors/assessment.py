@@ -199,19 +199,28 @@ def cite_items(appraisal_id: int, items) -> None:
 # An item's citations as one column of its row, oldest work first, each [cited by,
 # evidence id, title]: for a page that shows only their links (My result's breakdown),
 # the items and their citations in one query instead of two (``cited_from_rows``).
-CITED = RawSQL(
-    "SELECT COALESCE(jsonb_agg(jsonb_build_array(c.cited_by, e.id, e.title)"
-    " ORDER BY e.occurred_on, c.id), '[]')"
-    " FROM appraisal_itemevidence AS c"
-    " JOIN implementation_evidence AS e ON e.id = c.evidence_id"
-    ' WHERE c.item_id = "appraisal_appraisalitem"."id"',
-    (),
-    output_field=JSONField(),
-)
+def cited_column() -> RawSQL:
+    """The ``cited`` column (for a queryset built on the connection in use)."""
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT COALESCE(jsonb_agg(jsonb_build_array(c.cited_by, e.id, e.title)"
+            " ORDER BY e.occurred_on, c.id), '[]')"
+            " FROM appraisal_itemevidence AS c"
+            " JOIN implementation_evidence AS e ON e.id = c.evidence_id"
+            ' WHERE c.item_id = "appraisal_appraisalitem"."id"'
+        )
+    else:  # SQLite (make run's default): the same array, from an ordered subquery
+        sql = (
+            "SELECT json_group_array(json_array(cited_by, id, title)) FROM"
+            " (SELECT c.cited_by, e.id, e.title FROM appraisal_itemevidence AS c"
+            " JOIN implementation_evidence AS e ON e.id = c.evidence_id"
+            ' WHERE c.item_id = "appraisal_appraisalitem"."id" ORDER BY e.occurred_on, c.id)'
+        )
+    return RawSQL(sql, (), output_field=JSONField())
 
 
 def cited_from_rows(items) -> None:
-    """As ``cite_items``, from each item's ``cited`` column (``CITED``), no query: the
+    """As ``cite_items``, from each item's ``cited`` column (``cited_column``), no query: the
     evidence with its id and title only (any other field is deferred)."""
     for item in items:
         item.self_cited, item.manager_cited = [], []

@@ -213,7 +213,12 @@ def breakdown_for(appraisal: Appraisal, *, peer_means: Mapping | None = None) ->
         items = _items_of_one(appraisal.pk)
     adjustments = cache.get("adjustments")
     revisions = cache.get("revisions")
-    if adjustments is None and revisions is None and appraisal.released_at is not None:
+    if (
+        adjustments is None
+        and revisions is None
+        and appraisal.released_at is not None
+        and connection.vendor == "postgresql"  # CHANGES_SQL; elsewhere the two reads below
+    ):
         adjustments, revisions = _changes_of_one(appraisal.pk)
     else:
         if adjustments is None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Case, Count, F, JSONField, Min, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.http import Http404
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from appraisal.models import Appraisal, AppraisalItem
-from appraisal.selectors.assessment import CITED, cited_from_rows
+from appraisal.selectors.assessment import cited_column, cited_from_rows
 from feedback.models import (
     Acknowledgement,
     AcknowledgementStatus,
@@ -175,16 +176,25 @@ def get_dispute_for(user, dispute_id: int) -> Dispute:
 
 # The root causes recorded at an appraisal's interview, as one column of its row
 # ([id, name] each, in HR's order): My result shows their names.
-_CAUSES = RawSQL(
-    "SELECT COALESCE(jsonb_agg(jsonb_build_array(c.id, c.name) ORDER BY c.position, c.name),"
-    " '[]')"
-    " FROM feedback_interview AS i"
-    " JOIN feedback_interview_root_causes AS r ON r.interview_id = i.id"
-    " JOIN feedback_rootcause AS c ON c.id = r.rootcause_id"
-    ' WHERE i.appraisal_id = "appraisal_appraisal"."id"',
-    (),
-    output_field=JSONField(),
-)
+def _causes_column() -> RawSQL:
+    joins = (
+        " FROM feedback_interview AS i"
+        " JOIN feedback_interview_root_causes AS r ON r.interview_id = i.id"
+        " JOIN feedback_rootcause AS c ON c.id = r.rootcause_id"
+        ' WHERE i.appraisal_id = "appraisal_appraisal"."id"'
+    )
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT COALESCE(jsonb_agg(jsonb_build_array(c.id, c.name)"
+            f" ORDER BY c.position, c.name), '[]'){joins}"
+        )
+    else:  # SQLite (make run's default): the same array, from an ordered subquery
+        sql = (
+            "SELECT json_group_array(json_array(id, name)) FROM"
+            f" (SELECT c.id, c.name{joins} ORDER BY c.position, c.name)"
+        )
+    return RawSQL(sql, (), output_field=JSONField())
+
 
 # The reads of "My result" (one appraisal, by id), their SQL built once per process and
 # connection (perfcycle/compiled.py): building them cost ~8–11 ms of CPU a request, more
@@ -198,7 +208,7 @@ _my_released = CompiledQuery(
             "acknowledgement",
             "interview",
         )
-        .annotate(causes=_CAUSES)
+        .annotate(causes=_causes_column())
         .order_by("pk")
     )
 )
@@ -216,7 +226,7 @@ _items_of = CompiledQuery(
     lambda appraisal_id: (
         AppraisalItem.objects.filter(appraisal_id=appraisal_id)
         .select_related("goal__cycle", "goal__indicator")
-        .annotate(cited=CITED)
+        .annotate(cited=cited_column())
         .order_by("position", "pk")
     )
 )
