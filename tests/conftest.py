@@ -12,11 +12,30 @@ The organisation they build (one per test):
     hr_admin (People team, HR group)
 """
 
+import datetime
+import os
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from pytest_django.plugin import blocking_manager_key
 
 from tests.factories import make_department, make_employee
+
+
+def pytest_configure(config):
+    """``PERFCYCLE_TEST_TODAY=YYYY-MM-DD`` runs the whole session as if on that day (the clock
+    starts there at 09:00 UTC and ticks on), from before the test database is set up, so a
+    test that only passes in some months shows up today. Unset, the real clock runs.
+    A Celery worker in another process (``-m worker``) keeps the real clock."""
+    today = os.environ.get("PERFCYCLE_TEST_TODAY")
+    if today:
+        day = datetime.date.fromisoformat(today)
+        traveller = time_machine.travel(
+            datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.UTC), tick=True
+        )
+        traveller.start()
+        config.add_cleanup(traveller.stop)
 
 
 def _restore_migration_rows():
