@@ -12,6 +12,15 @@ iterating the queryset would::
     employee_row = CompiledQuery(lambda user_id: Employee.objects.filter(user_id=user_id)[:1])
     employees = employee_row(request.user.pk)   # a list of Employee
 
+On PostgreSQL the SQL is also a prepared statement of each database session (``PREPARE``
+once per connection, then ``EXECUTE`` with the request's values), planned once: the
+connection runs with ``plan_cache_mode=force_generic_plan`` (settings.py), which applies
+to prepared statements only. Planning is what these queries cost in the database: ~5 ms
+for the interview page's read with its ten joins and the scope's four subqueries, against
+0.3 ms to run it. A statement PostgreSQL will not prepare (a parameter of no inferable
+type) runs as plain SQL instead, as it does on SQLite. Not for a connection pooler in
+transaction mode, where a session's prepared statements do not follow it.
+
 An argument may appear several times in the SQL. Only for querysets whose SQL does not depend on anything but the arguments (no
 ``timezone.now()``, no settings read at build time, no prefetching, no deferred fields),
 and arguments passed to the database as they are (integers, or strings for a text column:
@@ -21,7 +30,9 @@ a UUID) must be prepared by the caller.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,9 +52,49 @@ def _is_marker(param, marker: int) -> bool:
     return (type(param) is int and param == marker) or (type(param) is str and param == str(marker))
 
 
+_names = itertools.count(1)
+_PLACEHOLDER = re.compile(r"%%|%s")
+# Per database session (the driver's connection object): {statement name: prepared?}.
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _statements(name: str, sql: str, params) -> tuple[str, str] | None:
+    """``PREPARE`` and ``EXECUTE`` statements for ``sql`` (a Django ``%s`` statement)."""
+    numbers = itertools.count(1)
+    prepare = _PLACEHOLDER.sub(
+        lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", sql
+    )
+    count = next(numbers) - 1
+    if count != len(params):
+        return None
+    arguments = f"({', '.join(['%s'] * count)})" if count else ""
+    return f"PREPARE {name} AS {prepare}", f"EXECUTE {name}{arguments}"
+
+
+def _prepare(raw, statement: str) -> bool:
+    """Run ``statement`` (a PREPARE) on the driver's connection, out of Django's query log;
+    inside a savepoint when a transaction is open, so that a refusal leaves it usable."""
+    import psycopg2
+
+    guarded = not raw.autocommit
+    with raw.cursor() as cursor:
+        if guarded:
+            cursor.execute("SAVEPOINT perfcycle_prepare")
+        try:
+            cursor.execute(statement)
+        except psycopg2.Error:
+            if guarded:
+                cursor.execute("ROLLBACK TO SAVEPOINT perfcycle_prepare")
+            return False
+        if guarded:
+            cursor.execute("RELEASE SAVEPOINT perfcycle_prepare")
+    return True
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
+    statements: tuple[str, str] | None  # PREPARE and EXECUTE, on PostgreSQL
     params: tuple
     slots: tuple[tuple[int, ...], ...]  # where each argument goes among ``params``
     compiler: Any
@@ -58,6 +109,7 @@ class CompiledQuery:
     def __init__(self, build: Callable[..., QuerySet], *, arguments: int = 1):
         self._build = build
         self._arguments = arguments
+        self._name = f"perfcycle_q{next(_names)}"
         # One per connection object (Django keeps one per thread and alias).
         self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -95,8 +147,12 @@ class CompiledQuery:
             related_populators = get_related_populators(
                 klass_info, compiler.select, connection.alias
             )
+        statements = None
+        if connection.vendor == "postgresql":
+            statements = _statements(self._name, sql, params)
         compiled = _Compiled(
             sql=sql,
+            statements=statements,
             params=tuple(params),
             slots=tuple(slots),
             compiler=compiler,
@@ -109,19 +165,50 @@ class CompiledQuery:
         self._compiled[connection] = compiled
         return compiled
 
-    def __call__(self, *args, using: str = DEFAULT_DB_ALIAS) -> list:
+    def _params(self, connection, compiled: _Compiled, args) -> list:
         if len(args) != self._arguments:
             raise TypeError(f"CompiledQuery takes {self._arguments} argument(s), not {len(args)}")
-        connection = connections[using]
-        compiled = self._compiled.get(connection) or self._compile(connection)
         params = list(compiled.params)
         for slots, value in zip(compiled.slots, args, strict=True):
             if isinstance(value, list | tuple) and connection.vendor != "postgresql":
                 value = json.dumps(list(value))  # a list of ids (perfcycle.lookups.in_id_list)
             for slot in slots:
                 params[slot] = value
+        return params
+
+    def _sql(self, connection, compiled: _Compiled) -> str:
+        """The prepared statement's EXECUTE if this session has it (preparing it the first
+        time), else the plain SQL."""
+        if compiled.statements is None:
+            return compiled.sql
+        connection.ensure_connection()
+        raw = connection.connection
+        sessions = _prepared.get(raw)
+        if sessions is None:
+            sessions = _prepared[raw] = {}
+        prepared = sessions.get(self._name)
+        if prepared is None:
+            prepared = sessions[self._name] = _prepare(raw, compiled.statements[0])
+        return compiled.statements[1] if prepared else compiled.sql
+
+    def statement(self, *args, using: str = DEFAULT_DB_ALIAS) -> str:
+        """The SQL this runs for ``args``, with their values in, as the ORM's queryset would
+        run it unprepared (for comparing the two)."""
+        connection = connections[using]
+        compiled = self._compiled.get(connection) or self._compile(connection)
+        params = self._params(connection, compiled, args)
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            if connection.vendor == "postgresql":
+                return cursor.mogrify(compiled.sql, params).decode()
+            return connection.ops.last_executed_query(cursor, compiled.sql, params)
+
+    def __call__(self, *args, using: str = DEFAULT_DB_ALIAS) -> list:
+        connection = connections[using]
+        compiled = self._compiled.get(connection) or self._compile(connection)
+        params = self._params(connection, compiled, args)
+        sql = self._sql(connection, compiled)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if compiled.names is not None:  # as ValuesIterable
             names = compiled.names

@@ -149,7 +149,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: a page's queries run in milliseconds, but a recursive CTE (the
     # reporting chain) makes the planner over-estimate rows, cross jit_above_cost and spend
     # 40-50 ms compiling a 60 ms query (the alignment tree, HR's evidence list).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Prepared statements (perfcycle/compiled.py) planned once, not on every run.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c jit=off -c plan_cache_mode=force_generic_plan"
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several people saving at once: each write transaction takes the write lock when it
     # begins (so none fails half-way with "database is locked"), waits up to 20 s for it, and

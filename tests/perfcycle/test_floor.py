@@ -55,7 +55,8 @@ def test_the_compiled_employee_row_is_the_orm_row(org, role):
         expected = orm_employee_row(user)
     with CaptureQueriesContext(connection) as compiled_queries:
         (got,) = access._employee_row(user.pk)
-    assert compiled_queries[0]["sql"] == orm_queries[0]["sql"]
+    assert len(compiled_queries) == 1  # one statement, prepared or not
+    assert access._employee_row.statement(user.pk) == orm_queries[0]["sql"]
     assert fields(got) == fields(expected)
     assert (got.manages_anyone, got.holds_hr, got.unread_count) == (
         role in {"manager", "director"},
@@ -118,6 +119,44 @@ def test_the_viewers_participations_and_reviewed_rows_are_the_orms(org, cycles, 
     ]
     assert list(viewer.reviewed) == list(_reviewed_queryset(person.pk))
     assert len(viewer.reviewed) == {"manager": 3, "director": 3}.get(role, 0)
+
+
+@pytest.mark.django_db
+def test_a_compiled_query_is_a_prepared_statement_planned_once(org):
+    departments = CompiledQuery(lambda department_id: Department.objects.filter(pk=department_id))
+    engineering, sales = org["manager"].department, org["manager2"].department
+    with CaptureQueriesContext(connection) as ctx:
+        assert departments(engineering.pk) == [engineering]
+        assert departments(sales.pk) == [sales]
+    # The PREPARE is not among the page's queries; each run is one EXECUTE.
+    assert [q["sql"].split("(")[0] for q in ctx.captured_queries] == [
+        f"EXECUTE {departments._name}"
+    ] * 2
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans FROM pg_prepared_statements WHERE name = %s",
+            [departments._name],
+        )
+        assert cursor.fetchone() == (2,)  # PostgreSQL planned it once, for any id
+
+
+@pytest.mark.django_db
+def test_a_query_postgresql_will_not_prepare_runs_as_plain_sql(org):
+    # "$1 + $2" has no inferable type: PREPARE fails. Inside the test's transaction the
+    # refusal must not break it: the query answers as plain SQL, and so does the next one.
+    sums = CompiledQuery(
+        lambda n: (
+            Department.objects.filter(pk=org["manager"].department_id)
+            .annotate(total=RawSQL("%s + %s", (n, 1)))
+            .values("total")
+        )
+    )
+    assert sums(41) == [{"total": 42}]
+    assert sums(1) == [{"total": 2}]
+    assert Department.objects.filter(pk=org["manager"].department_id).exists()
+    with CaptureQueriesContext(connection) as ctx:
+        sums(2)
+    assert not ctx.captured_queries[0]["sql"].startswith("EXECUTE")
 
 
 @pytest.mark.django_db
