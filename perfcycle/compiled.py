@@ -56,6 +56,18 @@ _names = itertools.count(1)
 _PLACEHOLDER = re.compile(r"%%|%s")
 # Per database session (the driver's connection object): {statement name: prepared?}.
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_EXECUTE = re.compile(r"EXECUTE (perfcycle_q\d+)\b")
+_by_name: dict[str, CompiledQuery] = {}
+
+
+def plain_sql(logged: str) -> str:
+    """A logged query as SQL: for the ``EXECUTE`` of a compiled query, its statement (with
+    ``%s`` where its values go), so that what a page runs can be read; others as they are."""
+    match = _EXECUTE.match(logged)
+    query = _by_name.get(match.group(1)) if match else None
+    if query is None or not query._compiled:
+        return logged
+    return next(iter(query._compiled.values())).sql
 
 
 def _statements(name: str, sql: str, params) -> tuple[str, str] | None:
@@ -110,6 +122,7 @@ class CompiledQuery:
         self._build = build
         self._arguments = arguments
         self._name = f"perfcycle_q{next(_names)}"
+        _by_name[self._name] = self
         # One per connection object (Django keeps one per thread and alias).
         self._compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

@@ -144,3 +144,15 @@ def format_percent(value, *, decimal_places: int | None = None, max_places: int 
         return ""
     number = format_number(value, decimal_places=decimal_places, max_places=max_places)
     return f"{number}{NBSP}%"
+
+
+def gettext(message: str) -> str:
+    """Django's gettext, kept per language and message, for HTML written in Python (a card
+    or a list row shows ~20 messages; a call costs ~3–5 µs). Named gettext so that
+    makemessages finds the messages."""
+    return _translated(translation.get_language(), message)
+
+
+@lru_cache(maxsize=1024)
+def _translated(language: str | None, message: str) -> str:
+    return translation.gettext(message)

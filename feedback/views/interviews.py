@@ -6,8 +6,6 @@ Thin: parse, fetch through feedback.selectors.interviews (out of scope is a 404,
 is the wrong role for an action), call one service, redirect or render. A refusal comes
 back at its field with what was typed (400; a stale form 409, nothing saved)."""
 
-from dataclasses import astuple
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -341,7 +339,11 @@ def interview_completion(request):
             "total": total,
             "departments_html": rendered_once(
                 "feedback/interview_completion_departments.html",
-                (cycle.pk, tuple(astuple(line) for line in lines), astuple(total)),
+                (
+                    cycle.pk,
+                    tuple(tuple(vars(line).values()) for line in lines),
+                    tuple(vars(total).values()),
+                ),
                 {"cycle": cycle, "labels": labels, "lines": lines, "total": total},
             ),
             "filters": filters,

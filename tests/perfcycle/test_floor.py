@@ -21,7 +21,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from perfcycle import access, notifications
-from perfcycle.compiled import CompiledQuery
+from perfcycle.compiled import CompiledQuery, plain_sql
 from perfcycle.models import Cycle, Department, Employee, Participation
 from perfcycle.sessions import SessionStore
 from perfcycle.stages import Area, NavEntry, StageRegistry, Viewer, _reviewed_queryset, registry
@@ -132,6 +132,7 @@ def test_a_compiled_query_is_a_prepared_statement_planned_once(org):
     assert [q["sql"].split("(")[0] for q in ctx.captured_queries] == [
         f"EXECUTE {departments._name}"
     ] * 2
+    assert plain_sql(ctx.captured_queries[0]["sql"]).startswith('SELECT "perfcycle_department"')
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT generic_plans FROM pg_prepared_statements WHERE name = %s",
