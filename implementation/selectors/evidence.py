@@ -3,7 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, F, Min, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,6 +16,8 @@ from implementation.policies import EVIDENCE
 from implementation.selectors import evidence_visible_to, participations_followed_by
 from perfcycle import access, rollups
 from perfcycle.access import Relation
+from perfcycle.compiled import CompiledQuery
+from perfcycle.lookups import in_id_list
 from perfcycle.models import AuditEvent, Cycle, Employee
 from perfcycle.selectors import Todo, due_after
 
@@ -302,21 +305,29 @@ def evidence_history(evidence: Evidence):
     ).select_related("actor")
 
 
-def _routed_by_ids(viewer) -> Q | None:
-    """``_routed_for_verification`` for a non-HR viewer, by participation ids
-    (``Viewer.reviewed``): what the participant recorded where the viewer reviews, what a
-    reviewer recorded one step up. None when nothing can be routed to them."""
-    reviewed = viewer.reviewed_ids(*EVIDENCE_RECORDING_PHASES)
-    routed = Q(participation_id__in=reviewed)  # what they recorded themselves: _not_own
-    any_routed = bool(reviewed)
-    by_reviewer: dict[int, list[int]] = {}
-    for row in viewer.next_up_rows(*EVIDENCE_RECORDING_PHASES):
-        if row["reviewer_user_id"] is not None:
-            by_reviewer.setdefault(row["reviewer_user_id"], []).append(row["pk"])
-    for reviewer_user_id, ids in sorted(by_reviewer.items()):
-        routed |= Q(participation_id__in=ids, created_by_id=reviewer_user_id)
-        any_routed = True
-    return routed if any_routed else None
+def _routed_counts_queryset(reviewed, next_up, employee_id, user_id):
+    """Per participation, the unverified evidence routed to a non-HR verifier (``count``,
+    ``oldest``): what was recorded where they review (``reviewed``, participation ids),
+    what the reviewer recorded one step up (``next_up``: participations whose reviewer
+    they manage); never their own record or what they recorded. The ids go to PostgreSQL
+    as arrays, so the SQL is built once per process (``_routed_counts``)."""
+    participation = f'"{Evidence._meta.db_table}"."participation_id"'
+    reviews = RawSQL(in_id_list(participation), [reviewed], BooleanField())
+    one_up = RawSQL(in_id_list(participation), [next_up], BooleanField())
+    return (
+        Evidence.objects.filter(
+            Q(reviews) | (Q(one_up) & Q(created_by=F("participation__reviewer__user"))),
+            verified_at__isnull=True,
+        )
+        .exclude(participation__employee_id=employee_id)
+        .exclude(created_by_id=user_id)
+        .values("participation_id")
+        .annotate(count=Count("pk"), oldest=Min("created_at"))
+        .order_by()
+    )
+
+
+_routed_counts = CompiledQuery(_routed_counts_queryset, arguments=4)
 
 
 def _per_cycle(viewer, per_participation) -> list[dict]:
@@ -371,16 +382,11 @@ def evidence_todos(viewer) -> list[Todo]:
             .order_by("participation__cycle__appraisal_deadline", "participation__cycle_id")
         )
     else:
-        routed = _routed_by_ids(viewer)
-        if routed is None:
+        reviewed = viewer.reviewed_ids(*EVIDENCE_RECORDING_PHASES)
+        next_up = [row["pk"] for row in viewer.next_up_rows(*EVIDENCE_RECORDING_PHASES)]
+        if not reviewed and not next_up:
             return []
-        rows = _per_cycle(
-            viewer,
-            _not_own(Evidence.objects.filter(routed, verified_at__isnull=True), user)
-            .values("participation_id")
-            .annotate(count=Count("pk"), oldest=Min("created_at"))
-            .order_by(),
-        )
+        rows = _per_cycle(viewer, _routed_counts(reviewed, next_up, viewer.employee.pk, user.pk))
     url = reverse("implementation:evidence-list")
     todos = []
     for row in rows:

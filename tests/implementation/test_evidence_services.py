@@ -571,3 +571,24 @@ def test_employee_has_no_evidence_todo(org, parts):
     make_evidence(parts["intern"])
     [todo] = evidence_selectors.evidence_todos(Viewer.of(org["peer"].user))
     assert todo.title == "1 evidence record to verify"
+
+
+@pytest.mark.parametrize("role", ["director", "manager", "peer", "employee", "manager2"])
+def test_each_verifiers_todo_counts_what_their_to_verify_list_shows(org, parts, role):
+    """The to-do (one compiled query by participation ids) and the list's own rule
+    (evidence_to_verify) agree for every verifier: records of the people they review,
+    what a reviewer below them recorded, never their own."""
+    make_evidence(parts["employee"])
+    make_evidence(parts["employee"], by=org["manager"])  # the reviewer's: one step up
+    make_evidence(parts["peer"])
+    make_evidence(parts["intern"])  # reviewed by peer
+    make_evidence(parts["intern"], by=org["peer"])  # peer's: to the manager
+    make_evidence(parts["manager"])  # the manager's own: to the director
+    make_evidence(parts["employee2"], by=org["manager2"])  # manager2 has no manager: HR
+    make_evidence(parts["peer"], verified_by=org["manager"])
+    user = org[role].user
+    listed = evidence_selectors.evidence_to_verify(user).count()
+    todos = evidence_selectors.evidence_todos(Viewer.of(user))
+    counted = sum(int(todo.title.split()[0]) for todo in todos)
+    assert counted == listed
+    assert listed == {"director": 2, "manager": 3, "peer": 1}.get(role, 0)
