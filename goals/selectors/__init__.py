@@ -56,7 +56,6 @@ from goals.selectors.team import (
     planning_readiness,
     readiness_counts,
     team_goal_rows,
-    team_goals,
     team_page,
     team_participants,
 )
@@ -104,7 +103,6 @@ __all__ = [
     "reviewing_cycles",
     "TEAM_PAGE_SIZE",
     "team_goal_rows",
-    "team_goals",
     "team_page",
     "team_participants",
     "todos_for",

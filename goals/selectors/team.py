@@ -129,16 +129,6 @@ def _team_participants(participations, cycle: Cycle, *, status: str | None = Non
     return qs.order_by("employee__user__last_name", "employee__user__first_name", "pk")
 
 
-def team_goals(cycle: Cycle, owner_ids, *, status: str | None = None):
-    """The goals of the given people in ``cycle`` (one query), for the team page."""
-    qs = Goal.objects.filter(cycle=cycle, level=GoalLevel.INDIVIDUAL, owner_id__in=owner_ids)
-    if status:
-        qs = qs.filter(status=status)
-    return _with_pending_adjustment(
-        qs.select_related("cycle", "parent", "owner__user").order_by("owner_id", "title", "pk")
-    )
-
-
 def _reviewed_by(reviewer_id: int, cycle_id: int, status=None):
     # Only the reviewer's id is read (access.held_by_q), so the SQL is built once.
     reviewed = Participation.objects.filter(
@@ -213,7 +203,8 @@ _goal_values_in_status = CompiledQuery(_goals_of, arguments=3)
 
 
 def team_goal_rows(cycle: Cycle, owner_ids, *, status: str | None = None) -> list[dict]:
-    """``team_goals`` as values rows (TEAM_GOAL_VALUES), with SQL built once."""
+    """The goals of the given people in ``cycle``, for the team page, as values rows
+    (TEAM_GOAL_VALUES), with SQL built once."""
     if not owner_ids:
         return []
     if connection.vendor != "postgresql":
