@@ -3,10 +3,9 @@
 {% load todos %}
 {% todo_list todos "team" %}      todos: perfcycle.selectors.Todo, by urgency; scope: me, team, hr
 
-Through Django's templates (components/todo_list.html, kept for reference and for any
-page that includes it) a list of ten to-dos cost ~2 ms: five lookups, a filter and two
-messages per to-do. The markup is the template's; every value is escaped here, the
-messages are the template's (same msgids)."""
+Through a template of its own (components/todo_list.html until 8 Dec 2026) eight to-dos
+cost ~0.6 ms, five lookups, a filter and two messages each; here ~0.1 ms. Every value is
+escaped here."""
 
 from django import template
 from django.utils import timezone
