@@ -19,7 +19,9 @@ to prepared statements only. Planning is what these queries cost in the database
 for the interview page's read with its ten joins and the scope's four subqueries, against
 0.3 ms to run it. A statement PostgreSQL will not prepare (a parameter of no inferable
 type) runs as plain SQL instead, as it does on SQLite. Not for a connection pooler in
-transaction mode, where a session's prepared statements do not follow it.
+transaction mode, where a session's prepared statements do not follow it. PostgreSQL plans
+a statement again after a migration changes its tables; one that drops a column a
+statement reads fails until the process reconnects (a deploy restarts the processes).
 
 An argument may appear several times in the SQL. Only for querysets whose SQL does not depend on anything but the arguments (no
 ``timezone.now()``, no settings read at build time, no prefetching, no deferred fields),
