@@ -27,7 +27,7 @@ def pytest_configure(config):
     """``PERFCYCLE_TEST_TODAY=YYYY-MM-DD`` runs the whole session as if on that day (the clock
     starts there at 09:00 UTC and ticks on), from before the test database is set up, so a
     test that only passes in some months shows up today. Unset, the real clock runs.
-    A Celery worker in another process (``-m worker``) keeps the real clock."""
+    A worker process a test starts goes along through tests/travelling.py."""
     today = os.environ.get("PERFCYCLE_TEST_TODAY")
     if today:
         day = datetime.date.fromisoformat(today)

@@ -61,6 +61,8 @@ def start_worker_process(queue: str, smtp_port: int, log: Path) -> subprocess.Po
             f"{db['USER']}@", f"{db['USER']}:{db['PASSWORD']}@"
         )
     command = [sys.executable, "-m", "celery", "-A", "perfcycle", "worker", "--pool", "solo"]
+    if os.environ.get("PERFCYCLE_TEST_TODAY"):  # the session travels: the worker goes along
+        command[1:1] = [str(ROOT / "tests" / "travelling.py"), timezone.now().isoformat()]
     command += ["-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat"]
     with log.open("ab") as out:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
