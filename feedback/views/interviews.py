@@ -314,7 +314,8 @@ def interview_completion(request):
     rules = selectors.settings_for(cycle)
     lines, total = selectors.completion_by_department(cycle, today=today, rules=rules)
     labels = selectors.group_labels()
-    departments = [line.name if line.name != _("No department") else "" for line in lines]
+    none = _("No department")
+    departments = [line.name if line.name != none else "" for line in lines]
     filters = CompletionFilterForm(request.GET or None, groups=labels, departments=departments)
     data = filters.cleaned_data if filters.is_valid() else {}
     department = data.get("department") or None
@@ -322,11 +323,14 @@ def interview_completion(request):
         department = ""
     group = data.get("group") or ""
     page = get_page_by_groups(
-        selectors.completion_list(cycle, group=group, department=department),
+        None,
         request.GET.get("page"),
         per_page=ORGANISATION_PAGE_SIZE,
         field=selectors.COMPLETION_GROUPED_BY,
         groups=selectors.completion_groups(lines, group=group, department=department),
+        read=lambda first, last, skip, count: selectors.completion_page(
+            cycle, group=group, first=first, last=last, skip=skip, count=count
+        ),
     )
     rows = [selectors.completion_row(values) for values in page]
     return render(
