@@ -333,12 +333,24 @@ def interview_completion(request):
         ),
     )
     rows = [selectors.completion_row(values) for values in page]
+    due = selectors.interviews_due(cycle, rules)
+    late = bool(due and due < today and total.held < total.total)
     return render(
         request,
         "feedback/interview_completion.html",
         {
             "cycle": cycle,
             "cycle_choices": cycles,
+            "head_html": rendered_once(
+                "feedback/interview_completion_head.html",
+                (
+                    cycle.pk,
+                    tuple((c.pk, c.name, c.phase) for c in cycles),
+                    due,
+                    late,
+                ),
+                {"cycle": cycle, "cycle_choices": cycles, "due": due, "late": late},
+            ),
             "lines": lines,
             "total": total,
             "departments_html": rendered_once(
@@ -365,7 +377,7 @@ def interview_completion(request):
             "page": page,
             "rows": [(row, selectors.group_of(row.current_interview)) for row in rows],
             "labels": labels,
-            "due": selectors.interviews_due(cycle, rules),
+            "due": due,
             "today": today,
         },
     )
