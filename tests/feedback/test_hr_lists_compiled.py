@@ -186,3 +186,17 @@ def test_the_root_cause_rows_are_the_templates_markup():
     )
     assert _squeezed(new) == _squeezed(old)
     assert "R&amp;D &lt;Labs&gt;" in new and "1,234" in new and "Retired" in new
+
+
+def test_the_plans_head_follows_the_filters_and_the_cycle(client):
+    """The title and filters are kept per what they show: the filter chosen, the cycle's
+    name."""
+    org, _rows = base()
+    client.force_login(org.hr.user)
+    url = reverse("feedback:plan-hr")
+    chosen = '<option value="active" selected>'
+    assert chosen in client.get(url, {"status": "active"}).content.decode()
+    assert chosen not in client.get(url).content.decode()
+    Cycle.objects.filter(pk=org.cycle.pk).update(name="Renamed cycle")
+    html = client.get(url, {"cycle": org.cycle.pk}).content.decode()
+    assert f'<option value="{org.cycle.pk}" selected>Renamed cycle</option>' in html
