@@ -80,7 +80,9 @@ def get_page(lean, full, number, *, per_page: int, total: int | None = None) -> 
     return _page(lean, full, ids, number, per_page, total)
 
 
-def get_page_by_groups(rows, number, *, per_page: int, field: str, groups) -> Page:
+def get_page_by_groups(
+    rows, number, *, per_page: int, field: str, groups, read: Callable | None = None
+) -> Page:
     """Page ``number`` (as ``get_page`` takes it) of ``rows``, an ordered queryset with
     what the template needs, ordered first by ``field``, when the page knows how many rows
     each value of ``field`` has: ``groups``, ``[(value, rows), …]`` in the list's order
@@ -89,7 +91,13 @@ def get_page_by_groups(rows, number, *, per_page: int, field: str, groups) -> Pa
     interview completion sorted all 8,000 released appraisals by department and name
     (35 ms) to keep 25, and sorts one or two departments (~250 rows) this way — few enough
     to read the page's rows with their joins in the same query. One query, none for an
-    empty page."""
+    empty page.
+
+    ``read``: what reads the rows instead of ``rows`` (then None), e.g. a compiled query
+    (perfcycle/compiled.py), as ``read(first, last, skip, count)``: the rows whose
+    ``field`` is from ``first`` to ``last`` (the values this page spans: ``groups`` in the
+    database's order of ``field``, so every value between is one of them), in the list's
+    order, after the first ``skip`` of them, ``count`` at most."""
     groups = list(groups)
     total = sum(count for _, count in groups)
     number = _within(_number(number), total, per_page)
@@ -102,8 +110,13 @@ def get_page_by_groups(rows, number, *, per_page: int, field: str, groups) -> Pa
             values.append(value)
         seen += count
     skip = start - before
-    chosen = list(rows.filter(**{f"{field}__in": values})[skip : skip + per_page]) if values else []
-    paginator = Paginator(rows, per_page)
+    if not values:
+        chosen = []
+    elif read is not None:
+        chosen = list(read(values[0], values[-1], skip, per_page))
+    else:
+        chosen = list(rows.filter(**{f"{field}__in": values})[skip : skip + per_page])
+    paginator = Paginator(rows if rows is not None else range(total), per_page)
     paginator.count = total  # a cached_property: no COUNT query
     return Page(chosen, number, paginator)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import BigIntegerField, BooleanField, Case, Count, F, Q, Value, When, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -424,8 +425,12 @@ def team_interviews(user, cycle: Cycle, *, today: dt.date, page=None) -> TeamLis
 # --- HR: interview completion ----------------------------------------------------------------
 
 
+# With their feedback rules (``settings_for`` reads them without a query; none yet: None).
 _released_cycles = CompiledQuery(
-    lambda: Cycle.objects.filter(appraisal_settings__released_at__isnull=False), arguments=0
+    lambda: Cycle.objects.filter(appraisal_settings__released_at__isnull=False).select_related(
+        "feedback_settings"
+    ),
+    arguments=0,
 )
 
 
@@ -536,9 +541,53 @@ def completion_list(cycle: Cycle, *, group: str = "", department: str | None = N
         qs = qs.filter(GROUP_Q[group])
     if department is not None:
         qs = qs.filter(department_name=department)
-    return qs.values(*_COMPLETION_VALUES).order_by(
-        COMPLETION_GROUPED_BY, "participation__employee__user__last_name", "pk"
-    )
+    return qs.values(*_COMPLETION_VALUES).order_by(*_COMPLETION_ORDER)
+
+
+_COMPLETION_ORDER = (COMPLETION_GROUPED_BY, "participation__employee__user__last_name", "pk")
+
+
+def _completion_page(group: str) -> CompiledQuery:
+    """``completion_list``'s rows of the departments from ``first`` to ``last`` (as
+    stored) after the first ``after``, up to the ``upto``-th, in its order: the departments'
+    range and the row numbers are parameters (a page's ``LIMIT`` and ``OFFSET`` would be
+    part of the SQL), so its SQL is built once (perfcycle/compiled.py) and planned once."""
+
+    def build(cycle_id, first, last, after, upto):
+        qs = Appraisal.objects.filter(
+            participation__cycle_id=cycle_id,
+            released_at__isnull=False,
+            department_name__gte=first,
+            department_name__lte=last,
+        )
+        if group in GROUP_Q:
+            qs = qs.filter(GROUP_Q[group])
+        number = Window(
+            RowNumber(output_field=BigIntegerField()),
+            order_by=[F(name).asc() for name in _COMPLETION_ORDER],
+        )
+        return (
+            qs.values(*_COMPLETION_VALUES)
+            .alias(_number=number)
+            .filter(_number__gt=after, _number__lte=upto)
+            .order_by(*_COMPLETION_ORDER)
+        )
+
+    return CompiledQuery(build, arguments=5)
+
+
+_completion_pages = {group: _completion_page(group) for group in ("", *GROUPS)}
+
+
+def completion_page(
+    cycle: Cycle, *, group: str = "", first: str, last: str, skip: int, count: int
+) -> list[dict]:
+    """The rows of a page of ``completion_list`` (for a group, not a department: the
+    department's filter is its range), its departments from ``first`` to ``last``: what
+    ``perfcycle.paging.get_page_by_groups`` reads (its ``read``); ~1.7 ms of CPU to
+    build its SQL, ~1.7 ms to plan it, each time, as a queryset."""
+    query = _completion_pages[group if group in GROUP_Q else ""]
+    return query(cycle.pk, first, last, skip, skip + count)
 
 
 # What a row of HR's list shows, as values: six model instances a row (the appraisal, its

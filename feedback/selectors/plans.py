@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db.models import (
     Case,
@@ -27,7 +28,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -311,6 +312,20 @@ class PlanRow:
         return S(self.status).label
 
 
+_NO_ID = 987_654_321
+
+
+@lru_cache(maxsize=8)
+def _plan_url_pattern(script_prefix: str, urlconf: str | None) -> str:
+    return reverse("feedback:plan-detail", args=[_NO_ID], urlconf=urlconf)
+
+
+def _plan_url(pk: int) -> str:
+    """The plan page's URL: reversed once (its pattern with the plan's id put in), where a
+    reverse a row cost ~20 µs, 25 a page."""
+    return _plan_url_pattern(get_script_prefix(), get_urlconf()).replace(str(_NO_ID), str(pk))
+
+
 def _plan_row(values: dict) -> PlanRow:
     department_id = values["participation__employee__department_id"]
     manager = None
@@ -336,7 +351,7 @@ def _plan_row(values: dict) -> PlanRow:
             ),
         ),
         manager=manager,
-        url=reverse("feedback:plan-detail", args=[values["pk"]]),
+        url=_plan_url(values["pk"]),
     )
 
 
@@ -460,16 +475,31 @@ def hr_plans(*, cycle_id: int | None = None, status: str = "", kind: str = ""):
     return qs.annotate(running=_running_first()).order_by("running", "-created_at", "-pk")
 
 
+# Plans by status and required, of every cycle or of one, their SQL built once
+# (perfcycle/compiled.py): building the eight filtered counts of one aggregate cost ~1.2 ms
+# of CPU a request; at most twelve rows (six statuses, required or not) added up here.
+def _counts_by_status(qs):
+    return qs.order_by().values("status", "required").annotate(n=Count("pk"))
+
+
+_all_counts = CompiledQuery(lambda: _counts_by_status(ImprovementPlan.objects.all()), arguments=0)
+_cycle_counts = CompiledQuery(
+    lambda cycle_id: _counts_by_status(
+        ImprovementPlan.objects.filter(participation__cycle_id=cycle_id)
+    )
+)
+
+
 def hr_counts(*, cycle_id: int | None = None) -> dict:
     """Counts by status, and required vs by choice, in one query."""
-    qs = ImprovementPlan.objects.all()
-    if cycle_id:
-        qs = qs.filter(participation__cycle_id=cycle_id)
-    figures = qs.aggregate(
-        total=Count("pk"),
-        required=Count("pk", filter=Q(required=True)),
-        **{status: Count("pk", filter=Q(status=status)) for status in S.values},
-    )
+    rows = _cycle_counts(cycle_id) if cycle_id else _all_counts()
+    figures = {"total": 0, "required": 0, **dict.fromkeys(S.values, 0)}
+    for row in rows:
+        figures["total"] += row["n"]
+        if row["required"]:
+            figures["required"] += row["n"]
+        if row["status"] in figures:
+            figures[row["status"]] += row["n"]
     return figures
 
 
@@ -487,11 +517,18 @@ def hr_total(counts: dict, *, status: str = "", kind: str = "") -> int | None:
     return counts["total"]
 
 
-def hr_cycles():
-    """The cycles that have plans, newest first (for the filter)."""
-    return Cycle.objects.filter(
+# Its SQL built once (perfcycle/compiled.py).
+_hr_cycles = CompiledQuery(
+    lambda: Cycle.objects.filter(
         pk__in=ImprovementPlan.objects.values("participation__cycle_id")
-    ).order_by("-start_date", "-pk")
+    ).order_by("-start_date", "-pk"),
+    arguments=0,
+)
+
+
+def hr_cycles() -> list[Cycle]:
+    """The cycles that have plans, newest first (for the filter)."""
+    return _hr_cycles()
 
 
 # --- To-dos -------------------------------------------------------------------------------

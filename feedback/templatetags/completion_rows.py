@@ -7,9 +7,10 @@ Through Django's templates the 25 rows of a page cost ~4 ms (an include per stat
 a URL, a date and five lookups per row). The markup is the template's, cell by cell; every
 value from the database is escaped here, the messages are the templates' (same msgids)."""
 
+from html import escape
+
 from django import template
 from django.urls import reverse
-from django.utils.html import conditional_escape as e
 from django.utils.safestring import mark_safe
 
 from feedback.models import InterviewStatus as S
@@ -25,18 +26,27 @@ _BADGE_CLASS = {
 _NO_ID = 987_654_321
 
 
-def status_badge(interview) -> str:
-    """feedback/interview_status_badge.html, without the overdue badge."""
+def e(value) -> str:
+    """Django's ``escape`` of a plain string (every value here is one: names, the
+    messages), without its lazy-string wrapper (~3 µs a call, seven a row)."""
+    return escape(str(value))
+
+
+def status_badge(interview, labels: dict | None = None) -> str:
+    """feedback/interview_status_badge.html, without the overdue badge. ``labels``: the
+    statuses' escaped labels found so far (a list shows the same few on every row)."""
     if interview is None:
         return (
             '<span class="badge text-bg-warning" data-interview-status="to_schedule">'
             f"{e(gettext('To schedule'))}</span>"
         )
     css = _BADGE_CLASS.get(interview.status, "text-bg-primary")
-    return (
-        f'<span class="badge {css}" data-interview-status="{e(interview.status)}">'
-        f"{e(interview.get_status_display())}</span>"
-    )
+    label = labels.get(interview.status) if labels is not None else None
+    if label is None:
+        label = e(interview.get_status_display())
+        if labels is not None:
+            labels[interview.status] = label
+    return f'<span class="badge {css}" data-interview-status="{e(interview.status)}">{label}</span>'
 
 
 @register.simple_tag
@@ -44,7 +54,7 @@ def completion_rows(rows) -> str:
     reviewer_label, interview_label = e(gettext("Reviewer")), e(gettext("Interview"))
     when_label, open_label = e(gettext("When")), e(gettext("Open"))
     detail = reverse("feedback:interview-detail", args=[_NO_ID])
-    out = []
+    out, labels = [], {}
     for appraisal, _group in rows:
         interview = appraisal.current_interview
         participation = appraisal.participation
@@ -68,7 +78,7 @@ def completion_rows(rows) -> str:
             f"      <td>{name}</td>\n"
             f'      <td class="d-none d-md-table-cell">{e(appraisal.department_name or "—")}</td>\n'
             f'      <td data-label="{reviewer_label}">{reviewer}</td>\n'
-            f'      <td data-label="{interview_label}">{status_badge(interview)}</td>\n'
+            f'      <td data-label="{interview_label}">{status_badge(interview, labels)}</td>\n'
             f'      <td data-label="{when_label}">{e(when)}</td>\n'
             f'      <td class="text-end pc-stack-actions">{link}</td>\n'
             "    </tr>\n    "

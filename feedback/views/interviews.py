@@ -314,7 +314,8 @@ def interview_completion(request):
     rules = selectors.settings_for(cycle)
     lines, total = selectors.completion_by_department(cycle, today=today, rules=rules)
     labels = selectors.group_labels()
-    departments = [line.name if line.name != _("No department") else "" for line in lines]
+    none = _("No department")
+    departments = [line.name if line.name != none else "" for line in lines]
     filters = CompletionFilterForm(request.GET or None, groups=labels, departments=departments)
     data = filters.cleaned_data if filters.is_valid() else {}
     department = data.get("department") or None
@@ -322,19 +323,34 @@ def interview_completion(request):
         department = ""
     group = data.get("group") or ""
     page = get_page_by_groups(
-        selectors.completion_list(cycle, group=group, department=department),
+        None,
         request.GET.get("page"),
         per_page=ORGANISATION_PAGE_SIZE,
         field=selectors.COMPLETION_GROUPED_BY,
         groups=selectors.completion_groups(lines, group=group, department=department),
+        read=lambda first, last, skip, count: selectors.completion_page(
+            cycle, group=group, first=first, last=last, skip=skip, count=count
+        ),
     )
     rows = [selectors.completion_row(values) for values in page]
+    due = selectors.interviews_due(cycle, rules)
+    late = bool(due and due < today and total.held < total.total)
     return render(
         request,
         "feedback/interview_completion.html",
         {
             "cycle": cycle,
             "cycle_choices": cycles,
+            "head_html": rendered_once(
+                "feedback/interview_completion_head.html",
+                (
+                    cycle.pk,
+                    tuple((c.pk, c.name, c.phase) for c in cycles),
+                    due,
+                    late,
+                ),
+                {"cycle": cycle, "cycle_choices": cycles, "due": due, "late": late},
+            ),
             "lines": lines,
             "total": total,
             "departments_html": rendered_once(
@@ -361,7 +377,7 @@ def interview_completion(request):
             "page": page,
             "rows": [(row, selectors.group_of(row.current_interview)) for row in rows],
             "labels": labels,
-            "due": selectors.interviews_due(cycle, rules),
+            "due": due,
             "today": today,
         },
     )

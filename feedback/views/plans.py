@@ -103,6 +103,23 @@ def team_plans(request):
     )
 
 
+def _hr_head_html(cycle, cycles, filters) -> str:
+    """HR's list's title and filters, rendered once per what they show
+    (perfcycle/fragments.py): the cycles offered and the one shown, the filters' values
+    as given."""
+    key = (
+        (cycle.pk, cycle.name, cycle.phase) if cycle is not None else None,
+        tuple((c.pk, c.name) for c in cycles),
+        filters["status"].value(),
+        filters["kind"].value(),
+    )
+    return rendered_once(
+        "feedback/plan_hr_head.html",
+        key,
+        {"cycle": cycle, "cycles": cycles, "filters": filters},
+    )
+
+
 @hr_required
 def hr_plans(request):
     filters = HrFilterForm(request.GET or None)
@@ -129,6 +146,7 @@ def hr_plans(request):
             "filters": filters,
             "cycles": cycles,
             "cycle": cycle,
+            "head_html": _hr_head_html(cycle, cycles, filters),
             "page": page,
             "rows_html": _rows_html(page.object_list, show_manager=True),
             "counts": counts,
