@@ -9,7 +9,8 @@ include for its rating, four bound-field lookups, a translated message) and each
 ~0.2 ms (its badge's include, three or four translated messages, a URL): at ten items,
 a third of the page's rendering. The markup is the templates' (consensus_my_result.html,
 consensus_dispute_badge.html, consensus_level.html), piece by piece; every value is
-escaped here, the messages are the templates' (same msgids)."""
+escaped here, the messages are the templates' (same msgids; a literal's translation
+unescaped, as ``{% translate %}`` leaves it)."""
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
@@ -43,9 +44,7 @@ def dispute_badge(dispute, today) -> str:
         f"{e(dispute.get_status_display())}</span>"
     )
     if dispute.status == DisputeStatus.OPEN and dispute.due_date < today:
-        html += (
-            f' <span class="badge text-bg-danger" data-overdue="1">{e(gettext("Overdue"))}</span>'
-        )
+        html += f' <span class="badge text-bg-danger" data-overdue="1">{gettext("Overdue")}</span>'
     return html
 
 
@@ -69,7 +68,7 @@ def _decision(dispute) -> str:
         rating = gettext("Rating stays %(rating)s.") % {"rating": _shown(dispute.rating_after)}
     return (
         f'<div class="mt-1" data-testid="resolution-{dispute.pk}"><span class="fw-semibold">'
-        f"{e(gettext('Resolution'))}:</span> {linebreaksbr(dispute.resolution)}"
+        f"{gettext('Resolution')}:</span> {linebreaksbr(dispute.resolution)}"
         f'<div class="small text-body-secondary">{rating} {e(format_date(dispute.resolved_at))}'
         "</div></div>"
     )
@@ -77,7 +76,7 @@ def _decision(dispute) -> str:
 
 @register.simple_tag
 def my_disputes(disputes, today) -> str:
-    your_reason, open_label = e(gettext("Your reason")), e(gettext("Open the dispute"))
+    your_reason, open_label = gettext("Your reason"), gettext("Open the dispute")
     url = reverse("feedback:consensus-dispute", args=[_NO_ID])
     out = []
     for dispute in disputes:
@@ -113,7 +112,7 @@ def _errors(errors, css: str) -> str:
 @register.simple_tag
 def disagree_rows(form, disputed, levels) -> str:
     """The form's items (DisagreeForm.rows): disputed already, or a checkbox and a reason."""
-    already, rated = e(gettext("disputed already")), e(gettext("rated"))
+    already, rated = gettext("disputed already"), gettext("rated")
     out = []
     for item, box, reason in form.rows():
         title = e(item.title)

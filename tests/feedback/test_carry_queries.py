@@ -115,53 +115,32 @@ def test_the_rules_page_is_within_budget(client):
     assert count(client, reverse("feedback:carry-rules", args=[org.cycle.pk])) <= BUDGET
 
 
+def _shown(proposal) -> tuple:
+    """What "My next-cycle goals" shows of a proposal and its related rows."""
+    return (
+        proposal.pk,
+        proposal.title,
+        proposal.interview.participation.cycle.name,
+        proposal.interview.manager.full_name,
+        proposal.carried_goal.title if proposal.carried_goal else None,
+        proposal.carried_into.cycle.name if proposal.carried_into else None,
+    )
+
+
 @pytest.mark.parametrize("carried", [False, True])
 def test_the_compiled_my_goals_rows_are_the_orms(carried):
     """ "My next-cycle goals" reads its rows with SQL built once (feedback.selectors.carry):
-    the same statement, rows and related objects as the queryset."""
-    from feedback.models import GoalProposal, InterviewStatus
+    the same statement, rows and related objects as its queryset run by the ORM."""
     from feedback.selectors import carry
 
     org, interview = proposals_setup(3, carried=carried)
     employee_id = org.employee.pk
-    expected = list(
-        GoalProposal.objects.filter(participation__employee_id=employee_id)
-        .exclude(interview__status=InterviewStatus.CANCELLED)
-        .select_related(
-            "interview__participation__cycle",
-            "interview__manager__user",
-            "indicator",
-            "carried_goal",
-            "carried_into__cycle",
-        )
-        .order_by("-interview__participation__cycle__start_date", "interview_id", "position", "pk")
-    )
+    with CaptureQueriesContext(connection) as orm_queries:
+        expected = [_shown(p) for p in carry._my_proposals._build(employee_id)]
+    assert carry._my_proposals.statement(employee_id) == orm_queries[0]["sql"]
     with CaptureQueriesContext(connection) as queries:
-        groups = carry.my_proposals(org.employee)
-        shown = [
-            (
-                p.pk,
-                p.title,
-                p.interview.participation.cycle.name,
-                p.interview.manager.full_name,
-                p.carried_goal.title if p.carried_goal else None,
-                p.carried_into.cycle.name if p.carried_into else None,
-            )
-            for group in groups
-            for p in group.proposals
-        ]
+        shown = [_shown(p) for group in carry.my_proposals(org.employee) for p in group.proposals]
     assert len(queries) == 1  # the related objects come with the rows
-    assert [p.pk for g in groups for p in g.proposals] == [p.pk for p in expected]
-    assert shown == [
-        (
-            p.pk,
-            p.title,
-            p.interview.participation.cycle.name,
-            p.interview.manager.full_name,
-            p.carried_goal.title if p.carried_goal else None,
-            p.carried_into.cycle.name if p.carried_into else None,
-        )
-        for p in expected
-    ]
+    assert shown == expected
     assert len(shown) == 3
     assert all(row[4] is not None for row in shown) == carried
