@@ -117,6 +117,9 @@ class _Compiled:
     related_populators: list
     annotation_col_map: dict
     names: tuple[str, ...] | None  # a values() queryset's keys; None for instances
+    # The backend's and the fields' converters of the selected columns, as results_iter
+    # gathers them on every run (~1 µs a column: ~0.1 ms for a row of 100 columns).
+    converters: dict
 
 
 class CompiledQuery:
@@ -145,6 +148,9 @@ class CompiledQuery:
             )
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
+        columns = [col[0] for col in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise ImproperlyConfigured("CompiledQuery: no composite primary keys.")
         slots = []
         for marker in markers:
             found = [i for i, param in enumerate(params) if _is_marker(param, marker)]
@@ -176,6 +182,7 @@ class CompiledQuery:
             related_populators=related_populators,
             annotation_col_map=dict(compiler.annotation_col_map or {}),
             names=names,
+            converters=compiler.get_converters(columns),
         )
         self._compiled[connection] = compiled
         return compiled
@@ -225,14 +232,14 @@ class CompiledQuery:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+        if compiled.converters:  # as results_iter, with the converters gathered once
+            rows = compiled.compiler.apply_converters(rows, compiled.converters)
         if compiled.names is not None:  # as ValuesIterable
             names = compiled.names
-            return [
-                dict(zip(names, row, strict=True)) for row in compiled.compiler.results_iter([rows])
-            ]
+            return [dict(zip(names, row, strict=True)) for row in rows]
         model = compiled.compiler.klass_info["model"]
         objects = []
-        for row in compiled.compiler.results_iter([rows]):
+        for row in rows:
             obj = model.from_db(using, compiled.init_list, row[compiled.model_fields])
             for populator in compiled.related_populators:
                 populator.populate(row, obj)

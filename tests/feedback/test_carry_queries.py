@@ -113,3 +113,34 @@ def test_the_rules_page_is_within_budget(client):
     org = released_org()
     client.force_login(org.hr.user)
     assert count(client, reverse("feedback:carry-rules", args=[org.cycle.pk])) <= BUDGET
+
+
+def _shown(proposal) -> tuple:
+    """What "My next-cycle goals" shows of a proposal and its related rows."""
+    return (
+        proposal.pk,
+        proposal.title,
+        proposal.interview.participation.cycle.name,
+        proposal.interview.manager.full_name,
+        proposal.carried_goal.title if proposal.carried_goal else None,
+        proposal.carried_into.cycle.name if proposal.carried_into else None,
+    )
+
+
+@pytest.mark.parametrize("carried", [False, True])
+def test_the_compiled_my_goals_rows_are_the_orms(carried):
+    """ "My next-cycle goals" reads its rows with SQL built once (feedback.selectors.carry):
+    the same statement, rows and related objects as its queryset run by the ORM."""
+    from feedback.selectors import carry
+
+    org, interview = proposals_setup(3, carried=carried)
+    employee_id = org.employee.pk
+    with CaptureQueriesContext(connection) as orm_queries:
+        expected = [_shown(p) for p in carry._my_proposals._build(employee_id)]
+    assert carry._my_proposals.statement(employee_id) == orm_queries[0]["sql"]
+    with CaptureQueriesContext(connection) as queries:
+        shown = [_shown(p) for group in carry.my_proposals(org.employee) for p in group.proposals]
+    assert len(queries) == 1  # the related objects come with the rows
+    assert shown == expected
+    assert len(shown) == 3
+    assert all(row[4] is not None for row in shown) == carried

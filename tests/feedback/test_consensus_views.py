@@ -117,6 +117,33 @@ def test_disputing_an_item_twice_is_refused_at_its_field(client, org):
     assert Dispute.objects.count() == 1
 
 
+def test_my_disputes_say_who_decides_and_show_the_resolution_escaped(client, org):
+    """The disputes on My result (written in Python, feedback/templatetags/my_result.py):
+    HR decides when no one is routed; a decision shows its lines and the rating; what
+    people wrote is escaped."""
+    from django.utils import timezone
+
+    ack = hold_interview(org)
+    dispute = open_dispute(org, ack)
+    Dispute.objects.filter(pk=dispute.pk).update(resolver=None, reason="<i>mine</i>")
+    as_(client, org.employee)
+    text = client.get(reverse("feedback:consensus-mine")).content.decode()
+    assert "HR decides by" in text
+    assert "&lt;i&gt;mine&lt;/i&gt;" in text and "<i>mine</i>" not in text
+    assert 'data-dispute-status="open"' in text
+    Dispute.objects.filter(pk=dispute.pk).update(
+        status=DisputeStatus.UPHELD,
+        resolution="Line one\n<b>two</b>",
+        rating_after=3,
+        resolved_at=timezone.now(),
+    )
+    text = client.get(reverse("feedback:consensus-mine")).content.decode()
+    assert f'data-testid="resolution-{dispute.pk}"' in text
+    assert "Line one<br>&lt;b&gt;two&lt;/b&gt;" in text
+    assert "Rating stays 3." in text
+    assert reverse("feedback:consensus-dispute", args=[dispute.pk]) in text
+
+
 def test_a_stale_answer_form_is_409(client, org):
     ack = hold_interview(org)
     response = as_(client, org.employee).post(

@@ -98,3 +98,36 @@ def test_plan_pages_do_not_grow_with_the_number_of_plans(client):
     print("query counts", large)
     over = {name: n for name, n in large.items() if n > BUDGET}
     assert not over, f"over the budget of {BUDGET} queries: {over}"
+
+
+def test_the_compiled_my_plan_rows_are_the_orms():
+    """ "My plan" reads the person's plans with SQL built once (feedback.selectors.plans):
+    the same rows, next check-points and open actions as the queryset, running first."""
+    from feedback.selectors import plans as selectors
+
+    org = released_org()
+    _plans(org, 6)
+    first = ImprovementPlan.objects.filter(participation__employee=org.employee).earliest("pk")
+    ImprovementPlan.objects.filter(pk=first.pk).update(status=PlanStatus.COMPLETED)
+    expected = list(
+        selectors.plan_rows(
+            ImprovementPlan.objects.filter(participation__employee=org.employee)
+        ).order_by("-created_at", "-pk")
+    )
+    expected.sort(key=lambda p: p.status not in selectors.OPEN)
+
+    def shown(plan):
+        return (
+            plan.pk,
+            plan.status,
+            plan.next_checkpoint,
+            plan.open_actions,
+            plan.participation.cycle.name,
+            plan.manager.full_name,
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        got = [shown(plan) for plan in selectors.my_plans(org.employee.user)]
+    assert len(queries) <= 2  # the employee's row (unless cached) and the plans
+    assert got == [shown(plan) for plan in expected]
+    assert len(got) == 3 and got[-1][1] == PlanStatus.COMPLETED
