@@ -16,11 +16,13 @@ PRIVATE_NOTE = "PRIVATE-MANAGER-NOTE-7f3a: thinks the employee is looking for an
 
 
 def hold_interview(org, employee=None, *, held_at=None, private_note: str = PRIVATE_NOTE):
-    """The employee's interview, held (by default an hour ago) and recorded by the
+    """The employee's interview, held (by default an hour ago, or at midnight if that was yesterday) and recorded by the
     manager, with the manager's private preparation note; returns the Acknowledgement."""
     employee = employee or org.employee
     appraisal = appraisal_of(org, employee)
-    held_at = held_at or timezone.now() - dt.timedelta(hours=1)
+    if held_at is None:  # an hour ago, but today: the answer is due days after the held day
+        now = timezone.localtime()
+        held_at = max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0, second=0))
     with transaction.atomic():
         interview = Interview.objects.create(
             appraisal=appraisal,

@@ -25,7 +25,7 @@ from tests.feedback.factories import released_org
 pytestmark = pytest.mark.django_db
 
 A = AcknowledgementStatus
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when used: a run may cross midnight
 
 
 def titles(user):
@@ -63,7 +63,7 @@ def test_recording_the_interview_asks_the_employee_once_due_after_the_response_d
     rules.save()
     ack = hold_interview(org)
     assert ack.status == A.PENDING
-    assert ack.due_date == TODAY + dt.timedelta(days=5)
+    assert ack.due_date == TODAY() + dt.timedelta(days=5)
     assert any("do you agree" in t for t in titles(org.employee.user))
     assert AuditEvent.objects.filter(verb="feedback.agreement_asked").count() == 1
     # Announced again (a retried listener), nothing new is asked.
@@ -134,7 +134,7 @@ def test_disagreeing_opens_one_dispute_per_item_routed_to_the_skip_level_manager
     rules = settings_for(org.cycle)
     for dispute in disputes:
         assert dispute.resolver == org.skip
-        assert dispute.due_date == TODAY + dt.timedelta(days=rules.dispute_days)
+        assert dispute.due_date == TODAY() + dt.timedelta(days=rules.dispute_days)
         assert dispute.rating_before == 2
         assert dispute.status == DisputeStatus.OPEN
     assert any("disputes 2 ratings" in t for t in titles(org.skip.user))

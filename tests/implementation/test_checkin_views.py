@@ -36,16 +36,16 @@ from tests.implementation.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when used: a run may cross midnight
 # A monthly cycle that started on the first of the month two months ago: the current
 # period is this calendar month, and there are two months of history before it.
-START = (TODAY.replace(day=1) - dt.timedelta(days=40)).replace(day=1)
+START = (TODAY().replace(day=1) - dt.timedelta(days=40)).replace(day=1)
 OUTSIDERS = ["peer", "manager2", "director"]  # director: reads, never acts
 STRANGERS = ["peer", "manager2"]  # neither read nor act
 
 
 def month_start(months_ago: int) -> dt.date:
-    day = TODAY.replace(day=1)
+    day = TODAY().replace(day=1)
     for _ in range(months_ago):
         day = (day - dt.timedelta(days=1)).replace(day=1)
     return day
@@ -690,7 +690,7 @@ def test_the_team_board_filters_by_status(org, cycle, current):
 def test_after_implementation_the_board_shows_each_persons_latest_checkin(org):
     """With no period running (the cycle is in appraisal), each row shows the latest
     check-in instead of an empty status."""
-    start = TODAY - dt.timedelta(days=400)
+    start = TODAY() - dt.timedelta(days=400)
     cycle = make_cycle(phase=Cycle.Phase.APPRAISAL, start=start)
     [part] = enrol(cycle, org["employee"])
     make_checkins(part, first=start + dt.timedelta(days=40), count=2, status="reviewed")
@@ -907,7 +907,7 @@ def test_whoever_sees_the_goal_sees_its_progress(org, goal, role):
     """The series as a table and a chart against the expected line; the form only for
     the owner and their reviewer."""
     make_progress(goal, 2, by=org["employee"], recorded_on=START + dt.timedelta(days=20))
-    make_progress(goal, 5, by=org["employee"], recorded_on=TODAY)
+    make_progress(goal, 5, by=org["employee"], recorded_on=TODAY())
     response = login_as(org, role).get(url("goal-progress", goal.pk))
     assert response.status_code == 200
     html = response.content.decode()
@@ -944,7 +944,7 @@ def test_the_progress_page_says_the_same_achievement_as_the_deviations(
         target=Decimal(target),
         indicator=indicator,
     )
-    make_progress(goal, Decimal(actual), by=org["employee"], recorded_on=TODAY)
+    make_progress(goal, Decimal(actual), by=org["employee"], recorded_on=TODAY())
     response = login_as(org, "employee").get(url("goal-progress", goal.pk))
     [point] = response.context["progress"].points
     assert f"{point.achieved_percent} %" == shown
@@ -986,7 +986,7 @@ def test_bad_progress_comes_back_with_the_error_and_the_typed_value(org, goal):
     html = response.content.decode()
     assert field_error(html, "value") == "Enter a number."
     assert 'value="seven"' in html and "Keep me" in html
-    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
+    tomorrow = (TODAY() + dt.timedelta(days=1)).isoformat()
     response = client.post(url("goal-progress", goal.pk), {"value": "3", "recorded_on": tomorrow})
     assert response.status_code == 400
     assert "future" in field_error(response.content.decode(), "recorded_on")

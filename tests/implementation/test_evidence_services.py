@@ -21,8 +21,8 @@ from tests.implementation.evidence_factories import make_evidence, open_cycle, u
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-YESTERDAY = TODAY - dt.timedelta(days=1)
+TODAY = timezone.localdate  # called when used: a run may cross midnight
+YESTERDAY = TODAY() - dt.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -134,7 +134,7 @@ def test_the_date_of_the_work_cannot_be_in_the_future(org, parts):
         services.create_evidence(
             actor=org["employee"].user,
             participation=parts["employee"],
-            data=data(occurred_on=TODAY + dt.timedelta(days=1)),
+            data=data(occurred_on=TODAY() + dt.timedelta(days=1)),
         )
     assert "cannot be in the future" in excinfo.value.message_dict["occurred_on"][0]
 
@@ -153,9 +153,9 @@ def test_the_date_of_the_work_falls_within_the_cycle(org, parts, cycle):
 def test_today_is_allowed(org, parts):
     """Work done today can be recorded today."""
     evidence = services.create_evidence(
-        actor=org["employee"].user, participation=parts["employee"], data=data(occurred_on=TODAY)
+        actor=org["employee"].user, participation=parts["employee"], data=data(occurred_on=TODAY())
     )
-    assert evidence.occurred_on == TODAY
+    assert evidence.occurred_on == TODAY()
 
 
 def test_a_goal_of_another_person_is_refused(org, parts, cycle):

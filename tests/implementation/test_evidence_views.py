@@ -23,8 +23,8 @@ from tests.implementation.evidence_factories import make_evidence, open_cycle, u
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-YESTERDAY = TODAY - dt.timedelta(days=1)
+TODAY = timezone.localdate  # called when used: a run may cross midnight
+YESTERDAY = TODAY() - dt.timedelta(days=1)
 OUTSIDERS = ["peer", "manager2", "director"]  # director: reads, never acts
 STRANGERS = ["peer", "manager2"]  # neither read nor act
 
@@ -143,7 +143,7 @@ def test_list_search_and_filters(org, parts, cycle, login):
     make_evidence(
         parts["employee"],
         title="Beta",
-        occurred_on=TODAY - dt.timedelta(days=30),
+        occurred_on=TODAY() - dt.timedelta(days=30),
         verified_by=org["manager"],
     )
     client = login(org["employee"])
@@ -158,14 +158,14 @@ def test_list_search_and_filters(org, parts, cycle, login):
     assert titles(verified="yes") == ["Beta"]
     assert titles(verified="no") == ["Alpha"]
     assert titles(cycle=cycle.pk) == ["Alpha", "Beta"]
-    assert titles(date_to=(TODAY - dt.timedelta(days=10)).isoformat()) == ["Beta"]
-    assert titles(date_from=(TODAY - dt.timedelta(days=10)).isoformat()) == ["Alpha"]
+    assert titles(date_to=(TODAY() - dt.timedelta(days=10)).isoformat()) == ["Beta"]
+    assert titles(date_from=(TODAY() - dt.timedelta(days=10)).isoformat()) == ["Alpha"]
 
 
 def test_list_sorts_by_date_both_ways(org, parts, login):
     """Newest first by default; ?sort=date oldest first."""
-    make_evidence(parts["employee"], title="Old", occurred_on=TODAY - dt.timedelta(days=20))
-    make_evidence(parts["employee"], title="New", occurred_on=TODAY - dt.timedelta(days=2))
+    make_evidence(parts["employee"], title="Old", occurred_on=TODAY() - dt.timedelta(days=20))
+    make_evidence(parts["employee"], title="New", occurred_on=TODAY() - dt.timedelta(days=2))
     client = login(org["employee"])
     newest = client.get(url("evidence-list")).context["page"].object_list
     oldest = client.get(url("evidence-list", sort="date")).context["page"].object_list
@@ -184,7 +184,7 @@ def test_bad_dates_are_400_with_the_error_next_to_the_field(org, parts, evidence
     assert response.status_code == 400
     assert "Enter a valid date." in field_error(response.content.decode(), "date_from")
     backwards = client.get(
-        url("evidence-list", date_from=TODAY.isoformat(), date_to=YESTERDAY.isoformat())
+        url("evidence-list", date_from=TODAY().isoformat(), date_to=YESTERDAY.isoformat())
     )
     assert backwards.status_code == 400
     assert "must be on or after" in field_error(backwards.content.decode(), "date_to")
@@ -305,7 +305,7 @@ def test_future_date_is_a_400_next_to_the_field(org, parts, login):
     """The service's date rule lands under the date field."""
     response = login(org["employee"]).post(
         url("evidence-create"),
-        form_data(occurred_on=(TODAY + dt.timedelta(days=1)).isoformat()),
+        form_data(occurred_on=(TODAY() + dt.timedelta(days=1)).isoformat()),
     )
     assert response.status_code == 400
     assert "cannot be in the future" in field_error(response.content.decode(), "occurred_on")
@@ -331,7 +331,7 @@ def next_cycle(org, parts):
     open cycles."""
     from tests.factories import make_cycle
 
-    cycle = make_cycle("FY next", start=TODAY + dt.timedelta(days=150))
+    cycle = make_cycle("FY next", start=TODAY() + dt.timedelta(days=150))
     enrol(cycle, org["employee"], org["manager"], org["peer"])
     return cycle
 
@@ -455,9 +455,9 @@ def test_create_prefills_from_a_checkin(org, parts, cycle, login):
     """?checkin=<id> preselects the person and dates the work in the check-in's period."""
     checkin = CheckIn.objects.create(
         participation=parts["employee"],
-        period_start=TODAY - dt.timedelta(days=40),
-        period_end=TODAY - dt.timedelta(days=10),
-        due_date=TODAY - dt.timedelta(days=7),
+        period_start=TODAY() - dt.timedelta(days=40),
+        period_end=TODAY() - dt.timedelta(days=10),
+        due_date=TODAY() - dt.timedelta(days=7),
     )
     client = login(org["manager"])
     response = client.get(url("evidence-create", checkin=checkin.pk))
@@ -472,9 +472,9 @@ def test_create_from_a_checkin_returns_to_it(org, parts, login):
     """After saving, the person is back on the check-in they came from."""
     checkin = CheckIn.objects.create(
         participation=parts["employee"],
-        period_start=TODAY - dt.timedelta(days=20),
-        period_end=TODAY + dt.timedelta(days=10),
-        due_date=TODAY + dt.timedelta(days=12),
+        period_start=TODAY() - dt.timedelta(days=20),
+        period_end=TODAY() + dt.timedelta(days=10),
+        due_date=TODAY() + dt.timedelta(days=12),
     )
     response = login(org["employee"]).post(url("evidence-create", checkin=checkin.pk), form_data())
     assert response.status_code == 302

@@ -21,7 +21,7 @@ from tests.implementation.factories import make_checkin, make_deviation
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when used: a run may cross midnight
 CONFLICT = "Someone else changed this"
 
 
@@ -46,7 +46,7 @@ def goal(org, participation):
 @pytest.fixture
 def pending(participation):
     return make_checkin(
-        participation, period_start=TODAY - dt.timedelta(days=10), went_well="As it was"
+        participation, period_start=TODAY() - dt.timedelta(days=10), went_well="As it was"
     )
 
 
@@ -54,7 +54,7 @@ def pending(participation):
 def submitted(participation):
     return make_checkin(
         participation,
-        period_start=TODAY - dt.timedelta(days=40),
+        period_start=TODAY() - dt.timedelta(days=40),
         status="submitted",
         went_well="Closed two",
         manager_reply="First reply",
@@ -74,7 +74,7 @@ def agreed(org, participation):
         participation=participation,
         status=Deviation.Status.ACTION_AGREED,
         corrective_action="Pair on the API",
-        follow_up_date=TODAY + dt.timedelta(days=7),
+        follow_up_date=TODAY() + dt.timedelta(days=7),
     )
 
 
@@ -175,7 +175,7 @@ def test_deviation_agree_without_version_is_refused(org, login, deviation):
         deviation,
         {
             "corrective_action": "Overwritten",
-            "follow_up_date": (TODAY + dt.timedelta(days=3)).isoformat(),
+            "follow_up_date": (TODAY() + dt.timedelta(days=3)).isoformat(),
         },
     )
 
@@ -224,7 +224,7 @@ def test_a_stale_version_is_refused_the_same_way(org, login, deviation):
         url("deviation-agree", deviation),
         {
             "corrective_action": "Mine",
-            "follow_up_date": (TODAY + dt.timedelta(days=3)).isoformat(),
+            "follow_up_date": (TODAY() + dt.timedelta(days=3)).isoformat(),
             "version": "2",
         },
     )
@@ -271,7 +271,7 @@ CALLS = {
         actor=o["employee"].user,
         deviation=x["deviation"],
         action="Catch up",
-        follow_up_date=TODAY + dt.timedelta(days=3),
+        follow_up_date=TODAY() + dt.timedelta(days=3),
         expected_version=None,
     ),
     "resolve_deviation": lambda o, x: deviations.resolve_deviation(

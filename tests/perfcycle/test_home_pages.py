@@ -21,7 +21,7 @@ from tests.factories import enrol, make_cycle
 from tests.goals.factories import make_goal
 from tests.implementation.factories import make_checkin
 
-TODAY = timezone.localdate()
+TODAY = timezone.localdate  # called when used: a run may cross midnight
 _seq = itertools.count(1)
 
 
@@ -29,7 +29,7 @@ _seq = itertools.count(1)
 def running(director, manager, employee, peer):
     """A cycle in implementation since seven months; this month's check-ins are open."""
     cycle = make_cycle(
-        "FY 2026", phase=Cycle.Phase.IMPLEMENTATION, start=TODAY - dt.timedelta(days=210)
+        "FY 2026", phase=Cycle.Phase.IMPLEMENTATION, start=TODAY() - dt.timedelta(days=210)
     )
     enrol(cycle, manager, employee, peer)
     return cycle
@@ -43,7 +43,7 @@ def _deviation(participation, *, title="Ship billing", severity=Severity.HIGH, *
         goal=goal,
         participation=participation,
         owner=participation.employee,
-        detected_on=TODAY - dt.timedelta(days=3),
+        detected_on=TODAY() - dt.timedelta(days=3),
         expected_percent=50,
         actual_percent=10,
         severity=severity,
@@ -55,7 +55,7 @@ def _period_checkins(cycle, *, submitted: int):
     """This period's check-in for each participant, the first ``submitted`` submitted."""
     from implementation.selectors.checkins import checkin_period
 
-    start, end = checkin_period(cycle, TODAY)
+    start, end = checkin_period(cycle, TODAY())
     for index, participation in enumerate(cycle.participations.order_by("pk")):
         status = CheckIn.Status.SUBMITTED if index < submitted else CheckIn.Status.PENDING
         make_checkin(participation, period_start=start, period_end=end, status=status)
@@ -84,7 +84,7 @@ def test_hr_home_shows_the_last_period_beside_this_one(running, hr_admin, login)
     this period's line counts only this period's overdue check-ins."""
     from implementation.selectors.checkins import checkin_period
 
-    start, end = checkin_period(running, TODAY)
+    start, end = checkin_period(running, TODAY())
     last_start, last_end = checkin_period(running, start - dt.timedelta(days=1))
     statuses = [CheckIn.Status.SUBMITTED, CheckIn.Status.REVIEWED, CheckIn.Status.MISSED]
     for participation, status in zip(running.participations.order_by("pk"), statuses, strict=True):
@@ -92,7 +92,7 @@ def test_hr_home_shows_the_last_period_beside_this_one(running, hr_admin, login)
             participation,
             period_start=last_start,
             period_end=last_end,
-            due_date=TODAY - dt.timedelta(days=1),
+            due_date=TODAY() - dt.timedelta(days=1),
             status=status,
         )
         make_checkin(participation, period_start=start, period_end=end, due_date=end)
@@ -111,7 +111,7 @@ def test_hr_home_counts_the_planning_of_a_cycle_in_planning(
     director, manager, employee, hr_admin, login
 ):
     """Planning: participants whose goals are approved, of all, linking planning progress."""
-    cycle = make_cycle("FY 2027", start=TODAY + dt.timedelta(days=150))
+    cycle = make_cycle("FY 2027", start=TODAY() + dt.timedelta(days=150))
     enrol(cycle, manager, employee)
     response = login(hr_admin).get(reverse("hr-home"))
     (line,) = dict(response.context["health"])[cycle]
@@ -139,7 +139,7 @@ def test_manager_todos_name_whose_deviation_it_is(running, manager, employee, lo
         title="Cut costs",
         status=DeviationStatus.ACTION_AGREED,
         corrective_action="Weekly review",
-        follow_up_date=TODAY - dt.timedelta(days=1),
+        follow_up_date=TODAY() - dt.timedelta(days=1),
     )
     titles = [t.title for t in login(manager).get(reverse("team-home")).context["todos"]]
     assert f"{peer_participation.employee.full_name}: follow up on “Cut costs”" in titles
@@ -149,16 +149,16 @@ def test_manager_todos_name_whose_deviation_it_is(running, manager, employee, lo
 def test_todos_come_in_order_of_urgency(running, director, employee, login):
     """Overdue first, then the soonest due, undated last: this month's check-in above the
     goals to draft for next year's cycle, which carry its planning deadline."""
-    upcoming = make_cycle("FY 2027", start=TODAY + dt.timedelta(days=150))
+    upcoming = make_cycle("FY 2027", start=TODAY() + dt.timedelta(days=150))
     enrol(upcoming, employee)
     participation = running.participations.get(employee=employee)
     make_checkin(
         participation,
-        period_start=TODAY - dt.timedelta(days=60),
-        due_date=TODAY - dt.timedelta(days=30),
+        period_start=TODAY() - dt.timedelta(days=60),
+        due_date=TODAY() - dt.timedelta(days=30),
         status=CheckIn.Status.MISSED,
     )
-    make_checkin(participation, period_start=TODAY - dt.timedelta(days=5))
+    make_checkin(participation, period_start=TODAY() - dt.timedelta(days=5))
     _deviation(participation)
     todos = login(employee).get(reverse("my-home")).context["todos"]
     dues = [t.due for t in todos]
@@ -190,11 +190,11 @@ def test_every_work_to_do_has_a_due_date_from_the_workflow(
     Evidence.objects.create(
         participation=mine,
         title="Release notes",
-        occurred_on=TODAY,
+        occurred_on=TODAY(),
         created_by=employee.user,
         created_at=recorded,
     )
-    start = TODAY - dt.timedelta(days=2)
+    start = TODAY() - dt.timedelta(days=2)
     make_checkin(
         running.participations.get(employee=peer),
         period_start=start,
@@ -210,7 +210,7 @@ def test_every_work_to_do_has_a_due_date_from_the_workflow(
     dues = {t.action: t.due for t in team}
     assert dues["Review"] == deviation.detected_on + dt.timedelta(days=5)
     assert dues["Verify evidence"] == timezone.localdate(recorded) + dt.timedelta(days=10)
-    assert dues["Review check-ins"] == TODAY + dt.timedelta(days=1)
+    assert dues["Review check-ins"] == TODAY() + dt.timedelta(days=1)
     assert [t for t in team if t.due is None and "unread" not in t.title] == []
     assert [t.due for t in team if t.due] == sorted(t.due for t in team if t.due)
 
@@ -227,7 +227,7 @@ def test_evidence_to_verify_is_due_by_the_end_of_appraisal_at_the_latest(
     Evidence.objects.create(
         participation=running.participations.get(employee=employee),
         title="Release notes",
-        occurred_on=TODAY,
+        occurred_on=TODAY(),
         created_by=employee.user,
     )
     todos = login(manager).get(reverse("team-home")).context["todos"]
@@ -254,7 +254,7 @@ def _grow(cycle, manager, count: int) -> None:
     )
     from implementation.selectors.checkins import checkin_period
 
-    start, end = checkin_period(cycle, TODAY)
+    start, end = checkin_period(cycle, TODAY())
     for index, participation in enumerate(enrol(cycle, *people)):
         make_checkin(participation, period_start=start, period_end=end)
         if index % 3 == 0:
@@ -285,7 +285,7 @@ def test_home_query_counts_stay_flat_as_the_organisation_grows(
     """At 41 and at about 400 people: at most ``most`` queries, and the same number, both
     right after a write (HR home computes its roll-ups again) and when nothing changed
     (HR home reads them stored)."""
-    make_cycle("FY 2027", start=TODAY + dt.timedelta(days=150))
+    make_cycle("FY 2027", start=TODAY() + dt.timedelta(days=150))
     client = login(org[who])
     client.get(reverse(page))  # warm per-process caches (content types, groups)
     counts = {}
