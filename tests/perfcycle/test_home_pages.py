@@ -17,7 +17,7 @@ from goals.models import GoalStatus
 from implementation.models import CheckIn, Deviation, DeviationStatus, Severity
 from perfcycle.formatting import format_date_range
 from perfcycle.models import Cycle, Employee
-from tests.factories import enrol, make_cycle
+from tests.factories import enrol, make_cycle, make_employee
 from tests.goals.factories import make_goal
 from tests.implementation.factories import make_checkin
 
@@ -304,3 +304,26 @@ def test_hr_without_to_dos_is_pointed_at_the_cycle_health(org, client):
     html = client.get(reverse("hr-home")).content.decode()
     assert "all caught up" not in html
     assert "The cycle health below shows where everyone" in html
+
+
+def test_the_team_table_shows_each_direct_reports_reports_and_enrolment(
+    running, manager, employee, peer, intern, login
+):
+    """The manager's direct reports, by name, with how many report to each and whether
+    they are in the cycle shown; a report who has left is not listed."""
+    gone = make_employee("gone", manager=manager, is_active=False)
+    page = login(manager).get(reverse("team-home"))
+    rows = [(m.full_name, m.report_count, m.in_cycle) for m in page.context["team"]]
+    assert rows == sorted(
+        [(employee.full_name, 0, 1), (peer.full_name, 1, 1)],
+        key=lambda row: (row[0].split()[-1], row[0]),
+    )
+    html = page.content.decode()
+    assert html.count('<span class="badge text-bg-success">Yes</span>') == 2
+    assert gone.full_name not in html
+    Employee.objects.filter(pk=employee.pk).update(manager=None)
+    rows = [
+        (m.full_name, m.report_count)
+        for m in login(manager).get(reverse("team-home")).context["team"]
+    ]
+    assert rows == [(peer.full_name, 1)]
