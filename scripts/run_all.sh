@@ -10,6 +10,8 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 VAR_DIR=${PERFCYCLE_VAR_DIR:-var}
 URL="http://$HOST:$PORT/"
+# Links in e-mails (and the .ics files) point at this server unless the site's URL is given.
+export PERFCYCLE_SITE_URL=${PERFCYCLE_SITE_URL:-http://$HOST:$PORT}
 
 if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
     echo "run: ERROR: something is already listening on $HOST:$PORT (another \`make run\`?)." \
