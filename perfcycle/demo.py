@@ -345,7 +345,14 @@ def clock(when: dt.datetime) -> Iterator[None]:
     the seed command (one thread); a field whose default is ``timezone.now`` itself is
     not reached and is dated by the caller."""
     ticks = itertools.count()
-    with mock.patch("django.utils.timezone.now", lambda: when + dt.timedelta(seconds=next(ticks))):
+    real_now = timezone.now
+
+    def now() -> dt.datetime:
+        # Never past the real clock: a moment of today (``moment`` stops at now) plus a
+        # second per call would date a check-point recorded today in the future.
+        return min(when + dt.timedelta(seconds=next(ticks)), real_now())
+
+    with mock.patch("django.utils.timezone.now", now):
         yield
 
 
