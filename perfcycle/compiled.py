@@ -210,7 +210,10 @@ class CompiledQuery:
             sessions = _prepared[raw] = {}
         prepared = sessions.get(self._name)
         if prepared is None:
-            prepared = sessions[self._name] = _prepare(raw, compiled.statements[0])
+            # A failure other than the refusal (a transaction already aborted) is raised
+            # as Django's own DatabaseError, as the query itself would be.
+            with connection.wrap_database_errors:
+                prepared = sessions[self._name] = _prepare(raw, compiled.statements[0])
         return compiled.statements[1] if prepared else compiled.sql
 
     def statement(self, *args, using: str = DEFAULT_DB_ALIAS) -> str:

@@ -279,3 +279,17 @@ def test_the_session_store_reads_what_djangos_reads(org, login):
     with CaptureQueriesContext(connection) as queries:
         assert SessionStore("y" * 32).load() == {}
     assert len(queries) == 1
+
+
+@pytest.mark.django_db
+def test_a_compiled_query_in_an_aborted_transaction_raises_djangos_error(org):
+    from django.db import DatabaseError, transaction
+
+    departments = CompiledQuery(lambda department_id: Department.objects.filter(pk=department_id))
+    with transaction.atomic():
+        with pytest.raises(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+        with pytest.raises(DatabaseError):  # not psycopg2's own error
+            departments(org["manager"].department_id)
+        transaction.set_rollback(True)
+    assert departments(org["manager"].department_id) == [org["manager"].department]
