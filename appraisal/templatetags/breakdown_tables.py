@@ -11,16 +11,14 @@ is escaped here, the messages are the template's (same msgids, not escaped, as
 ``{% translate %}`` leaves a literal's)."""
 
 from django import template
-from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import mark_safe
 
 from perfcycle.formatting import format_date, format_number, gettext
+from perfcycle.reversing import url_with_id
 
 register = template.Library()
-
-_NO_ID = 987_654_321
 
 
 def _t(message: str) -> str:
@@ -48,7 +46,7 @@ def _score(value) -> str:
     return _number(value, 2) if value is not None else "—"
 
 
-def _evidence(item, evidence_url: str) -> str:
+def _evidence(item, evidence_view: str) -> str:
     if item is None:
         return "—"
     self_cited = getattr(item, "self_cited", None) or ()
@@ -56,8 +54,7 @@ def _evidence(item, evidence_url: str) -> str:
     if not self_cited and not manager_cited:
         return "—"
     links = [
-        f'<a href="{e(evidence_url.replace(str(_NO_ID), str(evidence.pk)))}">'
-        f"{e(evidence.title)}</a>"
+        f'<a href="{e(url_with_id(evidence_view, evidence.pk))}">{e(evidence.title)}</a>'
         for evidence in (*self_cited, *manager_cited)
     ]
     return ", ".join(links)
@@ -66,7 +63,7 @@ def _evidence(item, evidence_url: str) -> str:
 def _lines(lines) -> str:
     no_input = _t("no input")
     was = gettext("changed after dispute, was %(before)s")
-    evidence_url = reverse("implementation:evidence-detail", args=[_NO_ID])
+    evidence_view = "implementation:evidence-detail"
     out = []
     for line, item, revision in lines:
         key = _shown(line.key)
@@ -87,7 +84,7 @@ def _lines(lines) -> str:
             f'      <td class="num">{rating}</td>\n'
             f'      <td class="num" data-contribution="{key}">'
             f"{_score(line.shown_contribution)}</td>\n"
-            f'      <td class="d-none d-md-table-cell small">{_evidence(item, evidence_url)}</td>\n'
+            f'      <td class="d-none d-md-table-cell small">{_evidence(item, evidence_view)}</td>\n'
             "    </tr>\n    "
         )
     return "".join(out)

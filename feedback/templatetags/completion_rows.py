@@ -10,11 +10,11 @@ value from the database is escaped here, the messages are the templates' (same m
 from html import escape
 
 from django import template
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from feedback.models import InterviewStatus as S
 from perfcycle.formatting import format_date, format_datetime, gettext
+from perfcycle.reversing import url_with_id
 
 register = template.Library()
 
@@ -23,7 +23,6 @@ _BADGE_CLASS = {
     S.CANCELLED: "text-bg-secondary",
     S.RESCHEDULED: "text-bg-info",
 }
-_NO_ID = 987_654_321
 
 
 def e(value) -> str:
@@ -53,7 +52,6 @@ def status_badge(interview, labels: dict | None = None) -> str:
 def completion_rows(rows) -> str:
     reviewer_label, interview_label = e(gettext("Reviewer")), e(gettext("Interview"))
     when_label, open_label = e(gettext("When")), e(gettext("Open"))
-    detail = reverse("feedback:interview-detail", args=[_NO_ID])
     out, labels = [], {}
     for appraisal, _group in rows:
         interview = appraisal.current_interview
@@ -68,7 +66,7 @@ def completion_rows(rows) -> str:
             when = "—"
         link = ""
         if interview is not None:
-            href = detail.replace(str(_NO_ID), str(interview.pk))
+            href = url_with_id("feedback:interview-detail", interview.pk)
             link = (
                 f'<a class="btn btn-sm btn-outline-secondary" href="{e(href)}">{open_label}'
                 f'<span class="visually-hidden"> {name}</span></a>'

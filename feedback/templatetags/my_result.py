@@ -14,17 +14,16 @@ unescaped, as ``{% translate %}`` leaves it)."""
 
 from django import template
 from django.template.defaultfilters import linebreaksbr
-from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import mark_safe
 
 from feedback.models import DisputeStatus
 from perfcycle.formatting import format_date, gettext
+from perfcycle.reversing import url_with_id
 
 register = template.Library()
 
-_NO_ID = 987_654_321
 _DISPUTE_BADGE = {
     DisputeStatus.CHANGED: "text-bg-success",
     DisputeStatus.UPHELD: "text-bg-secondary",
@@ -77,10 +76,9 @@ def _decision(dispute) -> str:
 @register.simple_tag
 def my_disputes(disputes, today) -> str:
     your_reason, open_label = gettext("Your reason"), gettext("Open the dispute")
-    url = reverse("feedback:consensus-dispute", args=[_NO_ID])
     out = []
     for dispute in disputes:
-        href = e(url.replace(str(_NO_ID), str(dispute.pk)))
+        href = e(url_with_id("feedback:consensus-dispute", dispute.pk))
         out.append(
             f'\n    <li class="border-bottom py-2" data-dispute="{dispute.pk}">\n'
             '      <div class="d-flex flex-wrap justify-content-between gap-2">'

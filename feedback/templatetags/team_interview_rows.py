@@ -10,26 +10,20 @@ template's, cell by cell; every value from the database is escaped here, the mes
 are the template's (same msgids)."""
 
 from django import template
-from django.urls import reverse
 from django.utils.html import conditional_escape as e
 from django.utils.safestring import mark_safe
 
 from feedback.models import InterviewStatus as S
 from feedback.templatetags.completion_rows import status_badge
 from perfcycle.formatting import format_date, format_datetime, gettext
+from perfcycle.reversing import url_with_id
 from perfcycle.templatetags.formatting import format_number
 
 register = template.Library()
 
-_NO_ID = 987_654_321
 
-
-def _url(name: str) -> str:
-    return reverse(name, args=[_NO_ID])
-
-
-def _with_id(url: str, pk: int) -> str:
-    return e(url.replace(str(_NO_ID), str(pk)))
+def _with_id(name: str, pk: int) -> str:
+    return e(url_with_id(name, pk))
 
 
 @register.simple_tag
@@ -39,8 +33,7 @@ def team_interview_rows(rows, key: str) -> str:
     overdue_badge = (
         f' <span class="badge text-bg-danger" data-overdue="1">{e(gettext("Overdue"))}</span>'
     )
-    schedule_url = _url("feedback:interview-schedule")
-    detail_url = _url("feedback:interview-detail")
+    schedule_url, detail_url = "feedback:interview-schedule", "feedback:interview-detail"
     when_label = label["Held on"] if key == "held" else label["When"]
     out = []
     for appraisal in rows:

@@ -293,3 +293,20 @@ def test_a_compiled_query_in_an_aborted_transaction_raises_djangos_error(org):
             departments(org["manager"].department_id)
         transaction.set_rollback(True)
     assert departments(org["manager"].department_id) == [org["manager"].department]
+
+
+@pytest.mark.parametrize(
+    "name", ["feedback:interview-detail", "feedback:plan-detail", "implementation:evidence-detail"]
+)
+def test_url_with_id_is_reverse_under_any_script_prefix(name):
+    from django.urls import set_script_prefix
+
+    from perfcycle.reversing import url_with_id
+
+    try:
+        for prefix in ("/", "/perf/"):
+            set_script_prefix(prefix)
+            for pk in (1, 42, 987654321, 10**12):
+                assert url_with_id(name, pk) == reverse(name, args=[pk])
+    finally:
+        set_script_prefix("/")
